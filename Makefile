@@ -1,0 +1,58 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# make               ktcp.ko (+ ktcp_kunit.ko where KDIR has KUnit) and libktcp
+# make check         checkpatch --strict, sparse, userspace -Wall -Wextra -Werror
+# make test          every test, host and VMs (scripts/test.sh)
+# make demo          the main job on Debian's stock kernel (scripts/demo.sh)
+#
+# KDIR: kernel build tree to build against (default: the running kernel's).
+# KSRC: a full kernel source tree, for checkpatch.pl (default: the cached
+#       6.12 test kernel of scripts/build-test-kernel.sh).
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+KSRC ?= $(shell scripts/build-test-kernel.sh --path)
+
+MODULE_SRC := $(wildcard module/*.c module/*.h module/tests/*.c) uapi/linux/ktcp.h
+
+all: modules userspace
+
+modules:
+	@test -f $(KDIR)/Makefile || { echo "no kernel build tree at $(KDIR): install linux-headers-$$(uname -r) or pass KDIR=" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+userspace:
+	$(MAKE) -C userspace
+
+check: checkpatch sparse userspace-check
+
+checkpatch:
+	@test -x $(KSRC)/scripts/checkpatch.pl || { echo "checkpatch.pl not found under KSRC=$(KSRC)" >&2; exit 1; }
+	@# compat.h is where version tests belong, and only there.  socket.c
+	@# fills proto_ops.family at load time: it is a module parameter.
+	$(KSRC)/scripts/checkpatch.pl --strict --no-tree --terse --show-types \
+		--ignore FILE_PATH_CHANGES,LINUX_VERSION_CODE \
+		-f $(filter-out module/socket.c,$(MODULE_SRC))
+	$(KSRC)/scripts/checkpatch.pl --strict --no-tree --terse --show-types \
+		--ignore FILE_PATH_CHANGES,CONST_STRUCT -f module/socket.c
+	@! grep -n LINUX_VERSION_CODE $(filter-out module/compat.h,$(MODULE_SRC))
+
+sparse:
+	scripts/build-module.sh $(KDIR) build/sparse C=2
+
+userspace-check:
+	$(MAKE) -C userspace clean
+	$(MAKE) -C userspace CFLAGS="-O2 -Wall -Wextra -Werror"
+	$(MAKE) -C selftests KSRC=$(KSRC)
+
+test:
+	scripts/test.sh
+
+demo:
+	scripts/demo.sh
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
+	$(MAKE) -C userspace clean
+	rm -rf build
+
+.PHONY: all modules userspace check checkpatch sparse userspace-check test demo clean

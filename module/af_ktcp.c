@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ktcp: a second, independent TCP for Linux, reached through its own
+ * address family.  This file registers the family, the proto and the
+ * per-network-namespace state.
+ */
+
+#include <linux/module.h>
+#include <linux/net.h>
+#include <linux/socket.h>
+#include <net/net_namespace.h>
+#include <uapi/linux/ktcp.h>
+
+#include "ktcp.h"
+#include "port_range.h"
+
+static int family = KTCP_FAMILY_DEFAULT;
+module_param(family, int, 0444);
+MODULE_PARM_DESC(family, "address family number of AF_KTCP (default "
+		 __stringify(KTCP_FAMILY_DEFAULT) ")");
+
+unsigned int ktcp_net_id __read_mostly;
+
+int ktcp_family(void)
+{
+	return family;
+}
+
+static int __net_init ktcp_net_init(struct net *net)
+{
+	struct ktcp_net *kn = ktcp_net(net);
+	int err;
+
+	ktcp_table_init(kn);
+	kn->port_range = ktcp_port_range_pack(KTCP_EPHEMERAL_PORT_LOW,
+					      KTCP_EPHEMERAL_PORT_HIGH);
+	spin_lock_init(&kn->sockets_lock);
+	INIT_HLIST_HEAD(&kn->sockets);
+
+	err = ktcp_sysctl_init_net(net);
+	if (err)
+		return err;
+	err = ktcp_proc_init_net(net);
+	if (err)
+		ktcp_sysctl_exit_net(net);
+	return err;
+}
+
+static void __net_exit ktcp_net_exit(struct net *net)
+{
+	struct ktcp_net *kn = ktcp_net(net);
+
+	ktcp_proc_exit_net(net);
+	ktcp_sysctl_exit_net(net);
+	/* Every user socket holds a reference on its namespace. */
+	WARN_ON_ONCE(!hlist_empty(&kn->sockets));
+	ktcp_table_exit(kn);
+}
+
+static struct pernet_operations ktcp_net_ops = {
+	.init	= ktcp_net_init,
+	.exit	= ktcp_net_exit,
+	.id	= &ktcp_net_id,
+	.size	= sizeof(struct ktcp_net),
+};
+
+static struct net_proto_family ktcp_family_ops = {
+	.create	= ktcp_create,
+	.owner	= THIS_MODULE,
+};
+
+static int __init ktcp_init(void)
+{
+	int err;
+
+	if (family <= AF_UNSPEC || family >= NPROTO) {
+		pr_err("family=%d is outside 1..%d\n", family, NPROTO - 1);
+		return -EINVAL;
+	}
+
+	err = proto_register(&ktcp_prot, 1);
+	if (err)
+		return err;
+	err = register_pernet_subsys(&ktcp_net_ops);
+	if (err)
+		goto err_proto;
+
+	err = ktcp_stream_ops_init(family);
+	if (err)
+		goto err_pernet;
+	ktcp_family_ops.family = family;
+	err = sock_register(&ktcp_family_ops);
+	if (err) {
+		if (err == -EEXIST)
+			pr_err("address family %d is already registered by another protocol; load with family=<free slot>\n",
+			       family);
+		goto err_ops;
+	}
+	pr_info("AF_KTCP registered as address family %d\n", family);
+	return 0;
+
+err_ops:
+	ktcp_stream_ops_exit();
+err_pernet:
+	unregister_pernet_subsys(&ktcp_net_ops);
+err_proto:
+	proto_unregister(&ktcp_prot);
+	return err;
+}
+
+static void __exit ktcp_exit(void)
+{
+	sock_unregister(family);
+	ktcp_stream_ops_exit();
+	unregister_pernet_subsys(&ktcp_net_ops);
+	/* Sockets are SOCK_RCU_FREE: let their last callbacks finish. */
+	rcu_barrier();
+	proto_unregister(&ktcp_prot);
+}
+
+module_init(ktcp_init);
+module_exit(ktcp_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("ktcp: an independent TCP behind its own address family");
+MODULE_AUTHOR("The ktcp developers");

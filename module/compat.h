@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The only place that knows kernel versions.  Force-included by Kbuild,
+ * so logic never tests LINUX_VERSION_CODE itself.  Supported: Debian 12's
+ * 6.1 and the 6.12 LTS test kernel.
+ */
+#ifndef _KTCP_COMPAT_H
+#define _KTCP_COMPAT_H
+
+/* Force-included before any printk.h: every message says "ktcp: ". */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/version.h>
+#include <net/net_namespace.h>
+
+/* 6.11 made the table argument of proc handlers const. */
+#if KERNEL_VERSION(6, 11, 0) <= LINUX_VERSION_CODE
+#define KTCP_CTL_TABLE_CONST const
+#else
+#define KTCP_CTL_TABLE_CONST
+#endif
+
+/*
+ * 6.6 replaced sentinel-terminated sysctl tables by an explicit size;
+ * register_net_sysctl() only works on arrays there, not on a kmemdup()ed
+ * per-namespace copy.
+ */
+static inline struct ctl_table_header *
+ktcp_register_net_sysctl(struct net *net, const char *path,
+			 struct ctl_table *table, size_t count)
+{
+#if KERNEL_VERSION(6, 6, 0) <= LINUX_VERSION_CODE
+	return register_net_sysctl_sz(net, path, table, count);
+#else
+	return register_net_sysctl(net, path, table);
+#endif
+}
+
+#endif /* _KTCP_COMPAT_H */

@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bind() address validation: each case is what inet_bind() returns for
+ * the same input.
+ */
+
+#include <kunit/test.h>
+#include <linux/in.h>
+#include <linux/in6.h>
+
+#include "addr.h"
+
+struct bind_addr_case {
+	const char	*name;
+	sa_family_t	family;
+	__be32		addr;
+	int		len;
+	int		err;
+};
+
+static const struct bind_addr_case bind_addr_cases[] = {
+	{ "inet_any_is_ok", AF_INET, 0, sizeof(struct sockaddr_in), 0 },
+	{ "inet_loopback_is_ok", AF_INET, htonl(INADDR_LOOPBACK),
+	  sizeof(struct sockaddr_in), 0 },
+	{ "longer_len_is_ok", AF_INET, 0, sizeof(struct sockaddr_in6), 0 },
+	{ "short_len_is_einval", AF_INET, 0, sizeof(struct sockaddr_in) - 1,
+	  -EINVAL },
+	{ "zero_len_is_einval", AF_INET, 0, 0, -EINVAL },
+	{ "negative_len_is_einval", AF_INET, 0, -1, -EINVAL },
+	{ "inet6_family_is_eafnosupport", AF_INET6, 0,
+	  sizeof(struct sockaddr_in), -EAFNOSUPPORT },
+	{ "unspec_any_is_ok", AF_UNSPEC, 0, sizeof(struct sockaddr_in), 0 },
+	{ "unspec_loopback_is_eafnosupport", AF_UNSPEC, htonl(INADDR_LOOPBACK),
+	  sizeof(struct sockaddr_in), -EAFNOSUPPORT },
+	{ "short_len_wins_over_bad_family", AF_INET6, 0, 4, -EINVAL },
+};
+
+static void bind_addr_desc(const struct bind_addr_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(bind_addr, bind_addr_cases, bind_addr_desc);
+
+static void bind_addr_errno_matches_inet(struct kunit *test)
+{
+	const struct bind_addr_case *c = test->param_value;
+	struct sockaddr_in6 storage = {};	/* room for the long case */
+	struct sockaddr_in *sin = (struct sockaddr_in *)&storage;
+
+	sin->sin_family = c->family;
+	sin->sin_addr.s_addr = c->addr;
+	KUNIT_EXPECT_EQ(test,
+			ktcp_check_bind_addr((struct sockaddr *)sin, c->len),
+			c->err);
+}
+
+static struct kunit_case addr_test_cases[] = {
+	KUNIT_CASE_PARAM(bind_addr_errno_matches_inet, bind_addr_gen_params),
+	{}
+};
+
+static struct kunit_suite addr_test_suite = {
+	.name = "ktcp_addr",
+	.test_cases = addr_test_cases,
+};
+
+kunit_test_suite(addr_test_suite);

@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Sequence-number arithmetic, around zero and around the 2^31 horizon.
+ */
+
+#include <kunit/test.h>
+
+#include "seq.h"
+
+struct seq_order_case {
+	const char	*name;
+	u32		a;
+	u32		b;
+	bool		before;		/* ktcp_seq_before(a, b) */
+};
+
+static const struct seq_order_case seq_order_cases[] = {
+	{ "equal_is_not_before",		100, 100, false },
+	{ "smaller_is_before",			100, 101, true },
+	{ "larger_is_not_before",		101, 100, false },
+	{ "max_is_before_zero_after_wrap",	0xffffffff, 0, true },
+	{ "zero_is_not_before_max",		0, 0xffffffff, false },
+	{ "wrap_by_1000_is_before",		0xfffffc18, 1000, true },
+	{ "just_under_half_space_is_before",	0, 0x7fffffff, true },
+	{ "half_space_apart_reads_as_after",	0, 0x80000000, false },
+};
+
+static void seq_order_desc(const struct seq_order_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(seq_order, seq_order_cases, seq_order_desc);
+
+static void seq_before_and_after_agree(struct kunit *test)
+{
+	const struct seq_order_case *c = test->param_value;
+
+	KUNIT_EXPECT_EQ(test, ktcp_seq_before(c->a, c->b), c->before);
+	KUNIT_EXPECT_EQ(test, ktcp_seq_after(c->b, c->a), c->before);
+	KUNIT_EXPECT_EQ(test, ktcp_seq_before_eq(c->a, c->b),
+			c->before || c->a == c->b);
+	KUNIT_EXPECT_EQ(test, ktcp_seq_after_eq(c->b, c->a),
+			c->before || c->a == c->b);
+}
+
+static void seq_in_window_includes_start_excludes_end(struct kunit *test)
+{
+	KUNIT_EXPECT_TRUE(test, ktcp_seq_in_window(1000, 1000, 2000));
+	KUNIT_EXPECT_TRUE(test, ktcp_seq_in_window(1999, 1000, 2000));
+	KUNIT_EXPECT_FALSE(test, ktcp_seq_in_window(2000, 1000, 2000));
+	KUNIT_EXPECT_FALSE(test, ktcp_seq_in_window(999, 1000, 2000));
+}
+
+static void seq_in_window_across_wrap(struct kunit *test)
+{
+	KUNIT_EXPECT_TRUE(test, ktcp_seq_in_window(0xfffffff0, 0xffffff00, 0x100));
+	KUNIT_EXPECT_TRUE(test, ktcp_seq_in_window(0, 0xffffff00, 0x100));
+	KUNIT_EXPECT_TRUE(test, ktcp_seq_in_window(0xff, 0xffffff00, 0x100));
+	KUNIT_EXPECT_FALSE(test, ktcp_seq_in_window(0x100, 0xffffff00, 0x100));
+	KUNIT_EXPECT_FALSE(test, ktcp_seq_in_window(0xfffffeff, 0xffffff00, 0x100));
+}
+
+static void seq_empty_window_holds_nothing(struct kunit *test)
+{
+	KUNIT_EXPECT_FALSE(test, ktcp_seq_in_window(5, 5, 5));
+	KUNIT_EXPECT_FALSE(test, ktcp_seq_in_window(0, 0, 0));
+}
+
+static struct kunit_case seq_test_cases[] = {
+	KUNIT_CASE_PARAM(seq_before_and_after_agree, seq_order_gen_params),
+	KUNIT_CASE(seq_in_window_includes_start_excludes_end),
+	KUNIT_CASE(seq_in_window_across_wrap),
+	KUNIT_CASE(seq_empty_window_holds_nothing),
+	{}
+};
+
+static struct kunit_suite seq_test_suite = {
+	.name = "ktcp_seq",
+	.test_cases = seq_test_cases,
+};
+
+kunit_test_suite(seq_test_suite);

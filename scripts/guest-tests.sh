@@ -1,0 +1,127 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Runs inside the test VM (see vm-tests.sh): load ktcp.ko, run the KUnit
+# module and the kselftests, unload, then judge the kernel log.  Every
+# verdict is a TAP line on stdout; RESULTS/counts gets one line per
+# suite, "suite passed failed", for the host to sum.
+#
+# Usage: guest-tests.sh MODULE_DIR SELFTEST_DIR RESULTS KSRC|-
+set -u
+
+moddir=$1 stdir=$2 results=$3 ksrc=$4
+root=$(cd "$(dirname "$0")/.." && pwd)
+counts=$results/counts
+: >"$counts"
+n=0
+
+tap() # tap PASSED(0|1) SUITE NAME
+{
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $n - $2: $3"
+		echo "$2 1 0" >>"$counts"
+	else
+		echo "not ok $n - $2: $3"
+		echo "$2 0 1" >>"$counts"
+	fi
+}
+
+debugfs=/sys/kernel/debug
+mountpoint -q $debugfs || mount -t debugfs none $debugfs 2>/dev/null
+kmemleak=$debugfs/kmemleak
+
+echo "# kernel $(uname -r)"
+dmesg -C
+if [ -w $kmemleak ]; then
+	# Forget what boot left behind: only our leaks count.
+	echo scan >$kmemleak
+	echo clear >$kmemleak
+fi
+
+insmod "$moddir/ktcp.ko"
+tap $? module "insmod ktcp.ko"
+[ -d /sys/module/ktcp ] || { echo "# ktcp.ko did not load; stopping"; exit 1; }
+
+# KUnit: the suites run when ktcp_kunit.ko loads; kunit.py parses KTAP.
+if [ -f "$moddir/ktcp_kunit.ko" ] && [ -d $debugfs/kunit ] && [ "$ksrc" != - ]; then
+	insmod "$moddir/ktcp_kunit.ko"
+	tap $? kunit "insmod ktcp_kunit.ko"
+	dmesg >"$results/kunit.dmesg"
+	rmmod ktcp_kunit
+	"$ksrc/tools/testing/kunit/kunit.py" parse "$results/kunit.dmesg" \
+		>"$results/kunit.txt" 2>&1
+	cat "$results/kunit.txt"
+	summary=$(grep -o 'Ran [0-9]* tests:.*' "$results/kunit.txt" | tail -1)
+	kp=$(echo "$summary" | sed -n 's/.*passed: \([0-9]*\).*/\1/p')
+	kf=$(echo "$summary" | sed -n 's/.*failed: \([0-9]*\).*/\1/p')
+	ke=$(echo "$summary" | sed -n 's/.*errors: \([0-9]*\).*/\1/p')
+	kp=${kp:-0} kf=$(( ${kf:-0} + ${ke:-0} ))
+	[ -n "$summary" ] || kf=1
+	echo "# kunit: $kp passed, $kf failed"
+	echo "kunit-cases $kp $kf" >>"$counts"
+else
+	echo "# kunit: not run (kernel without CONFIG_KUNIT)"
+fi
+
+# kselftest_harness binaries end with "# Totals: pass:N fail:N ...".
+for t in "$stdir"/*_test; do
+	[ -x "$t" ] || continue
+	name=$(basename "$t")
+	echo "# selftest $name"
+	"$t" 2>&1 | tee "$results/$name.tap"
+	rc=${PIPESTATUS[0]}
+	totals=$(grep '^# Totals:' "$results/$name.tap" | tail -1)
+	sp=$(echo "$totals" | sed -n 's/.*pass:\([0-9]*\).*/\1/p')
+	sf=$(echo "$totals" | sed -n 's/.*fail:\([0-9]*\).*/\1/p')
+	se=$(echo "$totals" | sed -n 's/.*error:\([0-9]*\).*/\1/p')
+	sp=${sp:-0} sf=$(( ${sf:-0} + ${se:-0} ))
+	[ -n "$totals" ] || sf=$((sf + 1))
+	[ "$rc" -eq 0 ] || [ "$sf" -gt 0 ] || sf=1
+	echo "selftest-$name $sp $sf" >>"$counts"
+done
+
+# Shell selftests print plain TAP; module_cycle.sh runs last and leaves
+# ktcp loaded again.
+for s in "$root"/selftests/*.sh; do
+	[ -x "$s" ] || continue
+	name=$(basename "$s" .sh)
+	echo "# selftest $name"
+	KTCP_KO="$moddir/ktcp.ko" SELFTEST_DIR="$stdir" "$s" "$moddir/ktcp.ko" \
+		2>&1 | tee "$results/$name.tap"
+	rc=${PIPESTATUS[0]}
+	sp=$(grep -c '^ok ' "$results/$name.tap")
+	sf=$(grep -c '^not ok ' "$results/$name.tap")
+	[ "$rc" -eq 0 ] || [ "$sf" -gt 0 ] || sf=1
+	[ "$sp" -gt 0 ] || [ "$sf" -gt 0 ] || sf=1
+	echo "selftest-$name $sp $sf" >>"$counts"
+done
+
+if [ -d /sys/module/ktcp ]; then
+	rmmod ktcp
+	tap $? module "rmmod ktcp after all suites"
+else
+	tap 1 module "ktcp still loaded before the final rmmod"
+fi
+
+if [ -w $kmemleak ]; then
+	# kmemleak reports an object once it has been unreferenced for 5 s
+	# and seen so by a scan.
+	sleep 6
+	echo scan >$kmemleak
+	echo scan >$kmemleak
+	cat $kmemleak >"$results/kmemleak.txt"
+	leaks=$(grep -c '^unreferenced object' "$results/kmemleak.txt")
+	[ "$leaks" -eq 0 ] || head -60 "$results/kmemleak.txt"
+	tap "$leaks" hygiene "kmemleak reports no leak ($leaks found)"
+fi
+
+dmesg >"$results/dmesg.txt"
+bad='BUG:|WARNING:|KASAN:|Oops|general protection fault|circular locking|recursive locking|inconsistent lock state|suspicious RCU usage|lock held when returning|sleeping function called from invalid context|refcount_t:|UBSAN:'
+if grep -Eq "$bad" "$results/dmesg.txt"; then
+	grep -E -A30 "$bad" "$results/dmesg.txt" | head -80
+	tap 1 hygiene "dmesg is free of KASAN, lockdep, WARN, BUG, Oops"
+else
+	tap 0 hygiene "dmesg is free of KASAN, lockdep, WARN, BUG, Oops"
+fi
+touch "$results/done"

@@ -1,0 +1,36 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Install what building and testing ktcp needs on Debian 12.  Fast and
+# quiet when everything is already there.
+set -euo pipefail
+
+debs=(
+	build-essential bc bison flex libelf-dev libssl-dev dwarves kmod cpio
+	rsync zstd sparse python3 python3-pip
+	linux-headers-amd64 linux-image-amd64 linux-source-6.12
+	qemu-system-x86 busybox-static
+	iproute2 netcat-openbsd tcpdump tshark hping3 socat curl
+)
+
+missing=()
+for p in "${debs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+		grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "install-deps: apt-get install ${missing[*]}" >&2
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		--no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v vng >/dev/null; then
+	echo "install-deps: pip install virtme-ng" >&2
+	pip3 install -q virtme-ng 2>/dev/null ||
+		pip3 install -q --break-system-packages virtme-ng
+fi
+command -v vng >/dev/null || {
+	echo "install-deps: vng not on PATH after pip install" >&2
+	exit 1
+}

@@ -1,0 +1,103 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Every test of ktcp, in one command: hygiene (make check) and the
+# userspace unit tests on the host, then the KUnit suites and the
+# kselftests inside a VM running the 6.12 debug kernel (KASAN, lockdep,
+# kmemleak) and inside one running Debian's stock 6.1 kernel.
+# Ends with one line: "N passed, N failed".
+#
+# Environment: KTCP_SKIP_612=1 or KTCP_SKIP_61=1 leave one kernel out
+# (the summary then says so); KTCP_VM_TIMEOUT bounds each VM (s).
+set -uo pipefail
+
+. "$(dirname "$0")/lib.sh"
+cd "$KTCP_ROOT"
+
+"$KTCP_ROOT/scripts/install-deps.sh" || ktcp_die "could not install dependencies"
+
+build=$KTCP_ROOT/build
+mkdir -p "$build"
+passed=0 failed=0
+
+count() # count SUITE PASSED FAILED
+{
+	passed=$((passed + $2))
+	failed=$((failed + $3))
+	echo "# suite $1: $2 passed, $3 failed" >&2
+}
+
+check() # check NAME COMMAND...: one verdict for a host step
+{
+	local name=$1
+	shift
+	if "$@" >"$build/$name.log" 2>&1; then
+		count "$name" 1 0
+	else
+		tail -40 "$build/$name.log" >&2
+		count "$name" 0 1
+		return 1
+	fi
+}
+
+ktcp_log "test kernel: building or reusing the cached 6.12 tree"
+start=$(date +%s)
+ksrc=$("$KTCP_ROOT/scripts/build-test-kernel.sh") || ktcp_die "test kernel build failed"
+ktcp_log "test kernel ready in $(( $(date +%s) - start )) s: $ksrc"
+
+stock=$(ktcp_stock_version)
+[ -n "$stock" ] || ktcp_die "linux-image-amd64 is not installed"
+kdir61=/usr/src/linux-headers-$stock
+
+ktcp_log "host: make check (checkpatch, sparse, -Werror)"
+check make-check make check KSRC="$ksrc" KDIR="$kdir61"
+
+ktcp_log "host: libktcp unit tests"
+make -C userspace test >"$build/userspace-test.log" 2>&1
+rc=$?
+tail -3 "$build/userspace-test.log" >&2
+line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$build/userspace-test.log" | tail -1)
+up=${line%% passed*} uf=${line#*, } uf=${uf%% failed}
+[ -n "$line" ] || { up=0 uf=1; }
+[ $rc -eq 0 ] || [ "$uf" -gt 0 ] || uf=1
+count userspace "$up" "$uf"
+
+ktcp_log "build: modules and selftests"
+check kmod-6.12 scripts/build-module.sh "$ksrc" "$build/kmod-6.12"
+check kmod-6.1 scripts/build-module.sh "$kdir61" "$build/kmod-6.1"
+check selftests make -C selftests KSRC="$ksrc"
+
+run_vm() # run_vm NAME KERNEL MODDIR KSRC|-
+{
+	local name=$1 kernel=$2 moddir=$3 vksrc=$4
+	local results=$build/results/$name
+
+	rm -rf "$results"
+	mkdir -p "$results"
+	ktcp_log "vm $name: booting $kernel"
+	local t0=$(date +%s)
+	ktcp_vm "$kernel" "$results" "$KTCP_ROOT/scripts/guest-tests.sh" \
+		"$moddir" "$KTCP_ROOT/selftests/build" "$results" "$vksrc" |
+		tee "$results/console.log"
+	ktcp_log "vm $name: finished in $(( $(date +%s) - t0 )) s"
+	if [ -f "$results/counts" ]; then
+		while read -r suite p f; do
+			count "$name/$suite" "$p" "$f"
+		done <"$results/counts"
+	fi
+	[ -f "$results/done" ] || count "$name/vm-completed" 0 1
+}
+
+if [ "${KTCP_SKIP_612:-0}" = 1 ]; then
+	echo "# 6.12 VM suites skipped (KTCP_SKIP_612=1)" >&2
+else
+	run_vm 6.12 "$ksrc" "$build/kmod-6.12" "$ksrc"
+fi
+if [ "${KTCP_SKIP_61:-0}" = 1 ]; then
+	echo "# 6.1 VM suites skipped (KTCP_SKIP_61=1)" >&2
+else
+	run_vm 6.1 "/boot/vmlinuz-$stock" "$build/kmod-6.1" -
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
