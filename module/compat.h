@@ -36,4 +36,14 @@ ktcp_register_net_sysctl(struct net *net, const char *path,
 #endif
 }
 
+/*
+ * Pure helpers are exported to ktcp_kunit.ko only, in their own symbol
+ * namespace.  6.13 made the namespace argument a string.
+ */
+#if KERNEL_VERSION(6, 13, 0) <= LINUX_VERSION_CODE
+#define KTCP_KUNIT_NS "KTCP_KUNIT"
+#else
+#define KTCP_KUNIT_NS KTCP_KUNIT
+#endif
+
 #endif /* _KTCP_COMPAT_H */

@@ -1,0 +1,1035 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bind_test - socket(), bind(), getsockname() and close() on ktcp,
+ * held against native TCP.
+ *
+ * The "bind" fixture has two variants that run the very same code:
+ * "inet" opens the sockets with AF_INET and documents what native TCP
+ * does, "ktcp" opens them with the family of the loaded ktcp module
+ * and checks that ktcp does the same.  Behaviour only ktcp has (its
+ * /proc/net/ktcp table, its sysctl, refusing SOCK_DGRAM, yielding to
+ * native listeners) is tested by fixtures without an inet variant.
+ *
+ * The ktcp tests fail, rather than skip, when ktcp.ko is not loaded.
+ * Set KTCP_SELFTEST_INET_ONLY=1 to skip them instead, e.g. to run the
+ * inet half on a machine that cannot load the module.
+ *
+ * Needs root for the privileged port test and for the sysctl tests.
+ * The sysctl tests change net.ktcp.ip_local_port_range of the current
+ * network namespace and restore it from a parent process, so that the
+ * value comes back even when a test crashes.
+ */
+#define _GNU_SOURCE
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <linux/ktcp.h>
+#include <ktcp/socket.h>
+
+/* The 6.12 harness's __timeout_handler() leaves a parameter unused. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#include "kselftest_harness.h"
+#pragma GCC diagnostic pop
+
+#define INET_ONLY_ENV		"KTCP_SELFTEST_INET_ONLY"
+
+#define INET_PORT_RANGE_PATH	"/proc/sys/net/ipv4/ip_local_port_range"
+#define KTCP_PORT_RANGE_PATH	"/proc/sys/net/ktcp/ip_local_port_range"
+#define PROC_NET_TCP_PATH	"/proc/net/tcp"
+
+/* TCP_CLOSE in the "st" column of /proc/net/tcp (include/net/tcp_states.h). */
+#define TCP_STATE_CLOSE		7U
+
+/*
+ * Explicit ports are taken from here: below both ephemeral ranges
+ * (native 32768-60999, ktcp 61000-65535 by default), so that no
+ * ephemeral bind of this or another program lands on them by chance.
+ */
+#define TEST_PORT_LOW		20000
+#define TEST_PORT_HIGH		29999
+#define PRIV_PORT_LOW		600
+#define PRIV_PORT_HIGH		1023
+#define PORT_TRIES		100
+
+/* The sysctl tests narrow the ktcp ephemeral range to these two ports. */
+#define NARROW_PORT_LOW		62000
+#define NARROW_PORT_HIGH	62001
+
+#define MAX_SOCKS		8
+
+/* Sockets a test opened; the fixture teardown closes what is left. */
+struct socks {
+	int fd[MAX_SOCKS];
+	int n;
+};
+
+static bool inet_only(void)
+{
+	const char *v = getenv(INET_ONLY_ENV);
+
+	return v && !strcmp(v, "1");
+}
+
+/* The family of the loaded ktcp module; fails the test without it. */
+static int ktcp_family_or_fail(struct __test_metadata *_metadata)
+{
+	const char *path = getenv(KTCP_FAMILY_PATH_ENV);
+	int family = ktcp_family();
+
+	if (!path || !*path)
+		path = KTCP_FAMILY_PARAM_PATH;
+	ASSERT_LT(0, family) {
+		TH_LOG("ktcp_family() (%s): %s; is ktcp.ko loaded? Set %s=1 to skip the ktcp tests",
+		       path, strerror(-family), INET_ONLY_ENV);
+	}
+	return family;
+}
+
+static struct sockaddr_in sin_of(sa_family_t family, const char *ip,
+				 uint16_t port)
+{
+	struct sockaddr_in sin;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = family;
+	sin.sin_port = htons(port);
+	if (inet_pton(AF_INET, ip, &sin.sin_addr) != 1)
+		abort();
+	return sin;
+}
+
+static struct sockaddr_in inet_addr_port(const char *ip, uint16_t port)
+{
+	return sin_of(AF_INET, ip, port);
+}
+
+/* bind() that returns 0 or the errno, for ASSERT_EQ(EXXX, ...). */
+static int bind_err(int fd, const struct sockaddr_in *sin, socklen_t len)
+{
+	return bind(fd, (const struct sockaddr *)sin, len) ? errno : 0;
+}
+
+static int bind_sin(int fd, const struct sockaddr_in *sin)
+{
+	return bind_err(fd, sin, sizeof(*sin));
+}
+
+static int open_sock(struct __test_metadata *_metadata, struct socks *socks,
+		     int family)
+{
+	int fd;
+
+	ASSERT_GT(MAX_SOCKS, socks->n);
+	fd = socket(family, SOCK_STREAM, 0);
+	ASSERT_LE(0, fd) {
+		TH_LOG("socket(%d, SOCK_STREAM, 0): %s", family,
+		       strerror(errno));
+	}
+	socks->fd[socks->n++] = fd;
+	return fd;
+}
+
+static void close_sock(struct __test_metadata *_metadata, struct socks *socks,
+		       int fd)
+{
+	int i;
+
+	for (i = 0; i < socks->n; i++) {
+		if (socks->fd[i] == fd) {
+			socks->fd[i] = -1;
+			ASSERT_EQ(0, close(fd));
+			return;
+		}
+	}
+	ASSERT_TRUE(false) TH_LOG("fd %d is not a test socket", fd);
+}
+
+static void close_socks(struct socks *socks)
+{
+	int i;
+
+	for (i = 0; i < socks->n; i++)
+		if (socks->fd[i] >= 0)
+			close(socks->fd[i]);
+	socks->n = 0;
+}
+
+/*
+ * Bind @fd to @sin's address and the first port of [@low, @high], from
+ * a per-process starting point on, that is not in use (EADDRINUSE).
+ * Any other error fails the test.  Returns the port bound.
+ */
+static uint16_t bind_free_port(struct __test_metadata *_metadata, int fd,
+			       struct sockaddr_in sin, int low, int high)
+{
+	int span = high - low + 1;
+	int start = (getpid() * 7919) % span;
+	int i, err = 0;
+
+	for (i = 0; i < PORT_TRIES && i < span; i++) {
+		uint16_t port = low + (start + i) % span;
+
+		sin.sin_port = htons(port);
+		err = bind_sin(fd, &sin);
+		if (!err)
+			return port;
+		ASSERT_EQ(EADDRINUSE, err) {
+			TH_LOG("bind(port %u): %s", port, strerror(err));
+		}
+	}
+	ASSERT_EQ(0, err) {
+		TH_LOG("no free port among %d tried in %d-%d", i, low, high);
+	}
+	return 0;
+}
+
+static struct sockaddr_in getsockname_or_fail(struct __test_metadata *_metadata,
+					      int fd)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+
+	memset(&sin, 0xa5, sizeof(sin));
+	ASSERT_EQ(0, getsockname(fd, (struct sockaddr *)&sin, &len)) {
+		TH_LOG("getsockname: %s", strerror(errno));
+	}
+	ASSERT_EQ(sizeof(struct sockaddr_in), len);
+	return sin;
+}
+
+/* getsockname() must report exactly AF_INET @ip:@port. */
+static void assert_sockname(struct __test_metadata *_metadata, int fd,
+			    const char *ip, uint16_t port)
+{
+	struct sockaddr_in want = inet_addr_port(ip, port);
+	struct sockaddr_in got = getsockname_or_fail(_metadata, fd);
+
+	ASSERT_EQ(AF_INET, got.sin_family);
+	ASSERT_EQ(want.sin_addr.s_addr, got.sin_addr.s_addr) {
+		TH_LOG("getsockname address %s, expected %s",
+		       inet_ntoa(got.sin_addr), ip);
+	}
+	ASSERT_EQ(port, ntohs(got.sin_port));
+}
+
+static int read_text(const char *path, char *buf, size_t size)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size - 1);
+	if (n < 0) {
+		n = -errno;
+		close(fd);
+		return n;
+	}
+	close(fd);
+	buf[n] = '\0';
+	return 0;
+}
+
+/* Writes @text in one write(); returns 0 or the errno of open()/write(). */
+static int write_text(const char *path, const char *text)
+{
+	size_t len = strlen(text);
+	ssize_t n;
+	int fd, err = 0;
+
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return errno;
+	n = write(fd, text, len);
+	if (n < 0)
+		err = errno;
+	else if ((size_t)n != len)
+		err = EIO;
+	close(fd);
+	return err;
+}
+
+static void read_port_range(struct __test_metadata *_metadata,
+			    const char *path, int *low, int *high)
+{
+	char buf[64];
+	int err = read_text(path, buf, sizeof(buf));
+
+	ASSERT_EQ(0, err) TH_LOG("read %s: %s", path, strerror(-err));
+	ASSERT_EQ(2, sscanf(buf, "%d %d", low, high)) {
+		TH_LOG("%s: unexpected content \"%s\"", path, buf);
+	}
+}
+
+static ino_t inode_of(struct __test_metadata *_metadata, int fd)
+{
+	struct stat st;
+
+	ASSERT_EQ(0, fstat(fd, &st));
+	return st.st_ino;
+}
+
+/* One parsed row of /proc/net/tcp or /proc/net/ktcp. */
+struct proc_row {
+	unsigned int local_addr;	/* raw __be32, as printed */
+	unsigned int local_port;	/* host order */
+	unsigned int rem_addr;
+	unsigned int rem_port;
+	unsigned int state;
+	unsigned int uid;
+	unsigned long inode;
+};
+
+static void strip_trailing_space(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n && (s[n - 1] == '\n' || s[n - 1] == ' '))
+		s[--n] = '\0';
+}
+
+/* The header line of @path, without its padding and newline. */
+static void proc_header(struct __test_metadata *_metadata, const char *path,
+			char *buf, size_t size)
+{
+	FILE *f = fopen(path, "r");
+
+	ASSERT_NE(NULL, f) TH_LOG("open %s: %s", path, strerror(errno));
+	ASSERT_NE(NULL, fgets(buf, size, f)) TH_LOG("%s is empty", path);
+	fclose(f);
+	strip_trailing_space(buf);
+}
+
+/*
+ * Parses every row of @path (which must all be well formed) and counts
+ * those of socket inode @inode; the last one found is copied to @row.
+ */
+static int proc_rows_of_inode(struct __test_metadata *_metadata,
+			      const char *path, unsigned long inode,
+			      struct proc_row *row)
+{
+	char line[512];
+	int found = 0;
+	FILE *f;
+
+	f = fopen(path, "r");
+	ASSERT_NE(NULL, f) TH_LOG("open %s: %s", path, strerror(errno));
+	ASSERT_NE(NULL, fgets(line, sizeof(line), f)) {
+		TH_LOG("%s has no header line", path);
+	}
+	while (fgets(line, sizeof(line), f)) {
+		struct proc_row r;
+		int n;
+
+		n = sscanf(line,
+			   "%*d: %8X:%4X %8X:%4X %2X %*X:%*X %*X:%*X %*X %u %*d %lu",
+			   &r.local_addr, &r.local_port, &r.rem_addr,
+			   &r.rem_port, &r.state, &r.uid, &r.inode);
+		ASSERT_EQ(7, n) TH_LOG("%s: malformed row: %s", path, line);
+		if (r.inode == inode) {
+			*row = r;
+			found++;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+FIXTURE(bind) {
+	int family;
+	struct socks socks;
+};
+
+FIXTURE_VARIANT(bind) {
+	bool ktcp;
+	const char *port_range_path;
+};
+
+FIXTURE_VARIANT_ADD(bind, inet) {
+	.ktcp = false,
+	.port_range_path = INET_PORT_RANGE_PATH,
+};
+
+FIXTURE_VARIANT_ADD(bind, ktcp) {
+	.ktcp = true,
+	.port_range_path = KTCP_PORT_RANGE_PATH,
+};
+
+FIXTURE_SETUP(bind)
+{
+	self->socks.n = 0;
+	if (variant->ktcp && inet_only())
+		SKIP(return, "%s=1: ktcp variant skipped", INET_ONLY_ENV);
+	self->family = variant->ktcp ? ktcp_family_or_fail(_metadata) : AF_INET;
+}
+
+FIXTURE_TEARDOWN(bind)
+{
+	close_socks(&self->socks);
+}
+
+/* Native: socket(AF_INET, SOCK_STREAM, 0) is TCP.  ktcp must match. */
+TEST_F(bind, socket_stream_with_protocol_zero_succeeds)
+{
+	int fd = socket(self->family, SOCK_STREAM, 0);
+
+	ASSERT_LE(0, fd) TH_LOG("socket: %s", strerror(errno));
+	EXPECT_EQ(0, close(fd));
+}
+
+/* Native: naming IPPROTO_TCP explicitly is the same.  ktcp must match. */
+TEST_F(bind, socket_stream_with_ipproto_tcp_succeeds)
+{
+	int fd = socket(self->family, SOCK_STREAM, IPPROTO_TCP);
+
+	ASSERT_LE(0, fd) TH_LOG("socket: %s", strerror(errno));
+	EXPECT_EQ(0, close(fd));
+}
+
+/*
+ * Native: no stream protocol of AF_INET is UDP, so
+ * socket(AF_INET, SOCK_STREAM, IPPROTO_UDP) is EPROTONOSUPPORT.
+ * ktcp must match.
+ */
+TEST_F(bind, socket_stream_with_ipproto_udp_is_eprotonosupport)
+{
+	int fd = socket(self->family, SOCK_STREAM, IPPROTO_UDP);
+
+	EXPECT_EQ(-1, fd);
+	EXPECT_EQ(EPROTONOSUPPORT, errno);
+	if (fd >= 0)
+		close(fd);
+}
+
+/*
+ * Native: AF_INET has no SOCK_SEQPACKET protocol (unless SCTP is
+ * loaded), so the type is ESOCKTNOSUPPORT.  ktcp must match.
+ */
+TEST_F(bind, socket_seqpacket_is_esocktnosupport)
+{
+	int fd = socket(self->family, SOCK_SEQPACKET, 0);
+
+	EXPECT_EQ(-1, fd);
+	EXPECT_EQ(ESOCKTNOSUPPORT, errno);
+	if (fd >= 0)
+		close(fd);
+}
+
+/*
+ * Native: an unbound TCP socket's name is AF_INET 0.0.0.0:0 and
+ * getsockname() sets the length to sizeof(struct sockaddr_in).
+ * ktcp must match.
+ */
+TEST_F(bind, getsockname_before_bind_is_any_addr_port_zero)
+{
+	int fd = open_sock(_metadata, &self->socks, self->family);
+
+	assert_sockname(_metadata, fd, "0.0.0.0", 0);
+}
+
+/*
+ * Native: bind() with an address length below sizeof(struct
+ * sockaddr_in) is EINVAL and leaves the socket unbound.  ktcp must match.
+ */
+TEST_F(bind, bind_short_addrlen_is_einval)
+{
+	int fd = open_sock(_metadata, &self->socks, self->family);
+	struct sockaddr_in sin = inet_addr_port("127.0.0.1", 0);
+
+	EXPECT_EQ(EINVAL, bind_err(fd, &sin, sizeof(sin) - 1));
+	EXPECT_EQ(EINVAL, bind_err(fd, &sin, sizeof(sa_family_t)));
+	EXPECT_EQ(EINVAL, bind_err(fd, &sin, 0));
+	assert_sockname(_metadata, fd, "0.0.0.0", 0);
+}
+
+/*
+ * Native: a sockaddr of another family, here AF_INET6 in a
+ * sockaddr_in-sized buffer, is EAFNOSUPPORT.  ktcp must match.
+ */
+TEST_F(bind, bind_inet6_family_is_eafnosupport)
+{
+	int fd = open_sock(_metadata, &self->socks, self->family);
+	struct sockaddr_in sin = sin_of(AF_INET6, "127.0.0.1", 0);
+
+	EXPECT_EQ(EAFNOSUPPORT, bind_sin(fd, &sin));
+	assert_sockname(_metadata, fd, "0.0.0.0", 0);
+}
+
+/*
+ * Native: for compatibility with old programs AF_INET accepts
+ * sin_family AF_UNSPEC when the address is INADDR_ANY, and binds as if
+ * it were AF_INET.  ktcp must match.
+ */
+TEST_F(bind, bind_unspec_family_with_any_addr_is_accepted)
+{
+	int fd = open_sock(_metadata, &self->socks, self->family);
+	uint16_t port;
+
+	port = bind_free_port(_metadata, fd, sin_of(AF_UNSPEC, "0.0.0.0", 0),
+			      TEST_PORT_LOW, TEST_PORT_HIGH);
+	assert_sockname(_metadata, fd, "0.0.0.0", port);
+}
+
+/*
+ * Native: AF_UNSPEC with any other address than INADDR_ANY is
+ * EAFNOSUPPORT.  ktcp must match.
+ */
+TEST_F(bind, bind_unspec_family_with_loopback_is_eafnosupport)
+{
+	int fd = open_sock(_metadata, &self->socks, self->family);
+	struct sockaddr_in sin = sin_of(AF_UNSPEC, "127.0.0.1", 0);
+
+	EXPECT_EQ(EAFNOSUPPORT, bind_sin(fd, &sin));
+	assert_sockname(_metadata, fd, "0.0.0.0", 0);
+}
+
+/*
+ * Native: an address no local interface has (192.0.2.1, TEST-NET-1) is
+ * EADDRNOTAVAIL, unless net.ipv4.ip_nonlocal_bind allows it.  Only
+ * bind() is called: nothing is ever sent there.  ktcp must match.
+ */
+TEST_F(bind, bind_nonlocal_addr_is_eaddrnotavail)
+{
+	int fd = open_sock(_metadata, &self->socks, self->family);
+	struct sockaddr_in sin = inet_addr_port("192.0.2.1", 0);
+	char buf[16];
+
+	if (!read_text("/proc/sys/net/ipv4/ip_nonlocal_bind", buf, sizeof(buf)) &&
+	    atoi(buf) != 0)
+		SKIP(return, "net.ipv4.ip_nonlocal_bind is set");
+
+	EXPECT_EQ(EADDRNOTAVAIL, bind_sin(fd, &sin));
+	assert_sockname(_metadata, fd, "0.0.0.0", 0);
+}
+
+/*
+ * Native: after bind(127.0.0.1:P), getsockname() returns exactly
+ * AF_INET 127.0.0.1:P.  ktcp must match.
+ */
+TEST_F(bind, bind_loopback_is_reported_by_getsockname)
+{
+	int fd = open_sock(_metadata, &self->socks, self->family);
+	uint16_t port;
+
+	port = bind_free_port(_metadata, fd, inet_addr_port("127.0.0.1", 0),
+			      TEST_PORT_LOW, TEST_PORT_HIGH);
+	assert_sockname(_metadata, fd, "127.0.0.1", port);
+}
+
+/*
+ * Native: after bind(0.0.0.0:P), getsockname() returns AF_INET
+ * 0.0.0.0:P.  ktcp must match.
+ */
+TEST_F(bind, bind_any_addr_is_reported_by_getsockname)
+{
+	int fd = open_sock(_metadata, &self->socks, self->family);
+	uint16_t port;
+
+	port = bind_free_port(_metadata, fd, inet_addr_port("0.0.0.0", 0),
+			      TEST_PORT_LOW, TEST_PORT_HIGH);
+	assert_sockname(_metadata, fd, "0.0.0.0", port);
+}
+
+/*
+ * Native: a bound socket cannot be bound again, neither to another
+ * port nor to port 0 (EINVAL), and keeps its first address.
+ * ktcp must match.
+ */
+TEST_F(bind, bind_already_bound_socket_is_einval)
+{
+	int fd = open_sock(_metadata, &self->socks, self->family);
+	struct sockaddr_in other;
+	uint16_t port;
+
+	port = bind_free_port(_metadata, fd, inet_addr_port("127.0.0.1", 0),
+			      TEST_PORT_LOW, TEST_PORT_HIGH);
+	other = inet_addr_port("127.0.0.1", port == TEST_PORT_HIGH ?
+					    port - 1 : port + 1);
+	EXPECT_EQ(EINVAL, bind_sin(fd, &other));
+	other = inet_addr_port("127.0.0.1", 0);
+	EXPECT_EQ(EINVAL, bind_sin(fd, &other));
+	assert_sockname(_metadata, fd, "127.0.0.1", port);
+}
+
+/*
+ * Native: without SO_REUSEADDR a second socket cannot bind the port of
+ * the first (EADDRINUSE), neither on the same address nor on
+ * INADDR_ANY.  ktcp must match.
+ */
+TEST_F(bind, bind_same_port_twice_is_eaddrinuse)
+{
+	int fd1 = open_sock(_metadata, &self->socks, self->family);
+	int fd2 = open_sock(_metadata, &self->socks, self->family);
+	struct sockaddr_in sin;
+	uint16_t port;
+
+	port = bind_free_port(_metadata, fd1, inet_addr_port("127.0.0.1", 0),
+			      TEST_PORT_LOW, TEST_PORT_HIGH);
+	sin = inet_addr_port("127.0.0.1", port);
+	EXPECT_EQ(EADDRINUSE, bind_sin(fd2, &sin));
+	sin = inet_addr_port("0.0.0.0", port);
+	EXPECT_EQ(EADDRINUSE, bind_sin(fd2, &sin));
+}
+
+/*
+ * Native: a bind() that failed with EADDRINUSE leaves the socket
+ * unbound: its name is still 0.0.0.0:0 and it can bind another port.
+ * ktcp must match.
+ */
+TEST_F(bind, bind_eaddrinuse_leaves_socket_unbound)
+{
+	int fd1 = open_sock(_metadata, &self->socks, self->family);
+	int fd2 = open_sock(_metadata, &self->socks, self->family);
+	struct sockaddr_in sin;
+	uint16_t port1, port2;
+
+	port1 = bind_free_port(_metadata, fd1, inet_addr_port("127.0.0.1", 0),
+			       TEST_PORT_LOW, TEST_PORT_HIGH);
+	sin = inet_addr_port("127.0.0.1", port1);
+	ASSERT_EQ(EADDRINUSE, bind_sin(fd2, &sin));
+	assert_sockname(_metadata, fd2, "0.0.0.0", 0);
+
+	port2 = bind_free_port(_metadata, fd2, inet_addr_port("127.0.0.1", 0),
+			       TEST_PORT_LOW, TEST_PORT_HIGH);
+	EXPECT_NE(port1, port2);
+	assert_sockname(_metadata, fd2, "127.0.0.1", port2);
+}
+
+/*
+ * Native: when both sockets set SO_REUSEADDR and neither listens, both
+ * may bind the same address and port.  ktcp must match.
+ */
+TEST_F(bind, bind_same_port_with_reuseaddr_not_listening_succeeds)
+{
+	int fd1 = open_sock(_metadata, &self->socks, self->family);
+	int fd2 = open_sock(_metadata, &self->socks, self->family);
+	struct sockaddr_in sin;
+	int one = 1;
+	uint16_t port;
+
+	ASSERT_EQ(0, setsockopt(fd1, SOL_SOCKET, SO_REUSEADDR, &one,
+				sizeof(one)));
+	ASSERT_EQ(0, setsockopt(fd2, SOL_SOCKET, SO_REUSEADDR, &one,
+				sizeof(one)));
+	port = bind_free_port(_metadata, fd1, inet_addr_port("127.0.0.1", 0),
+			      TEST_PORT_LOW, TEST_PORT_HIGH);
+	sin = inet_addr_port("127.0.0.1", port);
+	EXPECT_EQ(0, bind_sin(fd2, &sin));
+	assert_sockname(_metadata, fd1, "127.0.0.1", port);
+	assert_sockname(_metadata, fd2, "127.0.0.1", port);
+}
+
+/*
+ * Native: bind() to port 0 picks a free port from
+ * net.ipv4.ip_local_port_range.  ktcp must pick from its own
+ * net.ktcp.ip_local_port_range (default 61000-65535) the same way.
+ */
+TEST_F(bind, bind_port_zero_picks_port_in_local_range)
+{
+	int fd1 = open_sock(_metadata, &self->socks, self->family);
+	int fd2 = open_sock(_metadata, &self->socks, self->family);
+	struct sockaddr_in sin = inet_addr_port("127.0.0.1", 0);
+	struct sockaddr_in name1, name2;
+	int low, high;
+
+	read_port_range(_metadata, variant->port_range_path, &low, &high);
+
+	ASSERT_EQ(0, bind_sin(fd1, &sin));
+	ASSERT_EQ(0, bind_sin(fd2, &sin));
+	name1 = getsockname_or_fail(_metadata, fd1);
+	name2 = getsockname_or_fail(_metadata, fd2);
+
+	EXPECT_EQ(AF_INET, name1.sin_family);
+	EXPECT_EQ(htonl(INADDR_LOOPBACK), name1.sin_addr.s_addr);
+	EXPECT_LE(low, ntohs(name1.sin_port));
+	EXPECT_GE(high, ntohs(name1.sin_port));
+	EXPECT_LE(low, ntohs(name2.sin_port));
+	EXPECT_GE(high, ntohs(name2.sin_port));
+	/* Neither socket has SO_REUSEADDR: they cannot share the port. */
+	EXPECT_NE(name1.sin_port, name2.sin_port);
+}
+
+/*
+ * Native: closing a socket that never listened releases its port at
+ * once; a new socket can bind it right away, no SO_REUSEADDR needed.
+ * ktcp must match.
+ */
+TEST_F(bind, close_frees_port_for_immediate_rebind)
+{
+	int fd1 = open_sock(_metadata, &self->socks, self->family);
+	int fd2 = open_sock(_metadata, &self->socks, self->family);
+	struct sockaddr_in sin;
+	uint16_t port;
+
+	port = bind_free_port(_metadata, fd1, inet_addr_port("127.0.0.1", 0),
+			      TEST_PORT_LOW, TEST_PORT_HIGH);
+	close_sock(_metadata, &self->socks, fd1);
+
+	sin = inet_addr_port("127.0.0.1", port);
+	ASSERT_EQ(0, bind_sin(fd2, &sin));
+	assert_sockname(_metadata, fd2, "127.0.0.1", port);
+}
+
+/*
+ * Native: root (CAP_NET_BIND_SERVICE) may bind ports below 1024.
+ * ktcp must match.
+ */
+TEST_F(bind, bind_privileged_port_as_root_succeeds)
+{
+	int fd = open_sock(_metadata, &self->socks, self->family);
+	uint16_t port;
+
+	if (geteuid() != 0)
+		SKIP(return, "needs root");
+
+	port = bind_free_port(_metadata, fd, inet_addr_port("127.0.0.1", 0),
+			      PRIV_PORT_LOW, PRIV_PORT_HIGH);
+	assert_sockname(_metadata, fd, "127.0.0.1", port);
+}
+
+/* ktcp alone: what has no AF_INET counterpart. */
+FIXTURE(ktcp) {
+	int family;
+	struct socks socks;
+};
+
+FIXTURE_SETUP(ktcp)
+{
+	self->socks.n = 0;
+	if (inet_only())
+		SKIP(return, "%s=1: ktcp test skipped", INET_ONLY_ENV);
+	self->family = ktcp_family_or_fail(_metadata);
+}
+
+FIXTURE_TEARDOWN(ktcp)
+{
+	close_socks(&self->socks);
+}
+
+/*
+ * Documented difference: AF_INET's SOCK_DGRAM is UDP, but ktcp is TCP
+ * only, so it refuses the socket type with ESOCKTNOSUPPORT, with the
+ * default protocol as with IPPROTO_UDP.
+ */
+TEST_F(ktcp, socket_dgram_is_esocktnosupport)
+{
+	int fd;
+
+	fd = socket(self->family, SOCK_DGRAM, 0);
+	EXPECT_EQ(-1, fd);
+	EXPECT_EQ(ESOCKTNOSUPPORT, errno);
+	if (fd >= 0)
+		close(fd);
+
+	fd = socket(self->family, SOCK_DGRAM, IPPROTO_UDP);
+	EXPECT_EQ(-1, fd);
+	EXPECT_EQ(ESOCKTNOSUPPORT, errno);
+	if (fd >= 0)
+		close(fd);
+}
+
+/*
+ * /proc/net/ktcp uses the columns of /proc/net/tcp, so its header line
+ * is the same (trailing padding aside).
+ */
+TEST_F(ktcp, proc_net_ktcp_header_matches_proc_net_tcp)
+{
+	static const char want[] =
+		"  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode";
+	char tcp[256], ktcp[256];
+
+	proc_header(_metadata, PROC_NET_TCP_PATH, tcp, sizeof(tcp));
+	proc_header(_metadata, KTCP_PROC_NET_PATH, ktcp, sizeof(ktcp));
+	EXPECT_STREQ(want, ktcp);
+	EXPECT_STREQ(tcp, ktcp);
+}
+
+/*
+ * Unlike /proc/net/tcp, which shows only listening and connected
+ * sockets, /proc/net/ktcp lists a socket as soon as it is bound: local
+ * address as the raw network order word in %08X, port in host order
+ * %04X, no remote end, state 07 (TCP_CLOSE), the owner's uid and the
+ * socket's inode.
+ */
+TEST_F(ktcp, bound_socket_is_listed_in_proc_net_ktcp)
+{
+	int fd1 = open_sock(_metadata, &self->socks, self->family);
+	int fd2 = open_sock(_metadata, &self->socks, self->family);
+	uint16_t port1, port2;
+	struct proc_row row;
+
+	port1 = bind_free_port(_metadata, fd1, inet_addr_port("127.0.0.1", 0),
+			       TEST_PORT_LOW, TEST_PORT_HIGH);
+	port2 = bind_free_port(_metadata, fd2, inet_addr_port("0.0.0.0", 0),
+			       TEST_PORT_LOW, TEST_PORT_HIGH);
+
+	ASSERT_EQ(1, proc_rows_of_inode(_metadata, KTCP_PROC_NET_PATH,
+					inode_of(_metadata, fd1), &row));
+	EXPECT_EQ(htonl(INADDR_LOOPBACK), row.local_addr);
+	EXPECT_EQ(port1, row.local_port);
+	EXPECT_EQ(0U, row.rem_addr);
+	EXPECT_EQ(0U, row.rem_port);
+	EXPECT_EQ(TCP_STATE_CLOSE, row.state);
+	EXPECT_EQ(geteuid(), row.uid);
+
+	ASSERT_EQ(1, proc_rows_of_inode(_metadata, KTCP_PROC_NET_PATH,
+					inode_of(_metadata, fd2), &row));
+	EXPECT_EQ(htonl(INADDR_ANY), row.local_addr);
+	EXPECT_EQ(port2, row.local_port);
+	EXPECT_EQ(TCP_STATE_CLOSE, row.state);
+}
+
+/* A ktcp socket leaves /proc/net/ktcp when it is closed. */
+TEST_F(ktcp, closed_socket_is_gone_from_proc_net_ktcp)
+{
+	int fd = open_sock(_metadata, &self->socks, self->family);
+	struct proc_row row;
+	ino_t ino;
+
+	bind_free_port(_metadata, fd, inet_addr_port("127.0.0.1", 0),
+		       TEST_PORT_LOW, TEST_PORT_HIGH);
+	ino = inode_of(_metadata, fd);
+	ASSERT_EQ(1, proc_rows_of_inode(_metadata, KTCP_PROC_NET_PATH, ino,
+					&row));
+
+	close_sock(_metadata, &self->socks, fd);
+	EXPECT_EQ(0, proc_rows_of_inode(_metadata, KTCP_PROC_NET_PATH, ino,
+					&row));
+}
+
+/*
+ * ktcp shares the port space of the host with native TCP where it
+ * matters: it must not bind a port on which a native AF_INET socket
+ * listens, whatever address either side uses.
+ */
+FIXTURE(ktcp_vs_native) {
+	int family;
+	struct socks socks;
+	uint16_t port;		/* the native listener's */
+	int listener;
+};
+
+FIXTURE_VARIANT(ktcp_vs_native) {
+	const char *listen_addr;
+};
+
+FIXTURE_VARIANT_ADD(ktcp_vs_native, listener_on_any) {
+	.listen_addr = "0.0.0.0",
+};
+
+FIXTURE_VARIANT_ADD(ktcp_vs_native, listener_on_loopback) {
+	.listen_addr = "127.0.0.1",
+};
+
+FIXTURE_SETUP(ktcp_vs_native)
+{
+	self->socks.n = 0;
+	if (inet_only())
+		SKIP(return, "%s=1: ktcp test skipped", INET_ONLY_ENV);
+	self->family = ktcp_family_or_fail(_metadata);
+
+	self->listener = open_sock(_metadata, &self->socks, AF_INET);
+	self->port = bind_free_port(_metadata, self->listener,
+				    inet_addr_port(variant->listen_addr, 0),
+				    TEST_PORT_LOW, TEST_PORT_HIGH);
+	ASSERT_EQ(0, listen(self->listener, 1));
+}
+
+FIXTURE_TEARDOWN(ktcp_vs_native)
+{
+	close_socks(&self->socks);
+}
+
+/* ktcp bind, on 127.0.0.1 and on 0.0.0.0, to a native listener's port. */
+TEST_F(ktcp_vs_native, bind_to_port_of_native_listener_is_eaddrinuse)
+{
+	int fd = open_sock(_metadata, &self->socks, self->family);
+	struct sockaddr_in sin;
+
+	sin = inet_addr_port("127.0.0.1", self->port);
+	EXPECT_EQ(EADDRINUSE, bind_sin(fd, &sin));
+	sin = inet_addr_port("0.0.0.0", self->port);
+	EXPECT_EQ(EADDRINUSE, bind_sin(fd, &sin));
+	assert_sockname(_metadata, fd, "0.0.0.0", 0);
+}
+
+/* Once the native listener is closed, its port is ktcp's to take. */
+TEST_F(ktcp_vs_native, bind_after_native_listener_closed_succeeds)
+{
+	int fd = open_sock(_metadata, &self->socks, self->family);
+	struct sockaddr_in sin = inet_addr_port("127.0.0.1", self->port);
+
+	close_sock(_metadata, &self->socks, self->listener);
+	EXPECT_EQ(0, bind_sin(fd, &sin));
+}
+
+/*
+ * net.ktcp.ip_local_port_range of the current network namespace.  The
+ * teardown runs in the parent process, after the test process and with
+ * it all its sockets are gone, and writes the saved value back.
+ */
+FIXTURE(ktcp_sysctl) {
+	int family;
+	struct socks socks;
+	bool saved;
+	char saved_range[64];
+};
+
+FIXTURE_SETUP(ktcp_sysctl)
+{
+	int err;
+
+	self->socks.n = 0;
+	self->saved = false;
+	if (inet_only())
+		SKIP(return, "%s=1: ktcp test skipped", INET_ONLY_ENV);
+	self->family = ktcp_family_or_fail(_metadata);
+
+	err = read_text(KTCP_PORT_RANGE_PATH, self->saved_range,
+			sizeof(self->saved_range));
+	ASSERT_EQ(0, err) {
+		TH_LOG("read %s: %s", KTCP_PORT_RANGE_PATH, strerror(-err));
+	}
+	self->saved = true;
+}
+
+FIXTURE_TEARDOWN_PARENT(ktcp_sysctl)
+{
+	/* The sockets were the test process's: they closed with it. */
+	if (self->saved) {
+		int err = write_text(KTCP_PORT_RANGE_PATH, self->saved_range);
+
+		/*
+		 * No EXPECT_EQ() { handler }: after a failed ASSERT the
+		 * harness leaves its trigger set and would run the
+		 * handler even for a success.
+		 */
+		if (err)
+			TH_LOG("cannot restore %s to \"%s\": %s",
+			       KTCP_PORT_RANGE_PATH, self->saved_range,
+			       strerror(err));
+		EXPECT_EQ(0, err);
+	}
+}
+
+static void set_narrow_range(struct __test_metadata *_metadata)
+{
+	char text[32];
+	int low, high, err;
+
+	snprintf(text, sizeof(text), "%d %d\n", NARROW_PORT_LOW,
+		 NARROW_PORT_HIGH);
+	err = write_text(KTCP_PORT_RANGE_PATH, text);
+	ASSERT_EQ(0, err) {
+		TH_LOG("write \"%d %d\" to %s: %s", NARROW_PORT_LOW,
+		       NARROW_PORT_HIGH, KTCP_PORT_RANGE_PATH, strerror(err));
+	}
+	read_port_range(_metadata, KTCP_PORT_RANGE_PATH, &low, &high);
+	ASSERT_EQ(NARROW_PORT_LOW, low);
+	ASSERT_EQ(NARROW_PORT_HIGH, high);
+}
+
+/*
+ * The default range sits above native TCP's default 32768-60999, as
+ * uapi/linux/ktcp.h says.  Fails if something left it changed.
+ */
+TEST_F(ktcp_sysctl, default_port_range_is_61000_65535)
+{
+	int low, high;
+
+	read_port_range(_metadata, KTCP_PORT_RANGE_PATH, &low, &high);
+	EXPECT_EQ(KTCP_EPHEMERAL_PORT_LOW, low);
+	EXPECT_EQ(KTCP_EPHEMERAL_PORT_HIGH, high);
+}
+
+/*
+ * Native: ephemeral ports come only from net.ipv4.ip_local_port_range,
+ * whatever it is set to.  ktcp must do the same with its own sysctl.
+ */
+TEST_F(ktcp_sysctl, narrowed_port_range_limits_ephemeral_ports)
+{
+	int fd1 = open_sock(_metadata, &self->socks, self->family);
+	int fd2 = open_sock(_metadata, &self->socks, self->family);
+	struct sockaddr_in sin = inet_addr_port("127.0.0.1", 0);
+	uint16_t port1, port2;
+
+	set_narrow_range(_metadata);
+
+	ASSERT_EQ(0, bind_sin(fd1, &sin));
+	ASSERT_EQ(0, bind_sin(fd2, &sin));
+	port1 = ntohs(getsockname_or_fail(_metadata, fd1).sin_port);
+	port2 = ntohs(getsockname_or_fail(_metadata, fd2).sin_port);
+	EXPECT_LE(NARROW_PORT_LOW, port1);
+	EXPECT_GE(NARROW_PORT_HIGH, port1);
+	EXPECT_LE(NARROW_PORT_LOW, port2);
+	EXPECT_GE(NARROW_PORT_HIGH, port2);
+	EXPECT_NE(port1, port2);
+}
+
+/*
+ * Native: once every port of the range is bound (no SO_REUSEADDR), a
+ * further bind() to port 0 on the same address is EADDRINUSE and leaves
+ * the socket unbound.  ktcp must match.
+ */
+TEST_F(ktcp_sysctl, exhausted_port_range_makes_bind_port_zero_eaddrinuse)
+{
+	int fd1 = open_sock(_metadata, &self->socks, self->family);
+	int fd2 = open_sock(_metadata, &self->socks, self->family);
+	int fd3 = open_sock(_metadata, &self->socks, self->family);
+	struct sockaddr_in sin = inet_addr_port("127.0.0.1", 0);
+
+	set_narrow_range(_metadata);
+
+	ASSERT_EQ(0, bind_sin(fd1, &sin));
+	ASSERT_EQ(0, bind_sin(fd2, &sin));
+	EXPECT_EQ(EADDRINUSE, bind_sin(fd3, &sin));
+	assert_sockname(_metadata, fd3, "0.0.0.0", 0);
+}
+
+/*
+ * Native: the range only governs port 0; an explicit port outside it
+ * can still be bound.  ktcp must match.
+ */
+TEST_F(ktcp_sysctl, narrowed_port_range_allows_explicit_ports)
+{
+	int fd = open_sock(_metadata, &self->socks, self->family);
+	uint16_t port;
+
+	set_narrow_range(_metadata);
+
+	port = bind_free_port(_metadata, fd, inet_addr_port("127.0.0.1", 0),
+			      TEST_PORT_LOW, TEST_PORT_HIGH);
+	assert_sockname(_metadata, fd, "127.0.0.1", port);
+}
+
+/*
+ * Native: writing a range whose low end is above its high end to
+ * net.ipv4.ip_local_port_range fails with EINVAL and changes nothing.
+ * ktcp must match.
+ */
+TEST_F(ktcp_sysctl, inverted_port_range_write_is_einval)
+{
+	int before_low, before_high, low, high;
+
+	read_port_range(_metadata, KTCP_PORT_RANGE_PATH, &before_low,
+			&before_high);
+	EXPECT_EQ(EINVAL, write_text(KTCP_PORT_RANGE_PATH, "5 4\n"));
+	read_port_range(_metadata, KTCP_PORT_RANGE_PATH, &low, &high);
+	EXPECT_EQ(before_low, low);
+	EXPECT_EQ(before_high, high);
+}
+
+TEST_HARNESS_MAIN

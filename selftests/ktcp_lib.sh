@@ -1,0 +1,201 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Shared by the ktcp shell selftests: TAP output, and ktcp sockets held
+# open in the background by build/ktcp_bind_hold.  Source it; it
+# defines functions and variables only.  The sourcing script must call
+# ktcp_lib_cleanup from its EXIT trap.
+
+# shellcheck disable=SC2034 # variables are for the sourcing scripts
+KSFT_SKIP=4
+
+KTCP_SELFTESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+KTCP_BIND_HOLD=${KTCP_BIND_HOLD:-$KTCP_SELFTESTS_DIR/build/ktcp_bind_hold}
+KTCP_UAPI_HEADER=$KTCP_SELFTESTS_DIR/../uapi/linux/ktcp.h
+KTCP_PROC_NET=/proc/net/ktcp
+KTCP_RANGE_SYSCTL=/proc/sys/net/ktcp/ip_local_port_range
+
+ktcp_tmp=
+ktcp_ntests=0
+ktcp_nfail=0
+declare -A ktcp_hold_pid=()
+declare -A ktcp_hold_fd=()
+
+# A numeric #define of uapi/linux/ktcp.h, or $2 if the header is absent.
+ktcp_uapi_define()
+{
+	local v=
+
+	if [ -r "$KTCP_UAPI_HEADER" ]; then
+		v=$(sed -n "s/^#define[[:space:]]\{1,\}$1[[:space:]]\{1,\}\([0-9]\{1,\}\).*/\1/p" \
+			"$KTCP_UAPI_HEADER")
+	fi
+	echo "${v:-$2}"
+}
+
+ktcp_lib_init()
+{
+	ktcp_tmp=$(mktemp -d "${TMPDIR:-/tmp}/ktcp-selftest.XXXXXX")
+}
+
+# --- TAP -------------------------------------------------------------
+
+tap_plan()
+{
+	echo "TAP version 13"
+	echo "1..$1"
+}
+
+# Nothing to run: "1..0 # SKIP" and the kselftest skip code.
+tap_skip_all()
+{
+	echo "TAP version 13"
+	echo "1..0 # SKIP $*"
+	exit "$KSFT_SKIP"
+}
+
+tap_bail()
+{
+	echo "Bail out! $*"
+	exit 1
+}
+
+tap_diag()
+{
+	local line
+
+	for line in "$@"; do
+		printf '%s\n' "$line" | sed 's/^/# /'
+	done
+}
+
+tap_ok()
+{
+	ktcp_ntests=$((ktcp_ntests + 1))
+	echo "ok $ktcp_ntests - $1"
+}
+
+# tap_fail DESCRIPTION [DIAGNOSTIC...]
+tap_fail()
+{
+	ktcp_ntests=$((ktcp_ntests + 1))
+	ktcp_nfail=$((ktcp_nfail + 1))
+	echo "not ok $ktcp_ntests - $1"
+	shift
+	tap_diag "$@"
+}
+
+# Summary line, then exit 0 if every test passed, 1 otherwise.
+tap_exit()
+{
+	if [ "$ktcp_nfail" -eq 0 ]; then
+		tap_diag "all $ktcp_ntests tests passed"
+		exit 0
+	fi
+	tap_diag "$ktcp_nfail of $ktcp_ntests tests failed"
+	exit 1
+}
+
+# --- sockets held by ktcp_bind_hold ----------------------------------
+
+# hold_start NAME COMMAND...
+# Runs COMMAND (ending in a ktcp_bind_hold invocation, possibly behind
+# "ip netns exec NS") in the background with its stdin on a FIFO, and
+# waits until it reports "ready" (success) or "error ..." (failure).
+# Its output stays readable through hold_output NAME.
+hold_start()
+{
+	local name=$1 fifo fd i
+
+	shift
+	fifo=$ktcp_tmp/$name.in
+	rm -f "$fifo" "$ktcp_tmp/$name.out"
+	mkfifo "$fifo"
+	(
+		# Drop the write ends of the other holders' FIFOs, or
+		# they would not see end of file when hold_stop closes them.
+		for fd in ${ktcp_hold_fd[@]+"${ktcp_hold_fd[@]}"}; do
+			exec {fd}>&-
+		done
+		exec "$@"
+	) <"$fifo" >"$ktcp_tmp/$name.out" 2>&1 &
+	ktcp_hold_pid[$name]=$!
+	# Opening the FIFO's write end waits for the reader above.
+	exec {fd}>"$fifo"
+	ktcp_hold_fd[$name]=$fd
+
+	for i in $(seq 100); do
+		grep -q '^ready$' "$ktcp_tmp/$name.out" && return 0
+		grep -q '^error ' "$ktcp_tmp/$name.out" && return 1
+		kill -0 "${ktcp_hold_pid[$name]}" 2>/dev/null || break
+		sleep 0.05
+	done
+	grep -q '^ready$' "$ktcp_tmp/$name.out"
+}
+
+hold_running()
+{
+	[ -n "${ktcp_hold_pid[$1]:-}" ]
+}
+
+# hold_stop NAME: close the holder's stdin and reap it; fails if it
+# did not exit 0.
+hold_stop()
+{
+	local name=$1 fd rc=0
+
+	hold_running "$name" || return 0
+	fd=${ktcp_hold_fd[$name]}
+	exec {fd}>&-
+	wait "${ktcp_hold_pid[$name]}" || rc=$?
+	unset "ktcp_hold_pid[$name]" "ktcp_hold_fd[$name]"
+	return "$rc"
+}
+
+hold_output()
+{
+	cat "$ktcp_tmp/$1.out" 2>/dev/null || true
+}
+
+# Socket inodes, or bound ports, of a holder, one per line.
+hold_inodes()
+{
+	hold_output "$1" | awk '$1 == "bound" { print $4 }'
+}
+
+hold_ports()
+{
+	hold_output "$1" | awk '$1 == "bound" { print $3 }'
+}
+
+# The "error STEP ERRNAME" line of ktcp_bind_hold output on stdin.
+bind_error()
+{
+	grep '^error ' || true
+}
+
+# Socket inodes listed in /proc/net/ktcp by COMMAND... (e.g. "cat", or
+# "ip netns exec NS cat"), one per line.
+proc_ktcp_inodes()
+{
+	"$@" "$KTCP_PROC_NET" | awk 'NR > 1 { print $10 }'
+}
+
+# The port range sysctl as "LOW HIGH", read by COMMAND... as above.
+ktcp_range()
+{
+	"$@" "$KTCP_RANGE_SYSCTL" | awk '{ print $1, $2 }'
+}
+
+ktcp_lib_cleanup()
+{
+	local name
+
+	for name in "${!ktcp_hold_pid[@]}"; do
+		kill "${ktcp_hold_pid[$name]}" 2>/dev/null || true
+		hold_stop "$name" || true
+	done
+	if [ -n "$ktcp_tmp" ]; then
+		rm -rf "$ktcp_tmp"
+	fi
+}

@@ -1,0 +1,214 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# module_cycle.sh - load and unload ktcp.ko over and over.
+#
+#   module_cycle.sh [path/to/ktcp.ko]      (default: $KTCP_KO)
+#
+# Starts with ktcp not loaded, unloading it first if it is.  Then:
+#  1. "insmod ktcp.ko family=2" must fail, AF_INET owning that slot,
+#     and the kernel log must say so in a line naming ktcp and family;
+#  2. $KTCP_CYCLES times (default 20): insmod; bind three ktcp sockets
+#     (two ephemeral, one on a fixed port) and keep them open; they are
+#     listed in /proc/net/ktcp, and rmmod fails because the module is in
+#     use; close them; they leave /proc/net/ktcp; rmmod succeeds,
+#     /sys/module/ktcp is gone and the family number no longer creates
+#     sockets (EAFNOSUPPORT);
+#  3. load ktcp.ko again with default parameters (the default family);
+#  4. the kernel log shows no BUG, WARNING, KASAN, lockdep or similar
+#     report since the script started.
+#
+# The script ends with ktcp.ko LOADED, with default parameters, so that
+# the suites run after it (bind_test, netns.sh) find the module; it
+# reloads it on the way out even when a test failed or it was
+# interrupted.  Needs root; build/ktcp_bind_hold comes from "make".
+# Prints TAP; exits 0 (pass), 1 (fail) or 4 (skip).
+
+set -eu
+
+# shellcheck source=ktcp_lib.sh
+. "$(dirname "$0")/ktcp_lib.sh"
+
+ko=${1:-${KTCP_KO:-}}
+cycles=${KTCP_CYCLES:-20}
+sysmod=/sys/module/ktcp
+fixed_port=20090
+default_family=$(ktcp_uapi_define KTCP_FAMILY_DEFAULT 25)
+marker="module_cycle.sh[$$]: start $(date +%s%N)"
+
+# shellcheck disable=SC2317 # called from the EXIT trap
+cleanup()
+{
+	ktcp_lib_cleanup
+	# Leave the module loaded for the suites that follow.
+	if [ -n "$ko" ] && [ -r "$ko" ] && [ ! -e "$sysmod" ]; then
+		insmod "$ko" 2>/dev/null || true
+	fi
+}
+
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+[ "$(id -u)" -eq 0 ] || tap_skip_all "needs root"
+[ -n "$ko" ] || tap_bail "usage: $0 path/to/ktcp.ko (or set KTCP_KO)"
+[ -r "$ko" ] || tap_bail "$ko: not readable"
+[ -x "$KTCP_BIND_HOLD" ] || tap_bail "$KTCP_BIND_HOLD missing: run make first"
+case $cycles in
+''|*[!0-9]*) tap_bail "KTCP_CYCLES='$cycles' is not a number" ;;
+esac
+
+ktcp_lib_init
+
+if [ -e "$sysmod" ]; then
+	out=$(rmmod ktcp 2>&1) || tap_bail "ktcp is loaded and cannot be unloaded: $out"
+fi
+
+# Kernel log lines since the line containing $1.
+log_since()
+{
+	dmesg | awk -v m="$1" 'found { print } index($0, m) { found = 1 }'
+}
+
+echo "$marker" >/dev/kmsg
+
+# rmmod that allows a moment for deferred socket freeing.
+rmmod_settled()
+{
+	local i
+
+	for i in $(seq 20); do
+		rmmod ktcp 2>/dev/null && return 0
+		sleep 0.1
+	done
+	rmmod ktcp
+}
+
+tap_plan $((cycles + 3))
+
+# 1. family=2 is AF_INET's.
+desc="insmod family=2 fails (AF_INET's slot) and dmesg explains it"
+mark="module_cycle.sh[$$]: family=2 $(date +%s%N)"
+echo "$mark" >/dev/kmsg
+if out=$(insmod "$ko" family=2 2>&1); then
+	rmmod ktcp 2>/dev/null || true
+	tap_fail "$desc" "insmod family=2 succeeded"
+else
+	msg=$(log_since "$mark" | grep -i ktcp | grep -i family || true)
+	if [ -e "$sysmod" ]; then
+		tap_fail "$desc" "insmod failed ($out) but $sysmod exists"
+	elif [ -z "$msg" ]; then
+		tap_fail "$desc" "insmod: $out" \
+			"no kernel log line names both ktcp and family; log since:" \
+			"$(log_since "$mark" | tail -n 20)"
+	else
+		tap_ok "$desc"
+		tap_diag "insmod: $out" "$msg"
+	fi
+fi
+
+# 2. Load, hold sockets, unload.  Sets $why when it fails.
+cycle()
+{
+	local fam ino inodes listed n
+
+	if ! out=$(insmod "$ko" 2>&1); then
+		why="insmod: $out"
+		return 1
+	fi
+	if ! fam=$(cat "$sysmod/parameters/family" 2>&1); then
+		why="no family parameter: $fam"
+		return 1
+	fi
+
+	if ! hold_start sockets "$KTCP_BIND_HOLD" -f "$fam" 0 0 "$fixed_port"; then
+		why="binding 3 sockets: $(hold_output sockets)"
+		return 1
+	fi
+	inodes=$(hold_inodes sockets)
+	listed=$(proc_ktcp_inodes cat)
+	for ino in $inodes; do
+		if ! grep -qx "$ino" <<<"$listed"; then
+			why="socket inode $ino is not in $KTCP_PROC_NET"
+			return 1
+		fi
+	done
+
+	if out=$(rmmod ktcp 2>&1); then
+		why="rmmod succeeded while 3 ktcp sockets were open"
+		return 1
+	fi
+	if [ ! -e "$sysmod" ]; then
+		why="$sysmod vanished after the refused rmmod ($out)"
+		return 1
+	fi
+	n=$(cat "$sysmod/refcnt" 2>/dev/null || echo "?")
+
+	if ! hold_stop sockets; then
+		why="the socket holder failed: $(hold_output sockets)"
+		return 1
+	fi
+	listed=$(proc_ktcp_inodes cat)
+	for ino in $inodes; do
+		if grep -qx "$ino" <<<"$listed"; then
+			why="socket inode $ino still in $KTCP_PROC_NET after close"
+			return 1
+		fi
+	done
+
+	if ! out=$(rmmod_settled 2>&1); then
+		why="rmmod after closing the sockets (refcnt was $n while open): $out"
+		return 1
+	fi
+	if [ -e "$sysmod" ]; then
+		why="$sysmod still exists after rmmod"
+		return 1
+	fi
+	out=$("$KTCP_BIND_HOLD" -f "$fam" 0 </dev/null 2>/dev/null || true)
+	if [ "$(bind_error <<<"$out")" != "error socket EAFNOSUPPORT" ]; then
+		why="socket($fam, SOCK_STREAM, 0) after rmmod: $(echo "$out" | tr '\n' ' ')"
+		return 1
+	fi
+	return 0
+}
+
+for i in $(seq "$cycles"); do
+	desc="cycle $i: insmod, 3 sockets listed in /proc/net/ktcp"
+	desc+=" and rmmod refused while open, rmmod after close"
+	why=
+	if cycle; then
+		tap_ok "$desc"
+		continue
+	fi
+	tap_fail "$desc" "$why"
+	# Back to "not loaded" for the next cycle.
+	hold_stop sockets || true
+	if [ -e "$sysmod" ]; then
+		out=$(rmmod_settled 2>&1) ||
+			tap_bail "cannot unload ktcp after a failed cycle: $out"
+	fi
+done
+
+# 3. Leave it loaded, as the other suites expect.
+desc="ktcp.ko loaded again with default parameters (family $default_family)"
+if ! out=$(insmod "$ko" 2>&1); then
+	tap_fail "$desc" "insmod: $out"
+elif [ "$(cat "$sysmod/parameters/family" 2>/dev/null)" != "$default_family" ]; then
+	tap_fail "$desc" "family is '$(cat "$sysmod/parameters/family" 2>/dev/null)'"
+else
+	tap_ok "$desc"
+fi
+
+# 4. Anything the debug kernel complained about meanwhile.
+desc="no kernel BUG/WARNING/KASAN/lockdep report during the cycles"
+reports=$(log_since "$marker" | grep -E \
+	-e 'BUG:|WARNING:|KASAN:|UBSAN:|Oops|general protection fault' \
+	-e 'refcount_t:|list_(add|del) corruption|blocked for more than' \
+	-e 'possible (circular|recursive) locking|inconsistent lock state' \
+	-e 'suspicious RCU usage' || true)
+if [ -z "$reports" ]; then
+	tap_ok "$desc"
+else
+	tap_fail "$desc" "$(log_since "$marker" | tail -n 60)"
+fi
+
+tap_exit
