@@ -6,6 +6,7 @@
  */
 
 #include <linux/module.h>
+#include <linux/random.h>
 #include <linux/net.h>
 #include <linux/socket.h>
 #include <net/net_namespace.h>
@@ -34,15 +35,39 @@ static int __net_init ktcp_net_init(struct net *net)
 	ktcp_table_init(kn);
 	kn->port_range = ktcp_port_range_pack(KTCP_EPHEMERAL_PORT_LOW,
 					      KTCP_EPHEMERAL_PORT_HIGH);
+	/* The defaults of the native net.ipv4.tcp_* counterparts. */
+	kn->sysctl = (struct ktcp_sysctl) {
+		.syn_retries		= 6,
+		.synack_retries		= 5,
+		.max_syn_backlog	= 256,
+		.abort_on_overflow	= 0,
+		.syncookies		= 1,
+		.fin_timeout		= 60,
+		.tw_timeout		= 60,
+		.challenge_ack_limit	= 1000,
+	};
 	spin_lock_init(&kn->sockets_lock);
 	INIT_HLIST_HEAD(&kn->sockets);
+	spin_lock_init(&kn->challenge_lock);
+	get_random_bytes(&kn->isn_key, sizeof(kn->isn_key));
+	get_random_bytes(&kn->cookie_key, sizeof(kn->cookie_key));
 
 	err = ktcp_sysctl_init_net(net);
 	if (err)
 		return err;
 	err = ktcp_proc_init_net(net);
 	if (err)
-		ktcp_sysctl_exit_net(net);
+		goto err_sysctl;
+	/* Last: from here on segments reach ktcp. */
+	err = ktcp_ipv4_init_net(net);
+	if (err)
+		goto err_proc;
+	return 0;
+
+err_proc:
+	ktcp_proc_exit_net(net);
+err_sysctl:
+	ktcp_sysctl_exit_net(net);
 	return err;
 }
 
@@ -50,6 +75,7 @@ static void __net_exit ktcp_net_exit(struct net *net)
 {
 	struct ktcp_net *kn = ktcp_net(net);
 
+	ktcp_ipv4_exit_net(net);
 	ktcp_proc_exit_net(net);
 	ktcp_sysctl_exit_net(net);
 	/* Every user socket holds a reference on its namespace. */

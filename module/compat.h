@@ -36,6 +36,18 @@ ktcp_register_net_sysctl(struct net *net, const char *path,
 #endif
 }
 
+/* 6.10 passed accept()'s flags and kern in a struct proto_accept_arg. */
+#if KERNEL_VERSION(6, 10, 0) <= LINUX_VERSION_CODE
+#define KTCP_HAVE_PROTO_ACCEPT_ARG
+#endif
+
+/* 6.12 moved asm/unaligned.h to linux/unaligned.h. */
+#if KERNEL_VERSION(6, 12, 0) <= LINUX_VERSION_CODE
+#include <linux/unaligned.h>
+#else
+#include <asm/unaligned.h>
+#endif
+
 /*
  * Pure helpers are exported to ktcp_kunit.ko only, in their own symbol
  * namespace.  6.13 made the namespace argument a string.

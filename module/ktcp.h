@@ -7,19 +7,116 @@
 #define _KTCP_H
 
 #include <linux/list.h>
+#include <linux/siphash.h>
+#include <linux/skbuff.h>
 #include <linux/spinlock.h>
+#include <linux/timer.h>
 #include <linux/types.h>
 #include <net/inet_sock.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 #include <net/sock.h>
 
+#include "mib.h"
+
+/* TCP options (RFC 9293 3.2, RFC 7323, RFC 2018): kind and length. */
+#define KTCP_OPT_EOL		0
+#define KTCP_OPT_NOP		1
+#define KTCP_OPT_MSS		2
+#define KTCP_OPTLEN_MSS		4
+#define KTCP_OPT_WSCALE		3
+#define KTCP_OPTLEN_WSCALE	3
+#define KTCP_OPT_SACK_PERM	4
+#define KTCP_OPTLEN_SACK_PERM	2
+#define KTCP_OPT_TIMESTAMP	8
+#define KTCP_OPTLEN_TIMESTAMP	10
+#define KTCP_MAX_WSCALE		14	/* RFC 7323 2.3 */
+
+/* The byte of the TCP header that holds the flags. */
+#define KTCP_FLAG_BYTE(th)	(((u8 *)(th))[13])
+
+/* TCP header flags, in that byte. */
+#define KTCP_FIN	0x01
+#define KTCP_SYN	0x02
+#define KTCP_RST	0x04
+#define KTCP_PSH	0x08
+#define KTCP_ACK	0x10
+#define KTCP_URG	0x20
+
+/* Per segment, in skb->cb, while ktcp owns the skb. */
+struct ktcp_skb_cb {
+	u32	seq;		/* first sequence number */
+	u32	end_seq;	/* seq + SYN + data + FIN */
+	u32	ack_seq;	/* received segments only */
+	u32	sent_jiffies;	/* last transmission, for RTT */
+	u16	window;		/* received segments, unscaled */
+	u8	flags;		/* KTCP_* */
+	u8	retransmitted;	/* Karn: no RTT sample from it */
+};
+
+#define KTCP_SKB_CB(skb) ((struct ktcp_skb_cb *)&((skb)->cb[0]))
+
+/* What the options of a SYN said (parsed by ktcp_parse_options()). */
+struct ktcp_syn_options {
+	u16	mss;		/* 0: absent */
+	u8	wscale;		/* valid if wscale_ok */
+	bool	wscale_ok;
+	bool	sack_ok;
+	bool	tstamp_ok;
+	u32	tsval;
+	u32	tsecr;
+};
+
+struct ktcp_listen;
+
 struct ktcp_sock {
 	struct inet_sock	inet;		/* must stay first */
 	struct hlist_node	bind_node;	/* port table, bucket lock + RCU */
+	struct hlist_node	conn_node;	/* 4-tuple table, bucket lock + RCU */
 	struct hlist_node	all_node;	/* ktcp_net.sockets, sockets_lock */
 	bool			bound;		/* sk_lock; in the port table */
+	bool			hashed;		/* sk_lock; in the 4-tuple table */
+
+	/* All below: protected by the socket lock (sk_lock or bh lock). */
+	u32			iss;
+	u32			snd_una;
+	u32			snd_nxt;
+	u32			write_seq;	/* next byte sendmsg queues */
+	u32			snd_wnd;
+	u32			snd_wl1;
+	u32			snd_wl2;
+	u32			irs;
+	u32			rcv_nxt;
+	u32			copied_seq;	/* next byte recvmsg returns */
+	u32			rcv_wnd;	/* last advertised */
+	u32			rcv_wup;	/* rcv_nxt when it was */
+	u16			mss;		/* peer's MSS, clamped */
+	u16			advmss;		/* what we announced */
+	struct ktcp_syn_options	peer;		/* the peer's SYN options */
+	bool			fin_queued;	/* our FIN is on the write queue */
+	bool			nodelay;
+
+	/* Retransmission (RFC 6298), all in jiffies. */
+	u32			srtt;		/* << 3 */
+	u32			rttvar;		/* << 2 */
+	u32			rto;
+	u8			retransmits;
+	u8			syn_retries;
+	u32			cwnd;		/* segments */
+	u32			cwnd_cnt;	/* ACKs towards cwnd + 1 */
+	u32			ssthresh;
+
+	struct timer_list	rtx_timer;	/* SYN, data, FIN, persist */
+	struct timer_list	wait_timer;	/* TIME_WAIT, FIN_WAIT_2 */
+	unsigned long		deferred;	/* timers run by release_sock */
+
+	struct ktcp_listen	*listen;	/* LISTEN only */
+	struct list_head	accept_node;	/* listener's accept queue */
+	struct sock		*parent;	/* listener, until accepted */
 };
+
+#define KTCP_DEFER_RTX	0
+#define KTCP_DEFER_WAIT	1
 
 static inline struct ktcp_sock *ktcp_sk(const struct sock *sk)
 {
@@ -27,19 +124,41 @@ static inline struct ktcp_sock *ktcp_sk(const struct sock *sk)
 }
 
 #define KTCP_PORT_HASH_BITS	8
+#define KTCP_CONN_HASH_BITS	10
 
-struct ktcp_port_bucket {
-	spinlock_t		lock;		/* writers; readers use RCU */
-	struct hlist_head	chain;		/* ktcp_sock.bind_node */
+struct ktcp_bucket {
+	spinlock_t		lock;		/* writers, _bh; readers use RCU */
+	struct hlist_head	chain;
+};
+
+/* net.ktcp.* sysctls, per namespace; read with READ_ONCE(). */
+struct ktcp_sysctl {
+	int	syn_retries;
+	int	synack_retries;
+	int	max_syn_backlog;
+	int	abort_on_overflow;
+	int	syncookies;
+	int	fin_timeout;		/* seconds */
+	int	tw_timeout;		/* seconds, 2MSL */
+	int	challenge_ack_limit;	/* per second */
 };
 
 /* Everything ktcp owns in one network namespace. */
 struct ktcp_net {
-	struct ktcp_port_bucket	ports[1 << KTCP_PORT_HASH_BITS];
+	struct ktcp_bucket	ports[1 << KTCP_PORT_HASH_BITS];
+	struct ktcp_bucket	conns[1 << KTCP_CONN_HASH_BITS];
 	u32			port_range;	/* READ_ONCE, port_range.h */
-	spinlock_t		sockets_lock;	/* bh: later taken in softirq */
+	struct ktcp_sysctl	sysctl;
+	spinlock_t		sockets_lock;	/* _bh */
 	struct hlist_head	sockets;	/* every ktcp socket, for proc */
-	struct ctl_table_header	*sysctl;
+	struct ctl_table_header	*sysctl_header;
+	siphash_key_t		isn_key;	/* RFC 6528 secret */
+	siphash_key_t		cookie_key;
+	atomic_long_t		mib[KTCP_MIB_MAX];
+	/* challenge ACK budget of the current second */
+	spinlock_t		challenge_lock;
+	unsigned long		challenge_stamp;
+	int			challenge_count;
 };
 
 extern unsigned int ktcp_net_id;
@@ -49,6 +168,18 @@ static inline struct ktcp_net *ktcp_net(const struct net *net)
 	return net_generic(net, ktcp_net_id);
 }
 
+static inline void ktcp_inc_stats(const struct net *net, enum ktcp_mib mib)
+{
+	atomic_long_inc(&ktcp_net(net)->mib[mib]);
+}
+
+static inline void ktcp_dec_stats(const struct net *net, enum ktcp_mib mib)
+{
+	atomic_long_dec(&ktcp_net(net)->mib[mib]);
+}
+
+#define ktcp_sysctl(net, name) READ_ONCE(ktcp_net(net)->sysctl.name)
+
 /* af_ktcp.c */
 int ktcp_family(void);
 
@@ -57,14 +188,67 @@ extern struct proto ktcp_prot;
 int ktcp_create(struct net *net, struct socket *sock, int protocol, int kern);
 int ktcp_stream_ops_init(int family);
 void ktcp_stream_ops_exit(void);
+struct sock *ktcp_sk_alloc(struct net *net, gfp_t gfp);
+void ktcp_set_state(struct sock *sk, int state);
+void ktcp_done(struct sock *sk);
+void ktcp_destroy_sock(struct sock *sk);
 
 /* table.c */
 void ktcp_table_init(struct ktcp_net *kn);
 void ktcp_table_exit(struct ktcp_net *kn);
 int ktcp_port_bind(struct sock *sk, __be32 addr, u16 port);
+void ktcp_port_inherit(struct sock *child, struct sock *listener);
 void ktcp_port_unbind(struct sock *sk);
+bool ktcp_port_owned(struct net *net, __be32 addr, u16 port);
+int ktcp_conn_hash(struct sock *sk);
+void ktcp_conn_unhash(struct sock *sk);
+struct sock *ktcp_conn_lookup(struct net *net, __be32 saddr, __be16 sport,
+			      __be32 daddr, __be16 dport);
+struct sock *ktcp_listener_lookup(struct net *net, __be32 daddr, u16 dport);
 void ktcp_sock_list_add(struct sock *sk);
 void ktcp_sock_list_del(struct sock *sk);
+
+/* ipv4.c */
+int ktcp_ipv4_init_net(struct net *net);
+void ktcp_ipv4_exit_net(struct net *net);
+int ktcp_ip_send(struct net *net, struct sock *sk, struct sk_buff *skb,
+		 __be32 saddr, __be32 daddr);
+u16 ktcp_route_mss(struct net *net, struct sock *sk, __be32 saddr,
+		   __be32 daddr);
+struct sk_buff *ktcp_alloc_skb(unsigned int payload, gfp_t gfp);
+
+/* output.c */
+void ktcp_send_syn(struct sock *sk);
+void ktcp_send_ack(struct sock *sk);
+void ktcp_send_rst(struct sock *sk);
+void ktcp_send_reset_reply(struct net *net, struct sk_buff *skb);
+int ktcp_send_synack(struct net *net, __be32 saddr, __be32 daddr,
+		     __be16 sport, __be16 dport, u32 iss, u32 rcv_nxt,
+		     u16 mss, u16 window);
+void ktcp_write_xmit(struct sock *sk);
+int ktcp_retransmit_head(struct sock *sk);
+void ktcp_queue_fin(struct sock *sk);
+u16 ktcp_rcv_window(struct sock *sk);
+
+/* input.c */
+int ktcp_rcv(struct sock *sk, struct sk_buff *skb);
+int ktcp_parse_options(const u8 *opt, int len, struct ktcp_syn_options *o);
+bool ktcp_challenge_ack_allowed(struct net *net);
+
+/* listen.c */
+int ktcp_listen_start(struct sock *sk, int backlog);
+void ktcp_listen_stop(struct sock *sk);
+int ktcp_listen_rcv(struct sock *sk, struct sk_buff *skb);
+struct sock *ktcp_accept_dequeue(struct sock *sk);
+void ktcp_synack_work(struct sock *sk);
+
+/* timer.c */
+void ktcp_init_timers(struct sock *sk);
+void ktcp_clear_timers(struct sock *sk);
+void ktcp_reset_rtx_timer(struct sock *sk);
+void ktcp_enter_wait(struct sock *sk, int state, unsigned int timeout_s);
+void ktcp_rtt_sample(struct sock *sk, u32 rtt);
+void ktcp_run_deferred(struct sock *sk);
 
 /* proc.c */
 int ktcp_proc_init_net(struct net *net);

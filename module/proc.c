@@ -8,6 +8,7 @@
 #include <linux/seq_file.h>
 #include <net/net_namespace.h>
 #include <net/sock.h>
+#include <net/tcp_states.h>
 
 #include "ktcp.h"
 
@@ -40,6 +41,9 @@ static void ktcp_seq_stop(struct seq_file *seq, void *v)
 
 static int ktcp_seq_show(struct seq_file *seq, void *v)
 {
+	unsigned long expires = 0;
+	int state, timer = 0;
+	u32 tx_queue, rx_queue;
 	struct ktcp_sock *ks;
 	struct inet_sock *inet;
 	struct sock *sk;
@@ -53,13 +57,32 @@ static int ktcp_seq_show(struct seq_file *seq, void *v)
 	ks = hlist_entry(v, struct ktcp_sock, all_node);
 	sk = &ks->inet.sk;
 	inet = &ks->inet;
+	state = smp_load_acquire(&sk->sk_state);
+	/* As /proc/net/tcp: a listener's rx_queue is its accept queue. */
+	if (state == TCP_LISTEN)
+		rx_queue = READ_ONCE(sk->sk_ack_backlog);
+	else
+		/* The peer's FIN takes a sequence number but no byte. */
+		rx_queue = max_t(int, READ_ONCE(ks->rcv_nxt) -
+				 READ_ONCE(ks->copied_seq) -
+				 !!(READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN), 0);
+	tx_queue = READ_ONCE(ks->write_seq) - READ_ONCE(ks->snd_una);
+	if (state == TCP_LISTEN || state == TCP_CLOSE)
+		tx_queue = 0;
+	if (timer_pending(&ks->rtx_timer)) {
+		timer = 1;
+		expires = ks->rtx_timer.expires;
+	} else if (timer_pending(&ks->wait_timer)) {
+		timer = state == TCP_TIME_WAIT ? 3 : 2;
+		expires = ks->wait_timer.expires;
+	}
 	seq_printf(seq, "%4lld: %08X:%04X %08X:%04X %02X %08X:%08X %02X:%08lX %08X %5u %8d %lu %d %pK",
 		   seq->index - 1,
 		   inet->inet_rcv_saddr, ntohs(inet->inet_sport),
 		   inet->inet_daddr, ntohs(inet->inet_dport),
-		   sk->sk_state,
-		   sk_wmem_alloc_get(sk), sk_rmem_alloc_get(sk),
-		   0, 0UL, 0,
+		   state, tx_queue, rx_queue,
+		   timer, timer ? jiffies_delta_to_clock_t(expires - jiffies) : 0L,
+		   READ_ONCE(ks->retransmits),
 		   from_kuid_munged(seq_user_ns(seq), sock_i_uid(sk)),
 		   0, sock_i_ino(sk), refcount_read(&sk->sk_refcnt), sk);
 pad:
@@ -74,15 +97,40 @@ static const struct seq_operations ktcp_seq_ops = {
 	.show	= ktcp_seq_show,
 };
 
+#define KTCP_MIB_NAME(id, name)	[KTCP_MIB_##id] = name,
+static const char * const ktcp_mib_names[KTCP_MIB_MAX] = {
+	KTCP_MIB_LIST(KTCP_MIB_NAME)
+};
+
+#undef KTCP_MIB_NAME
+
+/* /proc/net/ktcp_snmp: "Name Value", one counter a line. */
+static int ktcp_snmp_show(struct seq_file *seq, void *v)
+{
+	struct ktcp_net *kn = ktcp_net(seq_file_single_net(seq));
+	int i;
+
+	for (i = 0; i < KTCP_MIB_MAX; i++)
+		seq_printf(seq, "%s %ld\n", ktcp_mib_names[i],
+			   atomic_long_read(&kn->mib[i]));
+	return 0;
+}
+
 int ktcp_proc_init_net(struct net *net)
 {
 	if (!proc_create_net("ktcp", 0444, net->proc_net, &ktcp_seq_ops,
 			     sizeof(struct seq_net_private)))
 		return -ENOMEM;
+	if (!proc_create_net_single("ktcp_snmp", 0444, net->proc_net,
+				    ktcp_snmp_show, NULL)) {
+		remove_proc_entry("ktcp", net->proc_net);
+		return -ENOMEM;
+	}
 	return 0;
 }
 
 void ktcp_proc_exit_net(struct net *net)
 {
+	remove_proc_entry("ktcp_snmp", net->proc_net);
 	remove_proc_entry("ktcp", net->proc_net);
 }

@@ -35,4 +35,37 @@ static inline bool ktcp_seq_in_window(u32 seq, u32 start, u32 end)
 	return seq - start < end - start;
 }
 
+/*
+ * RFC 9293 3.10.7.4, first check: is a segment of @len sequence numbers
+ * (SYN and FIN count) starting at @seq acceptable in the receive window
+ * [@rcv_nxt, @rcv_nxt + @wnd)?
+ */
+static inline bool ktcp_seq_acceptable(u32 seq, u32 len, u32 rcv_nxt, u32 wnd)
+{
+	if (!len)
+		return wnd ? ktcp_seq_in_window(seq, rcv_nxt, rcv_nxt + wnd) :
+			     seq == rcv_nxt;
+	if (!wnd)
+		return false;
+	return ktcp_seq_in_window(seq, rcv_nxt, rcv_nxt + wnd) ||
+	       ktcp_seq_in_window(seq + len - 1, rcv_nxt, rcv_nxt + wnd);
+}
+
+enum ktcp_rst_action {
+	KTCP_RST_DROP,		/* outside the window: ignore */
+	KTCP_RST_CHALLENGE,	/* in the window, not exact: challenge ACK */
+	KTCP_RST_ACCEPT,	/* exactly RCV.NXT: reset the connection */
+};
+
+/* RFC 5961 3.2: what a RST with sequence number @seq does. */
+static inline enum ktcp_rst_action ktcp_rst_check(u32 seq, u32 rcv_nxt,
+						  u32 wnd)
+{
+	if (seq == rcv_nxt)
+		return KTCP_RST_ACCEPT;
+	if (ktcp_seq_in_window(seq, rcv_nxt, rcv_nxt + (wnd ?: 1)))
+		return KTCP_RST_CHALLENGE;
+	return KTCP_RST_DROP;
+}
+
 #endif /* _KTCP_SEQ_H */

@@ -15,32 +15,242 @@
 #include <net/route.h>
 #include <net/sock.h>
 #include <net/tcp_states.h>
+#include <linux/tcp.h>
+#include <linux/sockptr.h>
 
 #include "addr.h"
+#include "isn.h"
 #include "ktcp.h"
+#include "state.h"
+
+static void ktcp_sock_destruct(struct sock *sk)
+{
+	WARN_ON_ONCE(ktcp_sk(sk)->bound);
+	WARN_ON_ONCE(ktcp_sk(sk)->hashed);
+	WARN_ON_ONCE(!hlist_unhashed(&ktcp_sk(sk)->all_node));
+}
+
+void ktcp_set_state(struct sock *sk, int state)
+{
+	int old = sk->sk_state;
+
+	if (state == TCP_ESTABLISHED && old != TCP_ESTABLISHED)
+		ktcp_inc_stats(sock_net(sk), KTCP_MIB_CURR_ESTAB);
+	else if (old == TCP_ESTABLISHED && state != TCP_ESTABLISHED)
+		ktcp_dec_stats(sock_net(sk), KTCP_MIB_CURR_ESTAB);
+	/* Lockless readers (poll, proc) pair with this. */
+	smp_store_release(&sk->sk_state, state);
+}
+
+static void ktcp_purge_queues(struct sock *sk)
+{
+	__skb_queue_purge(&sk->sk_receive_queue);
+	__skb_queue_purge(&sk->sk_write_queue);
+	WRITE_ONCE(sk->sk_wmem_queued, 0);
+}
+
+/**
+ * ktcp_destroy_sock() - the end of a socket's protocol life
+ * @sk: a socket in TCP_CLOSE, locked
+ *
+ * Drops the reference that the socket's user (or, once orphaned, its
+ * connection) held.  Called once: by close() if the connection is over
+ * already, else by ktcp_done() when an orphan reaches TCP_CLOSE.
+ */
+void ktcp_destroy_sock(struct sock *sk)
+{
+	ktcp_clear_timers(sk);
+	ktcp_conn_unhash(sk);
+	ktcp_port_unbind(sk);
+	ktcp_purge_queues(sk);
+	ktcp_sock_list_del(sk);
+	sock_put(sk);
+}
+
+/* The connection is over (tcp_done()'s role). */
+void ktcp_done(struct sock *sk)
+{
+	ktcp_set_state(sk, TCP_CLOSE);
+	ktcp_clear_timers(sk);
+	ktcp_conn_unhash(sk);
+	if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK))
+		ktcp_port_unbind(sk);
+	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
+	if (sock_flag(sk, SOCK_DEAD))
+		ktcp_destroy_sock(sk);
+	else
+		sk->sk_state_change(sk);
+}
+
+static int ktcp_backlog_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	if (sk->sk_state == TCP_LISTEN)
+		return ktcp_listen_rcv(sk, skb);
+	if (ktcp_rcv(sk, skb) == -EAGAIN)
+		kfree_skb(skb);
+	return 0;
+}
 
 struct proto ktcp_prot = {
 	.name		= "KTCP",
 	.owner		= THIS_MODULE,
 	.obj_size	= sizeof(struct ktcp_sock),
+	.backlog_rcv	= ktcp_backlog_rcv,
+	.release_cb	= ktcp_run_deferred,
 };
+
+/*
+ * sk_write_space: wake writers once ACKs have freed enough of the send
+ * buffer (sk_stream_write_space() is not exported to modules).
+ */
+static void ktcp_write_space(struct sock *sk)
+{
+	struct socket *sock = sk->sk_socket;
+	struct socket_wq *wq;
+
+	if (!sock || !sk_stream_is_writeable(sk))
+		return;
+	clear_bit(SOCK_NOSPACE, &sock->flags);
+	rcu_read_lock();
+	wq = rcu_dereference(sk->sk_wq);
+	if (skwq_has_sleeper(wq))
+		wake_up_interruptible_poll(&wq->wait, EPOLLOUT | EPOLLWRNORM |
+					   EPOLLWRBAND);
+	if (wq && wq->fasync_list && !(sk->sk_shutdown & SEND_SHUTDOWN))
+		sock_wake_async(wq, SOCK_WAKE_SPACE, POLL_OUT);
+	rcu_read_unlock();
+}
+
+/* Initial state shared by sockets from socket() and from accept(). */
+static void ktcp_sock_init(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
+	sk->sk_type = SOCK_STREAM;
+	sk->sk_protocol = IPPROTO_TCP;
+	sk->sk_state = TCP_CLOSE;
+	sk->sk_destruct = ktcp_sock_destruct;
+	sk->sk_write_space = ktcp_write_space;
+	/* __release_sock() runs the backlog through this, not the proto. */
+	sk->sk_backlog_rcv = ktcp_backlog_rcv;
+	/* Table readers walk under RCU: free the socket after a grace. */
+	sock_set_flag(sk, SOCK_RCU_FREE);
+	inet_sk(sk)->uc_ttl = -1;
+	INIT_HLIST_NODE(&ks->bind_node);
+	INIT_HLIST_NODE(&ks->conn_node);
+	INIT_LIST_HEAD(&ks->accept_node);
+	ktcp_init_timers(sk);
+	ks->cwnd = 10;
+	ks->ssthresh = 0xffff;
+	ks->mss = 536;
+	ks->advmss = 536;
+	ktcp_sock_list_add(sk);
+}
+
+struct sock *ktcp_sk_alloc(struct net *net, gfp_t gfp)
+{
+	struct sock *sk = sk_alloc(net, ktcp_family(), gfp, &ktcp_prot, 0);
+
+	if (!sk)
+		return NULL;
+	sock_init_data(NULL, sk);
+	ktcp_sock_init(sk);
+	return sk;
+}
+
+/* Our FIN: ESTABLISHED -> FIN_WAIT1, CLOSE_WAIT -> LAST_ACK. */
+static void ktcp_close_send(struct sock *sk)
+{
+	int next = ktcp_state_next(sk->sk_state, KTCP_EV_CLOSE);
+
+	if (next != TCP_FIN_WAIT1 && next != TCP_LAST_ACK)
+		return;
+	ktcp_set_state(sk, next);
+	ktcp_queue_fin(sk);
+}
+
+/* connect(AF_UNSPEC) and shutdown of a listener: back to CLOSE. */
+static int ktcp_disconnect(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct inet_sock *inet = inet_sk(sk);
+	int old = sk->sk_state;
+
+	if (old == TCP_LISTEN)
+		ktcp_listen_stop(sk);
+	else if ((1 << old) & (KTCPF_SYNCHRONIZED | TCPF_SYN_RECV))
+		ktcp_send_rst(sk);
+	if (old != TCP_CLOSE && old != TCP_LISTEN && old != TCP_SYN_SENT)
+		WRITE_ONCE(sk->sk_err, ECONNRESET);
+	ktcp_set_state(sk, TCP_CLOSE);
+	ktcp_clear_timers(sk);
+	ktcp_conn_unhash(sk);
+	ktcp_purge_queues(sk);
+	if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK))
+		ktcp_port_unbind(sk);
+	inet->inet_daddr = 0;
+	inet->inet_dport = 0;
+	if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK))
+		inet->inet_saddr = inet->inet_rcv_saddr = 0;
+	ks->fin_queued = false;
+	ks->retransmits = 0;
+	WRITE_ONCE(sk->sk_shutdown, 0);
+	sk_error_report(sk);
+	return 0;
+}
 
 static int ktcp_release(struct socket *sock)
 {
 	struct sock *sk = sock->sk;
+	bool unread;
+	long timeout;
 
 	if (!sk)
 		return 0;
 
+	timeout = sock_flag(sk, SOCK_LINGER) ? sk->sk_lingertime : 0;
+	sock_hold(sk);
 	lock_sock(sk);
-	ktcp_port_unbind(sk);
-	sk->sk_shutdown = SHUTDOWN_MASK;
-	sock_orphan(sk);
-	release_sock(sk);
+	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
+	if (sk->sk_state == TCP_LISTEN) {
+		ktcp_listen_stop(sk);
+		ktcp_set_state(sk, TCP_CLOSE);
+	}
+	unread = !skb_queue_empty(&sk->sk_receive_queue);
+	__skb_queue_purge(&sk->sk_receive_queue);
 
-	ktcp_sock_list_del(sk);
-	sock->sk = NULL;
+	if (sk->sk_state == TCP_CLOSE) {
+		/* nothing on the wire */
+	} else if (unread) {
+		/* RFC 2525 2.17: unread data is lost, say so with a RST. */
+		ktcp_inc_stats(sock_net(sk), KTCP_MIB_ABORT_ON_CLOSE);
+		ktcp_send_rst(sk);
+		ktcp_done(sk);
+	} else if (sock_flag(sk, SOCK_LINGER) && !timeout) {
+		/* SO_LINGER {1, 0}: abort. */
+		ktcp_inc_stats(sock_net(sk), KTCP_MIB_ABORT_ON_DATA);
+		if (sk->sk_state != TCP_SYN_SENT)
+			ktcp_send_rst(sk);
+		ktcp_done(sk);
+	} else if (sk->sk_state == TCP_SYN_SENT) {
+		ktcp_done(sk);
+	} else {
+		ktcp_close_send(sk);
+	}
+
+	/* SO_LINGER {1, t}: wait until our FIN is acknowledged, or t. */
+	if (timeout && sk->sk_state != TCP_CLOSE)
+		sk_stream_wait_close(sk, timeout);
+
+	sock_orphan(sk);
+	if (sk->sk_state == TCP_CLOSE)
+		ktcp_destroy_sock(sk);
+	else if (sk->sk_state == TCP_FIN_WAIT2)
+		ktcp_enter_wait(sk, TCP_FIN_WAIT2,
+				ktcp_sysctl(sock_net(sk), fin_timeout));
+	release_sock(sk);
 	sock_put(sk);
+	sock->sk = NULL;
 	return 0;
 }
 
@@ -113,20 +323,44 @@ out:
 	return err;
 }
 
-/*
- * A socket that is neither connected nor connecting: native TCP reports
- * it writable and hung up, and so do we.
- */
+/* tcp_poll()'s answers, state by state. */
 static __poll_t ktcp_poll(struct file *file, struct socket *sock,
 			  poll_table *wait)
 {
 	struct sock *sk = sock->sk;
 	__poll_t mask = 0;
+	int state;
+	u8 shutdown;
 
 	sock_poll_wait(file, sock, wait);
-	if (sk->sk_state == TCP_CLOSE)
-		mask |= EPOLLHUP | EPOLLOUT | EPOLLWRNORM;
-	if (sk->sk_err)
+	state = smp_load_acquire(&sk->sk_state);
+	if (state == TCP_LISTEN)
+		return READ_ONCE(sk->sk_ack_backlog) ? EPOLLIN | EPOLLRDNORM : 0;
+
+	shutdown = READ_ONCE(sk->sk_shutdown);
+	if (shutdown == SHUTDOWN_MASK || state == TCP_CLOSE)
+		mask |= EPOLLHUP;
+	if (shutdown & RCV_SHUTDOWN)
+		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
+	if (state != TCP_SYN_SENT && state != TCP_SYN_RECV) {
+		if (!skb_queue_empty_lockless(&sk->sk_receive_queue))
+			mask |= EPOLLIN | EPOLLRDNORM;
+		if (shutdown & SEND_SHUTDOWN) {
+			mask |= EPOLLOUT | EPOLLWRNORM;
+		} else if (sk_stream_is_writeable(sk)) {
+			mask |= EPOLLOUT | EPOLLWRNORM;
+		} else {
+			sk_set_bit(SOCKWQ_ASYNC_NOSPACE, sk);
+			set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+			/* Race with the ACK that frees space: look again. */
+			smp_mb__after_atomic();
+			if (sk_stream_is_writeable(sk))
+				mask |= EPOLLOUT | EPOLLWRNORM;
+		}
+	}
+	smp_rmb();
+	if (READ_ONCE(sk->sk_err) ||
+	    !skb_queue_empty_lockless(&sk->sk_error_queue))
 		mask |= EPOLLERR;
 	return mask;
 }
@@ -136,21 +370,544 @@ static int ktcp_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg)
 	return -ENOIOCTLCMD;
 }
 
+/* tcp_v4_connect(): route, source address, port, ISN, SYN. */
+static int ktcp_v4_connect(struct sock *sk, struct sockaddr *uaddr,
+			   int addr_len)
+{
+	struct sockaddr_in *usin = (struct sockaddr_in *)uaddr;
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct inet_sock *inet = inet_sk(sk);
+	struct net *net = sock_net(sk);
+	struct flowi4 fl4;
+	struct rtable *rt;
+	int err;
+
+	if (addr_len < (int)sizeof(*usin))
+		return -EINVAL;
+	if (usin->sin_family != AF_INET)
+		return -EAFNOSUPPORT;
+
+	rt = ip_route_output_ports(net, &fl4, sk, usin->sin_addr.s_addr,
+				   inet->inet_saddr, usin->sin_port,
+				   inet->inet_sport, IPPROTO_TCP, 0,
+				   sk->sk_bound_dev_if);
+	if (IS_ERR(rt))
+		return PTR_ERR(rt) == -ENETUNREACH ? -ENETUNREACH : PTR_ERR(rt);
+	if (rt->rt_flags & (RTCF_MULTICAST | RTCF_BROADCAST)) {
+		ip_rt_put(rt);
+		return -ENETUNREACH;
+	}
+	ks->advmss = clamp_t(u32, dst_mtu(&rt->dst), 576, 65535) - 40;
+	ip_rt_put(rt);
+
+	if (!inet->inet_saddr)
+		inet->inet_saddr = fl4.saddr;
+	inet->inet_rcv_saddr = inet->inet_saddr;
+	inet->inet_daddr = usin->sin_addr.s_addr;
+	inet->inet_dport = usin->sin_port;
+
+	if (!ks->bound) {
+		err = ktcp_port_bind(sk, inet->inet_saddr, 0);
+		if (err)
+			goto fail;
+	}
+	err = ktcp_conn_hash(sk);
+	if (err)
+		goto fail;
+
+	ks->iss = ktcp_isn(&ktcp_net(net)->isn_key, inet->inet_saddr,
+			   inet->inet_daddr, inet->inet_sport,
+			   inet->inet_dport, ktime_get_real_ns());
+	ks->snd_una = ks->iss;
+	ks->snd_nxt = ks->iss + 1;
+	ks->write_seq = ks->iss + 1;
+	ks->rcv_wnd = 0;
+	ks->retransmits = 0;
+	ks->fin_queued = false;
+	ktcp_set_state(sk, TCP_SYN_SENT);
+	ktcp_inc_stats(net, KTCP_MIB_ACTIVE_OPENS);
+	ktcp_send_syn(sk);
+	ktcp_reset_rtx_timer(sk);
+	return 0;
+
+fail:
+	inet->inet_daddr = 0;
+	inet->inet_dport = 0;
+	if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK))
+		inet->inet_saddr = inet->inet_rcv_saddr = 0;
+	return err;
+}
+
+static long ktcp_wait_for_connect(struct sock *sk, long timeo)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+
+	add_wait_queue(sk_sleep(sk), &wait);
+	while ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
+		release_sock(sk);
+		timeo = wait_woken(&wait, TASK_INTERRUPTIBLE, timeo);
+		lock_sock(sk);
+		if (signal_pending(current) || !timeo)
+			break;
+	}
+	remove_wait_queue(sk_sleep(sk), &wait);
+	return timeo;
+}
+
+/* inet_stream_connect(): the same errnos in the same states. */
+static int ktcp_connect(struct socket *sock, struct sockaddr *uaddr,
+			int addr_len, int flags)
+{
+	struct sock *sk = sock->sk;
+	long timeo;
+	int err;
+
+	if (addr_len < (int)sizeof(uaddr->sa_family))
+		return -EINVAL;
+
+	lock_sock(sk);
+	if (uaddr->sa_family == AF_UNSPEC) {
+		err = ktcp_disconnect(sk);
+		sock->state = SS_UNCONNECTED;
+		goto out;
+	}
+
+	switch (sock->state) {
+	default:
+		err = -EINVAL;
+		goto out;
+	case SS_CONNECTED:
+		err = -EISCONN;
+		goto out;
+	case SS_CONNECTING:
+		err = -EALREADY;
+		break;
+	case SS_UNCONNECTED:
+		err = -EISCONN;
+		if (sk->sk_state != TCP_CLOSE)
+			goto out;
+		err = ktcp_v4_connect(sk, uaddr, addr_len);
+		if (err < 0)
+			goto out;
+		sock->state = SS_CONNECTING;
+		err = -EINPROGRESS;
+		break;
+	}
+
+	timeo = sock_sndtimeo(sk, flags & O_NONBLOCK);
+	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
+		if (!timeo)
+			goto out;
+		timeo = ktcp_wait_for_connect(sk, timeo);
+		if (!timeo && ((1 << sk->sk_state) &
+			       (TCPF_SYN_SENT | TCPF_SYN_RECV)))
+			goto out;
+		err = sock_intr_errno(timeo);
+		if (signal_pending(current))
+			goto out;
+	}
+	if (sk->sk_state == TCP_CLOSE) {
+		err = sock_error(sk) ?: -ECONNABORTED;
+		sock->state = SS_UNCONNECTED;
+		goto out;
+	}
+	sock->state = SS_CONNECTED;
+	err = 0;
+out:
+	release_sock(sk);
+	return err;
+}
+
+static int ktcp_listen(struct socket *sock, int backlog)
+{
+	struct sock *sk = sock->sk;
+	int somaxconn = READ_ONCE(sock_net(sk)->core.sysctl_somaxconn);
+	int err = -EINVAL;
+
+	if ((unsigned int)backlog > somaxconn)
+		backlog = somaxconn;
+	lock_sock(sk);
+	if (sock->state != SS_UNCONNECTED)
+		goto out;
+	if (sk->sk_state == TCP_LISTEN) {
+		WRITE_ONCE(sk->sk_max_ack_backlog, backlog);
+		err = 0;
+		goto out;
+	}
+	if (sk->sk_state != TCP_CLOSE)
+		goto out;
+	if (!ktcp_sk(sk)->bound) {
+		err = ktcp_port_bind(sk, 0, 0);
+		if (err)
+			goto out;
+	}
+	err = ktcp_listen_start(sk, backlog);
+out:
+	release_sock(sk);
+	return err;
+}
+
+static int ktcp_accept_common(struct socket *sock, struct socket *newsock,
+			      int flags)
+{
+	struct sock *sk = sock->sk, *child;
+	DEFINE_WAIT(wait);
+	long timeo;
+	int err;
+
+	lock_sock(sk);
+	timeo = sock_rcvtimeo(sk, flags & O_NONBLOCK);
+	for (;;) {
+		err = -EINVAL;
+		if (sk->sk_state != TCP_LISTEN)
+			goto out;
+		child = ktcp_accept_dequeue(sk);
+		if (child)
+			break;
+		err = -EAGAIN;
+		if (!timeo)
+			goto out;
+		prepare_to_wait_exclusive(sk_sleep(sk), &wait,
+					  TASK_INTERRUPTIBLE);
+		release_sock(sk);
+		if (!READ_ONCE(sk->sk_ack_backlog))
+			timeo = schedule_timeout(timeo);
+		lock_sock(sk);
+		finish_wait(sk_sleep(sk), &wait);
+		err = sock_intr_errno(timeo);
+		if (signal_pending(current))
+			goto out;
+	}
+	release_sock(sk);
+
+	lock_sock(child);
+	sock_graft(child, newsock);
+	newsock->state = SS_CONNECTED;
+	release_sock(child);
+	return 0;
+out:
+	release_sock(sk);
+	return err;
+}
+
+#ifdef KTCP_HAVE_PROTO_ACCEPT_ARG
+static int ktcp_accept(struct socket *sock, struct socket *newsock,
+		       struct proto_accept_arg *arg)
+{
+	return ktcp_accept_common(sock, newsock, arg->flags);
+}
+#else
+static int ktcp_accept(struct socket *sock, struct socket *newsock,
+		       int flags, bool kern)
+{
+	return ktcp_accept_common(sock, newsock, flags);
+}
+#endif
+
+static int ktcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
+{
+	struct sock *sk = sock->sk;
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	int flags = msg->msg_flags;
+	size_t copied = 0;
+	long timeo;
+	int err;
+
+	if (flags & MSG_OOB)
+		return -EOPNOTSUPP;
+
+	lock_sock(sk);
+	timeo = sock_sndtimeo(sk, flags & MSG_DONTWAIT);
+	if ((1 << sk->sk_state) & ~(TCPF_ESTABLISHED | TCPF_CLOSE_WAIT)) {
+		err = sk_stream_wait_connect(sk, &timeo);
+		if (err)
+			goto do_error;
+	}
+	err = -EPIPE;
+	if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN))
+		goto do_error;
+
+	while (msg_data_left(msg)) {
+		size_t chunk = min_t(size_t, msg_data_left(msg), ks->mss);
+		struct sk_buff *skb;
+
+		if (!sk_stream_memory_free(sk)) {
+			ktcp_write_xmit(sk);
+			set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+			err = sk_stream_wait_memory(sk, &timeo);
+			if (err)
+				goto do_error;
+			continue;
+		}
+		skb = alloc_skb(chunk, sk->sk_allocation);
+		if (!skb) {
+			err = -ENOBUFS;
+			goto do_error;
+		}
+		if (copy_from_iter(skb_put(skb, chunk), chunk,
+				   &msg->msg_iter) != chunk) {
+			kfree_skb(skb);
+			err = -EFAULT;
+			goto do_error;
+		}
+		KTCP_SKB_CB(skb)->seq = ks->write_seq;
+		KTCP_SKB_CB(skb)->end_seq = ks->write_seq + chunk;
+		KTCP_SKB_CB(skb)->flags = 0;
+		KTCP_SKB_CB(skb)->retransmitted = 0;
+		ks->write_seq += chunk;
+		__skb_queue_tail(&sk->sk_write_queue, skb);
+		sk_wmem_queued_add(sk, skb->truesize);
+		copied += chunk;
+		ktcp_write_xmit(sk);
+	}
+	ktcp_write_xmit(sk);
+	release_sock(sk);
+	return copied;
+
+do_error:
+	if (copied) {
+		ktcp_write_xmit(sk);
+		release_sock(sk);
+		return copied;
+	}
+	err = sk_stream_error(sk, flags, err);
+	release_sock(sk);
+	return err;
+}
+
+/* After reading: tell the peer if the window opened a lot. */
+static void ktcp_window_update(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	u32 left = ks->rcv_wup + ks->rcv_wnd - ks->rcv_nxt;
+	int space = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
+
+	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 |
+				     TCPF_FIN_WAIT2)))
+		return;
+	if (space / 2 >= 2 * left + ks->mss || (!left && space / 2 >= ks->mss))
+		ktcp_send_ack(sk);
+}
+
+static int ktcp_recvmsg_wait(struct sock *sk, long *timeo)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	int rc;
+
+	add_wait_queue(sk_sleep(sk), &wait);
+	sk_set_bit(SOCKWQ_ASYNC_WAITDATA, sk);
+	rc = sk_wait_event(sk, timeo,
+			   !skb_queue_empty(&sk->sk_receive_queue) ||
+			   READ_ONCE(sk->sk_err) ||
+			   (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN) ||
+			   sk->sk_state == TCP_CLOSE, &wait);
+	sk_clear_bit(SOCKWQ_ASYNC_WAITDATA, sk);
+	remove_wait_queue(sk_sleep(sk), &wait);
+	return rc;
+}
+
+static int ktcp_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
+			int flags)
+{
+	struct sock *sk = sock->sk;
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	u32 peek_seq, *seq;
+	int copied = 0, target;
+	long timeo;
+
+	if (flags & MSG_OOB)
+		return -EINVAL;
+	if (flags & MSG_ERRQUEUE)
+		return sock_recv_errqueue(sk, msg, len, SOL_IP, IP_RECVERR);
+
+	lock_sock(sk);
+	if (sk->sk_state == TCP_LISTEN) {
+		copied = -ENOTCONN;
+		goto out;
+	}
+	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
+	target = sock_rcvlowat(sk, flags & MSG_WAITALL, len);
+	peek_seq = ks->copied_seq;
+	seq = (flags & MSG_PEEK) ? &peek_seq : &ks->copied_seq;
+
+	while (copied < len) {
+		struct sk_buff *skb, *found = NULL;
+		u32 offset = 0, chunk;
+		int err;
+
+		skb_queue_walk(&sk->sk_receive_queue, skb) {
+			offset = *seq - KTCP_SKB_CB(skb)->seq;
+			if (offset < skb->len) {
+				found = skb;
+				break;
+			}
+		}
+		if (found) {
+			chunk = min_t(u32, found->len - offset, len - copied);
+			err = skb_copy_datagram_msg(found, offset, msg, chunk);
+			if (err) {
+				if (!copied)
+					copied = -EFAULT;
+				break;
+			}
+			*seq += chunk;
+			copied += chunk;
+			if (!(flags & MSG_PEEK) && offset + chunk == found->len) {
+				__skb_unlink(found, &sk->sk_receive_queue);
+				kfree_skb(found);
+			}
+			continue;
+		}
+		if (copied >= target)
+			break;
+		if (copied) {
+			if (sk->sk_err || sk->sk_state == TCP_CLOSE ||
+			    (sk->sk_shutdown & RCV_SHUTDOWN) || !timeo ||
+			    signal_pending(current))
+				break;
+		} else {
+			if (sk->sk_err) {
+				copied = sock_error(sk);
+				break;
+			}
+			if (sk->sk_shutdown & RCV_SHUTDOWN)
+				break;
+			if (sk->sk_state == TCP_CLOSE) {
+				copied = -ENOTCONN;
+				break;
+			}
+			if (!timeo) {
+				copied = -EAGAIN;
+				break;
+			}
+			if (signal_pending(current)) {
+				copied = sock_intr_errno(timeo);
+				break;
+			}
+		}
+		ktcp_window_update(sk);
+		ktcp_recvmsg_wait(sk, &timeo);
+	}
+	if (copied > 0 && !(flags & MSG_PEEK))
+		ktcp_window_update(sk);
+out:
+	release_sock(sk);
+	return copied;
+}
+
+static int ktcp_shutdown(struct socket *sock, int how)
+{
+	struct sock *sk = sock->sk;
+	int err = 0;
+
+	/* SHUT_RD (0) -> RCV_SHUTDOWN (1), SHUT_WR -> SEND_SHUTDOWN, ... */
+	how++;
+	if ((how & ~SHUTDOWN_MASK) || !how)
+		return -EINVAL;
+
+	lock_sock(sk);
+	if (sock->state == SS_CONNECTING) {
+		if ((1 << sk->sk_state) &
+		    (TCPF_SYN_SENT | TCPF_SYN_RECV | TCPF_CLOSE))
+			sock->state = SS_DISCONNECTING;
+		else
+			sock->state = SS_CONNECTED;
+	}
+	switch (sk->sk_state) {
+	case TCP_CLOSE:
+		err = -ENOTCONN;
+		/* Wake pollers anyway, as inet_shutdown() does. */
+		WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | how);
+		break;
+	case TCP_LISTEN:
+		if (!(how & RCV_SHUTDOWN))
+			break;
+		fallthrough;
+	case TCP_SYN_SENT:
+		err = ktcp_disconnect(sk);
+		sock->state = SS_UNCONNECTED;
+		break;
+	default:
+		WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | how);
+		if (how & SEND_SHUTDOWN)
+			ktcp_close_send(sk);
+		break;
+	}
+	sk->sk_state_change(sk);
+	release_sock(sk);
+	return err;
+}
+
+static int ktcp_setsockopt(struct socket *sock, int level, int optname,
+			   sockptr_t optval, unsigned int optlen)
+{
+	struct sock *sk = sock->sk;
+	int val;
+
+	if (level != SOL_TCP)
+		return -ENOPROTOOPT;
+	if (optlen < sizeof(int))
+		return -EINVAL;
+	if (copy_from_sockptr(&val, optval, sizeof(val)))
+		return -EFAULT;
+	switch (optname) {
+	case TCP_NODELAY:
+		lock_sock(sk);
+		ktcp_sk(sk)->nodelay = !!val;
+		if (val)
+			ktcp_write_xmit(sk);
+		release_sock(sk);
+		return 0;
+	default:
+		return -ENOPROTOOPT;
+	}
+}
+
+static int ktcp_getsockopt(struct socket *sock, int level, int optname,
+			   char __user *optval, int __user *optlen)
+{
+	struct ktcp_sock *ks = ktcp_sk(sock->sk);
+	int len, val;
+
+	if (level != SOL_TCP)
+		return -ENOPROTOOPT;
+	if (get_user(len, optlen))
+		return -EFAULT;
+	if (len < 0)
+		return -EINVAL;
+	switch (optname) {
+	case TCP_NODELAY:
+		val = ks->nodelay;
+		break;
+	case TCP_MAXSEG:
+		val = ks->mss;
+		break;
+	default:
+		return -ENOPROTOOPT;
+	}
+	len = min_t(unsigned int, len, sizeof(int));
+	if (put_user(len, optlen) || copy_to_user(optval, &val, len))
+		return -EFAULT;
+	return 0;
+}
+
 /* The family is a module parameter: ktcp_stream_ops_init() copies this. */
 static const struct proto_ops ktcp_stream_ops_template = {
 	.owner		= THIS_MODULE,
 	.release	= ktcp_release,
 	.bind		= ktcp_bind,
-	.connect	= sock_no_connect,
+	.connect	= ktcp_connect,
 	.socketpair	= sock_no_socketpair,
-	.accept		= sock_no_accept,
+	.accept		= ktcp_accept,
 	.getname	= ktcp_getname,
 	.poll		= ktcp_poll,
 	.ioctl		= ktcp_ioctl,
-	.listen		= sock_no_listen,
-	.shutdown	= sock_no_shutdown,
-	.sendmsg	= sock_no_sendmsg,
-	.recvmsg	= sock_no_recvmsg,
+	.listen		= ktcp_listen,
+	.shutdown	= ktcp_shutdown,
+	.setsockopt	= ktcp_setsockopt,
+	.getsockopt	= ktcp_getsockopt,
+	.sendmsg	= ktcp_sendmsg,
+	.recvmsg	= ktcp_recvmsg,
 	.mmap		= sock_no_mmap,
 };
 
@@ -174,19 +931,12 @@ void ktcp_stream_ops_exit(void)
 	kfree(ktcp_stream_ops);
 }
 
-static void ktcp_sock_destruct(struct sock *sk)
-{
-	WARN_ON_ONCE(ktcp_sk(sk)->bound);
-	WARN_ON_ONCE(!hlist_unhashed(&ktcp_sk(sk)->all_node));
-}
-
 /*
  * socket(AF_KTCP, type, protocol): the checks and errnos of
  * inet_create() for a family that only has SOCK_STREAM.
  */
 int ktcp_create(struct net *net, struct socket *sock, int protocol, int kern)
 {
-	struct inet_sock *inet;
 	struct sock *sk;
 
 	if (protocol < 0 || protocol >= IPPROTO_MAX)
@@ -203,15 +953,6 @@ int ktcp_create(struct net *net, struct socket *sock, int protocol, int kern)
 	sock->state = SS_UNCONNECTED;
 	sock->ops = ktcp_stream_ops;
 	sock_init_data(sock, sk);
-	sk->sk_protocol = IPPROTO_TCP;
-	sk->sk_state = TCP_CLOSE;
-	sk->sk_destruct = ktcp_sock_destruct;
-	/* Table readers walk under RCU: free the socket after a grace. */
-	sock_set_flag(sk, SOCK_RCU_FREE);
-
-	inet = inet_sk(sk);
-	inet->uc_ttl = -1;
-	INIT_HLIST_NODE(&ktcp_sk(sk)->bind_node);
-	ktcp_sock_list_add(sk);
+	ktcp_sock_init(sk);
 	return 0;
 }

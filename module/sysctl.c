@@ -12,6 +12,12 @@
 
 static int ktcp_port_min = 1;
 static int ktcp_port_max = 65535;
+static int ktcp_zero;
+static int ktcp_one = 1;
+static int ktcp_two = 2;
+static int ktcp_max_retries = 127;
+static int ktcp_max_seconds = 3600;
+static int ktcp_max_backlog = 65535;
 
 /* Reads and writes "low high" like net.ipv4.ip_local_port_range. */
 static int ktcp_port_range_handler(KTCP_CTL_TABLE_CONST struct ctl_table *table,
@@ -47,23 +53,56 @@ static const struct ctl_table ktcp_sysctl_template[] = {
 		.mode		= 0644,
 		.proc_handler	= ktcp_port_range_handler,
 	},
+#define KTCP_SYSCTL_INT(field, lo, hi) {				\
+		.procname	= #field,					\
+		.maxlen		= sizeof(int),					\
+		.mode		= 0644,						\
+		.proc_handler	= proc_dointvec_minmax,				\
+		.extra1		= lo,						\
+		.extra2		= hi,						\
+	}
+	/* Same names and meanings as net.ipv4.tcp_* where one exists. */
+	KTCP_SYSCTL_INT(syn_retries, &ktcp_one, &ktcp_max_retries),
+	KTCP_SYSCTL_INT(synack_retries, &ktcp_zero, &ktcp_max_retries),
+	KTCP_SYSCTL_INT(max_syn_backlog, &ktcp_one, &ktcp_max_backlog),
+	KTCP_SYSCTL_INT(abort_on_overflow, &ktcp_zero, &ktcp_one),
+	KTCP_SYSCTL_INT(syncookies, &ktcp_zero, &ktcp_two),
+	KTCP_SYSCTL_INT(fin_timeout, &ktcp_one, &ktcp_max_seconds),
+	KTCP_SYSCTL_INT(tw_timeout, &ktcp_one, &ktcp_max_seconds),
+	KTCP_SYSCTL_INT(challenge_ack_limit, &ktcp_zero, &ktcp_max_backlog),
+#undef KTCP_SYSCTL_INT
 	{ }	/* sentinel, for kernels before 6.6 */
 };
+
+/* ktcp_sysctl_template[i + 1] is ktcp_sysctl's i-th int, in order. */
+static int *ktcp_sysctl_field(struct ktcp_sysctl *sc, int i)
+{
+	int *fields[] = {
+		&sc->syn_retries, &sc->synack_retries, &sc->max_syn_backlog,
+		&sc->abort_on_overflow, &sc->syncookies, &sc->fin_timeout,
+		&sc->tw_timeout, &sc->challenge_ack_limit,
+	};
+
+	return i < ARRAY_SIZE(fields) ? fields[i] : NULL;
+}
 
 int ktcp_sysctl_init_net(struct net *net)
 {
 	struct ktcp_net *kn = ktcp_net(net);
 	struct ctl_table *table;
+	int i;
 
 	table = kmemdup(ktcp_sysctl_template, sizeof(ktcp_sysctl_template),
 			GFP_KERNEL);
 	if (!table)
 		return -ENOMEM;
 	table[0].data = &kn->port_range;
+	for (i = 1; i < ARRAY_SIZE(ktcp_sysctl_template) - 1; i++)
+		table[i].data = ktcp_sysctl_field(&kn->sysctl, i - 1);
 
-	kn->sysctl = ktcp_register_net_sysctl(net, "net/ktcp", table,
-					      ARRAY_SIZE(ktcp_sysctl_template) - 1);
-	if (!kn->sysctl) {
+	kn->sysctl_header = ktcp_register_net_sysctl(net, "net/ktcp", table,
+						     ARRAY_SIZE(ktcp_sysctl_template) - 1);
+	if (!kn->sysctl_header) {
 		kfree(table);
 		return -ENOMEM;
 	}
@@ -73,8 +112,8 @@ int ktcp_sysctl_init_net(struct net *net)
 void ktcp_sysctl_exit_net(struct net *net)
 {
 	struct ktcp_net *kn = ktcp_net(net);
-	const struct ctl_table *table = kn->sysctl->ctl_table_arg;
+	const struct ctl_table *table = kn->sysctl_header->ctl_table_arg;
 
-	unregister_net_sysctl_table(kn->sysctl);
+	unregister_net_sysctl_table(kn->sysctl_header);
 	kfree(table);
 }

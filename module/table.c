@@ -9,6 +9,7 @@
  */
 
 #include <linux/hash.h>
+#include <linux/jhash.h>
 #include <linux/inetdevice.h>
 #include <linux/netdevice.h>
 #include <linux/random.h>
@@ -27,6 +28,10 @@ void ktcp_table_init(struct ktcp_net *kn)
 		spin_lock_init(&kn->ports[i].lock);
 		INIT_HLIST_HEAD(&kn->ports[i].chain);
 	}
+	for (i = 0; i < ARRAY_SIZE(kn->conns); i++) {
+		spin_lock_init(&kn->conns[i].lock);
+		INIT_HLIST_HEAD(&kn->conns[i].chain);
+	}
 }
 
 void ktcp_table_exit(struct ktcp_net *kn)
@@ -35,12 +40,23 @@ void ktcp_table_exit(struct ktcp_net *kn)
 
 	for (i = 0; i < ARRAY_SIZE(kn->ports); i++)
 		WARN_ON_ONCE(!hlist_empty(&kn->ports[i].chain));
+	for (i = 0; i < ARRAY_SIZE(kn->conns); i++)
+		WARN_ON_ONCE(!hlist_empty(&kn->conns[i].chain));
 }
 
-static struct ktcp_port_bucket *ktcp_port_bucket(struct ktcp_net *kn,
-						 u16 port)
+static struct ktcp_bucket *ktcp_port_bucket(struct ktcp_net *kn, u16 port)
 {
 	return &kn->ports[hash_32(port, KTCP_PORT_HASH_BITS)];
+}
+
+static struct ktcp_bucket *ktcp_conn_bucket(struct ktcp_net *kn,
+					    __be32 laddr, __be16 lport,
+					    __be32 raddr, __be16 rport)
+{
+	u32 h = jhash_3words((__force u32)laddr, (__force u32)raddr,
+			     (__force u32)lport << 16 | (__force u32)rport, 0);
+
+	return &kn->conns[hash_32(h, KTCP_CONN_HASH_BITS)];
 }
 
 static bool ktcp_addr_overlap(__be32 a, __be32 b)
@@ -104,7 +120,7 @@ out:
 static bool ktcp_port_take(struct ktcp_net *kn, struct sock *sk, __be32 addr,
 			   u16 port)
 {
-	struct ktcp_port_bucket *b = ktcp_port_bucket(kn, port);
+	struct ktcp_bucket *b = ktcp_port_bucket(kn, port);
 	struct inet_sock *inet = inet_sk(sk);
 	struct ktcp_sock *other;
 	bool taken = false;
@@ -163,7 +179,7 @@ void ktcp_port_unbind(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	struct inet_sock *inet = inet_sk(sk);
-	struct ktcp_port_bucket *b;
+	struct ktcp_bucket *b;
 
 	if (!ks->bound)
 		return;
@@ -174,6 +190,140 @@ void ktcp_port_unbind(struct sock *sk)
 	ks->bound = false;
 	inet->inet_num = 0;
 	inet->inet_sport = 0;
+}
+
+/*
+ * A child of a listener shares its port: it goes into the port table so
+ * that bind() sees the port in use while the connection lives, as a
+ * native bind does.
+ */
+void ktcp_port_inherit(struct sock *child, struct sock *listener)
+{
+	struct ktcp_bucket *b;
+	u16 port = inet_sk(listener)->inet_num;
+
+	b = ktcp_port_bucket(ktcp_net(sock_net(child)), port);
+	inet_sk(child)->inet_num = port;
+	inet_sk(child)->inet_sport = htons(port);
+	spin_lock_bh(&b->lock);
+	hlist_add_head_rcu(&ktcp_sk(child)->bind_node, &b->chain);
+	spin_unlock_bh(&b->lock);
+	ktcp_sk(child)->bound = true;
+}
+
+/* Is @port held by any ktcp socket that would accept @addr?  RCU. */
+bool ktcp_port_owned(struct net *net, __be32 addr, u16 port)
+{
+	struct ktcp_bucket *b = ktcp_port_bucket(ktcp_net(net), port);
+	struct ktcp_sock *ks;
+
+	hlist_for_each_entry_rcu(ks, &b->chain, bind_node) {
+		if (ks->inet.inet_num == port &&
+		    ktcp_addr_overlap(ks->inet.inet_rcv_saddr, addr))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The listener for a segment to @daddr:@dport, an exact address before
+ * a wildcard.  RCU; returns a held socket or NULL.
+ */
+struct sock *ktcp_listener_lookup(struct net *net, __be32 daddr, u16 dport)
+{
+	struct ktcp_bucket *b = ktcp_port_bucket(ktcp_net(net), dport);
+	struct sock *best = NULL;
+	struct ktcp_sock *ks;
+
+	hlist_for_each_entry_rcu(ks, &b->chain, bind_node) {
+		struct sock *sk = &ks->inet.sk;
+
+		if (ks->inet.inet_num != dport ||
+		    READ_ONCE(sk->sk_state) != TCP_LISTEN)
+			continue;
+		if (sk->sk_rcv_saddr == daddr) {
+			best = sk;
+			break;
+		}
+		if (!sk->sk_rcv_saddr && !best)
+			best = sk;
+	}
+	if (best && !refcount_inc_not_zero(&best->sk_refcnt))
+		best = NULL;
+	return best;
+}
+
+/*
+ * Enter @sk's 4-tuple into the connection table.  Return: 0, or
+ * -EADDRNOTAVAIL if another connection has it (inet_hash_connect()'s
+ * errno).
+ */
+int ktcp_conn_hash(struct sock *sk)
+{
+	struct ktcp_net *kn = ktcp_net(sock_net(sk));
+	struct inet_sock *inet = inet_sk(sk);
+	struct ktcp_bucket *b;
+	struct ktcp_sock *other;
+	int err = 0;
+
+	b = ktcp_conn_bucket(kn, inet->inet_rcv_saddr, inet->inet_sport,
+			     inet->inet_daddr, inet->inet_dport);
+	spin_lock_bh(&b->lock);
+	hlist_for_each_entry(other, &b->chain, conn_node) {
+		struct inet_sock *o = &other->inet;
+
+		if (o->inet_rcv_saddr == inet->inet_rcv_saddr &&
+		    o->inet_sport == inet->inet_sport &&
+		    o->inet_daddr == inet->inet_daddr &&
+		    o->inet_dport == inet->inet_dport) {
+			err = -EADDRNOTAVAIL;
+			goto out;
+		}
+	}
+	hlist_add_head_rcu(&ktcp_sk(sk)->conn_node, &b->chain);
+	ktcp_sk(sk)->hashed = true;
+out:
+	spin_unlock_bh(&b->lock);
+	return err;
+}
+
+void ktcp_conn_unhash(struct sock *sk)
+{
+	struct ktcp_net *kn = ktcp_net(sock_net(sk));
+	struct inet_sock *inet = inet_sk(sk);
+	struct ktcp_bucket *b;
+
+	if (!ktcp_sk(sk)->hashed)
+		return;
+	b = ktcp_conn_bucket(kn, inet->inet_rcv_saddr, inet->inet_sport,
+			     inet->inet_daddr, inet->inet_dport);
+	spin_lock_bh(&b->lock);
+	hlist_del_init_rcu(&ktcp_sk(sk)->conn_node);
+	spin_unlock_bh(&b->lock);
+	ktcp_sk(sk)->hashed = false;
+}
+
+/* The connection a segment belongs to.  RCU; returns a held socket. */
+struct sock *ktcp_conn_lookup(struct net *net, __be32 saddr, __be16 sport,
+			      __be32 daddr, __be16 dport)
+{
+	struct ktcp_bucket *b;
+	struct ktcp_sock *ks;
+
+	b = ktcp_conn_bucket(ktcp_net(net), daddr, dport, saddr, sport);
+	hlist_for_each_entry_rcu(ks, &b->chain, conn_node) {
+		struct inet_sock *inet = &ks->inet;
+
+		if (inet->inet_rcv_saddr == daddr &&
+		    inet->inet_sport == dport &&
+		    inet->inet_daddr == saddr &&
+		    inet->inet_dport == sport) {
+			if (refcount_inc_not_zero(&inet->sk.sk_refcnt))
+				return &inet->sk;
+			return NULL;
+		}
+	}
+	return NULL;
 }
 
 void ktcp_sock_list_add(struct sock *sk)

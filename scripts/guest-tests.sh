@@ -72,9 +72,9 @@ for t in "$stdir"/*_test; do
 	"$t" 2>&1 | tee "$results/$name.tap"
 	rc=${PIPESTATUS[0]}
 	totals=$(grep '^# Totals:' "$results/$name.tap" | tail -1)
-	sp=$(echo "$totals" | sed -n 's/.*pass:\([0-9]*\).*/\1/p')
-	sf=$(echo "$totals" | sed -n 's/.*fail:\([0-9]*\).*/\1/p')
-	se=$(echo "$totals" | sed -n 's/.*error:\([0-9]*\).*/\1/p')
+	sp=$(echo "$totals" | sed -n 's/.* pass:\([0-9]*\).*/\1/p')
+	sf=$(echo "$totals" | sed -n 's/.* fail:\([0-9]*\).*/\1/p')
+	se=$(echo "$totals" | sed -n 's/.* error:\([0-9]*\).*/\1/p')
 	sp=${sp:-0} sf=$(( ${sf:-0} + ${se:-0} ))
 	[ -n "$totals" ] || sf=$((sf + 1))
 	[ "$rc" -eq 0 ] || [ "$sf" -gt 0 ] || sf=1

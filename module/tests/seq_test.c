@@ -67,7 +67,37 @@ static void seq_empty_window_holds_nothing(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, ktcp_seq_in_window(0, 0, 0));
 }
 
+static void seq_acceptable_follows_rfc9293_table(struct kunit *test)
+{
+	/* Zero-length segment, zero window: only RCV.NXT itself. */
+	KUNIT_EXPECT_TRUE(test, ktcp_seq_acceptable(100, 0, 100, 0));
+	KUNIT_EXPECT_FALSE(test, ktcp_seq_acceptable(101, 0, 100, 0));
+	/* Zero-length segment, open window: anywhere inside. */
+	KUNIT_EXPECT_TRUE(test, ktcp_seq_acceptable(150, 0, 100, 100));
+	KUNIT_EXPECT_FALSE(test, ktcp_seq_acceptable(200, 0, 100, 100));
+	/* Data into a zero window: never. */
+	KUNIT_EXPECT_FALSE(test, ktcp_seq_acceptable(100, 10, 100, 0));
+	/* Data overlapping the left edge is acceptable (its tail is new). */
+	KUNIT_EXPECT_TRUE(test, ktcp_seq_acceptable(95, 10, 100, 100));
+	KUNIT_EXPECT_FALSE(test, ktcp_seq_acceptable(80, 10, 100, 100));
+	/* Across the wrap. */
+	KUNIT_EXPECT_TRUE(test, ktcp_seq_acceptable(0xfffffffe, 4, 0, 100));
+}
+
+static void seq_rst_check_follows_rfc5961(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, ktcp_rst_check(1000, 1000, 500), KTCP_RST_ACCEPT);
+	KUNIT_EXPECT_EQ(test, ktcp_rst_check(1001, 1000, 500),
+			KTCP_RST_CHALLENGE);
+	KUNIT_EXPECT_EQ(test, ktcp_rst_check(1499, 1000, 500),
+			KTCP_RST_CHALLENGE);
+	KUNIT_EXPECT_EQ(test, ktcp_rst_check(1500, 1000, 500), KTCP_RST_DROP);
+	KUNIT_EXPECT_EQ(test, ktcp_rst_check(999, 1000, 500), KTCP_RST_DROP);
+}
+
 static struct kunit_case seq_test_cases[] = {
+	KUNIT_CASE(seq_acceptable_follows_rfc9293_table),
+	KUNIT_CASE(seq_rst_check_follows_rfc5961),
 	KUNIT_CASE_PARAM(seq_before_and_after_agree, seq_order_gen_params),
 	KUNIT_CASE(seq_in_window_includes_start_excludes_end),
 	KUNIT_CASE(seq_in_window_across_wrap),

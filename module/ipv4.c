@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * IPv4 below ktcp.  Input: a netfilter hook at NF_INET_LOCAL_IN, per
+ * namespace, takes the TCP segments that belong to a ktcp socket or to
+ * a port ktcp holds (NF_STOLEN) and leaves every other packet to the
+ * native stack.  Output: route, add the IP header, ip_local_out().
+ */
+
+#include <linux/ip.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter_ipv4.h>
+#include <linux/tcp.h>
+#include <net/ip.h>
+#include <net/netfilter/nf_conntrack.h>
+#include <net/route.h>
+
+#include "ktcp.h"
+
+/* Room for link, IP and TCP headers in front of what we send. */
+#define KTCP_HEADROOM	(MAX_HEADER + sizeof(struct iphdr) + 60)
+
+static int ktcp_checksum_ok(struct sk_buff *skb)
+{
+	if (skb_checksum_init(skb, IPPROTO_TCP, inet_compute_pseudo))
+		return false;
+	return skb_csum_unnecessary(skb) || !__skb_checksum_complete(skb);
+}
+
+/*
+ * Deliver to @sk the socket way: straight into the state machine if no
+ * process owns the socket, else onto its backlog for release_sock().
+ */
+static void ktcp_deliver(struct sock *sk, struct sk_buff *skb)
+{
+	struct net *net = sock_net(sk);
+
+	bh_lock_sock_nested(sk);
+	if (!sock_owned_by_user(sk)) {
+		if (READ_ONCE(sk->sk_state) == TCP_LISTEN)
+			ktcp_listen_rcv(sk, skb);
+		else
+			ktcp_rcv(sk, skb);
+	} else if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
+				  READ_ONCE(sk->sk_sndbuf))) {
+		ktcp_inc_stats(net, KTCP_MIB_BACKLOG_DROPS);
+		kfree_skb(skb);
+	}
+	bh_unlock_sock(sk);
+}
+
+static unsigned int ktcp_nf_local_in(void *priv, struct sk_buff *skb,
+				     const struct nf_hook_state *state)
+{
+	struct net *net = state->net;
+	const struct iphdr *iph = ip_hdr(skb);
+	unsigned int thoff = iph->ihl * 4;
+	const struct tcphdr *th;
+	struct sock *sk;
+
+	if (iph->protocol != IPPROTO_TCP)
+		return NF_ACCEPT;
+	if (!pskb_may_pull(skb, thoff + sizeof(*th)))
+		return NF_ACCEPT;	/* not a segment: native counts it */
+	iph = ip_hdr(skb);
+	th = (const struct tcphdr *)(skb->data + thoff);
+
+	sk = ktcp_conn_lookup(net, iph->saddr, th->source, iph->daddr,
+			      th->dest);
+	if (!sk)
+		sk = ktcp_listener_lookup(net, iph->daddr, ntohs(th->dest));
+	if (!sk && !ktcp_port_owned(net, iph->daddr, ntohs(th->dest)))
+		return NF_ACCEPT;
+
+	/* From here on the segment is ktcp's, whatever becomes of it. */
+	ktcp_inc_stats(net, KTCP_MIB_IN_SEGS);
+	__skb_pull(skb, thoff);
+	skb_reset_transport_header(skb);
+	th = tcp_hdr(skb);
+	if (th->doff < sizeof(*th) / 4 || !pskb_may_pull(skb, th->doff * 4)) {
+		ktcp_inc_stats(net, KTCP_MIB_IN_ERRS);
+		goto drop;
+	}
+	if (!ktcp_checksum_ok(skb)) {
+		ktcp_inc_stats(net, KTCP_MIB_IN_CSUM_ERRORS);
+		ktcp_inc_stats(net, KTCP_MIB_IN_ERRS);
+		goto drop;
+	}
+	/* The skb outlives this RCU section and the conntrack entry. */
+	skb_dst_drop(skb);
+	nf_reset_ct(skb);
+
+	if (!sk) {
+		ktcp_send_reset_reply(net, skb);
+		goto drop;
+	}
+	ktcp_deliver(sk, skb);
+	sock_put(sk);
+	return NF_STOLEN;
+
+drop:
+	if (sk)
+		sock_put(sk);
+	kfree_skb(skb);
+	return NF_STOLEN;
+}
+
+static const struct nf_hook_ops ktcp_nf_ops = {
+	.hook		= ktcp_nf_local_in,
+	.pf		= NFPROTO_IPV4,
+	.hooknum	= NF_INET_LOCAL_IN,
+	.priority	= NF_IP_PRI_FIRST,
+};
+
+int ktcp_ipv4_init_net(struct net *net)
+{
+	return nf_register_net_hook(net, &ktcp_nf_ops);
+}
+
+void ktcp_ipv4_exit_net(struct net *net)
+{
+	nf_unregister_net_hook(net, &ktcp_nf_ops);
+}
+
+static struct rtable *ktcp_route(struct net *net, struct sock *sk,
+				 struct flowi4 *fl4, __be32 saddr,
+				 __be32 daddr)
+{
+	return ip_route_output_ports(net, fl4, sk, daddr, saddr, 0, 0,
+				     IPPROTO_TCP, 0,
+				     sk ? sk->sk_bound_dev_if : 0);
+}
+
+/* The MSS to announce: the route's MTU less the IP and TCP headers. */
+u16 ktcp_route_mss(struct net *net, struct sock *sk, __be32 saddr,
+		   __be32 daddr)
+{
+	struct flowi4 fl4;
+	struct rtable *rt;
+	u32 mtu;
+
+	rt = ktcp_route(net, sk, &fl4, saddr, daddr);
+	if (IS_ERR(rt))
+		return 536;
+	mtu = dst_mtu(&rt->dst);
+	ip_rt_put(rt);
+	return clamp_t(u32, mtu, 576, 65535) - 40;
+}
+
+/**
+ * ktcp_ip_send() - route a TCP segment and hand it to IP
+ * @net: namespace
+ * @sk: the sending socket, or NULL for replies (RST) without one
+ * @skb: a complete TCP segment, checksum filled, transport header set
+ * @saddr: source address
+ * @daddr: destination address
+ *
+ * Consumes @skb.  Return: 0 or a negative errno.
+ */
+int ktcp_ip_send(struct net *net, struct sock *sk, struct sk_buff *skb,
+		 __be32 saddr, __be32 daddr)
+{
+	struct flowi4 fl4;
+	struct rtable *rt;
+	struct iphdr *iph;
+
+	rt = ktcp_route(net, sk, &fl4, saddr, daddr);
+	if (IS_ERR(rt)) {
+		kfree_skb(skb);
+		return PTR_ERR(rt);
+	}
+	skb_dst_set(skb, &rt->dst);
+
+	iph = skb_push(skb, sizeof(*iph));
+	skb_reset_network_header(skb);
+	iph->version = 4;
+	iph->ihl = 5;
+	iph->tos = sk ? inet_sk(sk)->tos : 0;
+	iph->frag_off = htons(IP_DF);
+	iph->ttl = ip4_dst_hoplimit(&rt->dst);
+	iph->protocol = IPPROTO_TCP;
+	iph->saddr = fl4.saddr;
+	iph->daddr = fl4.daddr;
+	ip_select_ident(net, skb, NULL);
+	skb->protocol = htons(ETH_P_IP);
+	if (sk) {
+		skb->priority = READ_ONCE(sk->sk_priority);
+		skb->mark = READ_ONCE(sk->sk_mark);
+	}
+	ktcp_inc_stats(net, KTCP_MIB_OUT_SEGS);
+	/* ip_local_out() fills tot_len and the header checksum. */
+	return ip_local_out(net, NULL, skb);
+}
+
+struct sk_buff *ktcp_alloc_skb(unsigned int payload, gfp_t gfp)
+{
+	struct sk_buff *skb = alloc_skb(KTCP_HEADROOM + payload, gfp);
+
+	if (skb)
+		skb_reserve(skb, KTCP_HEADROOM);
+	return skb;
+}

@@ -1,0 +1,453 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Passive open.  A SYN makes a small request socket in the listener's
+ * SYN queue (never a full socket); the ACK that completes the handshake
+ * turns it into a connection on the accept queue.  listen()'s backlog
+ * caps the accept queue as in native TCP: when it is full, SYNs and
+ * completing ACKs are dropped and counted (or reset, with
+ * net.ktcp.abort_on_overflow).  When the SYN queue is full, SYN cookies
+ * (net.ktcp.syncookies) carry the request in the SYN-ACK instead.
+ */
+
+#include <linux/jhash.h>
+#include <linux/slab.h>
+#include <linux/tcp.h>
+#include <net/ip.h>
+#include <net/tcp_states.h>
+
+#include "isn.h"
+#include "ktcp.h"
+#include "seq.h"
+
+#define KTCP_SYNQ_HASH_BITS	6
+#define KTCP_SYNACK_TIMEOUT	HZ
+
+struct ktcp_request {
+	struct hlist_node	node;
+	__be32			laddr;
+	__be32			raddr;
+	__be16			lport;
+	__be16			rport;
+	u32			iss;
+	u32			irs;
+	u16			mss;
+	u16			window;		/* the peer's, from its SYN */
+	struct ktcp_syn_options	opts;
+	u8			retrans;
+	unsigned long		expires;
+};
+
+/* All fields: protected by the listener's socket lock. */
+struct ktcp_listen {
+	struct hlist_head	synq[1 << KTCP_SYNQ_HASH_BITS];
+	int			synq_len;
+	struct list_head	acceptq;	/* ktcp_sock.accept_node */
+};
+
+static struct hlist_head *ktcp_synq_bucket(struct ktcp_listen *l,
+					   __be32 raddr, __be16 rport)
+{
+	u32 h = jhash_2words((__force u32)raddr, (__force u32)rport, 0);
+
+	return &l->synq[hash_32(h, KTCP_SYNQ_HASH_BITS)];
+}
+
+static struct ktcp_request *ktcp_synq_find(struct ktcp_listen *l,
+					   __be32 laddr, __be32 raddr,
+					   __be16 rport)
+{
+	struct ktcp_request *req;
+
+	hlist_for_each_entry(req, ktcp_synq_bucket(l, raddr, rport), node)
+		if (req->raddr == raddr && req->rport == rport &&
+		    req->laddr == laddr)
+			return req;
+	return NULL;
+}
+
+static void ktcp_synq_drop(struct ktcp_listen *l, struct ktcp_request *req)
+{
+	hlist_del(&req->node);
+	l->synq_len--;
+	kfree(req);
+}
+
+static int ktcp_req_send_synack(struct sock *sk, struct ktcp_request *req)
+{
+	return ktcp_send_synack(sock_net(sk), req->laddr, req->raddr,
+				req->lport, req->rport, req->iss, req->irs + 1,
+				req->mss, ktcp_rcv_window(sk));
+}
+
+/*
+ * SYN-ACK retransmission with backoff; give up after synack_retries.
+ * Runs from the listener's rtx_timer (timer.c), socket locked.
+ */
+void ktcp_synack_work(struct sock *sk)
+{
+	struct ktcp_listen *l = ktcp_sk(sk)->listen;
+	int retries = ktcp_sysctl(sock_net(sk), synack_retries);
+	struct ktcp_request *req;
+	struct hlist_node *tmp;
+	unsigned long next = 0;
+	int i;
+
+	if (!l)
+		return;
+	for (i = 0; i < ARRAY_SIZE(l->synq); i++) {
+		hlist_for_each_entry_safe(req, tmp, &l->synq[i], node) {
+			if (time_before(jiffies, req->expires))
+				goto arm;
+			if (req->retrans >= retries) {
+				ktcp_synq_drop(l, req);
+				continue;
+			}
+			req->retrans++;
+			ktcp_inc_stats(sock_net(sk), KTCP_MIB_RETRANS_SEGS);
+			ktcp_req_send_synack(sk, req);
+			req->expires = jiffies +
+				       (KTCP_SYNACK_TIMEOUT << req->retrans);
+arm:
+			if (!next || time_before(req->expires, next))
+				next = req->expires;
+		}
+	}
+	if (next)
+		sk_reset_timer(sk, &ktcp_sk(sk)->rtx_timer, next);
+}
+
+int ktcp_listen_start(struct sock *sk, int backlog)
+{
+	struct ktcp_listen *l = kzalloc(sizeof(*l), GFP_KERNEL);
+
+	if (!l)
+		return -ENOMEM;
+	INIT_LIST_HEAD(&l->acceptq);
+	WRITE_ONCE(sk->sk_max_ack_backlog, backlog);
+	WRITE_ONCE(sk->sk_ack_backlog, 0);
+	ktcp_sk(sk)->listen = l;
+	ktcp_set_state(sk, TCP_LISTEN);
+	return 0;
+}
+
+/*
+ * An unaccepted child dies with its listener: reset, as native TCP
+ * resets the connections of a closed listener.
+ */
+static void ktcp_abort_child(struct sock *child)
+{
+	sock_hold(child);
+	lock_sock_nested(child, SINGLE_DEPTH_NESTING);
+	ktcp_sk(child)->parent = NULL;
+	sock_orphan(child);
+	if (child->sk_state != TCP_CLOSE) {
+		ktcp_inc_stats(sock_net(child), KTCP_MIB_ABORT_ON_CLOSE);
+		ktcp_send_rst(child);
+		ktcp_done(child);
+	} else {
+		ktcp_destroy_sock(child);
+	}
+	release_sock(child);
+	sock_put(child);
+}
+
+/* close() of a listener, or shutdown(): forget every pending connection. */
+void ktcp_listen_stop(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct ktcp_listen *l = ks->listen;
+	struct ktcp_request *req;
+	struct hlist_node *tmp;
+	int i;
+
+	if (!l)
+		return;
+	ktcp_clear_timers(sk);
+	for (i = 0; i < ARRAY_SIZE(l->synq); i++)
+		hlist_for_each_entry_safe(req, tmp, &l->synq[i], node)
+			ktcp_synq_drop(l, req);
+	while (!list_empty(&l->acceptq)) {
+		struct ktcp_sock *child = list_first_entry(&l->acceptq,
+							   struct ktcp_sock,
+							   accept_node);
+
+		list_del_init(&child->accept_node);
+		sk_acceptq_removed(sk);
+		ktcp_abort_child(&child->inet.sk);
+	}
+	ks->listen = NULL;
+	kfree(l);
+}
+
+struct sock *ktcp_accept_dequeue(struct sock *sk)
+{
+	struct ktcp_listen *l = ktcp_sk(sk)->listen;
+	struct ktcp_sock *child;
+
+	if (!l || list_empty(&l->acceptq))
+		return NULL;
+	child = list_first_entry(&l->acceptq, struct ktcp_sock, accept_node);
+	list_del_init(&child->accept_node);
+	sk_acceptq_removed(sk);
+	child->parent = NULL;
+	return &child->inet.sk;
+}
+
+/* The completed handshake becomes a full socket on the accept queue. */
+static struct sock *ktcp_create_child(struct sock *sk,
+				      const struct ktcp_request *req,
+				      struct sk_buff *skb)
+{
+	struct ktcp_listen *l = ktcp_sk(sk)->listen;
+	struct net *net = sock_net(sk);
+	struct inet_sock *inet;
+	struct ktcp_sock *ks;
+	struct sock *child;
+
+	child = ktcp_sk_alloc(net, GFP_ATOMIC);
+	if (!child)
+		return NULL;
+	child->sk_rcvbuf = READ_ONCE(sk->sk_rcvbuf);
+	child->sk_sndbuf = READ_ONCE(sk->sk_sndbuf);
+	child->sk_reuse = sk->sk_reuse;
+	child->sk_bound_dev_if = sk->sk_bound_dev_if;
+	child->sk_mark = READ_ONCE(sk->sk_mark);
+	child->sk_priority = READ_ONCE(sk->sk_priority);
+	child->sk_uid = sk->sk_uid;
+
+	inet = inet_sk(child);
+	inet->inet_rcv_saddr = req->laddr;
+	inet->inet_saddr = req->laddr;
+	inet->inet_daddr = req->raddr;
+	inet->inet_dport = req->rport;
+
+	ks = ktcp_sk(child);
+	ks->nodelay = ktcp_sk(sk)->nodelay;
+	ks->iss = req->iss;
+	ks->snd_una = req->iss + 1;
+	ks->snd_nxt = ks->snd_una;
+	ks->write_seq = ks->snd_una;
+	ks->irs = req->irs;
+	ks->rcv_nxt = req->irs + 1;
+	ks->copied_seq = ks->rcv_nxt;
+	ks->rcv_wup = ks->rcv_nxt;
+	ks->rcv_wnd = 65535;
+	ks->advmss = req->mss;
+	ks->peer = req->opts;
+	ks->mss = min_t(u16, req->opts.mss ?: 536, req->mss);
+	ks->snd_wnd = ntohs(tcp_hdr(skb)->window);
+	ks->snd_wl1 = ntohl(tcp_hdr(skb)->seq);
+	ks->snd_wl2 = ntohl(tcp_hdr(skb)->ack_seq);
+
+	ktcp_port_inherit(child, sk);
+	if (ktcp_conn_hash(child)) {
+		ktcp_port_unbind(child);
+		ktcp_destroy_sock(child);
+		return NULL;
+	}
+	ktcp_set_state(child, TCP_ESTABLISHED);
+	ktcp_inc_stats(net, KTCP_MIB_PASSIVE_OPENS);
+	ks->parent = sk;
+	list_add_tail(&ks->accept_node, &l->acceptq);
+	sk_acceptq_added(sk);
+	return child;
+}
+
+static u32 ktcp_cookie_minute(void)
+{
+	return (u32)(jiffies / (60 * HZ));
+}
+
+static void ktcp_listen_drop(struct sock *sk)
+{
+	ktcp_inc_stats(sock_net(sk), KTCP_MIB_LISTEN_DROPS);
+}
+
+/* A SYN: a request socket, or a cookie when the SYN queue is full. */
+static void ktcp_listen_syn(struct sock *sk, struct sk_buff *skb,
+			    const struct ktcp_syn_options *opts)
+{
+	struct ktcp_listen *l = ktcp_sk(sk)->listen;
+	const struct iphdr *iph = ip_hdr(skb);
+	const struct tcphdr *th = tcp_hdr(skb);
+	struct net *net = sock_net(sk);
+	struct ktcp_net *kn = ktcp_net(net);
+	int cookies = ktcp_sysctl(net, syncookies);
+	struct ktcp_request *req;
+	u16 mss;
+
+	req = ktcp_synq_find(l, iph->daddr, iph->saddr, th->source);
+	if (req) {	/* the peer lost our SYN-ACK */
+		ktcp_req_send_synack(sk, req);
+		return;
+	}
+	if (sk_acceptq_is_full(sk)) {
+		ktcp_inc_stats(net, KTCP_MIB_LISTEN_OVERFLOWS);
+		ktcp_listen_drop(sk);
+		return;
+	}
+	mss = ktcp_route_mss(net, NULL, iph->daddr, iph->saddr);
+	if (cookies == 2 ||
+	    l->synq_len >= ktcp_sysctl(net, max_syn_backlog)) {
+		u32 cookie;
+
+		if (!cookies) {
+			ktcp_listen_drop(sk);
+			return;
+		}
+		cookie = ktcp_cookie_make(&kn->cookie_key, iph->daddr,
+					  iph->saddr, th->dest, th->source,
+					  ntohl(th->seq), ktcp_cookie_minute(),
+					  min_t(u16, opts->mss ?: 536, mss));
+		ktcp_inc_stats(net, KTCP_MIB_SYNCOOKIES_SENT);
+		ktcp_send_synack(net, iph->daddr, iph->saddr, th->dest,
+				 th->source, cookie, ntohl(th->seq) + 1, mss,
+				 ktcp_rcv_window(sk));
+		return;
+	}
+
+	req = kzalloc(sizeof(*req), GFP_ATOMIC);
+	if (!req) {
+		ktcp_listen_drop(sk);
+		return;
+	}
+	req->laddr = iph->daddr;
+	req->raddr = iph->saddr;
+	req->lport = th->dest;
+	req->rport = th->source;
+	req->irs = ntohl(th->seq);
+	req->iss = ktcp_isn(&kn->isn_key, iph->daddr, iph->saddr, th->dest,
+			    th->source, ktime_get_real_ns());
+	req->mss = mss;
+	req->window = ntohs(th->window);
+	req->opts = *opts;
+	req->expires = jiffies + KTCP_SYNACK_TIMEOUT;
+	hlist_add_head(&req->node, ktcp_synq_bucket(l, req->raddr, req->rport));
+	l->synq_len++;
+	ktcp_req_send_synack(sk, req);
+	if (!timer_pending(&ktcp_sk(sk)->rtx_timer))
+		sk_reset_timer(sk, &ktcp_sk(sk)->rtx_timer, req->expires);
+}
+
+/* An ACK with no request socket: is it the answer to a cookie? */
+static bool ktcp_cookie_request(struct sock *sk, struct sk_buff *skb,
+				struct ktcp_request *req)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+	const struct tcphdr *th = tcp_hdr(skb);
+	struct net *net = sock_net(sk);
+	u32 irs = ntohl(th->seq) - 1;
+	u32 cookie = ntohl(th->ack_seq) - 1;
+	u16 mss;
+
+	if (!ktcp_sysctl(net, syncookies))
+		return false;
+	mss = ktcp_cookie_check(&ktcp_net(net)->cookie_key, iph->daddr,
+				iph->saddr, th->dest, th->source, irs,
+				ktcp_cookie_minute(), cookie);
+	if (!mss) {
+		ktcp_inc_stats(net, KTCP_MIB_SYNCOOKIES_FAILED);
+		return false;
+	}
+	ktcp_inc_stats(net, KTCP_MIB_SYNCOOKIES_RECV);
+	memset(req, 0, sizeof(*req));
+	req->laddr = iph->daddr;
+	req->raddr = iph->saddr;
+	req->lport = th->dest;
+	req->rport = th->source;
+	req->irs = irs;
+	req->iss = cookie;
+	req->mss = mss;
+	req->opts.mss = mss;
+	return true;
+}
+
+/* The ACK of our SYN-ACK: a connection, if the accept queue has room. */
+static void ktcp_listen_ack(struct sock *sk, struct sk_buff *skb)
+{
+	struct ktcp_listen *l = ktcp_sk(sk)->listen;
+	const struct iphdr *iph = ip_hdr(skb);
+	const struct tcphdr *th = tcp_hdr(skb);
+	struct net *net = sock_net(sk);
+	struct ktcp_request *req, cookie_req;
+	struct sock *child;
+
+	req = ktcp_synq_find(l, iph->daddr, iph->saddr, th->source);
+	if (!req) {
+		if (!ktcp_cookie_request(sk, skb, &cookie_req)) {
+			ktcp_send_reset_reply(net, skb);
+			goto drop;
+		}
+	} else if (ntohl(th->ack_seq) != req->iss + 1) {
+		ktcp_send_reset_reply(net, skb);
+		goto drop;
+	}
+	if (sk_acceptq_is_full(sk)) {
+		ktcp_inc_stats(net, KTCP_MIB_LISTEN_OVERFLOWS);
+		ktcp_listen_drop(sk);
+		if (ktcp_sysctl(net, abort_on_overflow)) {
+			ktcp_send_reset_reply(net, skb);
+			if (req)
+				ktcp_synq_drop(l, req);
+		}
+		goto drop;
+	}
+	child = ktcp_create_child(sk, req ?: &cookie_req, skb);
+	if (req)
+		ktcp_synq_drop(l, req);
+	if (!child) {
+		ktcp_listen_drop(sk);
+		goto drop;
+	}
+	sk->sk_data_ready(sk);
+	/* The ACK may carry data already: the child takes it. */
+	bh_lock_sock_nested(child);
+	ktcp_rcv(child, skb);
+	bh_unlock_sock(child);
+	return;
+drop:
+	kfree_skb(skb);
+}
+
+/**
+ * ktcp_listen_rcv() - a segment for a listening socket
+ * @sk: the listener, locked
+ * @skb: the segment, skb->data at the TCP header; consumed
+ *
+ * Return: 0.
+ */
+int ktcp_listen_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	const struct tcphdr *th = tcp_hdr(skb);
+	struct ktcp_syn_options opts;
+	struct ktcp_request *req;
+
+	if (!ktcp_sk(sk)->listen)
+		goto drop;
+	if (ktcp_parse_options((const u8 *)(th + 1), th->doff * 4 - sizeof(*th),
+			       &opts)) {
+		ktcp_inc_stats(sock_net(sk), KTCP_MIB_BAD_OPTIONS);
+		ktcp_inc_stats(sock_net(sk), KTCP_MIB_IN_ERRS);
+		goto drop;
+	}
+	if (th->rst) {
+		req = ktcp_synq_find(ktcp_sk(sk)->listen, ip_hdr(skb)->daddr,
+				     ip_hdr(skb)->saddr, th->source);
+		if (req && ntohl(th->seq) == req->irs + 1)
+			ktcp_synq_drop(ktcp_sk(sk)->listen, req);
+		goto drop;
+	}
+	if (th->ack && !th->syn) {
+		ktcp_listen_ack(sk, skb);
+		return 0;
+	}
+	if (th->ack) {	/* RFC 9293: any ACK in LISTEN draws a reset */
+		ktcp_send_reset_reply(sock_net(sk), skb);
+		goto drop;
+	}
+	if (th->syn && !th->fin)
+		ktcp_listen_syn(sk, skb, &opts);
+drop:
+	kfree_skb(skb);
+	return 0;
+}

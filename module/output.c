@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Building and sending segments.  Every segment is built fresh: a new
+ * skb with room for the headers, the payload copied from the write
+ * queue, a full software checksum.  Simple, and a queued skb is never
+ * shared with a transmission still in flight.
+ */
+
+#include <linux/tcp.h>
+#include <net/checksum.h>
+#include <net/ip.h>
+#include <net/tcp_states.h>
+
+#include "ktcp.h"
+#include "seq.h"
+
+#define KTCP_MSS_OPTLEN	4
+
+/* The window we offer: half the free receive buffer, never shrinking. */
+u16 ktcp_rcv_window(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	int space = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
+	u32 win = space > 0 ? space / 2 : 0;
+	u32 right = ks->rcv_wup + ks->rcv_wnd;
+
+	win = min_t(u32, win, 65535);
+	/* RFC 9293 3.8.6.2.2: the right edge must not move left. */
+	if (ktcp_seq_after(right, ks->rcv_nxt + win))
+		win = right - ks->rcv_nxt;
+	ks->rcv_wnd = win;
+	ks->rcv_wup = ks->rcv_nxt;
+	return win;
+}
+
+static struct tcphdr *ktcp_push_header(struct sk_buff *skb, __be16 sport,
+				       __be16 dport, u32 seq, u32 ack,
+				       u8 flags, u16 window, u16 mss_opt)
+{
+	int optlen = mss_opt ? KTCP_MSS_OPTLEN : 0;
+	struct tcphdr *th = skb_push(skb, sizeof(*th) + optlen);
+
+	skb_reset_transport_header(skb);
+	memset(th, 0, sizeof(*th));
+	th->source = sport;
+	th->dest = dport;
+	th->seq = htonl(seq);
+	th->ack_seq = (flags & KTCP_ACK) ? htonl(ack) : 0;
+	th->doff = (sizeof(*th) + optlen) / 4;
+	KTCP_FLAG_BYTE(th) = flags;
+	th->window = htons(window);
+	if (mss_opt) {
+		u8 *opt = (u8 *)(th + 1);
+
+		opt[0] = KTCP_OPT_MSS;
+		opt[1] = KTCP_OPTLEN_MSS;
+		put_unaligned_be16(mss_opt, opt + 2);
+	}
+	return th;
+}
+
+static void ktcp_checksum(struct sk_buff *skb, __be32 saddr, __be32 daddr)
+{
+	struct tcphdr *th = tcp_hdr(skb);
+	__wsum csum;
+
+	th->check = 0;
+	csum = skb_checksum(skb, 0, skb->len, 0);
+	th->check = csum_tcpudp_magic(saddr, daddr, skb->len, IPPROTO_TCP, csum);
+	skb->ip_summed = CHECKSUM_NONE;
+}
+
+/*
+ * One segment of @sk: @len bytes of @data (from its start), flags, and
+ * the ACK of everything received unless we are still in SYN_SENT.
+ */
+static int ktcp_send_segment(struct sock *sk, u32 seq, u8 flags,
+			     struct sk_buff *data, unsigned int len)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct inet_sock *inet = inet_sk(sk);
+	struct sk_buff *skb;
+	u16 mss_opt = 0;
+
+	skb = ktcp_alloc_skb(len, GFP_ATOMIC);
+	if (!skb)
+		return -ENOBUFS;
+	if (len && skb_copy_bits(data, 0, skb_put(skb, len), len)) {
+		kfree_skb(skb);
+		return -EFAULT;
+	}
+	if (flags & KTCP_SYN)
+		mss_opt = ks->advmss;
+	if (sk->sk_state != TCP_SYN_SENT || (flags & KTCP_RST))
+		flags |= KTCP_ACK;
+	ktcp_push_header(skb, inet->inet_sport, inet->inet_dport, seq,
+			 ks->rcv_nxt, flags, ktcp_rcv_window(sk), mss_opt);
+	ktcp_checksum(skb, inet->inet_saddr, inet->inet_daddr);
+	return ktcp_ip_send(sock_net(sk), sk, skb, inet->inet_saddr,
+			    inet->inet_daddr);
+}
+
+/* SYN in SYN_SENT, SYN-ACK after a simultaneous open. */
+void ktcp_send_syn(struct sock *sk)
+{
+	ktcp_send_segment(sk, ktcp_sk(sk)->iss, KTCP_SYN, NULL, 0);
+}
+
+void ktcp_send_ack(struct sock *sk)
+{
+	ktcp_send_segment(sk, ktcp_sk(sk)->snd_nxt, KTCP_ACK, NULL, 0);
+}
+
+/* Abort: RST with the ACK, as tcp_send_active_reset() sends it. */
+void ktcp_send_rst(struct sock *sk)
+{
+	ktcp_inc_stats(sock_net(sk), KTCP_MIB_OUT_RSTS);
+	ktcp_send_segment(sk, ktcp_sk(sk)->snd_nxt, KTCP_RST, NULL, 0);
+}
+
+int ktcp_send_synack(struct net *net, __be32 saddr, __be32 daddr,
+		     __be16 sport, __be16 dport, u32 iss, u32 rcv_nxt,
+		     u16 mss, u16 window)
+{
+	struct sk_buff *skb = ktcp_alloc_skb(0, GFP_ATOMIC);
+
+	if (!skb)
+		return -ENOBUFS;
+	ktcp_push_header(skb, sport, dport, iss, rcv_nxt, KTCP_SYN | KTCP_ACK,
+			 window, mss);
+	ktcp_checksum(skb, saddr, daddr);
+	return ktcp_ip_send(net, NULL, skb, saddr, daddr);
+}
+
+/*
+ * RFC 9293 3.10.7.1: the reset for a segment that has no connection.
+ * Never answer a RST; take the sequence number from the ACK if there is
+ * one, else acknowledge the segment.
+ */
+void ktcp_send_reset_reply(struct net *net, struct sk_buff *in)
+{
+	const struct tcphdr *th = tcp_hdr(in);
+	const struct iphdr *iph = ip_hdr(in);
+	struct sk_buff *skb;
+	u32 seq = 0, ack = 0;
+	u8 flags = KTCP_RST;
+
+	if (th->rst)
+		return;
+	if (th->ack) {
+		seq = ntohl(th->ack_seq);
+	} else {
+		flags |= KTCP_ACK;
+		ack = ntohl(th->seq) + th->syn + th->fin + in->len - th->doff * 4;
+	}
+	skb = ktcp_alloc_skb(0, GFP_ATOMIC);
+	if (!skb)
+		return;
+	ktcp_push_header(skb, th->dest, th->source, seq, ack, flags, 0, 0);
+	ktcp_checksum(skb, iph->daddr, iph->saddr);
+	ktcp_inc_stats(net, KTCP_MIB_OUT_RSTS);
+	ktcp_ip_send(net, NULL, skb, iph->daddr, iph->saddr);
+}
+
+/* Queue our FIN behind the data; ktcp_write_xmit() sends it. */
+void ktcp_queue_fin(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct sk_buff *skb;
+
+	if (ks->fin_queued)
+		return;
+	/* Process context (close, shutdown); must not fail: zero bytes. */
+	skb = alloc_skb(0, GFP_KERNEL | __GFP_NOFAIL);
+	KTCP_SKB_CB(skb)->seq = ks->write_seq;
+	KTCP_SKB_CB(skb)->end_seq = ks->write_seq + 1;
+	KTCP_SKB_CB(skb)->flags = KTCP_FIN;
+	KTCP_SKB_CB(skb)->retransmitted = 0;
+	ks->write_seq++;
+	ks->fin_queued = true;
+	__skb_queue_tail(&sk->sk_write_queue, skb);
+	ktcp_write_xmit(sk);
+}
+
+static int ktcp_xmit_skb(struct sock *sk, struct sk_buff *skb)
+{
+	struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
+	u8 flags = cb->flags;
+
+	if (skb->len)
+		flags |= KTCP_PSH;
+	cb->sent_jiffies = jiffies;
+	return ktcp_send_segment(sk, cb->seq, flags, skb, skb->len);
+}
+
+/*
+ * Send what the windows allow: the peer's receive window and our
+ * congestion window, and Nagle (RFC 896) unless TCP_NODELAY.
+ */
+void ktcp_write_xmit(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct sk_buff *skb;
+	bool sent = false;
+
+	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |
+				     TCPF_FIN_WAIT1 | TCPF_CLOSING |
+				     TCPF_LAST_ACK)))
+		return;
+
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
+		u32 wnd = min_t(u32, ks->snd_wnd, ks->cwnd * ks->mss);
+
+		if (ktcp_seq_before(cb->seq, ks->snd_nxt))
+			continue;
+		if (skb->len &&
+		    ktcp_seq_after(cb->end_seq, ks->snd_una + wnd))
+			break;
+		if (skb->len && skb->len < ks->mss && !ks->nodelay &&
+		    ks->snd_nxt != ks->snd_una && skb_queue_is_last(&sk->sk_write_queue, skb) &&
+		    !ks->fin_queued)
+			break;
+		if (ktcp_xmit_skb(sk, skb))
+			break;
+		ks->snd_nxt = cb->end_seq;
+		sent = true;
+	}
+	/* Unacked data, or a zero window with data waiting: keep a timer. */
+	if ((sent || ks->snd_nxt != ks->snd_una ||
+	     !skb_queue_empty(&sk->sk_write_queue)) &&
+	    !timer_pending(&ks->rtx_timer))
+		ktcp_reset_rtx_timer(sk);
+}
+
+/* Resend the oldest unacknowledged segment (or SYN). */
+int ktcp_retransmit_head(struct sock *sk)
+{
+	struct sk_buff *skb;
+
+	ktcp_inc_stats(sock_net(sk), KTCP_MIB_RETRANS_SEGS);
+	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
+		ktcp_send_syn(sk);
+		return 0;
+	}
+	skb = skb_peek(&sk->sk_write_queue);
+	if (!skb)
+		return 0;
+	KTCP_SKB_CB(skb)->retransmitted = 1;
+	return ktcp_xmit_skb(sk, skb);
+}
