@@ -77,7 +77,7 @@ run_vm() # run_vm NAME KERNEL MODDIR KSRC|-
 	ktcp_log "vm $name: booting $kernel"
 	local t0=$(date +%s)
 	ktcp_vm "$kernel" "$results" "$KTCP_ROOT/scripts/guest-tests.sh" \
-		"$moddir" "$KTCP_ROOT/selftests/build" "$results" "$vksrc" |
+		"$moddir" "$KTCP_ROOT/selftests/build" "$results" "$vksrc" 2>&1 |
 		tee "$results/console.log"
 	ktcp_log "vm $name: finished in $(( $(date +%s) - t0 )) s"
 	if [ -f "$results/counts" ]; then
