@@ -1,42 +1,36 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Counters of /proc/net/ktcp_snmp, per network namespace.  Names and
- * meanings follow the kernel's Tcp: and TcpExt: counters.
+ * Counters of /proc/net/ktcp_snmp, per network namespace.  Their names
+ * (proc.c) and meanings follow the kernel's Tcp: and TcpExt: counters.
  */
 #ifndef _KTCP_MIB_H
 #define _KTCP_MIB_H
 
-#define KTCP_MIB_LIST(X)					\
-	X(ACTIVE_OPENS,		"ActiveOpens")			\
-	X(PASSIVE_OPENS,	"PassiveOpens")			\
-	X(ATTEMPT_FAILS,	"AttemptFails")			\
-	X(ESTAB_RESETS,		"EstabResets")			\
-	X(CURR_ESTAB,		"CurrEstab")			\
-	X(IN_SEGS,		"InSegs")			\
-	X(OUT_SEGS,		"OutSegs")			\
-	X(RETRANS_SEGS,		"RetransSegs")			\
-	X(IN_ERRS,		"InErrs")			\
-	X(IN_CSUM_ERRORS,	"InCsumErrors")			\
-	X(OUT_RSTS,		"OutRsts")			\
-	X(LISTEN_OVERFLOWS,	"ListenOverflows")		\
-	X(LISTEN_DROPS,		"ListenDrops")			\
-	X(SYNCOOKIES_SENT,	"SyncookiesSent")		\
-	X(SYNCOOKIES_RECV,	"SyncookiesRecv")		\
-	X(SYNCOOKIES_FAILED,	"SyncookiesFailed")		\
-	X(CHALLENGE_ACKS,	"TCPChallengeACK")		\
-	X(BACKLOG_DROPS,	"TCPBacklogDrop")		\
-	X(BAD_OPTIONS,		"KtcpBadOptions")		\
-	X(TIMEOUTS,		"TCPTimeouts")			\
-	X(ABORT_ON_DATA,	"TCPAbortOnData")		\
-	X(ABORT_ON_LINGER,	"TCPAbortOnLinger")		\
-	X(ABORT_ON_CLOSE,	"TCPAbortOnClose")
-
-#define KTCP_MIB_ENUM(id, name)	KTCP_MIB_##id,
 enum ktcp_mib {
-	KTCP_MIB_LIST(KTCP_MIB_ENUM)
+	KTCP_MIB_ACTIVE_OPENS,		/* SYN sent by connect() */
+	KTCP_MIB_PASSIVE_OPENS,		/* connection made from a SYN */
+	KTCP_MIB_ATTEMPT_FAILS,		/* SYN_SENT/SYN_RECV -> CLOSE */
+	KTCP_MIB_ESTAB_RESETS,		/* ESTABLISHED/CLOSE_WAIT reset */
+	KTCP_MIB_CURR_ESTAB,		/* gauge: connections ESTABLISHED */
+	KTCP_MIB_IN_SEGS,		/* segments taken by ktcp */
+	KTCP_MIB_OUT_SEGS,		/* segments sent */
+	KTCP_MIB_RETRANS_SEGS,		/* segments sent again */
+	KTCP_MIB_IN_ERRS,		/* segments dropped as malformed */
+	KTCP_MIB_IN_CSUM_ERRORS,	/* ... of which for a bad checksum */
+	KTCP_MIB_OUT_RSTS,		/* RSTs sent */
+	KTCP_MIB_LISTEN_OVERFLOWS,	/* accept queue full */
+	KTCP_MIB_LISTEN_DROPS,		/* SYN or ACK dropped by a listener */
+	KTCP_MIB_SYNCOOKIES_SENT,
+	KTCP_MIB_SYNCOOKIES_RECV,	/* valid cookie came back */
+	KTCP_MIB_SYNCOOKIES_FAILED,	/* invalid cookie came back */
+	KTCP_MIB_CHALLENGE_ACKS,	/* RFC 5961 challenge ACKs sent */
+	KTCP_MIB_BACKLOG_DROPS,		/* socket backlog full */
+	KTCP_MIB_BAD_OPTIONS,		/* malformed TCP options */
+	KTCP_MIB_TIMEOUTS,		/* retransmission timeouts */
+	KTCP_MIB_ABORT_ON_DATA,		/* RST: data after close, linger 0 */
+	KTCP_MIB_ABORT_ON_LINGER,
+	KTCP_MIB_ABORT_ON_CLOSE,	/* RST: close() with unread data */
 	KTCP_MIB_MAX
 };
-
-#undef KTCP_MIB_ENUM
 
 #endif /* _KTCP_MIB_H */

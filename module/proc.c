@@ -57,6 +57,7 @@ static int ktcp_seq_show(struct seq_file *seq, void *v)
 	ks = hlist_entry(v, struct ktcp_sock, all_node);
 	sk = &ks->inet.sk;
 	inet = &ks->inet;
+	/* Pairs with smp_store_release() in ktcp_set_state(). */
 	state = smp_load_acquire(&sk->sk_state);
 	/* As /proc/net/tcp: a listener's rx_queue is its accept queue. */
 	if (state == TCP_LISTEN)
@@ -97,12 +98,32 @@ static const struct seq_operations ktcp_seq_ops = {
 	.show	= ktcp_seq_show,
 };
 
-#define KTCP_MIB_NAME(id, name)	[KTCP_MIB_##id] = name,
+/* The names of the kernel's own Tcp: and TcpExt: counters. */
 static const char * const ktcp_mib_names[KTCP_MIB_MAX] = {
-	KTCP_MIB_LIST(KTCP_MIB_NAME)
+	[KTCP_MIB_ACTIVE_OPENS]		= "ActiveOpens",
+	[KTCP_MIB_PASSIVE_OPENS]	= "PassiveOpens",
+	[KTCP_MIB_ATTEMPT_FAILS]	= "AttemptFails",
+	[KTCP_MIB_ESTAB_RESETS]		= "EstabResets",
+	[KTCP_MIB_CURR_ESTAB]		= "CurrEstab",
+	[KTCP_MIB_IN_SEGS]		= "InSegs",
+	[KTCP_MIB_OUT_SEGS]		= "OutSegs",
+	[KTCP_MIB_RETRANS_SEGS]		= "RetransSegs",
+	[KTCP_MIB_IN_ERRS]		= "InErrs",
+	[KTCP_MIB_IN_CSUM_ERRORS]	= "InCsumErrors",
+	[KTCP_MIB_OUT_RSTS]		= "OutRsts",
+	[KTCP_MIB_LISTEN_OVERFLOWS]	= "ListenOverflows",
+	[KTCP_MIB_LISTEN_DROPS]		= "ListenDrops",
+	[KTCP_MIB_SYNCOOKIES_SENT]	= "SyncookiesSent",
+	[KTCP_MIB_SYNCOOKIES_RECV]	= "SyncookiesRecv",
+	[KTCP_MIB_SYNCOOKIES_FAILED]	= "SyncookiesFailed",
+	[KTCP_MIB_CHALLENGE_ACKS]	= "TCPChallengeACK",
+	[KTCP_MIB_BACKLOG_DROPS]	= "TCPBacklogDrop",
+	[KTCP_MIB_BAD_OPTIONS]		= "KtcpBadOptions",
+	[KTCP_MIB_TIMEOUTS]		= "TCPTimeouts",
+	[KTCP_MIB_ABORT_ON_DATA]	= "TCPAbortOnData",
+	[KTCP_MIB_ABORT_ON_LINGER]	= "TCPAbortOnLinger",
+	[KTCP_MIB_ABORT_ON_CLOSE]	= "TCPAbortOnClose",
 };
-
-#undef KTCP_MIB_NAME
 
 /* /proc/net/ktcp_snmp: "Name Value", one counter a line. */
 static int ktcp_snmp_show(struct seq_file *seq, void *v)

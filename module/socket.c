@@ -190,8 +190,10 @@ static int ktcp_disconnect(struct sock *sk)
 		ktcp_port_unbind(sk);
 	inet->inet_daddr = 0;
 	inet->inet_dport = 0;
-	if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK))
-		inet->inet_saddr = inet->inet_rcv_saddr = 0;
+	if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK)) {
+		inet->inet_saddr = 0;
+		inet->inet_rcv_saddr = 0;
+	}
 	ks->fin_queued = false;
 	ks->retransmits = 0;
 	WRITE_ONCE(sk->sk_shutdown, 0);
@@ -333,6 +335,7 @@ static __poll_t ktcp_poll(struct file *file, struct socket *sock,
 	u8 shutdown;
 
 	sock_poll_wait(file, sock, wait);
+	/* Pairs with smp_store_release() in ktcp_set_state(). */
 	state = smp_load_acquire(&sk->sk_state);
 	if (state == TCP_LISTEN)
 		return READ_ONCE(sk->sk_ack_backlog) ? EPOLLIN | EPOLLRDNORM : 0;
@@ -358,6 +361,7 @@ static __poll_t ktcp_poll(struct file *file, struct socket *sock,
 				mask |= EPOLLOUT | EPOLLWRNORM;
 		}
 	}
+	/* sk_err is set before the state changes: read it after. */
 	smp_rmb();
 	if (READ_ONCE(sk->sk_err) ||
 	    !skb_queue_empty_lockless(&sk->sk_error_queue))
@@ -433,8 +437,10 @@ static int ktcp_v4_connect(struct sock *sk, struct sockaddr *uaddr,
 fail:
 	inet->inet_daddr = 0;
 	inet->inet_dport = 0;
-	if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK))
-		inet->inet_saddr = inet->inet_rcv_saddr = 0;
+	if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK)) {
+		inet->inet_saddr = 0;
+		inet->inet_rcv_saddr = 0;
+	}
 	return err;
 }
 
