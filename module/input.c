@@ -156,6 +156,7 @@ static void ktcp_take_syn(struct sock *sk, struct sk_buff *skb,
 	ks->peer = *opts;
 	ks->mss = min_t(u16, opts->mss ?: 536, ks->advmss);
 	ks->snd_wnd = cb->window;	/* never scaled in a SYN */
+	ks->max_window = ks->snd_wnd;
 	ks->snd_wl1 = cb->seq;
 	ks->snd_wl2 = cb->ack_seq;
 }
@@ -288,6 +289,7 @@ static bool ktcp_rcv_ack(struct sock *sk, struct sk_buff *skb)
 	if (ktcp_seq_before(ks->snd_wl1, cb->seq) ||
 	    (ks->snd_wl1 == cb->seq && ktcp_seq_before_eq(ks->snd_wl2, ack))) {
 		ks->snd_wnd = cb->window;
+		ks->max_window = max(ks->max_window, ks->snd_wnd);
 		ks->snd_wl1 = cb->seq;
 		ks->snd_wl2 = ack;
 	}

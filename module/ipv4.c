@@ -30,22 +30,24 @@ static int ktcp_checksum_ok(struct sk_buff *skb)
  * Deliver to @sk the socket way: straight into the state machine if no
  * process owns the socket, else onto its backlog for release_sock().
  */
-static void ktcp_deliver(struct sock *sk, struct sk_buff *skb)
+static bool ktcp_deliver(struct sock *sk, struct sk_buff *skb)
 {
 	struct net *net = sock_net(sk);
+	bool again = false;
 
 	bh_lock_sock_nested(sk);
 	if (!sock_owned_by_user(sk)) {
 		if (READ_ONCE(sk->sk_state) == TCP_LISTEN)
 			ktcp_listen_rcv(sk, skb);
 		else
-			ktcp_rcv(sk, skb);
+			again = ktcp_rcv(sk, skb) == -EAGAIN;
 	} else if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
 				  READ_ONCE(sk->sk_sndbuf))) {
 		ktcp_inc_stats(net, KTCP_MIB_BACKLOG_DROPS);
 		kfree_skb(skb);
 	}
 	bh_unlock_sock(sk);
+	return again;
 }
 
 static unsigned int ktcp_nf_local_in(void *priv, struct sk_buff *skb,
@@ -93,7 +95,17 @@ static unsigned int ktcp_nf_local_in(void *priv, struct sk_buff *skb,
 		ktcp_send_reset_reply(net, skb);
 		goto drop;
 	}
-	ktcp_deliver(sk, skb);
+	if (ktcp_deliver(sk, skb)) {
+		/* A SYN ended a TIME_WAIT: a new connection for a listener. */
+		sock_put(sk);
+		sk = ktcp_listener_lookup(net, ip_hdr(skb)->daddr,
+					  ntohs(tcp_hdr(skb)->dest));
+		if (!sk) {
+			ktcp_send_reset_reply(net, skb);
+			goto drop;
+		}
+		ktcp_deliver(sk, skb);
+	}
 	sock_put(sk);
 	return NF_STOLEN;
 

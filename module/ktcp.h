@@ -83,6 +83,7 @@ struct ktcp_sock {
 	u32			snd_nxt;
 	u32			write_seq;	/* next byte sendmsg queues */
 	u32			snd_wnd;
+	u32			max_window;	/* largest snd_wnd seen */
 	u32			snd_wl1;
 	u32			snd_wl2;
 	u32			irs;

@@ -236,6 +236,7 @@ static struct sock *ktcp_create_child(struct sock *sk,
 	ks->peer = req->opts;
 	ks->mss = min_t(u16, req->opts.mss ?: 536, req->mss);
 	ks->snd_wnd = ntohs(tcp_hdr(skb)->window);
+	ks->max_window = ks->snd_wnd;
 	ks->snd_wl1 = ntohl(tcp_hdr(skb)->seq);
 	ks->snd_wl2 = ntohl(tcp_hdr(skb)->ack_seq);
 

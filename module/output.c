@@ -194,6 +194,29 @@ static int ktcp_xmit_skb(struct sock *sk, struct sk_buff *skb)
 }
 
 /*
+ * Cut the first @len bytes of an unsent queued segment off into their
+ * own skb, so a window smaller than the segment still moves data.
+ */
+static int ktcp_split(struct sock *sk, struct sk_buff *skb, u32 len)
+{
+	struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
+	struct sk_buff *tail;
+	u32 rest = skb->len - len;
+
+	tail = alloc_skb(rest, GFP_ATOMIC);
+	if (!tail)
+		return -ENOBUFS;
+	skb_copy_bits(skb, len, skb_put(tail, rest), rest);
+	*KTCP_SKB_CB(tail) = *cb;
+	KTCP_SKB_CB(tail)->seq = cb->seq + len;
+	skb_trim(skb, len);
+	cb->end_seq = cb->seq + len;
+	__skb_queue_after(&sk->sk_write_queue, skb, tail);
+	sk_wmem_queued_add(sk, tail->truesize);
+	return 0;
+}
+
+/*
  * Send what the windows allow: the peer's receive window and our
  * congestion window, and Nagle (RFC 896) unless TCP_NODELAY.
  */
@@ -215,8 +238,18 @@ void ktcp_write_xmit(struct sock *sk)
 		if (ktcp_seq_before(cb->seq, ks->snd_nxt))
 			continue;
 		if (skb->len &&
-		    ktcp_seq_after(cb->end_seq, ks->snd_una + wnd))
-			break;
+		    ktcp_seq_after(cb->end_seq, ks->snd_una + wnd)) {
+			u32 room = ks->snd_una + wnd - cb->seq;
+
+			/*
+			 * Sender SWS avoidance (RFC 9293 3.8.6.2.1): split for
+			 * half the largest window the peer ever offered.
+			 */
+			if (ktcp_seq_after_eq(cb->seq, ks->snd_una + wnd) ||
+			    room < min_t(u32, ks->mss, ks->max_window / 2) ||
+			    ktcp_split(sk, skb, room))
+				break;
+		}
 		if (skb->len && skb->len < ks->mss && !ks->nodelay &&
 		    ks->snd_nxt != ks->snd_una && skb_queue_is_last(&sk->sk_write_queue, skb) &&
 		    !ks->fin_queued)
