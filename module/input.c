@@ -329,8 +329,12 @@ static bool ktcp_rcv_data(struct sock *sk, struct sk_buff *skb)
 	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 |
 				     TCPF_FIN_WAIT2)))
 		return false;
-	/* After close() nobody will read it: RFC 2525 says reset. */
-	if (sk->sk_shutdown & RCV_SHUTDOWN) {
+	/*
+	 * Data after our close() (FIN_WAIT1/2, receive side shut): nobody
+	 * will read it, so RFC 1122 4.2.2.13 says reset, as native does.
+	 */
+	if ((sk->sk_shutdown & RCV_SHUTDOWN) &&
+	    (1 << sk->sk_state) & (TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)) {
 		ktcp_inc_stats(sock_net(sk), KTCP_MIB_ABORT_ON_DATA);
 		ktcp_send_rst(sk);
 		ktcp_reset(sk);

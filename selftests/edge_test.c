@@ -1,0 +1,349 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * edge_test - the rarer arcs of the state machine, each against native
+ * TCP: simultaneous open, simultaneous close, SYN retransmission ending
+ * in ETIMEDOUT, net.*.abort_on_overflow, and a new connection on a
+ * 4-tuple that the server still holds in TIME_WAIT.
+ *
+ * Every test runs in a network namespace of its own (unshare), where
+ * netem on lo delays or drops packets: that is what makes the races of
+ * simultaneous open and close happen every time.  Needs root, tc and ip.
+ * KTCP_SELFTEST_INET_ONLY=1 skips the ktcp variants.
+ */
+#define _GNU_SOURCE
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <ktcp/socket.h>
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#include "kselftest_harness.h"
+#pragma GCC diagnostic pop
+
+#define PORT_A	40001
+#define PORT_B	40002
+#define PORT_S	40003
+
+static bool inet_only(void)
+{
+	const char *v = getenv("KTCP_SELFTEST_INET_ONLY");
+
+	return v && *v && strcmp(v, "0");
+}
+
+static int run(const char *cmd)
+{
+	int rc = system(cmd);
+
+	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+static int write_file(const char *path, const char *val)
+{
+	FILE *f = fopen(path, "w");
+	int rc;
+
+	if (!f)
+		return -errno;
+	rc = fputs(val, f) < 0 ? -EIO : 0;
+	if (fclose(f))
+		rc = -errno;
+	return rc;
+}
+
+/* The sysctl of the variant's stack: net.ipv4.tcp_NAME or net.ktcp.NAME. */
+static int set_stack_sysctl(bool ktcp, const char *name, const char *val)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), ktcp ? "/proc/sys/net/ktcp/%s" :
+		 "/proc/sys/net/ipv4/tcp_%s", name);
+	return write_file(path, val);
+}
+
+static struct sockaddr_in loopback(unsigned short port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons(port);
+	return sin;
+}
+
+FIXTURE(edge) {
+	int family;
+	bool ktcp;
+	int fds[8];
+	int nfds;
+};
+
+FIXTURE_VARIANT(edge) {
+	bool ktcp;
+};
+
+FIXTURE_VARIANT_ADD(edge, inet) {
+	.ktcp = false,
+};
+
+FIXTURE_VARIANT_ADD(edge, ktcp) {
+	.ktcp = true,
+};
+
+FIXTURE_SETUP(edge)
+{
+	self->nfds = 0;
+	self->ktcp = variant->ktcp;
+	self->family = AF_INET;
+	if (variant->ktcp) {
+		if (inet_only())
+			SKIP(return, "KTCP_SELFTEST_INET_ONLY set");
+		self->family = ktcp_family();
+		ASSERT_GT(self->family, 0)
+			TH_LOG("ktcp_family(): %s; is ktcp.ko loaded?",
+			       strerror(-self->family));
+	}
+	/* A private namespace: netem and sysctls touch nothing else. */
+	ASSERT_EQ(0, unshare(CLONE_NEWNET)) TH_LOG("unshare: %s", strerror(errno));
+	ASSERT_EQ(0, run("ip link set lo up"));
+	if (variant->ktcp)
+		ASSERT_EQ(0, set_stack_sysctl(true, "tw_timeout", "1"));
+}
+
+FIXTURE_TEARDOWN(edge)
+{
+	while (self->nfds)
+		close(self->fds[--self->nfds]);
+}
+
+static int edge_socket(struct __test_metadata *_metadata,
+		       FIXTURE_DATA(edge) *self, int flags)
+{
+	struct timeval tv = { .tv_sec = 10 };
+	int one = 1;
+	int fd = socket(self->family, SOCK_STREAM | flags, 0);
+
+	ASSERT_GE(fd, 0) TH_LOG("socket: %s", strerror(errno));
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	self->fds[self->nfds++] = fd;
+	return fd;
+}
+
+static void bind_port(struct __test_metadata *_metadata, int fd,
+		      unsigned short port)
+{
+	struct sockaddr_in sin = loopback(port);
+
+	ASSERT_EQ(0, bind(fd, (struct sockaddr *)&sin, sizeof(sin)))
+		TH_LOG("bind %u: %s", port, strerror(errno));
+}
+
+static int wait_connected(int fd, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+	socklen_t len = sizeof(int);
+	int err = 0;
+
+	if (poll(&p, 1, ms) != 1)
+		return -ETIMEDOUT;
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len))
+		return -errno;
+	return -err;
+}
+
+/* The "st" column of this namespace's table for local port @port. */
+static int proc_state(bool ktcp, unsigned short port)
+{
+	FILE *f = fopen(ktcp ? "/proc/net/ktcp" : "/proc/net/tcp", "r");
+	unsigned int lport, st;
+	char line[512];
+	int state = -1;
+
+	if (!f)
+		return -errno;
+	if (!fgets(line, sizeof(line), f)) {
+		fclose(f);
+		return -EIO;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, " %*d: %*8x:%4x %*8x:%*4x %2x", &lport, &st) == 2 &&
+		    lport == port) {
+			state = st;
+			break;
+		}
+	}
+	fclose(f);
+	return state;
+}
+
+/*
+ * Native: two SYNs cross (both sides in SYN_SENT), each answers with a
+ * SYN-ACK, both reach ESTABLISHED (RFC 9293 figure 8).  ktcp the same.
+ */
+TEST_F_TIMEOUT(edge, simultaneous_open_establishes_both_sides, 30)
+{
+	struct sockaddr_in to_a = loopback(PORT_A), to_b = loopback(PORT_B);
+	int a = edge_socket(_metadata, self, SOCK_NONBLOCK);
+	int b = edge_socket(_metadata, self, SOCK_NONBLOCK);
+	char c = 0;
+
+	bind_port(_metadata, a, PORT_A);
+	bind_port(_metadata, b, PORT_B);
+	ASSERT_EQ(0, run("tc qdisc add dev lo root netem delay 200ms"));
+	ASSERT_EQ(-1, connect(a, (struct sockaddr *)&to_b, sizeof(to_b)));
+	ASSERT_EQ(EINPROGRESS, errno);
+	ASSERT_EQ(-1, connect(b, (struct sockaddr *)&to_a, sizeof(to_a)));
+	ASSERT_EQ(EINPROGRESS, errno);
+	ASSERT_EQ(0, wait_connected(a, 5000));
+	ASSERT_EQ(0, wait_connected(b, 5000));
+	ASSERT_EQ(1, write(a, "x", 1));
+	fcntl(b, F_SETFL, 0);
+	ASSERT_EQ(1, read(b, &c, 1));
+	ASSERT_EQ('x', c);
+	ASSERT_EQ(1, proc_state(self->ktcp, PORT_A));	/* ESTABLISHED */
+	ASSERT_EQ(1, proc_state(self->ktcp, PORT_B));
+}
+
+/*
+ * Native: both sides send FIN before seeing the other's; each goes
+ * FIN_WAIT1 -> CLOSING -> TIME_WAIT, both read EOF.  ktcp the same.
+ */
+TEST_F_TIMEOUT(edge, simultaneous_close_ends_in_time_wait_on_both_sides, 30)
+{
+	struct sockaddr_in to_s = loopback(PORT_S);
+	int l = edge_socket(_metadata, self, 0);
+	int c = edge_socket(_metadata, self, 0);
+	int s;
+	char buf;
+
+	bind_port(_metadata, l, PORT_S);
+	ASSERT_EQ(0, listen(l, 4));
+	bind_port(_metadata, c, PORT_A);
+	ASSERT_EQ(0, connect(c, (struct sockaddr *)&to_s, sizeof(to_s)));
+	s = accept(l, NULL, NULL);
+	ASSERT_GE(s, 0);
+	self->fds[self->nfds++] = s;
+	close(l);
+	self->fds[0] = -1;
+
+	ASSERT_EQ(0, run("tc qdisc add dev lo root netem delay 200ms"));
+	ASSERT_EQ(0, shutdown(c, SHUT_WR));
+	ASSERT_EQ(0, shutdown(s, SHUT_WR));
+	ASSERT_EQ(0, read(c, &buf, 1));
+	ASSERT_EQ(0, read(s, &buf, 1));
+	usleep(300 * 1000);	/* the last ACKs are on the (slow) wire */
+	ASSERT_EQ(6, proc_state(self->ktcp, PORT_A));	/* TIME_WAIT */
+	ASSERT_EQ(6, proc_state(self->ktcp, PORT_S));
+}
+
+/*
+ * Native: with every packet lost and tcp_syn_retries=1, connect()
+ * gives up after the SYN and one retransmission: ETIMEDOUT.
+ */
+TEST_F_TIMEOUT(edge, connect_times_out_after_syn_retries, 30)
+{
+	struct sockaddr_in to = loopback(PORT_S);
+	int l = edge_socket(_metadata, self, 0);
+	int c = edge_socket(_metadata, self, 0);
+	struct timespec t0, t1;
+
+	bind_port(_metadata, l, PORT_S);
+	ASSERT_EQ(0, listen(l, 4));
+	ASSERT_EQ(0, set_stack_sysctl(self->ktcp, "syn_retries", "1"));
+	ASSERT_EQ(0, run("tc qdisc add dev lo root netem loss 100%"));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ASSERT_EQ(-1, connect(c, (struct sockaddr *)&to, sizeof(to)));
+	EXPECT_EQ(ETIMEDOUT, errno) TH_LOG("connect: %s", strerror(errno));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	TH_LOG("gave up after %ld ms", (t1.tv_sec - t0.tv_sec) * 1000 +
+	       (t1.tv_nsec - t0.tv_nsec) / 1000000);
+}
+
+/*
+ * Native: with abort_on_overflow=1, the ACK that completes a handshake
+ * while the accept queue is full is answered with RST; the client,
+ * established from its side, reads ECONNRESET.
+ */
+TEST_F_TIMEOUT(edge, abort_on_overflow_resets_the_completing_ack, 30)
+{
+	struct sockaddr_in to = loopback(PORT_S);
+	int l = edge_socket(_metadata, self, 0);
+	int c1 = edge_socket(_metadata, self, SOCK_NONBLOCK);
+	int c2 = edge_socket(_metadata, self, SOCK_NONBLOCK);
+	struct pollfd p = { .events = POLLIN };
+	char buf;
+
+	bind_port(_metadata, l, PORT_S);
+	ASSERT_EQ(0, listen(l, 0));	/* the queue holds one */
+	ASSERT_EQ(0, set_stack_sysctl(self->ktcp, "abort_on_overflow", "1"));
+	/* Both SYNs reach the listener before either ACK does. */
+	ASSERT_EQ(0, run("tc qdisc add dev lo root netem delay 100ms"));
+	connect(c1, (struct sockaddr *)&to, sizeof(to));
+	connect(c2, (struct sockaddr *)&to, sizeof(to));
+	ASSERT_EQ(0, wait_connected(c1, 3000));
+	ASSERT_EQ(0, wait_connected(c2, 3000));
+	p.fd = c2;
+	ASSERT_EQ(1, poll(&p, 1, 3000));
+	EXPECT_EQ(-1, read(c2, &buf, 1));
+	EXPECT_EQ(ECONNRESET, errno);
+	ASSERT_GE(accept(l, NULL, NULL), 0);
+}
+
+/*
+ * Native: the server closed first and holds the 4-tuple in TIME_WAIT;
+ * a new SYN from the same client port with a higher sequence number
+ * opens a new connection (RFC 9293 3.10.7.4, tcp_timewait_state_process).
+ */
+TEST_F_TIMEOUT(edge, new_syn_on_a_time_wait_tuple_connects, 30)
+{
+	struct sockaddr_in to = loopback(PORT_S);
+	int l = edge_socket(_metadata, self, 0);
+	int c = edge_socket(_metadata, self, 0);
+	int s;
+	char buf;
+
+	if (self->ktcp) {
+		ASSERT_EQ(0, set_stack_sysctl(true, "tw_timeout", "30"));
+	}
+	bind_port(_metadata, l, PORT_S);
+	ASSERT_EQ(0, listen(l, 4));
+	bind_port(_metadata, c, PORT_A);
+	ASSERT_EQ(0, connect(c, (struct sockaddr *)&to, sizeof(to)));
+	s = accept(l, NULL, NULL);
+	ASSERT_GE(s, 0);
+	close(s);			/* the server closes first ... */
+	ASSERT_EQ(0, read(c, &buf, 1));
+	close(c);
+	self->fds[1] = -1;
+	usleep(100 * 1000);
+	ASSERT_EQ(6, proc_state(self->ktcp, PORT_S));	/* ... TIME_WAIT */
+
+	c = edge_socket(_metadata, self, 0);
+	bind_port(_metadata, c, PORT_A);
+	ASSERT_EQ(0, connect(c, (struct sockaddr *)&to, sizeof(to)))
+		TH_LOG("connect: %s", strerror(errno));
+	s = accept(l, NULL, NULL);
+	ASSERT_GE(s, 0);
+	self->fds[self->nfds++] = s;
+	ASSERT_EQ(1, write(c, "y", 1));
+	ASSERT_EQ(1, read(s, &buf, 1));
+	ASSERT_EQ('y', buf);
+}
+
+TEST_HARNESS_MAIN
