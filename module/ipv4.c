@@ -16,9 +16,6 @@
 
 #include "ktcp.h"
 
-/* Room for link, IP and TCP headers in front of what we send. */
-#define KTCP_HEADROOM	(MAX_HEADER + sizeof(struct iphdr) + 60)
-
 static int ktcp_checksum_ok(struct sk_buff *skb)
 {
 	if (skb_checksum_init(skb, IPPROTO_TCP, inet_compute_pseudo))

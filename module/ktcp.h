@@ -6,6 +6,7 @@
 #ifndef _KTCP_H
 #define _KTCP_H
 
+#include <linux/ip.h>
 #include <linux/list.h>
 #include <linux/siphash.h>
 #include <linux/skbuff.h>
@@ -217,6 +218,9 @@ int ktcp_ip_send(struct net *net, struct sock *sk, struct sk_buff *skb,
 u16 ktcp_route_mss(struct net *net, struct sock *sk, __be32 saddr,
 		   __be32 daddr);
 struct sk_buff *ktcp_alloc_skb(unsigned int payload, gfp_t gfp);
+
+/* Room for link, IP and TCP headers in front of what we send. */
+#define KTCP_HEADROOM	(MAX_HEADER + sizeof(struct iphdr) + 60)
 
 /* output.c */
 void ktcp_send_syn(struct sock *sk);

@@ -71,6 +71,33 @@ static void ktcp_checksum(struct sk_buff *skb, __be32 saddr, __be32 daddr)
 }
 
 /*
+ * A segment's skb: headers in the linear part, payload in page
+ * fragments.  A 64 KB linear kmalloc() would carry twice its size in
+ * truesize, and the peer's receive buffer accounting would drop it.
+ */
+static struct sk_buff *ktcp_alloc_segment(const struct sk_buff *data,
+					  unsigned int len)
+{
+	struct sk_buff *skb;
+	int err;
+
+	if (!len)
+		return ktcp_alloc_skb(0, GFP_ATOMIC);
+	skb = alloc_skb_with_frags(KTCP_HEADROOM, len, 0, &err, GFP_ATOMIC);
+	if (!skb)
+		return NULL;
+	skb_reserve(skb, KTCP_HEADROOM);
+	skb->len = len;
+	skb->data_len = len;
+	/* Queued segments are linear: sendmsg() and ktcp_split() make them. */
+	if (skb_store_bits(skb, 0, data->data, len)) {
+		kfree_skb(skb);
+		return NULL;
+	}
+	return skb;
+}
+
+/*
  * One segment of @sk: @len bytes of @data (from its start), flags, and
  * the ACK of everything received unless we are still in SYN_SENT.
  */
@@ -82,13 +109,9 @@ static int ktcp_send_segment(struct sock *sk, u32 seq, u8 flags,
 	struct sk_buff *skb;
 	u16 mss_opt = 0;
 
-	skb = ktcp_alloc_skb(len, GFP_ATOMIC);
+	skb = ktcp_alloc_segment(data, len);
 	if (!skb)
 		return -ENOBUFS;
-	if (len && skb_copy_bits(data, 0, skb_put(skb, len), len)) {
-		kfree_skb(skb);
-		return -EFAULT;
-	}
 	if (flags & KTCP_SYN)
 		mss_opt = ks->advmss;
 	if (sk->sk_state != TCP_SYN_SENT || (flags & KTCP_RST))

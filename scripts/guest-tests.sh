@@ -27,6 +27,15 @@ tap() # tap PASSED(0|1) SUITE NAME
 	fi
 }
 
+# Orphans in TIME_WAIT or FIN_WAIT_2 hold the module: keep them short
+# (module_cycle.sh reloads ktcp, so this runs before every suite).
+ktcp_short_timers()
+{
+	[ -w /proc/sys/net/ktcp/tw_timeout ] || return 0
+	echo 1 >/proc/sys/net/ktcp/tw_timeout
+	echo 3 >/proc/sys/net/ktcp/fin_timeout
+}
+
 debugfs=/sys/kernel/debug
 mountpoint -q $debugfs || mount -t debugfs none $debugfs 2>/dev/null
 kmemleak=$debugfs/kmemleak
@@ -69,6 +78,7 @@ for t in "$stdir"/*_test; do
 	[ -x "$t" ] || continue
 	name=$(basename "$t")
 	echo "# selftest $name"
+	ktcp_short_timers
 	"$t" 2>&1 | tee "$results/$name.tap"
 	rc=${PIPESTATUS[0]}
 	totals=$(grep '^# Totals:' "$results/$name.tap" | tail -1)
@@ -79,6 +89,7 @@ for t in "$stdir"/*_test; do
 	[ -n "$totals" ] || sf=$((sf + 1))
 	[ "$rc" -eq 0 ] || [ "$sf" -gt 0 ] || sf=1
 	echo "selftest-$name $sp $sf" >>"$counts"
+	[ -r /proc/net/ktcp_snmp ] && echo "# counters: $(tr '\n' ' ' </proc/net/ktcp_snmp)"
 done
 
 # Shell selftests print plain TAP; module_cycle.sh runs last and leaves
@@ -87,6 +98,7 @@ for s in "$root"/selftests/*.sh; do
 	[ -x "$s" ] || continue
 	name=$(basename "$s" .sh)
 	echo "# selftest $name"
+	ktcp_short_timers
 	KTCP_KO="$moddir/ktcp.ko" SELFTEST_DIR="$stdir" "$s" "$moddir/ktcp.ko" \
 		2>&1 | tee "$results/$name.tap"
 	rc=${PIPESTATUS[0]}
@@ -98,6 +110,12 @@ for s in "$root"/selftests/*.sh; do
 done
 
 if [ -d /sys/module/ktcp ]; then
+	ktcp_short_timers
+	# Let the last orphans finish their TIME_WAIT and FIN_WAIT_2.
+	for _ in $(seq 30); do
+		[ "$(wc -l </proc/net/ktcp)" -le 1 ] && break
+		sleep 0.5
+	done
 	rmmod ktcp
 	tap $? module "rmmod ktcp after all suites"
 else
