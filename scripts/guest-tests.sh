@@ -42,6 +42,22 @@ ktcp_short_timers()
 # SYN cookies busy; KTCP_FLOOD_RATE=--flood restores the literal flood.
 export KTCP_FLOOD_RATE=${KTCP_FLOOD_RATE:--i u10000}
 
+# Wait (at most 60 s) until no socket holds ktcp: orphans in TIME_WAIT,
+# also in namespaces that tests made and left, end by themselves.  A
+# reference that never goes away is a leak, and the next rmmod says so.
+ktcp_wait_idle()
+{
+	local i
+
+	for i in $(seq 120); do
+		[ -r /sys/module/ktcp/refcnt ] || return 0
+		[ "$(cat /sys/module/ktcp/refcnt)" = 0 ] && return 0
+		sleep 0.5
+	done
+	echo "# ktcp still in use after 60 s: refcnt $(cat /sys/module/ktcp/refcnt)"
+	return 1
+}
+
 debugfs=/sys/kernel/debug
 mountpoint -q $debugfs || mount -t debugfs none $debugfs 2>/dev/null
 kmemleak=$debugfs/kmemleak
@@ -105,6 +121,7 @@ for s in "$root"/selftests/*.sh; do
 	name=$(basename "$s" .sh)
 	echo "# selftest $name"
 	ktcp_short_timers
+	ktcp_wait_idle
 	KTCP_KO="$moddir/ktcp.ko" SELFTEST_DIR="$stdir" "$s" "$moddir/ktcp.ko" \
 		2>&1 | tee "$results/$name.tap"
 	rc=${PIPESTATUS[0]}
@@ -117,11 +134,7 @@ done
 
 if [ -d /sys/module/ktcp ]; then
 	ktcp_short_timers
-	# Let the last orphans finish their TIME_WAIT and FIN_WAIT_2.
-	for _ in $(seq 30); do
-		[ "$(wc -l </proc/net/ktcp)" -le 1 ] && break
-		sleep 0.5
-	done
+	ktcp_wait_idle
 	rmmod ktcp
 	tap $? module "rmmod ktcp after all suites"
 else

@@ -333,7 +333,7 @@ TEST_F_TIMEOUT(edge, new_syn_on_a_time_wait_tuple_connects, 30)
 	char buf;
 
 	if (self->ktcp) {
-		ASSERT_EQ(0, set_stack_sysctl(true, "tw_timeout", "30"));
+		ASSERT_EQ(0, set_stack_sysctl(true, "tw_timeout", "5"));
 	}
 	bind_port(_metadata, l, PORT_S);
 	ASSERT_EQ(0, listen(l, 4));

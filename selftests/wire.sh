@@ -542,6 +542,9 @@ conn="tcp.port == $port_veth_echo"
 desc="capture: no bad ktcp checksum and no TCP analysis warning"
 if [ "$captured" -eq 0 ] || [ -z "$(fields "$pcap" "$conn" frame.number)" ]; then
 	tap_fail "$desc" "nothing captured"
+	tap_diag "tcpdump said:" "$(bg_out cap1)"
+	tap_diag "pcap:" "$(ls -la "$pcap" 2>&1)"
+	tap_diag "tshark said:" "$(tshark -r "$pcap" -c 3 2>&1 | head -5)"
 else
 	if [ "$native_only" = 1 ]; then
 		# Native TCP leaves its checksums to the veth's offload.
