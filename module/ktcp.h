@@ -233,6 +233,8 @@ int ktcp_send_synack(struct net *net, __be32 saddr, __be32 daddr,
 void ktcp_write_xmit(struct sock *sk);
 int ktcp_retransmit_head(struct sock *sk);
 void ktcp_queue_fin(struct sock *sk);
+struct sk_buff *ktcp_alloc_payload(unsigned int headroom, unsigned int len,
+				   gfp_t gfp);
 u16 ktcp_rcv_window(struct sock *sk);
 
 /* input.c */

@@ -6,6 +6,7 @@
  * shared with a transmission still in flight.
  */
 
+#include <linux/highmem.h>
 #include <linux/tcp.h>
 #include <net/checksum.h>
 #include <net/ip.h>
@@ -70,29 +71,67 @@ static void ktcp_checksum(struct sk_buff *skb, __be32 saddr, __be32 daddr)
 	skb->ip_summed = CHECKSUM_NONE;
 }
 
-/*
- * A segment's skb: headers in the linear part, payload in page
- * fragments.  A 64 KB linear kmalloc() would carry twice its size in
- * truesize, and the peer's receive buffer accounting would drop it.
+/**
+ * ktcp_alloc_payload() - an skb for @len bytes of payload in page frags
+ * @headroom: linear room reserved in front, for headers
+ * @len: payload bytes; skb->len is set to it, the bytes are not filled
+ * @gfp: allocation flags
+ *
+ * Order-0 pages only: a 64 KB segment never needs a high-order
+ * allocation, and its truesize stays close to its size (a linear 64 KB
+ * kmalloc() carries twice that, which a peer's receive buffer
+ * accounting punishes by dropping it).
  */
-static struct sk_buff *ktcp_alloc_segment(const struct sk_buff *data,
-					  unsigned int len)
+struct sk_buff *ktcp_alloc_payload(unsigned int headroom, unsigned int len,
+				   gfp_t gfp)
 {
 	struct sk_buff *skb;
 	int err;
 
-	if (!len)
-		return ktcp_alloc_skb(0, GFP_ATOMIC);
-	skb = alloc_skb_with_frags(KTCP_HEADROOM, len, 0, &err, GFP_ATOMIC);
+	skb = alloc_skb_with_frags(headroom, len, 0, &err, gfp);
 	if (!skb)
 		return NULL;
-	skb_reserve(skb, KTCP_HEADROOM);
+	skb_reserve(skb, headroom);
 	skb->len = len;
 	skb->data_len = len;
-	/* Queued segments are linear: sendmsg() and ktcp_split() make them. */
-	if (skb_store_bits(skb, 0, data->data, len)) {
+	return skb;
+}
+
+/* Copy @len bytes of @src from @offset into the payload of @dst. */
+static int ktcp_copy_payload(struct sk_buff *dst, const struct sk_buff *src,
+			     unsigned int offset, unsigned int len)
+{
+	unsigned int done = 0;
+	int i;
+
+	for (i = 0; i < skb_shinfo(dst)->nr_frags && done < len; i++) {
+		skb_frag_t *frag = &skb_shinfo(dst)->frags[i];
+		unsigned int n = min(skb_frag_size(frag), len - done);
+		void *to = kmap_local_page(skb_frag_page(frag));
+		int err;
+
+		err = skb_copy_bits(src, offset + done,
+				    to + skb_frag_off(frag), n);
+		kunmap_local(to);
+		if (err)
+			return err;
+		done += n;
+	}
+	return done == len ? 0 : -EFAULT;
+}
+
+/* A segment's skb: headers in the linear part, the payload in frags. */
+static struct sk_buff *ktcp_alloc_segment(const struct sk_buff *data,
+					  unsigned int len)
+{
+	struct sk_buff *skb;
+
+	if (!len)
+		return ktcp_alloc_skb(0, GFP_ATOMIC);
+	skb = ktcp_alloc_payload(KTCP_HEADROOM, len, GFP_ATOMIC);
+	if (skb && ktcp_copy_payload(skb, data, 0, len)) {
 		kfree_skb(skb);
-		return NULL;
+		skb = NULL;
 	}
 	return skb;
 }
@@ -226,13 +265,16 @@ static int ktcp_split(struct sock *sk, struct sk_buff *skb, u32 len)
 	struct sk_buff *tail;
 	u32 rest = skb->len - len;
 
-	tail = alloc_skb(rest, GFP_ATOMIC);
+	tail = ktcp_alloc_payload(0, rest, GFP_ATOMIC);
 	if (!tail)
 		return -ENOBUFS;
-	skb_copy_bits(skb, len, skb_put(tail, rest), rest);
+	if (ktcp_copy_payload(tail, skb, len, rest) ||
+	    pskb_trim(skb, len)) {
+		kfree_skb(tail);
+		return -ENOBUFS;
+	}
 	*KTCP_SKB_CB(tail) = *cb;
 	KTCP_SKB_CB(tail)->seq = cb->seq + len;
-	skb_trim(skb, len);
 	cb->end_seq = cb->seq + len;
 	__skb_queue_after(&sk->sk_write_queue, skb, tail);
 	sk_wmem_queued_add(sk, tail->truesize);

@@ -645,13 +645,13 @@ static int ktcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 				goto do_error;
 			continue;
 		}
-		skb = alloc_skb(chunk, sk->sk_allocation);
+		skb = ktcp_alloc_payload(0, chunk, sk->sk_allocation);
 		if (!skb) {
 			err = -ENOBUFS;
 			goto do_error;
 		}
-		if (copy_from_iter(skb_put(skb, chunk), chunk,
-				   &msg->msg_iter) != chunk) {
+		if (skb_copy_datagram_from_iter(skb, 0, &msg->msg_iter,
+						chunk)) {
 			kfree_skb(skb);
 			err = -EFAULT;
 			goto do_error;
