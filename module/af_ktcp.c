@@ -49,6 +49,8 @@ static int __net_init ktcp_net_init(struct net *net)
 	spin_lock_init(&kn->sockets_lock);
 	INIT_HLIST_HEAD(&kn->sockets);
 	spin_lock_init(&kn->challenge_lock);
+	spin_lock_init(&kn->requests_lock);
+	INIT_HLIST_HEAD(&kn->requests);
 	get_random_bytes(&kn->isn_key, sizeof(kn->isn_key));
 	get_random_bytes(&kn->cookie_key, sizeof(kn->cookie_key));
 
@@ -80,6 +82,7 @@ static void __net_exit ktcp_net_exit(struct net *net)
 	ktcp_sysctl_exit_net(net);
 	/* Every user socket holds a reference on its namespace. */
 	WARN_ON_ONCE(!hlist_empty(&kn->sockets));
+	WARN_ON_ONCE(!hlist_empty(&kn->requests));
 	ktcp_table_exit(kn);
 }
 

@@ -70,6 +70,19 @@ struct ktcp_syn_options {
 
 struct ktcp_listen;
 
+/* What /proc/net/ktcp shows of a request socket (listen.c owns it). */
+struct ktcp_request_info {
+	struct hlist_node	all_node;	/* ktcp_net.requests, RCU */
+	struct rcu_head		rcu;
+	__be32			laddr;
+	__be32			raddr;
+	__be16			lport;
+	__be16			rport;
+	kuid_t			uid;		/* the listener's */
+	u8			retrans;
+	unsigned long		expires;
+};
+
 struct ktcp_sock {
 	struct inet_sock	inet;		/* must stay first */
 	struct hlist_node	bind_node;	/* port table, bucket lock + RCU */
@@ -153,6 +166,8 @@ struct ktcp_net {
 	struct ktcp_sysctl	sysctl;
 	spinlock_t		sockets_lock;	/* _bh */
 	struct hlist_head	sockets;	/* every ktcp socket, for proc */
+	spinlock_t		requests_lock;	/* _bh, a leaf; readers RCU */
+	struct hlist_head	requests;	/* every request socket, for proc */
 	struct ctl_table_header	*sysctl_header;
 	siphash_key_t		isn_key;	/* RFC 6528 secret */
 	siphash_key_t		cookie_key;

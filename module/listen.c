@@ -23,6 +23,7 @@
 #define KTCP_SYNACK_TIMEOUT	HZ
 
 struct ktcp_request {
+	struct ktcp_request_info info;		/* must stay first */
 	struct hlist_node	node;
 	__be32			laddr;
 	__be32			raddr;
@@ -65,11 +66,36 @@ static struct ktcp_request *ktcp_synq_find(struct ktcp_listen *l,
 	return NULL;
 }
 
-static void ktcp_synq_drop(struct ktcp_listen *l, struct ktcp_request *req)
+static void ktcp_synq_add(struct sock *sk, struct ktcp_request *req)
 {
+	struct ktcp_net *kn = ktcp_net(sock_net(sk));
+	struct ktcp_listen *l = ktcp_sk(sk)->listen;
+	struct ktcp_request_info *info = &req->info;
+
+	hlist_add_head(&req->node, ktcp_synq_bucket(l, req->raddr, req->rport));
+	l->synq_len++;
+	info->laddr = req->laddr;
+	info->raddr = req->raddr;
+	info->lport = req->lport;
+	info->rport = req->rport;
+	info->uid = sock_i_uid(sk);
+	info->expires = req->expires;
+	spin_lock_bh(&kn->requests_lock);
+	hlist_add_head_rcu(&info->all_node, &kn->requests);
+	spin_unlock_bh(&kn->requests_lock);
+}
+
+static void ktcp_synq_drop(struct sock *sk, struct ktcp_request *req)
+{
+	struct ktcp_net *kn = ktcp_net(sock_net(sk));
+
 	hlist_del(&req->node);
-	l->synq_len--;
-	kfree(req);
+	ktcp_sk(sk)->listen->synq_len--;
+	spin_lock_bh(&kn->requests_lock);
+	hlist_del_rcu(&req->info.all_node);
+	spin_unlock_bh(&kn->requests_lock);
+	/* /proc/net/ktcp may be reading it. */
+	kfree_rcu(&req->info, rcu);
 }
 
 static int ktcp_req_send_synack(struct sock *sk, struct ktcp_request *req)
@@ -99,7 +125,7 @@ void ktcp_synack_work(struct sock *sk)
 			if (time_before(jiffies, req->expires))
 				goto arm;
 			if (req->retrans >= retries) {
-				ktcp_synq_drop(l, req);
+				ktcp_synq_drop(sk, req);
 				continue;
 			}
 			req->retrans++;
@@ -107,6 +133,8 @@ void ktcp_synack_work(struct sock *sk)
 			ktcp_req_send_synack(sk, req);
 			req->expires = jiffies +
 				       (KTCP_SYNACK_TIMEOUT << req->retrans);
+			WRITE_ONCE(req->info.retrans, req->retrans);
+			WRITE_ONCE(req->info.expires, req->expires);
 arm:
 			if (!next || time_before(req->expires, next))
 				next = req->expires;
@@ -165,7 +193,7 @@ void ktcp_listen_stop(struct sock *sk)
 	ktcp_clear_timers(sk);
 	for (i = 0; i < ARRAY_SIZE(l->synq); i++)
 		hlist_for_each_entry_safe(req, tmp, &l->synq[i], node)
-			ktcp_synq_drop(l, req);
+			ktcp_synq_drop(sk, req);
 	while (!list_empty(&l->acceptq)) {
 		struct ktcp_sock *child = list_first_entry(&l->acceptq,
 							   struct ktcp_sock,
@@ -323,8 +351,7 @@ static void ktcp_listen_syn(struct sock *sk, struct sk_buff *skb,
 	req->window = ntohs(th->window);
 	req->opts = *opts;
 	req->expires = jiffies + KTCP_SYNACK_TIMEOUT;
-	hlist_add_head(&req->node, ktcp_synq_bucket(l, req->raddr, req->rport));
-	l->synq_len++;
+	ktcp_synq_add(sk, req);
 	ktcp_req_send_synack(sk, req);
 	if (!timer_pending(&ktcp_sk(sk)->rtx_timer))
 		sk_reset_timer(sk, &ktcp_sk(sk)->rtx_timer, req->expires);
@@ -389,13 +416,13 @@ static void ktcp_listen_ack(struct sock *sk, struct sk_buff *skb)
 		if (ktcp_sysctl(net, abort_on_overflow)) {
 			ktcp_send_reset_reply(net, skb);
 			if (req)
-				ktcp_synq_drop(l, req);
+				ktcp_synq_drop(sk, req);
 		}
 		goto drop;
 	}
 	child = ktcp_create_child(sk, req ?: &cookie_req, skb);
 	if (req)
-		ktcp_synq_drop(l, req);
+		ktcp_synq_drop(sk, req);
 	if (!child) {
 		ktcp_listen_drop(sk);
 		goto drop;
@@ -435,7 +462,7 @@ int ktcp_listen_rcv(struct sock *sk, struct sk_buff *skb)
 		req = ktcp_synq_find(ktcp_sk(sk)->listen, ip_hdr(skb)->daddr,
 				     ip_hdr(skb)->saddr, th->source);
 		if (req && ntohl(th->seq) == req->irs + 1)
-			ktcp_synq_drop(ktcp_sk(sk)->listen, req);
+			ktcp_synq_drop(sk, req);
 		goto drop;
 	}
 	if (th->ack && !th->syn) {

@@ -15,28 +15,62 @@
 /* /proc/net/tcp pads every line to this width. */
 #define KTCP_PROC_LINE	150
 
+/*
+ * Rows: the header, every socket, then every request socket.  A request
+ * row is returned as its node pointer with bit 0 set.
+ */
+#define KTCP_SEQ_REQUEST	1UL
+
+static void *ktcp_seq_idx(struct ktcp_net *kn, loff_t pos)
+{
+	struct ktcp_request_info *req;
+	struct hlist_node *node;
+
+	hlist_for_each(node, &kn->sockets)
+		if (pos-- == 0)
+			return node;
+	hlist_for_each_entry_rcu(req, &kn->requests, all_node)
+		if (pos-- == 0)
+			return (void *)((unsigned long)&req->all_node |
+					KTCP_SEQ_REQUEST);
+	return NULL;
+}
+
 static void *ktcp_seq_start(struct seq_file *seq, loff_t *pos)
-	__acquires(&kn->sockets_lock)
+	__acquires(&kn->sockets_lock) __acquires(RCU)
 {
 	struct ktcp_net *kn = ktcp_net(seq_file_net(seq));
 
 	spin_lock_bh(&kn->sockets_lock);
-	return seq_hlist_start_head(&kn->sockets, *pos);
+	rcu_read_lock();
+	return *pos ? ktcp_seq_idx(kn, *pos - 1) : SEQ_START_TOKEN;
 }
 
 static void *ktcp_seq_next(struct seq_file *seq, void *v, loff_t *pos)
 {
-	struct ktcp_net *kn = ktcp_net(seq_file_net(seq));
-
-	return seq_hlist_next(v, &kn->sockets, pos);
+	++*pos;
+	return ktcp_seq_idx(ktcp_net(seq_file_net(seq)), *pos - 1);
 }
 
 static void ktcp_seq_stop(struct seq_file *seq, void *v)
-	__releases(&kn->sockets_lock)
+	__releases(RCU) __releases(&kn->sockets_lock)
 {
 	struct ktcp_net *kn = ktcp_net(seq_file_net(seq));
 
+	rcu_read_unlock();
 	spin_unlock_bh(&kn->sockets_lock);
+}
+
+/* A request socket, as /proc/net/tcp shows one: SYN_RECV, no inode. */
+static void ktcp_seq_show_request(struct seq_file *seq,
+				  const struct ktcp_request_info *req)
+{
+	seq_printf(seq, "%4lld: %08X:%04X %08X:%04X %02X %08X:%08X %02X:%08lX %08X %5u %8d %u %d %pK",
+		   seq->index - 1, req->laddr, ntohs(req->lport),
+		   req->raddr, ntohs(req->rport), TCP_SYN_RECV, 0, 0, 1,
+		   jiffies_delta_to_clock_t(READ_ONCE(req->expires) - jiffies),
+		   READ_ONCE(req->retrans),
+		   from_kuid_munged(seq_user_ns(seq), req->uid), 0, 0, 0, req);
 }
 
 static int ktcp_seq_show(struct seq_file *seq, void *v)
@@ -51,6 +85,12 @@ static int ktcp_seq_show(struct seq_file *seq, void *v)
 	seq_setwidth(seq, KTCP_PROC_LINE - 1);
 	if (v == SEQ_START_TOKEN) {
 		seq_puts(seq, "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode");
+		goto pad;
+	}
+	if ((unsigned long)v & KTCP_SEQ_REQUEST) {
+		v = (void *)((unsigned long)v & ~KTCP_SEQ_REQUEST);
+		ktcp_seq_show_request(seq, hlist_entry(v, struct ktcp_request_info,
+						       all_node));
 		goto pad;
 	}
 

@@ -361,4 +361,30 @@ TEST_F_TIMEOUT(edge, new_syn_on_a_time_wait_tuple_connects, 30)
 	ASSERT_EQ('y', buf);
 }
 
+/*
+ * Native: between the SYN and the ACK that completes the handshake, the
+ * half-open connection is a request socket, listed in /proc/net/tcp in
+ * SYN_RECV (03) with the client's port.  ktcp lists its request sockets
+ * in /proc/net/ktcp the same way.
+ */
+TEST_F_TIMEOUT(edge, request_socket_is_listed_in_syn_recv, 30)
+{
+	struct sockaddr_in to = loopback(PORT_S);
+	int l = edge_socket(_metadata, self, 0);
+	int c = edge_socket(_metadata, self, SOCK_NONBLOCK);
+
+	bind_port(_metadata, l, PORT_S);
+	ASSERT_EQ(0, listen(l, 4));
+	bind_port(_metadata, c, PORT_A);
+	/* SYN at 0.5 s, SYN-ACK back at 1 s, ACK at 1.5 s. */
+	ASSERT_EQ(0, run("tc qdisc add dev lo root netem delay 500ms"));
+	connect(c, (struct sockaddr *)&to, sizeof(to));
+	usleep(750 * 1000);
+	EXPECT_EQ(3, proc_state_peer(self->ktcp, PORT_S, PORT_A));
+	ASSERT_EQ(0, wait_connected(c, 5000));
+	usleep(750 * 1000);
+	/* Now the accepted side, established. */
+	EXPECT_EQ(1, proc_state_peer(self->ktcp, PORT_S, PORT_A));
+}
+
 TEST_HARNESS_MAIN
