@@ -75,6 +75,28 @@ int ktcp_parse_options(const u8 *opt, int len, struct ktcp_syn_options *o)
 }
 EXPORT_SYMBOL_NS_GPL(ktcp_parse_options, KTCP_KUNIT_NS);
 
+/**
+ * ktcp_segment_options() - the options of a segment for @sk, or refuse it
+ * @sk: the receiving socket
+ * @skb: the segment, skb->data at the TCP header
+ * @opts: filled with what the options say
+ *
+ * Return: true if the options are well formed; else the segment is
+ * counted (KtcpBadOptions, InErrs) and the caller drops it.
+ */
+bool ktcp_segment_options(struct sock *sk, const struct sk_buff *skb,
+			  struct ktcp_syn_options *opts)
+{
+	const struct tcphdr *th = tcp_hdr(skb);
+
+	if (!ktcp_parse_options((const u8 *)(th + 1),
+				th->doff * 4 - sizeof(*th), opts))
+		return true;
+	ktcp_inc_stats(sock_net(sk), KTCP_MIB_BAD_OPTIONS);
+	ktcp_inc_stats(sock_net(sk), KTCP_MIB_IN_ERRS);
+	return false;
+}
+
 /* RFC 5961 10: at most challenge_ack_limit challenge ACKs a second. */
 bool ktcp_challenge_ack_allowed(struct net *net)
 {
@@ -423,18 +445,13 @@ drop:
 int ktcp_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
-	const struct tcphdr *th = tcp_hdr(skb);
 	struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
 	struct ktcp_syn_options opts;
 	bool queued = false;
 
 	ktcp_fill_cb(skb);
-	if (ktcp_parse_options((const u8 *)(th + 1), th->doff * 4 - sizeof(*th),
-			       &opts)) {
-		ktcp_inc_stats(sock_net(sk), KTCP_MIB_BAD_OPTIONS);
-		ktcp_inc_stats(sock_net(sk), KTCP_MIB_IN_ERRS);
+	if (!ktcp_segment_options(sk, skb, &opts))
 		goto drop;
-	}
 
 	switch (sk->sk_state) {
 	case TCP_CLOSE:

@@ -255,6 +255,8 @@ u16 ktcp_rcv_window(struct sock *sk);
 /* input.c */
 int ktcp_rcv(struct sock *sk, struct sk_buff *skb);
 int ktcp_parse_options(const u8 *opt, int len, struct ktcp_syn_options *o);
+bool ktcp_segment_options(struct sock *sk, const struct sk_buff *skb,
+			  struct ktcp_syn_options *opts);
 bool ktcp_challenge_ack_allowed(struct net *net);
 
 /* listen.c */

@@ -452,12 +452,8 @@ int ktcp_listen_rcv(struct sock *sk, struct sk_buff *skb)
 
 	if (!ktcp_sk(sk)->listen)
 		goto drop;
-	if (ktcp_parse_options((const u8 *)(th + 1), th->doff * 4 - sizeof(*th),
-			       &opts)) {
-		ktcp_inc_stats(sock_net(sk), KTCP_MIB_BAD_OPTIONS);
-		ktcp_inc_stats(sock_net(sk), KTCP_MIB_IN_ERRS);
+	if (!ktcp_segment_options(sk, skb, &opts))
 		goto drop;
-	}
 	if (th->rst) {
 		req = ktcp_synq_find(ktcp_sk(sk)->listen, ip_hdr(skb)->daddr,
 				     ip_hdr(skb)->saddr, th->source);

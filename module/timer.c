@@ -105,32 +105,33 @@ static void ktcp_wait_work(struct sock *sk)
 		ktcp_done(sk);
 }
 
-static void ktcp_rtx_timer_fn(struct timer_list *t)
+/* Run @work now, or leave it to release_sock() if a process owns @sk. */
+static void ktcp_timer_run(struct ktcp_sock *ks, int defer_bit,
+			   void (*work)(struct sock *sk))
 {
-	struct ktcp_sock *ks = from_timer(ks, t, rtx_timer);
 	struct sock *sk = &ks->inet.sk;
 
 	bh_lock_sock(sk);
 	if (sock_owned_by_user(sk))
-		set_bit(KTCP_DEFER_RTX, &ks->deferred);
+		set_bit(defer_bit, &ks->deferred);
 	else
-		ktcp_rtx_work(sk);
+		work(sk);
 	bh_unlock_sock(sk);
-	sock_put(sk);
+	sock_put(sk);	/* the reference sk_reset_timer() took */
+}
+
+static void ktcp_rtx_timer_fn(struct timer_list *t)
+{
+	struct ktcp_sock *ks = from_timer(ks, t, rtx_timer);
+
+	ktcp_timer_run(ks, KTCP_DEFER_RTX, ktcp_rtx_work);
 }
 
 static void ktcp_wait_timer_fn(struct timer_list *t)
 {
 	struct ktcp_sock *ks = from_timer(ks, t, wait_timer);
-	struct sock *sk = &ks->inet.sk;
 
-	bh_lock_sock(sk);
-	if (sock_owned_by_user(sk))
-		set_bit(KTCP_DEFER_WAIT, &ks->deferred);
-	else
-		ktcp_wait_work(sk);
-	bh_unlock_sock(sk);
-	sock_put(sk);
+	ktcp_timer_run(ks, KTCP_DEFER_WAIT, ktcp_wait_work);
 }
 
 /* proto.release_cb: the timer work that found the socket owned. */

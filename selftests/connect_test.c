@@ -54,7 +54,8 @@
 #include "kselftest_harness.h"
 #pragma GCC diagnostic pop
 
-#define INET_ONLY_ENV		"KTCP_SELFTEST_INET_ONLY"
+#include "ktcp_selftest.h"
+
 
 #define INET_PORT_RANGE_PATH	"/proc/sys/net/ipv4/ip_local_port_range"
 #define KTCP_PORT_RANGE_PATH	"/proc/sys/net/ktcp/ip_local_port_range"
@@ -79,7 +80,6 @@
 #define SOCK_TIMEOUT_SEC	5
 #define POLL_MS			2000
 
-#define MAX_SOCKS		16
 
 #define BULK_UP_BYTES		(1024 * 1024)
 #define BULK_DOWN_BYTES		(256 * 1024)
@@ -90,34 +90,6 @@
 #define BACKLOG_QUEUED		(BACKLOG + 1)
 #define BACKLOG_WAIT_MS		1500
 
-/* Sockets a test opened; the fixture teardown closes what is left. */
-struct socks {
-	int fd[MAX_SOCKS];
-	int n;
-};
-
-static bool inet_only(void)
-{
-	const char *v = getenv(INET_ONLY_ENV);
-
-	return v && !strcmp(v, "1");
-}
-
-/* The family of the loaded ktcp module; fails the test without it. */
-static int ktcp_family_or_fail(struct __test_metadata *_metadata)
-{
-	const char *path = getenv(KTCP_FAMILY_PATH_ENV);
-	int family = ktcp_family();
-
-	if (!path || !*path)
-		path = KTCP_FAMILY_PARAM_PATH;
-	ASSERT_LT(0, family) {
-		TH_LOG("ktcp_family() (%s): %s; is ktcp.ko loaded? Set %s=1 to skip the ktcp tests",
-		       path, strerror(-family), INET_ONLY_ENV);
-	}
-	return family;
-}
-
 static void msleep(unsigned int ms)
 {
 	struct timespec ts = {
@@ -127,19 +99,6 @@ static void msleep(unsigned int ms)
 
 	while (nanosleep(&ts, &ts) && errno == EINTR)
 		;
-}
-
-static struct sockaddr_in sin_of(sa_family_t family, const char *ip,
-				 uint16_t port)
-{
-	struct sockaddr_in sin;
-
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = family;
-	sin.sin_port = htons(port);
-	if (inet_pton(AF_INET, ip, &sin.sin_addr) != 1)
-		abort();
-	return sin;
 }
 
 static struct sockaddr_in loopback(uint16_t port)
@@ -184,31 +143,6 @@ static int open_sock(struct __test_metadata *_metadata, struct socks *socks,
 		       type_flags, strerror(errno));
 	}
 	return track_sock(_metadata, socks, fd);
-}
-
-static void close_sock(struct __test_metadata *_metadata, struct socks *socks,
-		       int fd)
-{
-	int i;
-
-	for (i = 0; i < socks->n; i++) {
-		if (socks->fd[i] == fd) {
-			socks->fd[i] = -1;
-			ASSERT_EQ(0, close(fd));
-			return;
-		}
-	}
-	ASSERT_TRUE(false) TH_LOG("fd %d is not a test socket", fd);
-}
-
-static void close_socks(struct socks *socks)
-{
-	int i;
-
-	for (i = 0; i < socks->n; i++)
-		if (socks->fd[i] >= 0)
-			close(socks->fd[i]);
-	socks->n = 0;
 }
 
 /* connect() that returns 0 or the errno, for ASSERT_EQ(EXXX, ...). */

@@ -35,16 +35,11 @@
 #include "kselftest_harness.h"
 #pragma GCC diagnostic pop
 
+#include "ktcp_selftest.h"
+
 #define PORT_A	40001
 #define PORT_B	40002
 #define PORT_S	40003
-
-static bool inet_only(void)
-{
-	const char *v = getenv("KTCP_SELFTEST_INET_ONLY");
-
-	return v && *v && strcmp(v, "0");
-}
 
 static int run(const char *cmd)
 {
