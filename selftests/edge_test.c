@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -383,6 +384,101 @@ TEST_F_TIMEOUT(edge, request_socket_is_listed_in_syn_recv, 30)
 	usleep(750 * 1000);
 	/* Now the accepted side, established. */
 	EXPECT_EQ(1, proc_state_peer(self->ktcp, PORT_S, PORT_A));
+}
+
+/*
+ * Native: an orphan in FIN_WAIT_2 (we closed, the peer never does) is
+ * gone after tcp_fin_timeout seconds.  ktcp: after net.ktcp.fin_timeout.
+ */
+TEST_F_TIMEOUT(edge, orphan_in_fin_wait2_goes_after_fin_timeout, 30)
+{
+	struct sockaddr_in to = loopback(PORT_S);
+	int l = edge_socket(_metadata, self, 0);
+	int c = edge_socket(_metadata, self, 0);
+	int s;
+
+	ASSERT_EQ(0, set_stack_sysctl(self->ktcp, "fin_timeout", "2"));
+	bind_port(_metadata, l, PORT_S);
+	ASSERT_EQ(0, listen(l, 4));
+	bind_port(_metadata, c, PORT_A);
+	ASSERT_EQ(0, connect(c, (struct sockaddr *)&to, sizeof(to)));
+	s = accept(l, NULL, NULL);
+	ASSERT_GE(s, 0);
+	self->fds[self->nfds++] = s;	/* open, never closed by the test */
+	close(c);
+	self->fds[1] = -1;
+	usleep(300 * 1000);
+	ASSERT_EQ(5, proc_state_peer(self->ktcp, PORT_A, PORT_S)); /* FIN_WAIT2 */
+	sleep(4);
+	EXPECT_EQ(-1, proc_state_peer(self->ktcp, PORT_A, PORT_S));
+}
+
+/*
+ * Native: close() with SO_LINGER {1, t} returns once the FIN is
+ * acknowledged, so the socket is past FIN_WAIT1; without linger close()
+ * returns at once and the FIN is still in flight.  netem makes the
+ * difference visible.  ktcp the same.
+ */
+TEST_F_TIMEOUT(edge, so_linger_with_timeout_waits_for_the_ack_of_fin, 30)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 5 };
+	struct sockaddr_in to = loopback(PORT_S);
+	int l = edge_socket(_metadata, self, 0);
+	int c1 = edge_socket(_metadata, self, 0);
+	int c2 = edge_socket(_metadata, self, 0);
+	int s1, s2;
+
+	bind_port(_metadata, l, PORT_S);
+	ASSERT_EQ(0, listen(l, 4));
+	bind_port(_metadata, c1, PORT_A);
+	bind_port(_metadata, c2, PORT_B);
+	ASSERT_EQ(0, connect(c1, (struct sockaddr *)&to, sizeof(to)));
+	ASSERT_EQ(0, connect(c2, (struct sockaddr *)&to, sizeof(to)));
+	s1 = accept(l, NULL, NULL);
+	s2 = accept(l, NULL, NULL);
+	ASSERT_GE(s1, 0);
+	ASSERT_GE(s2, 0);
+	self->fds[self->nfds++] = s1;
+	self->fds[self->nfds++] = s2;
+	ASSERT_EQ(0, run("tc qdisc add dev lo root netem delay 300ms"));
+
+	close(c1);			/* no linger: FIN still on the wire */
+	self->fds[1] = -1;
+	EXPECT_EQ(4, proc_state_peer(self->ktcp, PORT_A, PORT_S)); /* FIN_WAIT1 */
+
+	ASSERT_EQ(0, setsockopt(c2, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)));
+	ASSERT_EQ(0, close(c2));	/* lingers until the FIN is ACKed */
+	self->fds[2] = -1;
+	EXPECT_EQ(5, proc_state_peer(self->ktcp, PORT_B, PORT_S)); /* FIN_WAIT2 */
+}
+
+/*
+ * Native: poll() and epoll on a listener report POLLIN/EPOLLIN once a
+ * connection waits in the accept queue, and nothing before.
+ */
+TEST_F_TIMEOUT(edge, listener_polls_readable_when_a_connection_waits, 30)
+{
+	struct sockaddr_in to = loopback(PORT_S);
+	struct epoll_event ev = { .events = EPOLLIN }, out;
+	int l = edge_socket(_metadata, self, 0);
+	int c = edge_socket(_metadata, self, 0);
+	struct pollfd p = { .events = POLLIN };
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+
+	ASSERT_GE(ep, 0);
+	self->fds[self->nfds++] = ep;
+	bind_port(_metadata, l, PORT_S);
+	ASSERT_EQ(0, listen(l, 4));
+	p.fd = l;
+	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, l, &ev));
+	EXPECT_EQ(0, poll(&p, 1, 100));
+	EXPECT_EQ(0, epoll_wait(ep, &out, 1, 100));
+	ASSERT_EQ(0, connect(c, (struct sockaddr *)&to, sizeof(to)));
+	EXPECT_EQ(1, poll(&p, 1, 2000));
+	EXPECT_EQ(POLLIN, p.revents);
+	EXPECT_EQ(1, epoll_wait(ep, &out, 1, 2000));
+	EXPECT_EQ((uint32_t)EPOLLIN, out.events);
+	ASSERT_GE(accept(l, NULL, NULL), 0);
 }
 
 TEST_HARNESS_MAIN
