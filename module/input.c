@@ -412,7 +412,13 @@ wake:
 	}
 }
 
-/* TIME_WAIT: re-ACK a retransmitted FIN and restart 2MSL; RFC 1337. */
+/*
+ * TIME_WAIT (RFC 9293 3.10.7.4): the only thing that should arrive is a
+ * retransmission of the peer's FIN (sequence RCV.NXT - 1): acknowledge
+ * it and restart 2MSL.  Anything else but a RST is answered with an ACK
+ * too; a RST is ignored (RFC 1337); a SYN above RCV.NXT starts a new
+ * incarnation of the 4-tuple.
+ */
 static int ktcp_rcv_time_wait(struct sock *sk, struct sk_buff *skb)
 {
 	struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
@@ -421,14 +427,12 @@ static int ktcp_rcv_time_wait(struct sock *sk, struct sk_buff *skb)
 		goto drop;
 	if (cb->flags & KTCP_SYN && !(cb->flags & KTCP_ACK) &&
 	    ktcp_seq_after(cb->seq, ktcp_sk(sk)->rcv_nxt)) {
-		/* A new incarnation of the 4-tuple (RFC 9293 3.10.7.4). */
 		ktcp_done(sk);
 		return -EAGAIN;
 	}
-	if (cb->flags & KTCP_FIN) {
-		ktcp_send_ack(sk);
+	ktcp_send_ack(sk);
+	if (cb->flags & KTCP_FIN)
 		ktcp_time_wait(sk);
-	}
 drop:
 	kfree_skb(skb);
 	return 0;
@@ -460,10 +464,6 @@ int ktcp_rcv(struct sock *sk, struct sk_buff *skb)
 	case TCP_SYN_SENT:
 		return ktcp_rcv_syn_sent(sk, skb, &opts);
 	case TCP_TIME_WAIT:
-		if (!ktcp_seq_acceptable(cb->seq, cb->end_seq - cb->seq,
-					 ks->rcv_nxt, max(ks->rcv_wnd, 1U)) &&
-		    !(cb->flags & KTCP_SYN))
-			goto drop;
 		return ktcp_rcv_time_wait(sk, skb);
 	}
 

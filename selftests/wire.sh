@@ -24,7 +24,8 @@
 #       a): a RST from b with seq = RCV.NXT + 100 draws a challenge ACK
 #       (RFC 5961 3.2) and leaves the connection working, EstabResets
 #       unchanged; a RST with seq = RCV.NXT resets it;
-#  12   a RST for a connection in TIME-WAIT is ignored (RFC 1337);
+#  12   a RST for a connection in TIME-WAIT is ignored (RFC 1337), and
+#       a retransmitted FIN there is acknowledged (RFC 9293 3.10.7.4);
 #  13-17 a SYN flood from b (hping3, spoofed source 10.77.0.99 that
 #       never answers, so the SYN queue fills) for $KTCP_FLOOD_SECONDS
 #       (default 30, 0 skips): native exchanges once a second still
@@ -416,7 +417,7 @@ last_ack()
 # inject NS FLAGS SRC:SPORT DST:DPORT SEQ
 inject()
 {
-	timeout 10 ip netns exec "$1" python3 "$rst_inject" -f "$2" "$3" "$4" "$5"
+	timeout 60 ip netns exec "$1" python3 "$rst_inject" -f "$2" "$3" "$4" "$5"
 }
 
 # --- setup -------------------------------------------------------------
@@ -491,7 +492,11 @@ for ((i = 0; i < 50; i++)); do
 	sleep 0.1
 done
 
-tap_plan 18
+tap_plan 19
+
+# The first python3 start on an emulated guest can take many seconds:
+# pay it here, not inside a test's time window.
+timeout 120 python3 -c pass >/dev/null 2>&1 || true
 
 # --- 1-4: data both ways, over the veth and over loopback ---------------
 
@@ -759,7 +764,8 @@ tw_row()
 }
 
 desc="a RST for a TIME-WAIT connection is ignored (RFC 1337)"
-tw_seconds=10
+# Long enough for the capture decode and the injection on a slow guest.
+tw_seconds=30
 if [ "$native_only" = 1 ]; then
 	echo 1 | ip netns exec "$nsa" tee /proc/sys/net/ipv4/tcp_rfc1337 >/dev/null
 fi
@@ -803,6 +809,30 @@ if [ -z "$why" ]; then
 	fi
 else
 	tap_fail "$desc" "$why"
+fi
+
+# 12b: a retransmission of the peer's FIN (sequence RCV.NXT - 1) draws
+# an ACK and TIME-WAIT goes on (RFC 9293 3.10.7.4).
+desc="a retransmitted FIN in TIME-WAIT is acknowledged, TIME-WAIT goes on"
+if [ -z "$why" ] && [ -n "$rcv_nxt" ] && [ -n "$rows1" ]; then
+	# The FIN restarts 2MSL with the sysctl of that moment: 3 s here.
+	set_sysctl "$nsa" tw_timeout 3
+	out0=$(counter "$nsa" OutSegs)
+	out=$(inject "$nsb" F "$addr_b:$port_tw" "$addr_a:$eport" \
+		"$(((rcv_nxt + 4294967295) % 4294967296))" 2>&1) || true
+	tw_until=$(($(date +%s) + 4))
+	sleep 1
+	out1=$(counter "$nsa" OutSegs)
+	rows2=$(tw_row)
+	set_sysctl "$nsa" tw_timeout 1
+	if [ "$out1" -gt "$out0" ] && [ -n "$rows2" ]; then
+		tap_ok "$desc"
+	else
+		tap_fail "$desc" "$out" "OutSegs $out0 -> $out1 (the ACK)" \
+			"sockets:" "$(socket_rows "$nsa" all)"
+	fi
+else
+	tap_fail "$desc" "no TIME-WAIT connection from test 12"
 fi
 
 # --- 13-17: SYN flood ---------------------------------------------------------
