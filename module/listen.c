@@ -429,7 +429,8 @@ static void ktcp_listen_ack(struct sock *sk, struct sk_buff *skb)
 	}
 	sk->sk_data_ready(sk);
 	/* The ACK may carry data already: the child takes it. */
-	bh_lock_sock_nested(child);
+	/* Listener (nested, from the hook) -> child (subclass 0), as native. */
+	bh_lock_sock(child);
 	ktcp_rcv(child, skb);
 	bh_unlock_sock(child);
 	return;
