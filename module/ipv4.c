@@ -152,7 +152,7 @@ u16 ktcp_route_mss(struct net *net, struct sock *sk, __be32 saddr,
 		return 536;
 	mtu = dst_mtu(&rt->dst);
 	ip_rt_put(rt);
-	return clamp_t(u32, mtu, 576, 65535) - 40;
+	return ktcp_mss_for_mtu(mtu);
 }
 
 /**

@@ -116,7 +116,6 @@ struct ktcp_sock {
 	u32			rttvar;		/* << 2 */
 	u32			rto;
 	u8			retransmits;
-	u8			syn_retries;
 	u32			cwnd;		/* segments */
 	u32			cwnd_cnt;	/* ACKs towards cwnd + 1 */
 	u32			ssthresh;
@@ -127,7 +126,6 @@ struct ktcp_sock {
 
 	struct ktcp_listen	*listen;	/* LISTEN only */
 	struct list_head	accept_node;	/* listener's accept queue */
-	struct sock		*parent;	/* listener, until accepted */
 };
 
 #define KTCP_DEFER_RTX	0
@@ -233,6 +231,12 @@ int ktcp_ip_send(struct net *net, struct sock *sk, struct sk_buff *skb,
 u16 ktcp_route_mss(struct net *net, struct sock *sk, __be32 saddr,
 		   __be32 daddr);
 struct sk_buff *ktcp_alloc_skb(unsigned int payload, gfp_t gfp);
+
+/* The MSS a route's MTU allows: less the IP and TCP headers. */
+static inline u16 ktcp_mss_for_mtu(u32 mtu)
+{
+	return clamp_t(u32, mtu, 576, 65535) - 40;
+}
 
 /* Room for link, IP and TCP headers in front of what we send. */
 #define KTCP_HEADROOM	(MAX_HEADER + sizeof(struct iphdr) + 60)

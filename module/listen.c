@@ -32,7 +32,6 @@ struct ktcp_request {
 	u32			iss;
 	u32			irs;
 	u16			mss;
-	u16			window;		/* the peer's, from its SYN */
 	struct ktcp_syn_options	opts;
 	u8			retrans;
 	unsigned long		expires;
@@ -166,7 +165,6 @@ static void ktcp_abort_child(struct sock *child)
 {
 	sock_hold(child);
 	lock_sock_nested(child, SINGLE_DEPTH_NESTING);
-	ktcp_sk(child)->parent = NULL;
 	sock_orphan(child);
 	if (child->sk_state != TCP_CLOSE) {
 		ktcp_inc_stats(sock_net(child), KTCP_MIB_ABORT_ON_CLOSE);
@@ -217,7 +215,6 @@ struct sock *ktcp_accept_dequeue(struct sock *sk)
 	child = list_first_entry(&l->acceptq, struct ktcp_sock, accept_node);
 	list_del_init(&child->accept_node);
 	sk_acceptq_removed(sk);
-	child->parent = NULL;
 	return &child->inet.sk;
 }
 
@@ -276,7 +273,6 @@ static struct sock *ktcp_create_child(struct sock *sk,
 	}
 	ktcp_set_state(child, TCP_ESTABLISHED);
 	ktcp_inc_stats(net, KTCP_MIB_PASSIVE_OPENS);
-	ks->parent = sk;
 	list_add_tail(&ks->accept_node, &l->acceptq);
 	sk_acceptq_added(sk);
 	return child;
@@ -348,7 +344,6 @@ static void ktcp_listen_syn(struct sock *sk, struct sk_buff *skb,
 	req->iss = ktcp_isn(&kn->isn_key, iph->daddr, iph->saddr, th->dest,
 			    th->source, ktime_get_real_ns());
 	req->mss = mss;
-	req->window = ntohs(th->window);
 	req->opts = *opts;
 	req->expires = jiffies + KTCP_SYNACK_TIMEOUT;
 	ktcp_synq_add(sk, req);

@@ -401,7 +401,7 @@ static int ktcp_v4_connect(struct sock *sk, struct sockaddr *uaddr,
 		ip_rt_put(rt);
 		return -ENETUNREACH;
 	}
-	ks->advmss = clamp_t(u32, dst_mtu(&rt->dst), 576, 65535) - 40;
+	ks->advmss = ktcp_mss_for_mtu(dst_mtu(&rt->dst));
 	ip_rt_put(rt);
 
 	if (!inet->inet_saddr)

@@ -36,9 +36,6 @@ int ktcp_state_next(int state, enum ktcp_event ev);
 /* States in which a FIN from us has been sent. */
 #define KTCPF_FIN_SENT	(TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2 | TCPF_CLOSING | \
 			 TCPF_LAST_ACK | TCPF_TIME_WAIT)
-/* States in which the peer's FIN has been received. */
-#define KTCPF_FIN_RCVD	(TCPF_CLOSE_WAIT | TCPF_CLOSING | TCPF_LAST_ACK | \
-			 TCPF_TIME_WAIT)
 /* States that have a synchronized connection (RFC 9293 3.10.7.4). */
 #define KTCPF_SYNCHRONIZED (TCPF_ESTABLISHED | KTCPF_FIN_SENT | \
 			    TCPF_CLOSE_WAIT)
