@@ -99,5 +99,17 @@ else
 	run_vm 6.1 "/boot/vmlinuz-$stock" "$build/kmod-6.1" -
 fi
 
+# The last screen of a CI log is often all a reader gets: name every
+# failed case right above the verdict.
+if [ "$failed" -gt 0 ]; then
+	echo "# failed cases:" >&2
+	grep -H -E '^ *not ok |\[FAILED\]' "$build"/results/*/console.log \
+		"$build"/results/*/kunit.txt 2>/dev/null |
+		sed "s|^$build/results/|#   |" | head -40 >&2
+	for vm in "$build"/results/*/; do
+		[ -f "$vm/done" ] ||
+			echo "#   $(basename "$vm"): the VM did not finish" >&2
+	done
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
