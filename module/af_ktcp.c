@@ -45,6 +45,20 @@ static int __net_init ktcp_net_init(struct net *net)
 		.fin_timeout		= 60,
 		.tw_timeout		= 60,
 		.challenge_ack_limit	= 1000,
+		.retries2		= 15,
+		.rto_min_ms		= 200,
+		.window_scaling		= 1,
+		.timestamps		= 1,
+		.sack			= 1,
+		/*
+		 * No receive-buffer autotuning yet: start where native's
+		 * autotuning typically ends up on a fast path.
+		 */
+		.rmem_default		= 4 << 20,
+		.wmem_default		= 4 << 20,
+		.keepalive_time		= 7200,
+		.keepalive_intvl	= 75,
+		.keepalive_probes	= 9,
 	};
 	spin_lock_init(&kn->sockets_lock);
 	INIT_HLIST_HEAD(&kn->sockets);

@@ -11,69 +11,9 @@
 #include <net/tcp_states.h>
 
 #include "ktcp.h"
+#include "reassembly.h"
 #include "seq.h"
 #include "state.h"
-
-/**
- * ktcp_parse_options() - parse the options of a segment
- * @opt: first option byte
- * @len: bytes of options (data offset less 20)
- * @o: filled with what was found; absent options stay zero
- *
- * Return: 0, or -EINVAL if an option's length is impossible; the
- * segment is then dropped and counted, never trusted.
- */
-int ktcp_parse_options(const u8 *opt, int len, struct ktcp_syn_options *o)
-{
-	memset(o, 0, sizeof(*o));
-	while (len > 0) {
-		u8 kind = opt[0], size;
-
-		if (kind == KTCP_OPT_EOL)
-			break;
-		if (kind == KTCP_OPT_NOP) {
-			opt++;
-			len--;
-			continue;
-		}
-		if (len < 2)
-			return -EINVAL;
-		size = opt[1];
-		if (size < 2 || size > len)
-			return -EINVAL;
-		switch (kind) {
-		case KTCP_OPT_MSS:
-			if (size != KTCP_OPTLEN_MSS)
-				return -EINVAL;
-			o->mss = get_unaligned_be16(opt + 2);
-			break;
-		case KTCP_OPT_WSCALE:
-			if (size != KTCP_OPTLEN_WSCALE)
-				return -EINVAL;
-			o->wscale_ok = true;
-			o->wscale = min_t(u8, opt[2], KTCP_MAX_WSCALE);
-			break;
-		case KTCP_OPT_SACK_PERM:
-			if (size != KTCP_OPTLEN_SACK_PERM)
-				return -EINVAL;
-			o->sack_ok = true;
-			break;
-		case KTCP_OPT_TIMESTAMP:
-			if (size != KTCP_OPTLEN_TIMESTAMP)
-				return -EINVAL;
-			o->tstamp_ok = true;
-			o->tsval = get_unaligned_be32(opt + 2);
-			o->tsecr = get_unaligned_be32(opt + 6);
-			break;
-		default:	/* unknown options are skipped (RFC 9293 3.1) */
-			break;
-		}
-		opt += size;
-		len -= size;
-	}
-	return 0;
-}
-EXPORT_SYMBOL_NS_GPL(ktcp_parse_options, KTCP_KUNIT_NS);
 
 /**
  * ktcp_segment_options() - the options of a segment for @sk, or refuse it
@@ -160,6 +100,9 @@ static void ktcp_fill_cb(struct sk_buff *skb)
 static void ktcp_established(struct sock *sk)
 {
 	ktcp_set_state(sk, TCP_ESTABLISHED);
+	ktcp_reset_keepalive(sk);
+	if (sock_flag(sk, SOCK_KEEPOPEN))
+		ktcp_set_keepalive(sk, 1);
 	sk->sk_state_change(sk);
 	sk_wake_async(sk, SOCK_WAKE_IO, POLL_OUT);
 }
@@ -176,7 +119,15 @@ static void ktcp_take_syn(struct sock *sk, struct sk_buff *skb,
 	ks->copied_seq = ks->rcv_nxt;
 	ks->rcv_wup = ks->rcv_nxt;
 	ks->peer = *opts;
-	ks->mss = min_t(u16, opts->mss ?: 536, ks->advmss);
+	/* What we offered in our SYN holds if the peer offered it too. */
+	ks->wscale_ok = ks->wscale_ok && opts->wscale_ok;
+	ks->snd_wscale = ks->wscale_ok ? opts->wscale : 0;
+	if (!ks->wscale_ok)
+		ks->rcv_wscale = 0;
+	ks->tstamp_ok = ks->tstamp_ok && opts->tstamp_ok;
+	ks->ts_recent = opts->tsval;
+	ks->sack_ok = ks->sack_ok && opts->sack_ok;
+	ktcp_set_mss(ks, opts->mss);
 	ks->snd_wnd = cb->window;	/* never scaled in a SYN */
 	ks->max_window = ks->snd_wnd;
 	ks->snd_wl1 = cb->seq;
@@ -210,6 +161,9 @@ static int ktcp_rcv_syn_sent(struct sock *sk, struct sk_buff *skb,
 	ktcp_take_syn(sk, skb, opts);
 	if (ack) {
 		ks->snd_una = cb->ack_seq;
+		ks->snd_max = ks->snd_una;
+		ks->highest_sack = ks->snd_una;
+		ks->recover = ks->snd_una;
 		ktcp_sk(sk)->retransmits = 0;
 		sk_stop_timer(sk, &ks->rtx_timer);
 		ktcp_established(sk);
@@ -225,13 +179,64 @@ drop:
 	return 0;
 }
 
+/*
+ * RFC 6582 3.2: in fast recovery, an ACK up to "recover" ends it; a
+ * partial ACK means the next hole was lost too: resend it at once.
+ */
+static void ktcp_recovery_ack(struct sock *sk, u32 ack, u32 acked_segs)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
+	if (ktcp_seq_after_eq(ack, ks->recover)) {
+		ks->in_recovery = false;
+		ks->cwnd = ks->ssthresh;
+		ks->cwnd_cnt = 0;
+		return;
+	}
+	ks->rexmit_next = ack;
+	ktcp_retransmit_hole(sk);
+	ks->cwnd = max_t(u32, ks->cwnd - min(ks->cwnd, acked_segs) + 1, 1);
+}
+
+/* RFC 5681 3.1: slow start (RFC 3465, L = 2), then + 1 per window. */
+static void ktcp_cwnd_grow(struct ktcp_sock *ks, u32 acked_segs)
+{
+	if (ks->cwnd < ks->ssthresh) {
+		ks->cwnd += min_t(u32, acked_segs, 2);
+		return;
+	}
+	ks->cwnd_cnt += acked_segs;
+	if (ks->cwnd_cnt >= ks->cwnd) {
+		ks->cwnd_cnt -= ks->cwnd;
+		ks->cwnd = min_t(u32, ks->cwnd + 1, 65535);
+	}
+}
+
+/* The RTT an ACK measured: from its timestamp echo, else Karn's rule. */
+static void ktcp_ack_rtt(struct sock *sk, const struct ktcp_syn_options *opts,
+			 long karn_rtt)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
+	if (ks->tstamp_ok && opts->tstamp_ok && opts->tsecr) {
+		u32 ms = ktcp_ts_now() + ks->ts_offset - opts->tsecr;
+
+		if (ms < 120 * MSEC_PER_SEC)
+			ktcp_rtt_sample(sk, msecs_to_jiffies(ms));
+		return;
+	}
+	if (karn_rtt >= 0)
+		ktcp_rtt_sample(sk, karn_rtt);
+}
+
 /* Free what @ack acknowledges; RTT from the oldest never-resent one. */
-static void ktcp_clean_acked(struct sock *sk, u32 ack)
+static void ktcp_clean_acked(struct sock *sk, u32 ack,
+			     const struct ktcp_syn_options *opts)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	struct sk_buff *skb, *tmp;
+	u32 acked = ack - ks->snd_una, acked_segs;
 	long rtt = -1;
-	u32 acked = 0;
 
 	skb_queue_walk_safe(&sk->sk_write_queue, skb, tmp) {
 		struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
@@ -240,28 +245,103 @@ static void ktcp_clean_acked(struct sock *sk, u32 ack)
 			break;
 		if (!cb->retransmitted && rtt < 0)
 			rtt = jiffies - cb->sent_jiffies;
-		acked += skb->len;
 		__skb_unlink(skb, &sk->sk_write_queue);
 		sk_wmem_queued_add(sk, -skb->truesize);
 		kfree_skb(skb);
 	}
 	ks->snd_una = ack;
+	if (ktcp_seq_after(ack, ks->snd_nxt))	/* resending after an RTO */
+		ks->snd_nxt = ack;
+	if (ktcp_seq_after(ack, ks->highest_sack))
+		ks->highest_sack = ack;
+	if (ktcp_seq_before(ks->rexmit_next, ack))
+		ks->rexmit_next = ack;
 	ks->retransmits = 0;
-	if (rtt >= 0)
-		ktcp_rtt_sample(sk, rtt);
-	/* NewReno growth: slow start below ssthresh, then +1 per window. */
-	if (acked) {
-		if (ks->cwnd < ks->ssthresh)
-			ks->cwnd++;
-		else if (++ks->cwnd_cnt >= ks->cwnd && ks->cwnd < 65535)
-			ks->cwnd++, ks->cwnd_cnt = 0;
-	}
-	if (ks->snd_una == ks->snd_nxt)
+	ktcp_ack_rtt(sk, opts, rtt);
+	acked_segs = DIV_ROUND_UP(acked, ks->mss);
+	if (ks->in_recovery)
+		ktcp_recovery_ack(sk, ack, acked_segs);
+	else
+		ktcp_cwnd_grow(ks, acked_segs);
+	ks->dupacks = 0;
+	if (ks->snd_una == ks->snd_max)
 		sk_stop_timer(sk, &ks->rtx_timer);
 	else
 		ktcp_reset_rtx_timer(sk);
-	if (acked && sk->sk_socket)
+	if (sk->sk_socket)
 		sk->sk_write_space(sk);
+}
+
+/* Mark what SACK blocks cover (RFC 2018); nothing below SND.UNA. */
+static void ktcp_sack_mark(struct sock *sk, const struct ktcp_syn_options *opts)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct sk_buff *skb;
+	int i;
+
+	for (i = 0; i < opts->nr_sacks; i++) {
+		u32 start = opts->sack_start[i], end = opts->sack_end[i];
+
+		/* Blocks outside what we sent are lies or stale: skip. */
+		if (!ktcp_seq_before(start, end) ||
+		    ktcp_seq_before_eq(start, ks->snd_una) ||
+		    ktcp_seq_after(end, ks->snd_max))
+			continue;
+		skb_queue_walk(&sk->sk_write_queue, skb) {
+			struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
+
+			if (ktcp_seq_after_eq(cb->seq, end))
+				break;
+			if (ktcp_seq_after_eq(cb->seq, start) &&
+			    ktcp_seq_before_eq(cb->end_seq, end))
+				cb->sacked = 1;
+		}
+		if (ktcp_seq_after(end, ks->highest_sack))
+			ks->highest_sack = end;
+	}
+}
+
+/*
+ * A duplicate ACK (RFC 5681 2): the third starts fast retransmit and
+ * fast recovery; each later one means a segment left the network.
+ */
+static void ktcp_dupack(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	u32 flight;
+
+	ks->dupacks++;
+	if (ks->in_recovery) {
+		ks->cwnd++;
+		if (ks->sack_ok)
+			ktcp_retransmit_hole(sk);
+		return;
+	}
+	if (ks->dupacks < 3)
+		return;
+	/* RFC 6582 4.1: not again for losses of the same window. */
+	if (ktcp_seq_before(ks->snd_una, ks->recover))
+		return;
+	flight = (ks->snd_nxt - ks->snd_una) / ks->mss;
+	ks->ssthresh = max_t(u32, flight / 2, 2);
+	ks->recover = ks->snd_max;
+	ks->in_recovery = true;
+	ks->rexmit_next = ks->snd_una;
+	ktcp_inc_stats(sock_net(sk), KTCP_MIB_FAST_RETRANS);
+	if (ks->sack_ok)
+		ktcp_inc_stats(sock_net(sk), KTCP_MIB_SACK_RECOVERY);
+	ktcp_retransmit_hole(sk);
+	ks->cwnd = ks->ssthresh + 3;
+}
+
+static bool ktcp_is_dupack(struct sock *sk, const struct sk_buff *skb,
+			   u32 window)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	const struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
+
+	return cb->ack_seq == ks->snd_una && ks->snd_una != ks->snd_max &&
+	       cb->end_seq == cb->seq && window == ks->snd_wnd;
 }
 
 /* Our FIN is acknowledged when everything, FIN included, is. */
@@ -279,10 +359,12 @@ static void ktcp_time_wait(struct sock *sk)
 }
 
 /* RFC 9293 3.10.7.4, fifth check: the ACK field. Returns false to drop. */
-static bool ktcp_rcv_ack(struct sock *sk, struct sk_buff *skb)
+static bool ktcp_rcv_ack(struct sock *sk, struct sk_buff *skb,
+			 const struct ktcp_syn_options *opts)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
+	u32 window = (u32)cb->window << ks->snd_wscale;
 	u32 ack = cb->ack_seq;
 
 	if (!(cb->flags & KTCP_ACK))
@@ -295,22 +377,29 @@ static bool ktcp_rcv_ack(struct sock *sk, struct sk_buff *skb)
 			return false;
 		}
 		ks->snd_una = ack;
+		ks->snd_max = ack;
+		ks->highest_sack = ack;
+		ks->recover = ack;
 		ks->retransmits = 0;
 		sk_stop_timer(sk, &ks->rtx_timer);
 		ktcp_established(sk);
 	}
 
-	if (ktcp_seq_after(ack, ks->snd_nxt)) {
+	if (ktcp_seq_after(ack, ks->snd_max)) {
 		ktcp_send_ack(sk);
 		return false;
 	}
+	if (ks->sack_ok && opts->nr_sacks)
+		ktcp_sack_mark(sk, opts);
 	if (ktcp_seq_after(ack, ks->snd_una))
-		ktcp_clean_acked(sk, ack);
+		ktcp_clean_acked(sk, ack, opts);
+	else if (ktcp_is_dupack(sk, skb, window))
+		ktcp_dupack(sk);
 
 	/* RFC 9293 3.10.7.4: take the window from the newest segment. */
 	if (ktcp_seq_before(ks->snd_wl1, cb->seq) ||
 	    (ks->snd_wl1 == cb->seq && ktcp_seq_before_eq(ks->snd_wl2, ack))) {
-		ks->snd_wnd = cb->window;
+		ks->snd_wnd = window;
 		ks->max_window = max(ks->max_window, ks->snd_wnd);
 		ks->snd_wl1 = cb->seq;
 		ks->snd_wl2 = ack;
@@ -337,53 +426,95 @@ static bool ktcp_rcv_ack(struct sock *sk, struct sk_buff *skb)
 	return true;
 }
 
-/* The seventh check: in-order data goes to the receive queue. */
-static bool ktcp_rcv_data(struct sock *sk, struct sk_buff *skb)
+enum ktcp_data_verdict {
+	KTCP_DATA_NONE,		/* nothing kept: the caller frees the skb */
+	KTCP_DATA_IN_ORDER,	/* kept in the receive queue */
+	KTCP_DATA_OUT_OF_ORDER,	/* kept in the out-of-order queue */
+};
+
+/* Move what the out-of-order queue holds from RCV.NXT on: FIN reached? */
+static bool ktcp_ofo_drain(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct sk_buff *skb;
+	bool fin = false;
+
+	while ((skb = ktcp_ofo_dequeue(&ks->ofo_queue, ks->rcv_nxt))) {
+		struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
+
+		ks->rcv_nxt += skb->len;
+		fin = cb->flags & KTCP_FIN;
+		if (skb->len)
+			__skb_queue_tail(&sk->sk_receive_queue, skb);
+		else
+			kfree_skb(skb);
+		if (fin)
+			break;
+	}
+	return fin;
+}
+
+/*
+ * The seventh check: in-order data goes to the receive queue, data
+ * ahead of RCV.NXT (and a FIN there) to the out-of-order queue.
+ * *@ofo_fin: a FIN that waited in the out-of-order queue is now next.
+ */
+static enum ktcp_data_verdict ktcp_rcv_data(struct sock *sk,
+					    struct sk_buff *skb,
+					    bool *ofo_fin)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
 	u32 hdr = tcp_hdr(skb)->doff * 4;
 	u32 len = skb->len - hdr;
 	u32 seq = cb->seq + !!(cb->flags & KTCP_SYN);
+	bool ahead = ktcp_seq_after(seq, ks->rcv_nxt);
 
-	if (!len)
-		return false;
+	if (!len && !(ahead && (cb->flags & KTCP_FIN)))
+		return KTCP_DATA_NONE;
 	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 |
 				     TCPF_FIN_WAIT2)))
-		return false;
+		return KTCP_DATA_NONE;
 	/*
 	 * Data after our close() (FIN_WAIT1/2, receive side shut): nobody
 	 * will read it, so RFC 1122 4.2.2.13 says reset, as native does.
 	 */
-	if ((sk->sk_shutdown & RCV_SHUTDOWN) &&
+	if (len && (sk->sk_shutdown & RCV_SHUTDOWN) &&
 	    (1 << sk->sk_state) & (TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)) {
 		ktcp_inc_stats(sock_net(sk), KTCP_MIB_ABORT_ON_DATA);
 		ktcp_send_rst(sk);
 		ktcp_reset(sk);
-		return false;
+		return KTCP_DATA_NONE;
 	}
-	if (ktcp_seq_after(seq, ks->rcv_nxt)) {
-		/* Out of order: not kept yet; the duplicate ACK asks again. */
-		ktcp_send_ack(sk);
-		return false;
-	}
-	if (ktcp_seq_before_eq(seq + len, ks->rcv_nxt)) {
+	if (!ahead && ktcp_seq_before_eq(seq + len, ks->rcv_nxt)) {
 		ktcp_send_ack(sk);	/* all old: a retransmission */
-		return false;
+		return KTCP_DATA_NONE;
 	}
 	if (atomic_read(&sk->sk_rmem_alloc) > READ_ONCE(sk->sk_rcvbuf)) {
 		ktcp_send_ack(sk);
-		return false;
+		return KTCP_DATA_NONE;
 	}
 	/* Keep only the new bytes, without the header. */
-	if (!pskb_pull(skb, hdr + (ks->rcv_nxt - seq)))
-		return false;
-	cb->seq = ks->rcv_nxt;
-	ks->rcv_nxt += skb->len;
+	if (!pskb_pull(skb, hdr + (ahead ? 0 : ks->rcv_nxt - seq)))
+		return KTCP_DATA_NONE;
 	skb_dst_drop(skb);
 	skb_set_owner_r(skb, sk);
+	if (ahead) {
+		cb->seq = seq;
+		cb->end_seq = seq + skb->len + !!(cb->flags & KTCP_FIN);
+		ks->last_ofo_seq = seq;
+		ktcp_inc_stats(sock_net(sk), KTCP_MIB_OFO_QUEUE);
+		if (!ktcp_ofo_insert(&ks->ofo_queue, skb))
+			kfree_skb(skb);
+		/* RFC 5681 4.2: a duplicate ACK at once, with SACK blocks. */
+		ktcp_send_ack(sk);
+		return KTCP_DATA_OUT_OF_ORDER;
+	}
+	cb->seq = ks->rcv_nxt;
+	ks->rcv_nxt += skb->len;
 	__skb_queue_tail(&sk->sk_receive_queue, skb);
-	return true;
+	*ofo_fin = !skb_queue_empty(&ks->ofo_queue) && ktcp_ofo_drain(sk);
+	return KTCP_DATA_IN_ORDER;
 }
 
 static void ktcp_rcv_fin(struct sock *sk)
@@ -450,8 +581,9 @@ int ktcp_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
+	enum ktcp_data_verdict verdict;
 	struct ktcp_syn_options opts;
-	bool queued = false;
+	bool ofo_fin = false;
 
 	ktcp_fill_cb(skb);
 	if (!ktcp_segment_options(sk, skb, &opts))
@@ -467,6 +599,18 @@ int ktcp_rcv(struct sock *sk, struct sk_buff *skb)
 		return ktcp_rcv_time_wait(sk, skb);
 	}
 
+	/*
+	 * RFC 7323 5.3: PAWS, an old timestamp marks an old duplicate.  A
+	 * pure ACK passed by a later one on the way is no danger and still
+	 * carries a window and SACK blocks: take it, as native does.
+	 */
+	if (ks->tstamp_ok && opts.tstamp_ok &&
+	    !(cb->flags & KTCP_RST) && cb->end_seq != cb->seq &&
+	    (s32)(opts.tsval - ks->ts_recent) < 0) {
+		ktcp_inc_stats(sock_net(sk), KTCP_MIB_PAWS_ESTAB);
+		ktcp_send_ack(sk);
+		goto drop;
+	}
 	/* First check: sequence number. */
 	if (!ktcp_seq_acceptable(cb->seq, cb->end_seq - cb->seq, ks->rcv_nxt,
 				 ks->rcv_wnd)) {
@@ -474,6 +618,12 @@ int ktcp_rcv(struct sock *sk, struct sk_buff *skb)
 			ktcp_send_ack(sk);
 		goto drop;
 	}
+	/* RFC 7323 4.3: echo the timestamp of the oldest unacked segment. */
+	if (ks->tstamp_ok && opts.tstamp_ok &&
+	    ktcp_seq_before_eq(cb->seq, ks->rcv_wup) &&
+	    (s32)(opts.tsval - ks->ts_recent) >= 0)
+		ks->ts_recent = opts.tsval;
+	ktcp_reset_keepalive(sk);
 	/* Second: RST, RFC 5961 3.2. */
 	if (cb->flags & KTCP_RST) {
 		switch (ktcp_rst_check(cb->seq, ks->rcv_nxt, ks->rcv_wnd)) {
@@ -493,21 +643,22 @@ int ktcp_rcv(struct sock *sk, struct sk_buff *skb)
 		ktcp_challenge_ack(sk);
 		goto drop;
 	}
-	if (!ktcp_rcv_ack(sk, skb))
+	if (!ktcp_rcv_ack(sk, skb, &opts))
 		goto drop;
 
-	queued = ktcp_rcv_data(sk, skb);
-	if (cb->flags & KTCP_FIN &&
-	    cb->end_seq - 1 == ks->rcv_nxt &&
-	    (1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 |
-				   TCPF_FIN_WAIT2))
+	verdict = ktcp_rcv_data(sk, skb, &ofo_fin);
+	if (ofo_fin ||
+	    (verdict != KTCP_DATA_OUT_OF_ORDER && cb->flags & KTCP_FIN &&
+	     cb->end_seq - 1 == ks->rcv_nxt &&
+	     (1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 |
+				    TCPF_FIN_WAIT2)))
 		ktcp_rcv_fin(sk);
-	else if (queued)
-		ktcp_send_ack(sk);
-	if (queued && !sock_flag(sk, SOCK_DEAD))
+	else if (verdict == KTCP_DATA_IN_ORDER)
+		ktcp_send_ack_now_or_later(sk);
+	if (verdict == KTCP_DATA_IN_ORDER && !sock_flag(sk, SOCK_DEAD))
 		sk->sk_data_ready(sk);
 	ktcp_write_xmit(sk);
-	if (queued)
+	if (verdict != KTCP_DATA_NONE)
 		return 0;
 drop:
 	kfree_skb(skb);

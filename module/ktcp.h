@@ -31,7 +31,14 @@
 #define KTCP_OPTLEN_SACK_PERM	2
 #define KTCP_OPT_TIMESTAMP	8
 #define KTCP_OPTLEN_TIMESTAMP	10
+#define KTCP_OPT_SACK		5
 #define KTCP_MAX_WSCALE		14	/* RFC 7323 2.3 */
+#define KTCP_MAX_SACK_BLOCKS	4	/* 40 option bytes hold 4 */
+
+/* Native's limits of TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT. */
+#define KTCP_MAX_KEEPIDLE	32767
+#define KTCP_MAX_KEEPINTVL	32767
+#define KTCP_MAX_KEEPCNT	127
 
 /* The byte of the TCP header that holds the flags. */
 #define KTCP_FLAG_BYTE(th)	(((u8 *)(th))[13])
@@ -53,19 +60,36 @@ struct ktcp_skb_cb {
 	u16	window;		/* received segments, unscaled */
 	u8	flags;		/* KTCP_* */
 	u8	retransmitted;	/* Karn: no RTT sample from it */
+	u8	sacked;		/* the peer SACKed all of it */
 };
 
 #define KTCP_SKB_CB(skb) ((struct ktcp_skb_cb *)&((skb)->cb[0]))
 
-/* What the options of a SYN said (parsed by ktcp_parse_options()). */
+/* What the options of a segment said (parsed by ktcp_parse_options()). */
 struct ktcp_syn_options {
 	u16	mss;		/* 0: absent */
 	u8	wscale;		/* valid if wscale_ok */
 	bool	wscale_ok;
-	bool	sack_ok;
+	bool	sack_ok;	/* SACK-permitted */
 	bool	tstamp_ok;
 	u32	tsval;
 	u32	tsecr;
+	u8	nr_sacks;	/* SACK blocks, RFC 2018 */
+	u32	sack_start[KTCP_MAX_SACK_BLOCKS];
+	u32	sack_end[KTCP_MAX_SACK_BLOCKS];
+};
+
+/* What a segment we build carries in its options. */
+struct ktcp_out_options {
+	u16	mss;		/* SYNs only; 0: none */
+	s8	wscale;		/* SYNs only; -1: none */
+	bool	sack_perm;	/* SYNs only */
+	bool	tstamp;
+	u32	tsval;
+	u32	tsecr;
+	u8	nr_sacks;
+	u32	sack_start[KTCP_MAX_SACK_BLOCKS];
+	u32	sack_end[KTCP_MAX_SACK_BLOCKS];
 };
 
 struct ktcp_listen;
@@ -105,11 +129,42 @@ struct ktcp_sock {
 	u32			copied_seq;	/* next byte recvmsg returns */
 	u32			rcv_wnd;	/* last advertised */
 	u32			rcv_wup;	/* rcv_nxt when it was */
+	u32			snd_max;	/* highest snd_nxt: after an RTO
+						 * snd_nxt goes back to snd_una
+						 */
 	u16			mss;		/* peer's MSS, clamped */
 	u16			advmss;		/* what we announced */
 	struct ktcp_syn_options	peer;		/* the peer's SYN options */
 	bool			fin_queued;	/* our FIN is on the write queue */
 	bool			nodelay;
+
+	/* What both SYNs agreed (RFC 7323, RFC 2018). */
+	bool			wscale_ok;
+	bool			tstamp_ok;
+	bool			sack_ok;
+	u8			snd_wscale;	/* the peer's shift */
+	u8			rcv_wscale;	/* ours */
+	u32			ts_offset;	/* added to our clock, per conn */
+	u32			ts_recent;	/* the peer's TSval to echo */
+	struct sk_buff_head	ofo_queue;	/* reassembly.c */
+	u32			last_ofo_seq;	/* newest segment in it */
+
+	/* Loss recovery: RFC 5681 fast retransmit, RFC 6582 NewReno. */
+	u8			dupacks;
+	bool			in_recovery;
+	u32			recover;	/* snd_max when recovery began */
+	u32			rexmit_next;	/* holes below it were resent */
+	u32			highest_sack;	/* end of the highest SACK block */
+
+	/* Delayed ACK (RFC 1122 4.2.3.2) */
+	bool			ack_pending;
+	u32			rcv_tstamp;	/* jiffies of the last segment */
+
+	/* Keepalive (RFC 1122 4.2.3.6); 0: the sysctl's value. */
+	int			keepalive_time;	/* seconds */
+	int			keepalive_intvl;
+	int			keepalive_probes;
+	u8			probes_out;
 
 	/* Retransmission (RFC 6298), all in jiffies. */
 	u32			srtt;		/* << 3 */
@@ -122,6 +177,8 @@ struct ktcp_sock {
 
 	struct timer_list	rtx_timer;	/* SYN, data, FIN, persist */
 	struct timer_list	wait_timer;	/* TIME_WAIT, FIN_WAIT_2 */
+	struct timer_list	delack_timer;
+	struct timer_list	keepalive_timer;
 	unsigned long		deferred;	/* timers run by release_sock */
 
 	struct ktcp_listen	*listen;	/* LISTEN only */
@@ -130,6 +187,9 @@ struct ktcp_sock {
 
 #define KTCP_DEFER_RTX	0
 #define KTCP_DEFER_WAIT	1
+#define KTCP_DEFER_DELACK	2
+#define KTCP_DEFER_KEEPALIVE	3
+#define KTCP_DEFER_LAST		KTCP_DEFER_KEEPALIVE
 
 static inline struct ktcp_sock *ktcp_sk(const struct sock *sk)
 {
@@ -154,6 +214,16 @@ struct ktcp_sysctl {
 	int	fin_timeout;		/* seconds */
 	int	tw_timeout;		/* seconds, 2MSL */
 	int	challenge_ack_limit;	/* per second */
+	int	retries2;
+	int	rto_min_ms;
+	int	window_scaling;
+	int	timestamps;
+	int	sack;
+	int	rmem_default;		/* bytes: SO_RCVBUF of a new socket */
+	int	wmem_default;
+	int	keepalive_time;		/* seconds */
+	int	keepalive_intvl;	/* seconds */
+	int	keepalive_probes;
 };
 
 /* Everything ktcp owns in one network namespace. */
@@ -238,27 +308,50 @@ static inline u16 ktcp_mss_for_mtu(u32 mtu)
 	return clamp_t(u32, mtu, 576, 65535) - 40;
 }
 
+#define KTCP_TSTAMP_OPTLEN	12	/* two NOPs and the option */
+
+/*
+ * The payload of a full segment: the smaller MSS of the two sides, less
+ * the timestamp option every segment then carries (RFC 7323 2.1 leaves
+ * options out of the MSS; the IP packet must still fit).
+ */
+static inline void ktcp_set_mss(struct ktcp_sock *ks, u16 peer_mss)
+{
+	ks->mss = min_t(u16, peer_mss ?: 536, ks->advmss);
+	if (ks->tstamp_ok)
+		ks->mss -= KTCP_TSTAMP_OPTLEN;
+}
+
 /* Room for link, IP and TCP headers in front of what we send. */
 #define KTCP_HEADROOM	(MAX_HEADER + sizeof(struct iphdr) + 60)
 
 /* output.c */
 void ktcp_send_syn(struct sock *sk);
 void ktcp_send_ack(struct sock *sk);
+void ktcp_send_ack_now_or_later(struct sock *sk);
+void ktcp_send_probe(struct sock *sk);
 void ktcp_send_rst(struct sock *sk);
 void ktcp_send_reset_reply(struct net *net, struct sk_buff *skb);
 int ktcp_send_synack(struct net *net, __be32 saddr, __be32 daddr,
 		     __be16 sport, __be16 dport, u32 iss, u32 rcv_nxt,
-		     u16 mss, u16 window);
+		     const struct ktcp_out_options *opts, u16 window);
 void ktcp_write_xmit(struct sock *sk);
-int ktcp_retransmit_head(struct sock *sk);
+void ktcp_retransmit_syn(struct sock *sk);
+bool ktcp_retransmit_hole(struct sock *sk);
 void ktcp_queue_fin(struct sock *sk);
 struct sk_buff *ktcp_alloc_payload(unsigned int headroom, unsigned int len,
 				   gfp_t gfp);
-u16 ktcp_rcv_window(struct sock *sk);
+u32 ktcp_rcv_window(struct sock *sk);
+u32 ktcp_ts_now(void);
+u8 ktcp_wscale_for(int rcvbuf);
+
+/* options.c */
+int ktcp_parse_options(const u8 *opt, int len, struct ktcp_syn_options *o);
+int ktcp_options_size(const struct ktcp_out_options *o);
+void ktcp_build_options(u8 *p, const struct ktcp_out_options *o);
 
 /* input.c */
 int ktcp_rcv(struct sock *sk, struct sk_buff *skb);
-int ktcp_parse_options(const u8 *opt, int len, struct ktcp_syn_options *o);
 bool ktcp_segment_options(struct sock *sk, const struct sk_buff *skb,
 			  struct ktcp_syn_options *opts);
 bool ktcp_challenge_ack_allowed(struct net *net);
@@ -274,6 +367,9 @@ void ktcp_synack_work(struct sock *sk);
 void ktcp_init_timers(struct sock *sk);
 void ktcp_clear_timers(struct sock *sk);
 void ktcp_reset_rtx_timer(struct sock *sk);
+void ktcp_schedule_delack(struct sock *sk);
+void ktcp_reset_keepalive(struct sock *sk);
+void ktcp_set_keepalive(struct sock *sk, int on);
 void ktcp_enter_wait(struct sock *sk, int state, unsigned int timeout_s);
 void ktcp_rtt_sample(struct sock *sk, u32 rtt);
 void ktcp_run_deferred(struct sock *sk);

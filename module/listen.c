@@ -32,7 +32,13 @@ struct ktcp_request {
 	u32			iss;
 	u32			irs;
 	u16			mss;
-	struct ktcp_syn_options	opts;
+	struct ktcp_syn_options	opts;		/* the peer's SYN */
+	/* What our SYN-ACK agreed to; cookies agree to none of it. */
+	bool			wscale_ok;
+	bool			tstamp_ok;
+	bool			sack_ok;
+	u8			rcv_wscale;
+	u32			ts_offset;
 	u8			retrans;
 	unsigned long		expires;
 };
@@ -99,9 +105,18 @@ static void ktcp_synq_drop(struct sock *sk, struct ktcp_request *req)
 
 static int ktcp_req_send_synack(struct sock *sk, struct ktcp_request *req)
 {
+	struct ktcp_out_options o = {
+		.mss		= req->mss,
+		.wscale		= req->wscale_ok ? req->rcv_wscale : -1,
+		.sack_perm	= req->sack_ok,
+		.tstamp		= req->tstamp_ok,
+		.tsval		= ktcp_ts_now() + req->ts_offset,
+		.tsecr		= req->opts.tsval,
+	};
+
 	return ktcp_send_synack(sock_net(sk), req->laddr, req->raddr,
 				req->lport, req->rport, req->iss, req->irs + 1,
-				req->mss, ktcp_rcv_window(sk));
+				&o, min(ktcp_rcv_window(sk), 65535U));
 }
 
 /*
@@ -259,9 +274,23 @@ static struct sock *ktcp_create_child(struct sock *sk,
 	ks->rcv_wnd = 65535;
 	ks->advmss = req->mss;
 	ks->peer = req->opts;
-	ks->mss = min_t(u16, req->opts.mss ?: 536, req->mss);
-	ks->snd_wnd = ntohs(tcp_hdr(skb)->window);
+	ks->wscale_ok = req->wscale_ok;
+	ks->snd_wscale = req->wscale_ok ? req->opts.wscale : 0;
+	ks->rcv_wscale = req->wscale_ok ? req->rcv_wscale : 0;
+	ks->tstamp_ok = req->tstamp_ok;
+	ks->ts_offset = req->ts_offset;
+	ks->ts_recent = req->opts.tsval;
+	ks->sack_ok = req->sack_ok;
+	ktcp_set_mss(ks, req->opts.mss);
+	ks->snd_max = ks->snd_nxt;
+	ks->highest_sack = ks->snd_una;
+	ks->recover = ks->snd_una;
+	ks->snd_wnd = (u32)ntohs(tcp_hdr(skb)->window) << ks->snd_wscale;
 	ks->max_window = ks->snd_wnd;
+	ktcp_reset_keepalive(child);
+	ks->keepalive_time = ktcp_sk(sk)->keepalive_time;
+	ks->keepalive_intvl = ktcp_sk(sk)->keepalive_intvl;
+	ks->keepalive_probes = ktcp_sk(sk)->keepalive_probes;
 	ks->snd_wl1 = ntohl(tcp_hdr(skb)->seq);
 	ks->snd_wl2 = ntohl(tcp_hdr(skb)->ack_seq);
 
@@ -272,6 +301,10 @@ static struct sock *ktcp_create_child(struct sock *sk,
 		return NULL;
 	}
 	ktcp_set_state(child, TCP_ESTABLISHED);
+	if (sock_flag(sk, SOCK_KEEPOPEN)) {
+		sock_set_flag(child, SOCK_KEEPOPEN);
+		ktcp_set_keepalive(child, 1);
+	}
 	ktcp_inc_stats(net, KTCP_MIB_PASSIVE_OPENS);
 	list_add_tail(&ks->accept_node, &l->acceptq);
 	sk_acceptq_added(sk);
@@ -316,6 +349,13 @@ static void ktcp_listen_syn(struct sock *sk, struct sk_buff *skb,
 	    l->synq_len >= ktcp_sysctl(net, max_syn_backlog)) {
 		u32 cookie;
 
+		/*
+		 * The cookie has no room for window scale, SACK or
+		 * timestamps: offer the MSS alone, as native does without
+		 * timestamps.
+		 */
+		struct ktcp_out_options o = { .mss = mss, .wscale = -1 };
+
 		if (!cookies) {
 			ktcp_listen_drop(sk);
 			return;
@@ -326,8 +366,8 @@ static void ktcp_listen_syn(struct sock *sk, struct sk_buff *skb,
 					  min_t(u16, opts->mss ?: 536, mss));
 		ktcp_inc_stats(net, KTCP_MIB_SYNCOOKIES_SENT);
 		ktcp_send_synack(net, iph->daddr, iph->saddr, th->dest,
-				 th->source, cookie, ntohl(th->seq) + 1, mss,
-				 ktcp_rcv_window(sk));
+				 th->source, cookie, ntohl(th->seq) + 1, &o,
+				 min(ktcp_rcv_window(sk), 65535U));
 		return;
 	}
 
@@ -345,6 +385,11 @@ static void ktcp_listen_syn(struct sock *sk, struct sk_buff *skb,
 			    th->source, ktime_get_real_ns());
 	req->mss = mss;
 	req->opts = *opts;
+	req->wscale_ok = opts->wscale_ok && ktcp_sysctl(net, window_scaling);
+	req->rcv_wscale = ktcp_wscale_for(READ_ONCE(sk->sk_rcvbuf));
+	req->tstamp_ok = opts->tstamp_ok && ktcp_sysctl(net, timestamps);
+	req->ts_offset = get_random_u32();
+	req->sack_ok = opts->sack_ok && ktcp_sysctl(net, sack);
 	req->expires = jiffies + KTCP_SYNACK_TIMEOUT;
 	ktcp_synq_add(sk, req);
 	ktcp_req_send_synack(sk, req);

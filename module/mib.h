@@ -30,6 +30,13 @@ enum ktcp_mib {
 	KTCP_MIB_ABORT_ON_DATA,		/* RST: data after close, linger 0 */
 	KTCP_MIB_ABORT_ON_LINGER,
 	KTCP_MIB_ABORT_ON_CLOSE,	/* RST: close() with unread data */
+	KTCP_MIB_PAWS_ESTAB,		/* dropped by PAWS (RFC 7323) */
+	KTCP_MIB_OFO_QUEUE,		/* segments kept out of order */
+	KTCP_MIB_FAST_RETRANS,		/* fast retransmits (3 dupacks) */
+	KTCP_MIB_SACK_RECOVERY,		/* ... of which with SACK */
+	KTCP_MIB_DELAYED_ACKS,		/* ACKs the delack timer sent */
+	KTCP_MIB_KEEPALIVE_PROBES,	/* keepalive probes sent */
+	KTCP_MIB_PERSIST_PROBES,	/* zero-window probes sent */
 	KTCP_MIB_MAX
 };
 

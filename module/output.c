@@ -15,20 +15,40 @@
 #include "ktcp.h"
 #include "seq.h"
 
-#define KTCP_MSS_OPTLEN	4
+#include "reassembly.h"
 
-/* The window we offer: half the free receive buffer, never shrinking. */
-u16 ktcp_rcv_window(struct sock *sk)
+/* Our timestamp clock (RFC 7323 5.4): milliseconds. */
+u32 ktcp_ts_now(void)
+{
+	return (u32)div_u64(ktime_get_ns(), NSEC_PER_MSEC);
+}
+
+/* The smallest shift that lets a 16-bit window field offer @rcvbuf. */
+u8 ktcp_wscale_for(int rcvbuf)
+{
+	u8 ws = 0;
+
+	while (ws < KTCP_MAX_WSCALE && (65535U << ws) < (u32)rcvbuf)
+		ws++;
+	return ws;
+}
+
+/*
+ * The window we offer: half the free receive buffer (the other half
+ * pays for skb overhead), in units of our window scale, never moving
+ * the right edge left (RFC 9293 3.8.6.2.2).
+ */
+u32 ktcp_rcv_window(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	int space = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
+	u32 unit = 1U << ks->rcv_wscale;
 	u32 win = space > 0 ? space / 2 : 0;
 	u32 right = ks->rcv_wup + ks->rcv_wnd;
 
-	win = min_t(u32, win, 65535);
-	/* RFC 9293 3.8.6.2.2: the right edge must not move left. */
+	win = round_down(min_t(u32, win, 65535U << ks->rcv_wscale), unit);
 	if (ktcp_seq_after(right, ks->rcv_nxt + win))
-		win = right - ks->rcv_nxt;
+		win = ALIGN(right - ks->rcv_nxt, unit);
 	ks->rcv_wnd = win;
 	ks->rcv_wup = ks->rcv_nxt;
 	return win;
@@ -36,9 +56,10 @@ u16 ktcp_rcv_window(struct sock *sk)
 
 static struct tcphdr *ktcp_push_header(struct sk_buff *skb, __be16 sport,
 				       __be16 dport, u32 seq, u32 ack,
-				       u8 flags, u16 window, u16 mss_opt)
+				       u8 flags, u16 window,
+				       const struct ktcp_out_options *opts)
 {
-	int optlen = mss_opt ? KTCP_MSS_OPTLEN : 0;
+	int optlen = opts ? ktcp_options_size(opts) : 0;
 	struct tcphdr *th = skb_push(skb, sizeof(*th) + optlen);
 
 	skb_reset_transport_header(skb);
@@ -50,13 +71,8 @@ static struct tcphdr *ktcp_push_header(struct sk_buff *skb, __be16 sport,
 	th->doff = (sizeof(*th) + optlen) / 4;
 	KTCP_FLAG_BYTE(th) = flags;
 	th->window = htons(window);
-	if (mss_opt) {
-		u8 *opt = (u8 *)(th + 1);
-
-		opt[0] = KTCP_OPT_MSS;
-		opt[1] = KTCP_OPTLEN_MSS;
-		put_unaligned_be16(mss_opt, opt + 2);
-	}
+	if (optlen)
+		ktcp_build_options((u8 *)(th + 1), opts);
 	return th;
 }
 
@@ -137,26 +153,76 @@ static struct sk_buff *ktcp_alloc_segment(const struct sk_buff *data,
 }
 
 /*
+ * SACK blocks for the out-of-order queue (RFC 2018 4): the block
+ * holding the segment that arrived last goes first.
+ */
+static void ktcp_sack_blocks(struct ktcp_sock *ks, struct ktcp_out_options *o,
+			     unsigned int len)
+{
+	int max = o->tstamp ? 3 : KTCP_MAX_SACK_BLOCKS;
+	int i, n;
+
+	/* With data, the blocks must fit beside it in a full segment. */
+	if (len) {
+		int room = ks->mss + (ks->tstamp_ok ? KTCP_TSTAMP_OPTLEN : 0) -
+			   len - ktcp_options_size(o) - 4;
+
+		max = min(max, room / 8);
+		if (max <= 0)
+			return;
+	}
+
+	n = ktcp_ofo_blocks(&ks->ofo_queue, o->sack_start, o->sack_end, max);
+	for (i = 1; i < n; i++) {
+		if (ktcp_seq_in_window(ks->last_ofo_seq, o->sack_start[i],
+				       o->sack_end[i])) {
+			swap(o->sack_start[0], o->sack_start[i]);
+			swap(o->sack_end[0], o->sack_end[i]);
+			break;
+		}
+	}
+	o->nr_sacks = n;
+}
+
+/*
  * One segment of @sk: @len bytes of @data (from its start), flags, and
  * the ACK of everything received unless we are still in SYN_SENT.
  */
 static int ktcp_send_segment(struct sock *sk, u32 seq, u8 flags,
 			     struct sk_buff *data, unsigned int len)
 {
+	struct ktcp_out_options opts = { .wscale = -1 };
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	struct inet_sock *inet = inet_sk(sk);
 	struct sk_buff *skb;
-	u16 mss_opt = 0;
+	u32 win;
 
 	skb = ktcp_alloc_segment(data, len);
 	if (!skb)
 		return -ENOBUFS;
-	if (flags & KTCP_SYN)
-		mss_opt = ks->advmss;
 	if (sk->sk_state != TCP_SYN_SENT || (flags & KTCP_RST))
 		flags |= KTCP_ACK;
+	if (flags & KTCP_SYN) {
+		opts.mss = ks->advmss;
+		if (ks->wscale_ok)
+			opts.wscale = ks->rcv_wscale;
+		opts.sack_perm = ks->sack_ok;
+	}
+	if (ks->tstamp_ok) {
+		opts.tstamp = true;
+		opts.tsval = ktcp_ts_now() + ks->ts_offset;
+		opts.tsecr = (flags & KTCP_ACK) ? ks->ts_recent : 0;
+	}
+	if (ks->sack_ok && (flags & KTCP_ACK) && !(flags & KTCP_SYN) &&
+	    !skb_queue_empty(&ks->ofo_queue))
+		ktcp_sack_blocks(ks, &opts, len);
+	win = ktcp_rcv_window(sk);
+	/* A SYN's window is never scaled (RFC 7323 2.2). */
+	win = (flags & KTCP_SYN) ? min(win, 65535U) : win >> ks->rcv_wscale;
+	if (flags & KTCP_ACK)
+		ks->ack_pending = false;
 	ktcp_push_header(skb, inet->inet_sport, inet->inet_dport, seq,
-			 ks->rcv_nxt, flags, ktcp_rcv_window(sk), mss_opt);
+			 ks->rcv_nxt, flags, win, &opts);
 	ktcp_checksum(skb, inet->inet_saddr, inet->inet_daddr);
 	return ktcp_ip_send(sock_net(sk), sk, skb, inet->inet_saddr,
 			    inet->inet_daddr);
@@ -173,6 +239,31 @@ void ktcp_send_ack(struct sock *sk)
 	ktcp_send_segment(sk, ktcp_sk(sk)->snd_nxt, KTCP_ACK, NULL, 0);
 }
 
+/*
+ * After in-order data: ACK every second full segment at once, and at
+ * once while a hole is being filled (RFC 5681 4.2); else within the
+ * delayed-ACK timeout (RFC 1122 4.2.3.2).
+ */
+void ktcp_send_ack_now_or_later(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
+	if (ks->rcv_nxt - ks->rcv_wup >= 2U * ks->advmss ||
+	    !skb_queue_empty(&ks->ofo_queue) || ks->ack_pending)
+		ktcp_send_ack(sk);
+	else
+		ktcp_schedule_delack(sk);
+}
+
+/*
+ * A segment the peer must answer but cannot take as data: one below
+ * SND.UNA (RFC 9293 3.8.4 keepalive, 3.8.6.1 zero-window probe).
+ */
+void ktcp_send_probe(struct sock *sk)
+{
+	ktcp_send_segment(sk, ktcp_sk(sk)->snd_una - 1, KTCP_ACK, NULL, 0);
+}
+
 /* Abort: RST with the ACK, as tcp_send_active_reset() sends it. */
 void ktcp_send_rst(struct sock *sk)
 {
@@ -182,14 +273,14 @@ void ktcp_send_rst(struct sock *sk)
 
 int ktcp_send_synack(struct net *net, __be32 saddr, __be32 daddr,
 		     __be16 sport, __be16 dport, u32 iss, u32 rcv_nxt,
-		     u16 mss, u16 window)
+		     const struct ktcp_out_options *opts, u16 window)
 {
 	struct sk_buff *skb = ktcp_alloc_skb(0, GFP_ATOMIC);
 
 	if (!skb)
 		return -ENOBUFS;
 	ktcp_push_header(skb, sport, dport, iss, rcv_nxt, KTCP_SYN | KTCP_ACK,
-			 window, mss);
+			 window, opts);
 	ktcp_checksum(skb, saddr, daddr);
 	return ktcp_ip_send(net, NULL, skb, saddr, daddr);
 }
@@ -218,7 +309,7 @@ void ktcp_send_reset_reply(struct net *net, struct sk_buff *in)
 	skb = ktcp_alloc_skb(0, GFP_ATOMIC);
 	if (!skb)
 		return;
-	ktcp_push_header(skb, th->dest, th->source, seq, ack, flags, 0, 0);
+	ktcp_push_header(skb, th->dest, th->source, seq, ack, flags, 0, NULL);
 	ktcp_checksum(skb, iph->daddr, iph->saddr);
 	ktcp_inc_stats(net, KTCP_MIB_OUT_RSTS);
 	ktcp_ip_send(net, NULL, skb, iph->daddr, iph->saddr);
@@ -249,6 +340,10 @@ static int ktcp_xmit_skb(struct sock *sk, struct sk_buff *skb)
 	struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
 	u8 flags = cb->flags;
 
+	if (ktcp_seq_before(cb->seq, ktcp_sk(sk)->snd_max)) {
+		cb->retransmitted = 1;	/* Karn: no RTT sample */
+		ktcp_inc_stats(sock_net(sk), KTCP_MIB_RETRANS_SEGS);
+	}
 	if (skb->len)
 		flags |= KTCP_PSH;
 	cb->sent_jiffies = jiffies;
@@ -283,7 +378,9 @@ static int ktcp_split(struct sock *sk, struct sk_buff *skb, u32 len)
 
 /*
  * Send what the windows allow: the peer's receive window and our
- * congestion window, and Nagle (RFC 896) unless TCP_NODELAY.
+ * congestion window, and Nagle (RFC 896) unless TCP_NODELAY.  After a
+ * timeout SND.NXT is back at SND.UNA and this resends, skipping what
+ * the peer SACKed.
  */
 void ktcp_write_xmit(struct sock *sk)
 {
@@ -302,6 +399,10 @@ void ktcp_write_xmit(struct sock *sk)
 
 		if (ktcp_seq_before(cb->seq, ks->snd_nxt))
 			continue;
+		if (cb->sacked && ktcp_seq_before(cb->seq, ks->snd_max)) {
+			ks->snd_nxt = cb->end_seq;
+			continue;
+		}
 		if (skb->len &&
 		    ktcp_seq_after(cb->end_seq, ks->snd_una + wnd)) {
 			u32 room = ks->snd_una + wnd - cb->seq;
@@ -316,12 +417,15 @@ void ktcp_write_xmit(struct sock *sk)
 				break;
 		}
 		if (skb->len && skb->len < ks->mss && !ks->nodelay &&
-		    ks->snd_nxt != ks->snd_una && skb_queue_is_last(&sk->sk_write_queue, skb) &&
+		    ks->snd_nxt != ks->snd_una &&
+		    skb_queue_is_last(&sk->sk_write_queue, skb) &&
 		    !ks->fin_queued)
 			break;
 		if (ktcp_xmit_skb(sk, skb))
 			break;
 		ks->snd_nxt = cb->end_seq;
+		if (ktcp_seq_after(ks->snd_nxt, ks->snd_max))
+			ks->snd_max = ks->snd_nxt;
 		sent = true;
 	}
 	/* Unacked data, or a zero window with data waiting: keep a timer. */
@@ -331,19 +435,43 @@ void ktcp_write_xmit(struct sock *sk)
 		ktcp_reset_rtx_timer(sk);
 }
 
-/* Resend the oldest unacknowledged segment (or SYN). */
-int ktcp_retransmit_head(struct sock *sk)
+/* Our SYN again (SYN_SENT), or SYN-ACK after a simultaneous open. */
+void ktcp_retransmit_syn(struct sock *sk)
 {
+	ktcp_inc_stats(sock_net(sk), KTCP_MIB_RETRANS_SEGS);
+	ktcp_send_syn(sk);
+}
+
+/**
+ * ktcp_retransmit_hole() - resend the next segment the peer lacks
+ * @sk: the socket, in loss recovery
+ *
+ * The first segment at or after rexmit_next that is neither SACKed nor
+ * beyond everything sent: with SACK that skips what arrived (RFC 6675
+ * NextSeg()), without it this is the segment at SND.UNA.
+ *
+ * Return: true if a segment was sent.
+ */
+bool ktcp_retransmit_hole(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
 	struct sk_buff *skb;
 
-	ktcp_inc_stats(sock_net(sk), KTCP_MIB_RETRANS_SEGS);
-	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
-		ktcp_send_syn(sk);
-		return 0;
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
+
+		if (!ktcp_seq_before(cb->seq, ks->snd_nxt))
+			return false;
+		if (ktcp_seq_before(cb->seq, ks->rexmit_next) || cb->sacked)
+			continue;
+		/* Beyond SND.UNA only a hole below SACKed data is lost. */
+		if (cb->seq != ks->snd_una &&
+		    !ktcp_seq_before(cb->seq, ks->highest_sack))
+			return false;
+		if (ktcp_xmit_skb(sk, skb))
+			return false;
+		ks->rexmit_next = cb->end_seq;
+		return true;
 	}
-	skb = skb_peek(&sk->sk_write_queue);
-	if (!skb)
-		return 0;
-	KTCP_SKB_CB(skb)->retransmitted = 1;
-	return ktcp_xmit_skb(sk, skb);
+	return false;
 }

@@ -163,6 +163,13 @@ static const char * const ktcp_mib_names[KTCP_MIB_MAX] = {
 	[KTCP_MIB_ABORT_ON_DATA]	= "TCPAbortOnData",
 	[KTCP_MIB_ABORT_ON_LINGER]	= "TCPAbortOnLinger",
 	[KTCP_MIB_ABORT_ON_CLOSE]	= "TCPAbortOnClose",
+	[KTCP_MIB_PAWS_ESTAB]		= "PAWSEstab",
+	[KTCP_MIB_OFO_QUEUE]		= "TCPOFOQueue",
+	[KTCP_MIB_FAST_RETRANS]		= "TCPFastRetrans",
+	[KTCP_MIB_SACK_RECOVERY]	= "TCPSackRecovery",
+	[KTCP_MIB_DELAYED_ACKS]		= "DelayedACKs",
+	[KTCP_MIB_KEEPALIVE_PROBES]	= "KtcpKeepaliveProbes",
+	[KTCP_MIB_PERSIST_PROBES]	= "KtcpPersistProbes",
 };
 
 /* /proc/net/ktcp_snmp: "Name Value", one counter a line. */

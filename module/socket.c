@@ -46,6 +46,7 @@ static void ktcp_purge_queues(struct sock *sk)
 {
 	__skb_queue_purge(&sk->sk_receive_queue);
 	__skb_queue_purge(&sk->sk_write_queue);
+	__skb_queue_purge(&ktcp_sk(sk)->ofo_queue);
 	WRITE_ONCE(sk->sk_wmem_queued, 0);
 }
 
@@ -97,6 +98,7 @@ struct proto ktcp_prot = {
 	.obj_size	= sizeof(struct ktcp_sock),
 	.backlog_rcv	= ktcp_backlog_rcv,
 	.release_cb	= ktcp_run_deferred,
+	.keepalive	= ktcp_set_keepalive,
 };
 
 /*
@@ -139,7 +141,11 @@ static void ktcp_sock_init(struct sock *sk)
 	INIT_HLIST_NODE(&ks->bind_node);
 	INIT_HLIST_NODE(&ks->conn_node);
 	INIT_LIST_HEAD(&ks->accept_node);
+	__skb_queue_head_init(&ks->ofo_queue);
 	ktcp_init_timers(sk);
+	/* No autotuning: a new socket starts with the sysctl's buffers. */
+	WRITE_ONCE(sk->sk_rcvbuf, ktcp_sysctl(sock_net(sk), rmem_default));
+	WRITE_ONCE(sk->sk_sndbuf, ktcp_sysctl(sock_net(sk), wmem_default));
 	ks->cwnd = 10;
 	ks->ssthresh = 0xffff;
 	ks->mss = 536;
@@ -425,9 +431,19 @@ static int ktcp_v4_connect(struct sock *sk, struct sockaddr *uaddr,
 	ks->snd_una = ks->iss;
 	ks->snd_nxt = ks->iss + 1;
 	ks->write_seq = ks->iss + 1;
+	ks->snd_max = ks->snd_nxt;
 	ks->rcv_wnd = 0;
 	ks->retransmits = 0;
 	ks->fin_queued = false;
+	/* What our SYN offers; ktcp_take_syn() keeps what the peer takes. */
+	ks->wscale_ok = ktcp_sysctl(net, window_scaling);
+	ks->rcv_wscale = ks->wscale_ok ?
+			 ktcp_wscale_for(READ_ONCE(sk->sk_rcvbuf)) : 0;
+	ks->snd_wscale = 0;
+	ks->tstamp_ok = ktcp_sysctl(net, timestamps);
+	ks->ts_offset = get_random_u32();
+	ks->ts_recent = 0;
+	ks->sack_ok = ktcp_sysctl(net, sack);
 	ktcp_set_state(sk, TCP_SYN_SENT);
 	ktcp_inc_stats(net, KTCP_MIB_ACTIVE_OPENS);
 	ktcp_send_syn(sk);
@@ -844,11 +860,38 @@ static int ktcp_shutdown(struct socket *sock, int how)
 	return err;
 }
 
+/* TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT, within native's limits. */
+static int ktcp_set_keepalive_opt(struct sock *sk, int optname, int val)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
+	switch (optname) {
+	case TCP_KEEPIDLE:
+		if (val < 1 || val > KTCP_MAX_KEEPIDLE)
+			return -EINVAL;
+		ks->keepalive_time = val;
+		/* A running keepalive restarts its idle count with it. */
+		if (sock_flag(sk, SOCK_KEEPOPEN))
+			ktcp_set_keepalive(sk, 1);
+		return 0;
+	case TCP_KEEPINTVL:
+		if (val < 1 || val > KTCP_MAX_KEEPINTVL)
+			return -EINVAL;
+		ks->keepalive_intvl = val;
+		return 0;
+	default:	/* TCP_KEEPCNT */
+		if (val < 1 || val > KTCP_MAX_KEEPCNT)
+			return -EINVAL;
+		ks->keepalive_probes = val;
+		return 0;
+	}
+}
+
 static int ktcp_setsockopt(struct socket *sock, int level, int optname,
 			   sockptr_t optval, unsigned int optlen)
 {
 	struct sock *sk = sock->sk;
-	int val;
+	int val, err = 0;
 
 	if (level != SOL_TCP)
 		return -ENOPROTOOPT;
@@ -856,23 +899,30 @@ static int ktcp_setsockopt(struct socket *sock, int level, int optname,
 		return -EINVAL;
 	if (copy_from_sockptr(&val, optval, sizeof(val)))
 		return -EFAULT;
+	lock_sock(sk);
 	switch (optname) {
 	case TCP_NODELAY:
-		lock_sock(sk);
 		ktcp_sk(sk)->nodelay = !!val;
 		if (val)
 			ktcp_write_xmit(sk);
-		release_sock(sk);
-		return 0;
+		break;
+	case TCP_KEEPIDLE:
+	case TCP_KEEPINTVL:
+	case TCP_KEEPCNT:
+		err = ktcp_set_keepalive_opt(sk, optname, val);
+		break;
 	default:
-		return -ENOPROTOOPT;
+		err = -ENOPROTOOPT;
 	}
+	release_sock(sk);
+	return err;
 }
 
 static int ktcp_getsockopt(struct socket *sock, int level, int optname,
 			   char __user *optval, int __user *optlen)
 {
 	struct ktcp_sock *ks = ktcp_sk(sock->sk);
+	struct net *net = sock_net(sock->sk);
 	int len, val;
 
 	if (level != SOL_TCP)
@@ -887,6 +937,18 @@ static int ktcp_getsockopt(struct socket *sock, int level, int optname,
 		break;
 	case TCP_MAXSEG:
 		val = ks->mss;
+		break;
+	case TCP_KEEPIDLE:
+		val = READ_ONCE(ks->keepalive_time) ?:
+		      ktcp_sysctl(net, keepalive_time);
+		break;
+	case TCP_KEEPINTVL:
+		val = READ_ONCE(ks->keepalive_intvl) ?:
+		      ktcp_sysctl(net, keepalive_intvl);
+		break;
+	case TCP_KEEPCNT:
+		val = READ_ONCE(ks->keepalive_probes) ?:
+		      ktcp_sysctl(net, keepalive_probes);
 		break;
 	default:
 		return -ENOPROTOOPT;

@@ -18,6 +18,10 @@ static int ktcp_two = 2;
 static int ktcp_max_retries = 127;
 static int ktcp_max_seconds = 3600;
 static int ktcp_max_backlog = 65535;
+static int ktcp_max_rto_ms = 120000;
+static int ktcp_min_buf = SOCK_MIN_RCVBUF;
+static int ktcp_max_buf = 64 << 20;
+static int ktcp_max_keepidle = KTCP_MAX_KEEPIDLE;
 
 /* Reads and writes "low high" like net.ipv4.ip_local_port_range. */
 static int ktcp_port_range_handler(KTCP_CTL_TABLE_CONST struct ctl_table *table,
@@ -53,8 +57,10 @@ static const struct ctl_table ktcp_sysctl_template[] = {
 		.mode		= 0644,
 		.proc_handler	= ktcp_port_range_handler,
 	},
+/* .data holds the field's offset in struct ktcp_sysctl until init. */
 #define KTCP_SYSCTL_INT(field, lo, hi) {				\
 		.procname	= #field,					\
+		.data		= (void *)offsetof(struct ktcp_sysctl, field),	\
 		.maxlen		= sizeof(int),					\
 		.mode		= 0644,						\
 		.proc_handler	= proc_dointvec_minmax,				\
@@ -70,21 +76,19 @@ static const struct ctl_table ktcp_sysctl_template[] = {
 	KTCP_SYSCTL_INT(fin_timeout, &ktcp_one, &ktcp_max_seconds),
 	KTCP_SYSCTL_INT(tw_timeout, &ktcp_one, &ktcp_max_seconds),
 	KTCP_SYSCTL_INT(challenge_ack_limit, &ktcp_zero, &ktcp_max_backlog),
+	KTCP_SYSCTL_INT(retries2, &ktcp_one, &ktcp_max_retries),
+	KTCP_SYSCTL_INT(rto_min_ms, &ktcp_one, &ktcp_max_rto_ms),
+	KTCP_SYSCTL_INT(window_scaling, &ktcp_zero, &ktcp_one),
+	KTCP_SYSCTL_INT(timestamps, &ktcp_zero, &ktcp_one),
+	KTCP_SYSCTL_INT(sack, &ktcp_zero, &ktcp_one),
+	KTCP_SYSCTL_INT(rmem_default, &ktcp_min_buf, &ktcp_max_buf),
+	KTCP_SYSCTL_INT(wmem_default, &ktcp_min_buf, &ktcp_max_buf),
+	KTCP_SYSCTL_INT(keepalive_time, &ktcp_one, &ktcp_max_keepidle),
+	KTCP_SYSCTL_INT(keepalive_intvl, &ktcp_one, &ktcp_max_keepidle),
+	KTCP_SYSCTL_INT(keepalive_probes, &ktcp_one, &ktcp_max_retries),
 #undef KTCP_SYSCTL_INT
 	{ }	/* sentinel, for kernels before 6.6 */
 };
-
-/* ktcp_sysctl_template[i + 1] is ktcp_sysctl's i-th int, in order. */
-static int *ktcp_sysctl_field(struct ktcp_sysctl *sc, int i)
-{
-	int *fields[] = {
-		&sc->syn_retries, &sc->synack_retries, &sc->max_syn_backlog,
-		&sc->abort_on_overflow, &sc->syncookies, &sc->fin_timeout,
-		&sc->tw_timeout, &sc->challenge_ack_limit,
-	};
-
-	return i < ARRAY_SIZE(fields) ? fields[i] : NULL;
-}
 
 int ktcp_sysctl_init_net(struct net *net)
 {
@@ -98,7 +102,7 @@ int ktcp_sysctl_init_net(struct net *net)
 		return -ENOMEM;
 	table[0].data = &kn->port_range;
 	for (i = 1; i < ARRAY_SIZE(ktcp_sysctl_template) - 1; i++)
-		table[i].data = ktcp_sysctl_field(&kn->sysctl, i - 1);
+		table[i].data = (char *)&kn->sysctl + (uintptr_t)table[i].data;
 
 	kn->sysctl_header = ktcp_register_net_sysctl(net, "net/ktcp", table,
 						     ARRAY_SIZE(ktcp_sysctl_template) - 1);

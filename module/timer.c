@@ -12,15 +12,15 @@
 #include "ktcp.h"
 #include "seq.h"
 
-#define KTCP_RTO_MIN	(HZ / 5)
 #define KTCP_RTO_MAX	(120 * HZ)
 #define KTCP_RTO_INIT	HZ
-#define KTCP_RETRIES	15	/* like net.ipv4.tcp_retries2 */
+#define KTCP_DELACK	(HZ / 25)	/* native's TCP_DELACK_MIN */
 
 /* RFC 6298 2.2 and 2.3; srtt is kept << 3, rttvar << 2. */
 void ktcp_rtt_sample(struct sock *sk, u32 rtt)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
+	u32 rto_min = msecs_to_jiffies(ktcp_sysctl(sock_net(sk), rto_min_ms));
 
 	rtt = max_t(u32, rtt, 1);
 	if (!ks->srtt) {
@@ -32,8 +32,8 @@ void ktcp_rtt_sample(struct sock *sk, u32 rtt)
 		ks->rttvar += abs(delta) - (ks->rttvar >> 2);
 		ks->srtt += delta;
 	}
-	ks->rto = clamp_t(u32, (ks->srtt >> 3) + ks->rttvar,
-			  KTCP_RTO_MIN, KTCP_RTO_MAX);
+	ks->rto = clamp_t(u32, (ks->srtt >> 3) + ks->rttvar, rto_min,
+			  KTCP_RTO_MAX);
 }
 
 void ktcp_reset_rtx_timer(struct sock *sk)
@@ -54,11 +54,35 @@ static void ktcp_timeout_abort(struct sock *sk)
 		sk_error_report(sk);
 }
 
+/*
+ * RFC 5681 3.1 and RFC 6298 5.4-5.6: a timeout halves the threshold,
+ * shrinks the congestion window to one segment and resends from
+ * SND.UNA.  SACK marks may be reneged (RFC 2018 8): forget them.
+ */
+static void ktcp_enter_loss(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct sk_buff *skb;
+	u32 flight = (ks->snd_nxt - ks->snd_una) / ks->mss;
+
+	ks->ssthresh = max_t(u32, flight / 2, 2);
+	ks->cwnd = 1;
+	ks->cwnd_cnt = 0;
+	ks->dupacks = 0;
+	ks->in_recovery = false;
+	ks->recover = ks->snd_max;
+	ks->highest_sack = ks->snd_una;
+	skb_queue_walk(&sk->sk_write_queue, skb)
+		KTCP_SKB_CB(skb)->sacked = 0;
+	ks->snd_nxt = ks->snd_una;
+	ktcp_write_xmit(sk);
+}
+
 static void ktcp_rtx_work(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	struct net *net = sock_net(sk);
-	int limit = KTCP_RETRIES;
+	int limit = ktcp_sysctl(net, retries2);
 
 	if (sk->sk_state == TCP_LISTEN) {
 		ktcp_synack_work(sk);
@@ -73,14 +97,13 @@ static void ktcp_rtx_work(struct sock *sk)
 					  TCPF_LAST_ACK)))
 		return;
 
-	if (ks->snd_una == ks->snd_nxt &&
+	if (ks->snd_una == ks->snd_max &&
 	    !((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV))) {
 		if (skb_queue_empty(&sk->sk_write_queue))
 			return;
-		/* Zero window: a probe below the window draws an ACK. */
-		ktcp_sk(sk)->snd_nxt--;
-		ktcp_send_ack(sk);
-		ktcp_sk(sk)->snd_nxt++;
+		/* Persist: the window is zero, probe it until it opens. */
+		ktcp_inc_stats(net, KTCP_MIB_PERSIST_PROBES);
+		ktcp_send_probe(sk);
 		goto backoff;
 	}
 
@@ -89,11 +112,11 @@ static void ktcp_rtx_work(struct sock *sk)
 		return;
 	}
 	ktcp_inc_stats(net, KTCP_MIB_TIMEOUTS);
-	/* RFC 5681 3.1: a timeout halves the threshold, one segment again. */
-	ks->ssthresh = max_t(u32, ks->cwnd / 2, 2);
-	ks->cwnd = 1;
 	ks->retransmits++;
-	ktcp_retransmit_head(sk);
+	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV))
+		ktcp_retransmit_syn(sk);
+	else
+		ktcp_enter_loss(sk);
 backoff:
 	ks->rto = min_t(u32, ks->rto << 1, KTCP_RTO_MAX);
 	ktcp_reset_rtx_timer(sk);
@@ -103,6 +126,62 @@ static void ktcp_wait_work(struct sock *sk)
 {
 	if ((1 << sk->sk_state) & (TCPF_TIME_WAIT | TCPF_FIN_WAIT2))
 		ktcp_done(sk);
+}
+
+static void ktcp_delack_work(struct sock *sk)
+{
+	if (ktcp_sk(sk)->ack_pending &&
+	    (1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 |
+				   TCPF_FIN_WAIT2 | TCPF_CLOSE_WAIT)) {
+		ktcp_inc_stats(sock_net(sk), KTCP_MIB_DELAYED_ACKS);
+		ktcp_send_ack(sk);
+	}
+}
+
+static int ktcp_keepalive_time(const struct ktcp_sock *ks)
+{
+	return ks->keepalive_time ?:
+	       ktcp_sysctl(sock_net(&ks->inet.sk), keepalive_time);
+}
+
+/*
+ * RFC 1122 4.2.3.6: after keepalive_time idle seconds, probe every
+ * keepalive_intvl; keepalive_probes unanswered probes kill the
+ * connection with ETIMEDOUT and a RST, as native does.  Data in flight
+ * is the retransmission timer's business, not ours.
+ */
+static void ktcp_keepalive_work(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct net *net = sock_net(sk);
+	u32 idle_limit = ktcp_keepalive_time(ks) * HZ;
+	u32 intvl = (ks->keepalive_intvl ?:
+		     ktcp_sysctl(net, keepalive_intvl)) * HZ;
+	int probes = ks->keepalive_probes ?: ktcp_sysctl(net, keepalive_probes);
+	u32 idle = jiffies - ks->rcv_tstamp;
+	u32 next;
+
+	if (!sock_flag(sk, SOCK_KEEPOPEN) ||
+	    !((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |
+				     TCPF_FIN_WAIT2)))
+		return;
+	if (ks->snd_max != ks->snd_una ||
+	    !skb_queue_empty(&sk->sk_write_queue)) {
+		next = idle_limit;
+	} else if (idle >= idle_limit) {
+		if (ks->probes_out >= probes) {
+			ktcp_send_rst(sk);
+			ktcp_timeout_abort(sk);
+			return;
+		}
+		ktcp_inc_stats(net, KTCP_MIB_KEEPALIVE_PROBES);
+		ktcp_send_probe(sk);
+		ks->probes_out++;
+		next = intvl;
+	} else {
+		next = idle_limit - idle;
+	}
+	sk_reset_timer(sk, &ks->keepalive_timer, jiffies + next);
 }
 
 /* Run @work now, or leave it to release_sock() if a process owns @sk. */
@@ -134,6 +213,53 @@ static void ktcp_wait_timer_fn(struct timer_list *t)
 	ktcp_timer_run(ks, KTCP_DEFER_WAIT, ktcp_wait_work);
 }
 
+static void ktcp_delack_timer_fn(struct timer_list *t)
+{
+	struct ktcp_sock *ks = from_timer(ks, t, delack_timer);
+
+	ktcp_timer_run(ks, KTCP_DEFER_DELACK, ktcp_delack_work);
+}
+
+static void ktcp_keepalive_timer_fn(struct timer_list *t)
+{
+	struct ktcp_sock *ks = from_timer(ks, t, keepalive_timer);
+
+	ktcp_timer_run(ks, KTCP_DEFER_KEEPALIVE, ktcp_keepalive_work);
+}
+
+void ktcp_schedule_delack(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
+	ks->ack_pending = true;
+	if (!timer_pending(&ks->delack_timer))
+		sk_reset_timer(sk, &ks->delack_timer, jiffies + KTCP_DELACK);
+}
+
+/* Restart the idle count: called when a segment arrives. */
+void ktcp_reset_keepalive(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
+	ks->rcv_tstamp = jiffies;
+	ks->probes_out = 0;
+}
+
+/* proto.keepalive: SO_KEEPALIVE, and TCP_KEEPIDLE while it is on. */
+void ktcp_set_keepalive(struct sock *sk, int on)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
+	if (!on) {
+		sk_stop_timer(sk, &ks->keepalive_timer);
+		return;
+	}
+	if ((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN))
+		return;
+	sk_reset_timer(sk, &ks->keepalive_timer,
+		       jiffies + ktcp_keepalive_time(ks) * HZ);
+}
+
 /* proto.release_cb: the timer work that found the socket owned. */
 void ktcp_run_deferred(struct sock *sk)
 {
@@ -143,6 +269,10 @@ void ktcp_run_deferred(struct sock *sk)
 		ktcp_rtx_work(sk);
 	if (test_and_clear_bit(KTCP_DEFER_WAIT, &ks->deferred))
 		ktcp_wait_work(sk);
+	if (test_and_clear_bit(KTCP_DEFER_DELACK, &ks->deferred))
+		ktcp_delack_work(sk);
+	if (test_and_clear_bit(KTCP_DEFER_KEEPALIVE, &ks->deferred))
+		ktcp_keepalive_work(sk);
 }
 
 void ktcp_init_timers(struct sock *sk)
@@ -151,17 +281,22 @@ void ktcp_init_timers(struct sock *sk)
 
 	timer_setup(&ks->rtx_timer, ktcp_rtx_timer_fn, 0);
 	timer_setup(&ks->wait_timer, ktcp_wait_timer_fn, 0);
+	timer_setup(&ks->delack_timer, ktcp_delack_timer_fn, 0);
+	timer_setup(&ks->keepalive_timer, ktcp_keepalive_timer_fn, 0);
 	ks->rto = KTCP_RTO_INIT;
 }
 
 void ktcp_clear_timers(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
+	int bit;
 
 	sk_stop_timer(sk, &ks->rtx_timer);
 	sk_stop_timer(sk, &ks->wait_timer);
-	clear_bit(KTCP_DEFER_RTX, &ks->deferred);
-	clear_bit(KTCP_DEFER_WAIT, &ks->deferred);
+	sk_stop_timer(sk, &ks->delack_timer);
+	sk_stop_timer(sk, &ks->keepalive_timer);
+	for (bit = 0; bit <= KTCP_DEFER_LAST; bit++)
+		clear_bit(bit, &ks->deferred);
 }
 
 /* Enter TIME_WAIT or an orphan's FIN_WAIT_2, for @timeout_s seconds. */
