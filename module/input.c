@@ -12,6 +12,7 @@
 
 #include "ktcp.h"
 #include "reassembly.h"
+#include "sack.h"
 #include "seq.h"
 #include "state.h"
 
@@ -272,30 +273,19 @@ static void ktcp_clean_acked(struct sock *sk, u32 ack,
 		sk->sk_write_space(sk);
 }
 
-/* Mark what SACK blocks cover (RFC 2018); nothing below SND.UNA. */
-static void ktcp_sack_mark(struct sock *sk, const struct ktcp_syn_options *opts)
+/* Take in the SACK blocks of an ACK (RFC 2018). */
+static void ktcp_rcv_sacks(struct sock *sk, const struct ktcp_syn_options *opts)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
-	struct sk_buff *skb;
 	int i;
 
 	for (i = 0; i < opts->nr_sacks; i++) {
 		u32 start = opts->sack_start[i], end = opts->sack_end[i];
 
-		/* Blocks outside what we sent are lies or stale: skip. */
-		if (!ktcp_seq_before(start, end) ||
-		    ktcp_seq_before_eq(start, ks->snd_una) ||
-		    ktcp_seq_after(end, ks->snd_max))
+		if (!ktcp_sack_block_valid(start, end, ks->snd_una,
+					   ks->snd_max))
 			continue;
-		skb_queue_walk(&sk->sk_write_queue, skb) {
-			struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
-
-			if (ktcp_seq_after_eq(cb->seq, end))
-				break;
-			if (ktcp_seq_after_eq(cb->seq, start) &&
-			    ktcp_seq_before_eq(cb->end_seq, end))
-				cb->sacked = 1;
-		}
+		ktcp_sack_mark(&sk->sk_write_queue, start, end);
 		if (ktcp_seq_after(end, ks->highest_sack))
 			ks->highest_sack = end;
 	}
@@ -390,7 +380,7 @@ static bool ktcp_rcv_ack(struct sock *sk, struct sk_buff *skb,
 		return false;
 	}
 	if (ks->sack_ok && opts->nr_sacks)
-		ktcp_sack_mark(sk, opts);
+		ktcp_rcv_sacks(sk, opts);
 	if (ktcp_seq_after(ack, ks->snd_una))
 		ktcp_clean_acked(sk, ack, opts);
 	else if (ktcp_is_dupack(sk, skb, window))

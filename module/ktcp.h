@@ -19,6 +19,7 @@
 #include <net/sock.h>
 
 #include "mib.h"
+#include "window.h"
 
 /* TCP options (RFC 9293 3.2, RFC 7323, RFC 2018): kind and length. */
 #define KTCP_OPT_EOL		0
@@ -32,7 +33,6 @@
 #define KTCP_OPT_TIMESTAMP	8
 #define KTCP_OPTLEN_TIMESTAMP	10
 #define KTCP_OPT_SACK		5
-#define KTCP_MAX_WSCALE		14	/* RFC 7323 2.3 */
 #define KTCP_MAX_SACK_BLOCKS	4	/* 40 option bytes hold 4 */
 
 /* Native's limits of TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT. */
@@ -343,7 +343,6 @@ struct sk_buff *ktcp_alloc_payload(unsigned int headroom, unsigned int len,
 				   gfp_t gfp);
 u32 ktcp_rcv_window(struct sock *sk);
 u32 ktcp_ts_now(void);
-u8 ktcp_wscale_for(int rcvbuf);
 
 /* options.c */
 int ktcp_parse_options(const u8 *opt, int len, struct ktcp_syn_options *o);

@@ -16,6 +16,7 @@
 #include "seq.h"
 
 #include "reassembly.h"
+#include "window.h"
 
 /* Our timestamp clock (RFC 7323 5.4): milliseconds. */
 u32 ktcp_ts_now(void)
@@ -23,35 +24,17 @@ u32 ktcp_ts_now(void)
 	return (u32)div_u64(ktime_get_ns(), NSEC_PER_MSEC);
 }
 
-/* The smallest shift that lets a 16-bit window field offer @rcvbuf. */
-u8 ktcp_wscale_for(int rcvbuf)
-{
-	u8 ws = 0;
-
-	while (ws < KTCP_MAX_WSCALE && (65535U << ws) < (u32)rcvbuf)
-		ws++;
-	return ws;
-}
-
-/*
- * The window we offer: half the free receive buffer (the other half
- * pays for skb overhead), in units of our window scale, never moving
- * the right edge left (RFC 9293 3.8.6.2.2).
- */
+/* The window we offer (window.h), remembered as offered. */
 u32 ktcp_rcv_window(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
-	int space = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
-	u32 unit = 1U << ks->rcv_wscale;
-	u32 win = space > 0 ? space / 2 : 0;
-	u32 right = ks->rcv_wup + ks->rcv_wnd;
+	int free = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
 
-	win = round_down(min_t(u32, win, 65535U << ks->rcv_wscale), unit);
-	if (ktcp_seq_after(right, ks->rcv_nxt + win))
-		win = ALIGN(right - ks->rcv_nxt, unit);
-	ks->rcv_wnd = win;
+	ks->rcv_wnd = ktcp_window_select(free, ks->rcv_nxt,
+					 ks->rcv_wup + ks->rcv_wnd,
+					 ks->rcv_wscale);
 	ks->rcv_wup = ks->rcv_nxt;
-	return win;
+	return ks->rcv_wnd;
 }
 
 static struct tcphdr *ktcp_push_header(struct sk_buff *skb, __be16 sport,

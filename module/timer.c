@@ -10,30 +10,20 @@
 #include <net/tcp_states.h>
 
 #include "ktcp.h"
+#include "rtt.h"
 #include "seq.h"
 
 #define KTCP_RTO_MAX	(120 * HZ)
 #define KTCP_RTO_INIT	HZ
 #define KTCP_DELACK	(HZ / 25)	/* native's TCP_DELACK_MIN */
 
-/* RFC 6298 2.2 and 2.3; srtt is kept << 3, rttvar << 2. */
 void ktcp_rtt_sample(struct sock *sk, u32 rtt)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	u32 rto_min = msecs_to_jiffies(ktcp_sysctl(sock_net(sk), rto_min_ms));
 
-	rtt = max_t(u32, rtt, 1);
-	if (!ks->srtt) {
-		ks->srtt = rtt << 3;
-		ks->rttvar = rtt << 1;
-	} else {
-		long delta = (long)rtt - (ks->srtt >> 3);
-
-		ks->rttvar += abs(delta) - (ks->rttvar >> 2);
-		ks->srtt += delta;
-	}
-	ks->rto = clamp_t(u32, (ks->srtt >> 3) + ks->rttvar, rto_min,
-			  KTCP_RTO_MAX);
+	ks->rto = ktcp_rtt_update(&ks->srtt, &ks->rttvar, rtt, rto_min,
+				  KTCP_RTO_MAX);
 }
 
 void ktcp_reset_rtx_timer(struct sock *sk)

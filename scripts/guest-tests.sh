@@ -36,12 +36,6 @@ ktcp_short_timers()
 	echo 3 >/proc/sys/net/ktcp/fin_timeout
 }
 
-# Under software emulation "hping3 --flood" measures the emulator: it
-# starved every process of the guest (225 SYN/s, 3 client attempts in
-# 30 s).  100 SYN/s still fills the 256-entry SYN queue in 3 s and keeps
-# SYN cookies busy; KTCP_FLOOD_RATE=--flood restores the literal flood.
-export KTCP_FLOOD_RATE=${KTCP_FLOOD_RATE:--i u10000}
-
 # Wait (at most 60 s) until no socket holds ktcp: orphans in TIME_WAIT,
 # also in namespaces that tests made and left, end by themselves.  A
 # reference that never goes away is a leak, and the next rmmod says so.

@@ -172,22 +172,17 @@ static void ofo_dequeue_trims_what_was_already_received(struct kunit *test)
 
 static void ofo_works_across_sequence_wrap(struct kunit *test)
 {
-	static const u32 start[] = { 0xffffff00 }, end[] = { 0x100 };
 	struct sk_buff_head q;
+	u32 s[4], e[4];
 
 	__skb_queue_head_init(&q);
 	insert(test, &q, seg(test, 0xffffff80, 0x180, false), true);
 	insert(test, &q, seg(test, 0xffffff00, 0x100, false), true);
 	/* Adjacent ranges are two skbs; the SACK view merges them. */
 	KUNIT_EXPECT_EQ(test, skb_queue_len(&q), 2U);
-	{
-		u32 s[4], e[4];
-		int n = ktcp_ofo_blocks(&q, s, e, 4);
-
-		KUNIT_EXPECT_EQ(test, n, 1);
-		KUNIT_EXPECT_EQ(test, s[0], start[0]);
-		KUNIT_EXPECT_EQ(test, e[0], end[0]);
-	}
+	KUNIT_EXPECT_EQ(test, ktcp_ofo_blocks(&q, s, e, 4), 1);
+	KUNIT_EXPECT_EQ(test, s[0], 0xffffff00U);
+	KUNIT_EXPECT_EQ(test, e[0], 0x100U);
 	__skb_queue_purge(&q);
 }
 

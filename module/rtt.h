@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The RTT estimator of RFC 6298 2.2-2.4, in jiffies; srtt is kept << 3
+ * and rttvar << 2, as Jacobson's integer form has it.  Pure; tested by
+ * tests/rtt_test.c.
+ */
+#ifndef _KTCP_RTT_H
+#define _KTCP_RTT_H
+
+#include <linux/minmax.h>
+#include <linux/types.h>
+
+/**
+ * ktcp_rtt_update() - take one RTT sample, return the new RTO
+ * @srtt: smoothed RTT << 3; 0 before the first sample
+ * @rttvar: RTT variation << 2
+ * @rtt: the sample (0 is taken as 1: a clock tick happened somewhere)
+ * @rto_min: floor of the result
+ * @rto_max: ceiling of the result
+ */
+static inline u32 ktcp_rtt_update(u32 *srtt, u32 *rttvar, u32 rtt,
+				  u32 rto_min, u32 rto_max)
+{
+	rtt = max_t(u32, rtt, 1);
+	if (!*srtt) {
+		*srtt = rtt << 3;	/* SRTT = R */
+		*rttvar = rtt << 1;	/* RTTVAR = R / 2 */
+	} else {
+		long delta = (long)rtt - (*srtt >> 3);
+
+		/* RTTVAR = 3/4 RTTVAR + 1/4 |SRTT - R|, SRTT = 7/8 SRTT + 1/8 R */
+		*rttvar += abs(delta) - (*rttvar >> 2);
+		*srtt += delta;
+	}
+	/* RTO = SRTT + max(G, 4 * RTTVAR); rttvar << 2 is 4 * RTTVAR. */
+	return clamp_t(u32, (*srtt >> 3) + max_t(u32, *rttvar, 1), rto_min,
+		       rto_max);
+}
+
+#endif /* _KTCP_RTT_H */

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The RFC 6298 estimator: first sample, steady samples, a spike,
+ * and the floor and ceiling of the RTO.
+ */
+
+#include <kunit/test.h>
+
+#include "rtt.h"
+
+static void rtt_first_sample_sets_srtt_and_half_variation(struct kunit *test)
+{
+	u32 srtt = 0, rttvar = 0;
+	u32 rto = ktcp_rtt_update(&srtt, &rttvar, 100, 1, 100000);
+
+	KUNIT_EXPECT_EQ(test, srtt >> 3, 100U);		/* SRTT = R */
+	KUNIT_EXPECT_EQ(test, rttvar >> 2, 50U);	/* RTTVAR = R / 2 */
+	KUNIT_EXPECT_EQ(test, rto, 300U);		/* SRTT + 4 RTTVAR */
+}
+
+static void rtt_steady_samples_shrink_the_variation(struct kunit *test)
+{
+	u32 srtt = 0, rttvar = 0, rto = 0;
+	int i;
+
+	for (i = 0; i < 50; i++)
+		rto = ktcp_rtt_update(&srtt, &rttvar, 100, 1, 100000);
+	KUNIT_EXPECT_EQ(test, srtt >> 3, 100U);
+	/* 3/4 per sample from 50: nothing is left after 50 samples. */
+	KUNIT_EXPECT_LE(test, rttvar, 3U);
+	KUNIT_EXPECT_LE(test, rto, 103U);
+	KUNIT_EXPECT_GE(test, rto, 100U);
+}
+
+static void rtt_a_spike_moves_srtt_by_an_eighth(struct kunit *test)
+{
+	u32 srtt = 100 << 3, rttvar = 0;
+
+	ktcp_rtt_update(&srtt, &rttvar, 180, 1, 100000);
+	KUNIT_EXPECT_EQ(test, srtt >> 3, 110U);	/* 100 + (180 - 100) / 8 */
+	KUNIT_EXPECT_EQ(test, rttvar >> 2, 20U);	/* |180 - 100| / 4 */
+}
+
+static void rtt_rto_is_clamped(struct kunit *test)
+{
+	u32 srtt = 0, rttvar = 0;
+
+	KUNIT_EXPECT_EQ(test, ktcp_rtt_update(&srtt, &rttvar, 1, 50, 1000),
+			50U);
+	srtt = 0;
+	KUNIT_EXPECT_EQ(test, ktcp_rtt_update(&srtt, &rttvar, 900, 50, 1000),
+			1000U);
+}
+
+static void rtt_zero_sample_counts_as_one_tick(struct kunit *test)
+{
+	u32 srtt = 0, rttvar = 0;
+
+	ktcp_rtt_update(&srtt, &rttvar, 0, 1, 100000);
+	KUNIT_EXPECT_EQ(test, srtt >> 3, 1U);
+}
+
+static struct kunit_case rtt_cases[] = {
+	KUNIT_CASE(rtt_first_sample_sets_srtt_and_half_variation),
+	KUNIT_CASE(rtt_steady_samples_shrink_the_variation),
+	KUNIT_CASE(rtt_a_spike_moves_srtt_by_an_eighth),
+	KUNIT_CASE(rtt_rto_is_clamped),
+	KUNIT_CASE(rtt_zero_sample_counts_as_one_tick),
+	{}
+};
+
+static struct kunit_suite rtt_suite = {
+	.name = "ktcp_rtt",
+	.test_cases = rtt_cases,
+};
+
+kunit_test_suite(rtt_suite);

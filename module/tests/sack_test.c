@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The SACK scoreboard: which blocks are believed, and which queued
+ * segments a block marks.
+ */
+
+#include <kunit/test.h>
+
+#include "ktcp.h"
+#include "sack.h"
+
+/* A write queue of @n segments of 100 sequence numbers from 1000. */
+static void fill_queue(struct kunit *test, struct sk_buff_head *q, int n)
+{
+	int i;
+
+	__skb_queue_head_init(q);
+	for (i = 0; i < n; i++) {
+		struct sk_buff *skb = alloc_skb(0, GFP_KERNEL);
+
+		KUNIT_ASSERT_NOT_NULL(test, skb);
+		memset(skb->cb, 0, sizeof(skb->cb));
+		KTCP_SKB_CB(skb)->seq = 1000 + 100 * i;
+		KTCP_SKB_CB(skb)->end_seq = 1100 + 100 * i;
+		__skb_queue_tail(q, skb);
+	}
+}
+
+/* The marks of the queue as a bit mask, segment 0 in bit 0. */
+static unsigned long marks(struct sk_buff_head *q)
+{
+	struct sk_buff *skb;
+	unsigned long m = 0;
+	int i = 0;
+
+	skb_queue_walk(q, skb)
+		m |= (unsigned long)KTCP_SKB_CB(skb)->sacked << i++;
+	return m;
+}
+
+static void sack_block_validity(struct kunit *test)
+{
+	KUNIT_EXPECT_TRUE(test, ktcp_sack_block_valid(1100, 1300, 1000, 1500));
+	/* Empty, reversed, below SND.UNA (D-SACK), beyond SND.MAX. */
+	KUNIT_EXPECT_FALSE(test, ktcp_sack_block_valid(1200, 1200, 1000, 1500));
+	KUNIT_EXPECT_FALSE(test, ktcp_sack_block_valid(1300, 1100, 1000, 1500));
+	KUNIT_EXPECT_FALSE(test, ktcp_sack_block_valid(900, 1000, 1000, 1500));
+	KUNIT_EXPECT_FALSE(test, ktcp_sack_block_valid(1400, 1600, 1000, 1500));
+	/* Across the sequence wrap. */
+	KUNIT_EXPECT_TRUE(test, ktcp_sack_block_valid(0xfffffff0, 0x10,
+						      0xffffff00, 0x100));
+}
+
+static void sack_marks_whole_segments_only(struct kunit *test)
+{
+	struct sk_buff_head q;
+
+	fill_queue(test, &q, 5);
+	/* 1100-1300 holds segments 1 and 2; 1350-1500 only segment 4. */
+	ktcp_sack_mark(&q, 1100, 1300);
+	ktcp_sack_mark(&q, 1350, 1500);
+	KUNIT_EXPECT_EQ(test, marks(&q), 0x16UL);
+	__skb_queue_purge(&q);
+}
+
+static void sack_marks_accumulate(struct kunit *test)
+{
+	struct sk_buff_head q;
+
+	fill_queue(test, &q, 4);
+	ktcp_sack_mark(&q, 1300, 1400);
+	ktcp_sack_mark(&q, 1100, 1200);
+	ktcp_sack_mark(&q, 1300, 1400);
+	KUNIT_EXPECT_EQ(test, marks(&q), 0xaUL);
+	__skb_queue_purge(&q);
+}
+
+static struct kunit_case sack_cases[] = {
+	KUNIT_CASE(sack_block_validity),
+	KUNIT_CASE(sack_marks_whole_segments_only),
+	KUNIT_CASE(sack_marks_accumulate),
+	{}
+};
+
+static struct kunit_suite sack_suite = {
+	.name = "ktcp_sack",
+	.test_cases = sack_cases,
+};
+
+kunit_test_suite(sack_suite);

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Receive-window arithmetic (RFC 9293 3.8.6.2.2, RFC 7323 2): what we
+ * offer, in units of our window scale.  Pure; tests/window_test.c.
+ */
+#ifndef _KTCP_WINDOW_H
+#define _KTCP_WINDOW_H
+
+#include <linux/align.h>
+#include <linux/math.h>
+#include <linux/minmax.h>
+#include <linux/types.h>
+
+#include "seq.h"
+
+#define KTCP_MAX_WSCALE		14	/* RFC 7323 2.3 */
+
+/* The smallest shift that lets a 16-bit window field offer @rcvbuf. */
+static inline u8 ktcp_wscale_for(int rcvbuf)
+{
+	u8 ws = 0;
+
+	while (ws < KTCP_MAX_WSCALE && (65535U << ws) < (u32)rcvbuf)
+		ws++;
+	return ws;
+}
+
+/**
+ * ktcp_window_select() - the receive window to offer now
+ * @free: free receive buffer, bytes (may be negative: over the limit)
+ * @rcv_nxt: the next sequence number expected
+ * @right: the right edge offered last (its RCV.NXT + RCV.WND)
+ * @wscale: our window scale
+ *
+ * Half the free buffer (the other half pays for skb overhead), a
+ * multiple of 1 << @wscale so the field says it exactly, and never less
+ * than keeps @right where it was: a window shrinks only as data fills it.
+ */
+static inline u32 ktcp_window_select(int free, u32 rcv_nxt, u32 right,
+				     u8 wscale)
+{
+	u32 unit = 1U << wscale;
+	u32 win = free > 0 ? free / 2 : 0;
+
+	win = round_down(min_t(u32, win, 65535U << wscale), unit);
+	if (ktcp_seq_after(right, rcv_nxt + win))
+		win = ALIGN(right - rcv_nxt, unit);
+	return win;
+}
+
+#endif /* _KTCP_WINDOW_H */

@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ktcp_xfer: one side of a byte-exact transfer, for the shell selftests
+ * (transfer.sh).  The bytes are a deterministic pseudo-random stream,
+ * so the receiver checks every byte as it arrives, whatever the path
+ * (netem loss, reordering, duplication, corruption) did to segments.
+ *
+ *   ktcp_xfer send ktcp|inet ADDR PORT BYTES
+ *   ktcp_xfer recv ktcp|inet ADDR PORT BYTES [--read-delay-ms N]
+ *                  [--keepalive IDLE,INTVL,CNT] [--ready FILE]
+ *
+ * recv listens on ADDR:PORT, accepts one connection and reads until
+ * EOF; it prints "ok BYTES HASH" if exactly BYTES bytes of the stream
+ * came, else the first difference.  --keepalive sets SO_KEEPALIVE and
+ * TCP_KEEP* on the accepted socket, reads until an error and prints
+ * "error ERRNO-NAME".  send connects, writes BYTES, shuts down the write
+ * side, waits for the peer's EOF and prints "sent BYTES HASH".
+ * --ready FILE is created once the listener listens.
+ */
+
+#define _GNU_SOURCE	/* strerrorname_np() */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <ktcp/socket.h>
+
+#define CHUNK	(256 * 1024)
+
+struct stream {
+	uint64_t state;
+	uint64_t word;
+	int left;	/* bytes of word not yet used */
+	uint64_t hash;	/* FNV-1a 64 of the bytes so far */
+};
+
+static void stream_init(struct stream *s)
+{
+	s->state = 0x9e3779b97f4a7c15ULL;
+	s->left = 0;
+	s->hash = 0xcbf29ce484222325ULL;
+}
+
+static uint8_t stream_next(struct stream *s)
+{
+	uint8_t b;
+
+	if (!s->left) {
+		s->state ^= s->state << 13;
+		s->state ^= s->state >> 7;
+		s->state ^= s->state << 17;
+		s->word = s->state;
+		s->left = 8;
+	}
+	b = (uint8_t)s->word;
+	s->word >>= 8;
+	s->left--;
+	s->hash = (s->hash ^ b) * 0x100000001b3ULL;
+	return b;
+}
+
+static void die(const char *what)
+{
+	printf("error %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static int open_socket(const char *family)
+{
+	int fam = AF_INET, fd;
+
+	if (!strcmp(family, "ktcp")) {
+		fam = ktcp_family();
+		if (fam < 0) {
+			errno = -fam;
+			die("ktcp_family");
+		}
+	} else if (strcmp(family, "inet")) {
+		fprintf(stderr, "family: ktcp or inet, not %s\n", family);
+		exit(2);
+	}
+	fd = socket(fam, SOCK_STREAM, 0);
+	if (fd < 0)
+		die("socket");
+	return fd;
+}
+
+static struct sockaddr_in addr_of(const char *ip, const char *port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+
+	sin.sin_port = htons(atoi(port));
+	if (inet_pton(AF_INET, ip, &sin.sin_addr) != 1) {
+		fprintf(stderr, "bad address %s\n", ip);
+		exit(2);
+	}
+	return sin;
+}
+
+static void set_int(int fd, int level, int name, int val, const char *what)
+{
+	if (setsockopt(fd, level, name, &val, sizeof(val)))
+		die(what);
+}
+
+static int do_send(int fd, unsigned long long bytes)
+{
+	static uint8_t buf[CHUNK];
+	unsigned long long done = 0;
+	struct stream s;
+	char c;
+
+	stream_init(&s);
+	while (done < bytes) {
+		size_t n = bytes - done < CHUNK ? bytes - done : CHUNK, i, off;
+
+		for (i = 0; i < n; i++)
+			buf[i] = stream_next(&s);
+		for (off = 0; off < n;) {
+			ssize_t w = write(fd, buf + off, n - off);
+
+			if (w < 0)
+				die("write");
+			off += w;
+		}
+		done += n;
+	}
+	if (shutdown(fd, SHUT_WR))
+		die("shutdown");
+	if (read(fd, &c, 1) != 0)
+		die("waiting for the peer's EOF");
+	printf("sent %llu %016llx\n", bytes, (unsigned long long)s.hash);
+	return 0;
+}
+
+static int do_recv(int fd, unsigned long long bytes, int delay_ms)
+{
+	static uint8_t buf[CHUNK];
+	unsigned long long done = 0;
+	struct timespec pause = { delay_ms / 1000,
+				  (delay_ms % 1000) * 1000000L };
+	struct stream s;
+
+	stream_init(&s);
+	for (;;) {
+		ssize_t n = read(fd, buf, delay_ms ? 65536 : sizeof(buf));
+		ssize_t i;
+
+		if (n < 0)
+			die("read");
+		if (!n)
+			break;
+		for (i = 0; i < n; i++) {
+			if (buf[i] != stream_next(&s)) {
+				printf("mismatch at byte %llu\n", done + i);
+				return 1;
+			}
+		}
+		done += n;
+		if (delay_ms)
+			nanosleep(&pause, NULL);
+	}
+	if (done != bytes) {
+		printf("short: %llu of %llu bytes\n", done, bytes);
+		return 1;
+	}
+	printf("ok %llu %016llx\n", done, (unsigned long long)s.hash);
+	return 0;
+}
+
+/* Wait for the error keepalive reports on a silent connection. */
+static int do_keepalive(int fd, const char *spec)
+{
+	int idle, intvl, cnt;
+	char c;
+
+	if (sscanf(spec, "%d,%d,%d", &idle, &intvl, &cnt) != 3) {
+		fprintf(stderr, "--keepalive IDLE,INTVL,CNT\n");
+		return 2;
+	}
+	set_int(fd, SOL_SOCKET, SO_KEEPALIVE, 1, "SO_KEEPALIVE");
+	set_int(fd, IPPROTO_TCP, TCP_KEEPIDLE, idle, "TCP_KEEPIDLE");
+	set_int(fd, IPPROTO_TCP, TCP_KEEPINTVL, intvl, "TCP_KEEPINTVL");
+	set_int(fd, IPPROTO_TCP, TCP_KEEPCNT, cnt, "TCP_KEEPCNT");
+	if (read(fd, &c, 1) >= 0) {
+		printf("no error: the connection still works\n");
+		return 1;
+	}
+	printf("error %s\n", strerrorname_np(errno));
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *keepalive = NULL, *ready = NULL;
+	unsigned long long bytes;
+	struct sockaddr_in sin;
+	int delay_ms = 0, fd, i;
+
+	if (argc < 6) {
+		fprintf(stderr, "usage: %s send|recv ktcp|inet ADDR PORT BYTES [options]\n",
+			argv[0]);
+		return 2;
+	}
+	for (i = 6; i + 1 < argc; i += 2) {
+		if (!strcmp(argv[i], "--read-delay-ms"))
+			delay_ms = atoi(argv[i + 1]);
+		else if (!strcmp(argv[i], "--keepalive"))
+			keepalive = argv[i + 1];
+		else if (!strcmp(argv[i], "--ready"))
+			ready = argv[i + 1];
+	}
+	bytes = strtoull(argv[5], NULL, 0);
+	sin = addr_of(argv[3], argv[4]);
+	fd = open_socket(argv[2]);
+
+	if (!strcmp(argv[1], "send")) {
+		if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)))
+			die("connect");
+		return do_send(fd, bytes);
+	}
+	set_int(fd, SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR");
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) || listen(fd, 1))
+		die("bind/listen");
+	if (ready) {
+		FILE *f = fopen(ready, "w");
+
+		if (f)
+			fclose(f);
+	}
+	i = accept(fd, NULL, NULL);
+	if (i < 0)
+		die("accept");
+	close(fd);
+	if (keepalive)
+		return do_keepalive(i, keepalive);
+	return do_recv(i, bytes, delay_ms);
+}

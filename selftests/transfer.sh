@@ -1,0 +1,208 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# transfer.sh - ktcp moves bytes exactly over a bad link, waits out a
+# zero window, and finds a dead peer with keepalive.
+#
+# Two network namespaces, ktcp-xa-<pid> (10.78.0.1) and ktcp-xb-<pid>
+# (10.78.0.2), joined by a veth pair.  Every case runs with a ktcp end
+# against a native end (and ktcp against ktcp where it adds something),
+# and checks the bytes (build/ktcp_xfer verifies every byte of a
+# pseudo-random stream), the errno, and the ktcp counters:
+#  - netem on both ends (5% loss, 25% reordering, 5% duplication, 1%
+#    corruption, 20 ms +- 10 ms delay): ktcp->ktcp, ktcp->native and
+#    native->ktcp stay byte-exact and RetransSegs moves;
+#  - a reader that sleeps between reads drives the window to zero: the
+#    ktcp sender blocks, sends persist probes, and the transfer ends;
+#    a ktcp receiver with a native sender the same;
+#  - keepalive (1 s idle, 1 s interval, 3 probes) on a connection whose
+#    peer's link went down gives ETIMEDOUT, ktcp as native.
+#
+# Environment: KTCP_NETEM_BYTES (default 2000000) per netem transfer.
+# Needs root, ip, tc with netem, a loaded ktcp.ko and build/ktcp_xfer.
+# Prints TAP; exits 0 (pass), 1 (fail) or 4 (skip).
+
+set -u
+
+# shellcheck source=ktcp_lib.sh
+. "$(dirname "$0")/ktcp_lib.sh"
+
+xfer=${SELFTEST_DIR:-$KTCP_SELFTESTS_DIR/build}/ktcp_xfer
+netem_bytes=${KTCP_NETEM_BYTES:-2000000}
+nsa=ktcp-xa-$$
+nsb=ktcp-xb-$$
+addr_a=10.78.0.1
+addr_b=10.78.0.2
+netem=(loss 5% reorder 25% duplicate 5% corrupt 1% delay 20ms 10ms)
+created_ns=()
+
+# shellcheck disable=SC2317 # called from the EXIT trap
+cleanup()
+{
+	local ns
+
+	jobs -p | xargs -r kill 2>/dev/null
+	ktcp_lib_cleanup
+	for ns in ${created_ns[@]+"${created_ns[@]}"}; do
+		ip netns del "$ns" 2>/dev/null || true
+	done
+}
+
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+[ "$(id -u)" -eq 0 ] || tap_skip_all "needs root"
+for tool in ip tc timeout; do
+	command -v "$tool" >/dev/null || tap_skip_all "needs $tool"
+done
+[ -x "$xfer" ] || tap_bail "$xfer missing: run make first"
+[ -r /sys/module/ktcp/parameters/family ] || tap_bail "ktcp module is not loaded"
+
+ktcp_lib_init
+for ns in "$nsa" "$nsb"; do
+	ip netns add "$ns" || tap_bail "cannot create network namespace $ns"
+	created_ns+=("$ns")
+	ip -n "$ns" link set lo up
+	ip netns exec "$ns" sysctl -qw net.ktcp.tw_timeout=1
+done
+ip link add veth-xa netns "$nsa" type veth peer name veth-xb netns "$nsb" ||
+	tap_bail "cannot create a veth pair"
+ip -n "$nsa" addr add "$addr_a/24" dev veth-xa
+ip -n "$nsb" addr add "$addr_b/24" dev veth-xb
+ip -n "$nsa" link set veth-xa up
+ip -n "$nsb" link set veth-xb up
+
+counter() # counter NS NAME
+{
+	ip netns exec "$1" awk -v k="$2" '$1 == k { print $2 }' /proc/net/ktcp_snmp
+}
+
+# xfer_pair NAME SECS RECV_FAMILY SEND_FAMILY BYTES [RECV_OPTS...]: a
+# receiver in a, a sender in b; true if both report the same hash.
+xfer_pair()
+{
+	local name=$1 secs=$2 rfam=$3 sfam=$4 bytes=$5 port=$((7300 + ktcp_ntests))
+	local ready=$ktcp_tmp/$name.ready
+
+	shift 5
+	rm -f "$ready"
+	timeout "$secs" ip netns exec "$nsa" "$xfer" recv "$rfam" "$addr_a" \
+		"$port" "$bytes" --ready "$ready" "$@" >"$ktcp_tmp/$name.recv" 2>&1 &
+	local rpid=$! i
+	for i in $(seq 100); do
+		[ -e "$ready" ] && break
+		sleep 0.1
+	done
+	timeout "$secs" ip netns exec "$nsb" "$xfer" send "$sfam" "$addr_a" \
+		"$port" "$bytes" >"$ktcp_tmp/$name.send" 2>&1
+	wait "$rpid"
+	local got sent
+	got=$(cat "$ktcp_tmp/$name.recv")
+	sent=$(cat "$ktcp_tmp/$name.send")
+	xfer_diag=("receiver: $got" "sender: $sent")
+	[ "$got" = "ok $bytes ${sent##* }" ] && [ "$sent" = "sent $bytes ${got##* }" ]
+}
+
+tap_plan 9
+
+# --- 1-3: netem -----------------------------------------------------
+
+ip netns exec "$nsa" tc qdisc add dev veth-xa root netem "${netem[@]}" &&
+ip netns exec "$nsb" tc qdisc add dev veth-xb root netem "${netem[@]}" ||
+	tap_bail "cannot add netem (CONFIG_NET_SCH_NETEM)"
+
+for pair in "ktcp ktcp" "inet ktcp" "ktcp inet"; do
+	read -r rfam sfam <<<"$pair"
+	desc="netem: $sfam -> $rfam, $netem_bytes bytes arrive exactly, RetransSegs moves"
+	[ "$sfam" = ktcp ] || desc="netem: $sfam -> $rfam, $netem_bytes bytes arrive exactly, the ktcp receiver kept segments out of order"
+	retrans0=$(counter "$nsb" RetransSegs)
+	ofo0=$(counter "$nsa" TCPOFOQueue)
+	start=$(date +%s)
+	if xfer_pair "netem-$sfam-$rfam" 900 "$rfam" "$sfam" "$netem_bytes"; then
+		retrans=$(($(counter "$nsb" RetransSegs) - retrans0))
+		ofo=$(($(counter "$nsa" TCPOFOQueue) - ofo0))
+		if [ "$sfam" = ktcp ] && [ "$retrans" -le 0 ]; then
+			tap_fail "$desc" "${xfer_diag[@]}" "RetransSegs of the ktcp sender did not move"
+		elif [ "$sfam" != ktcp ] && [ "$ofo" -le 0 ]; then
+			tap_fail "$desc" "${xfer_diag[@]}" "TCPOFOQueue of the ktcp receiver did not move"
+		else
+			tap_ok "$desc"
+			tap_diag "$(($(date +%s) - start)) s; ktcp RetransSegs +$retrans (sender), TCPOFOQueue +$ofo (receiver)"
+		fi
+	else
+		tap_fail "$desc" "${xfer_diag[@]}"
+	fi
+done
+tap_diag "counters of the sender's namespace: $(ip netns exec "$nsb" tr '\n' ' ' </proc/net/ktcp_snmp)"
+ip netns exec "$nsa" tc qdisc del dev veth-xa root
+ip netns exec "$nsb" tc qdisc del dev veth-xb root
+
+# --- 4-6: zero window -----------------------------------------------
+
+# Small receive buffers, a reader that takes 64 KB a second: the window
+# closes for longer than an RTO each time, so the sender must probe it.
+ip netns exec "$nsa" sysctl -qw net.ktcp.rmem_default=131072
+ip netns exec "$nsa" sysctl -qw net.ipv4.tcp_rmem="4096 65536 131072"
+for pair in "inet ktcp" "ktcp ktcp" "ktcp inet"; do
+	read -r rfam sfam <<<"$pair"
+	desc="zero window: $sfam -> slow $rfam reader, the transfer completes"
+	probes0=$(counter "$nsb" KtcpPersistProbes)
+	if ! xfer_pair "zero-$sfam-$rfam" 300 "$rfam" "$sfam" 600000 \
+		--read-delay-ms 1000; then
+		tap_fail "$desc" "${xfer_diag[@]}"
+		continue
+	fi
+	probes=$(($(counter "$nsb" KtcpPersistProbes) - probes0))
+	if [ "$sfam" = ktcp ] && [ "$probes" -le 0 ]; then
+		tap_fail "$desc, with persist probes" "${xfer_diag[@]}" \
+			"KtcpPersistProbes of the ktcp sender did not move"
+	elif [ "$sfam" = ktcp ]; then
+		tap_ok "$desc, with persist probes ($probes)"
+	else
+		tap_ok "$desc (the native sender probes the ktcp window)"
+	fi
+done
+
+# --- 7-9: keepalive -------------------------------------------------
+
+# keepalive FAMILY: a FAMILY server in a with keepalive 1,1,3; a native
+# client in b connects and stays silent, then b's link goes down.
+for fam in ktcp inet; do
+	desc="keepalive: a $fam socket whose peer vanished fails with ETIMEDOUT"
+	port=$((7400 + ktcp_ntests))
+	ready=$ktcp_tmp/ka-$fam.ready
+	probes0=$(counter "$nsa" KtcpKeepaliveProbes)
+	ip -n "$nsb" link set veth-xb up
+	timeout 60 ip netns exec "$nsa" "$xfer" recv "$fam" "$addr_a" "$port" 0 \
+		--keepalive 1,1,3 --ready "$ready" >"$ktcp_tmp/ka-$fam" 2>&1 &
+	kpid=$!
+	for i in $(seq 100); do
+		[ -e "$ready" ] && break
+		sleep 0.1
+	done
+	sleep 30 | timeout 40 ip netns exec "$nsb" nc "$addr_a" "$port" >/dev/null 2>&1 &
+	cpid=$!
+	# Once the connection is up and idle, the peer disappears.
+	sleep 0.5
+	ip -n "$nsb" link set veth-xb down
+	wait "$kpid"
+	kill "$cpid" 2>/dev/null
+	wait "$cpid" 2>/dev/null
+	got=$(cat "$ktcp_tmp/ka-$fam")
+	if [ "$got" = "error ETIMEDOUT" ]; then
+		tap_ok "$desc"
+	else
+		tap_fail "$desc" "server said: $got"
+	fi
+	if [ "$fam" = ktcp ]; then
+		probes=$(($(counter "$nsa" KtcpKeepaliveProbes) - probes0))
+		desc="keepalive: ktcp sent exactly TCP_KEEPCNT (3) probes before giving up"
+		if [ "$probes" -eq 3 ]; then
+			tap_ok "$desc"
+		else
+			tap_fail "$desc" "KtcpKeepaliveProbes moved by $probes"
+		fi
+	fi
+done
+
+tap_exit
