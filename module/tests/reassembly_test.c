@@ -110,14 +110,15 @@ static void ofo_trims_the_tail_before_a_later_segment(struct kunit *test)
 
 static void ofo_replaces_segments_a_larger_one_covers(struct kunit *test)
 {
-	static const u32 start[] = { 50, 400 }, end[] = { 400, 450 };
+	static const u32 start[] = { 50, 300 }, end[] = { 300, 450 };
 	struct sk_buff_head q;
 
 	__skb_queue_head_init(&q);
 	insert(test, &q, seg(test, 100, 50, false), true);
 	insert(test, &q, seg(test, 200, 50, false), true);
 	insert(test, &q, seg(test, 300, 150, false), true);
-	insert(test, &q, seg(test, 50, 400, false), true);
+	/* Covers the first two, overlaps the head of the third. */
+	insert(test, &q, seg(test, 50, 350, false), true);
 	expect_ranges(test, &q, start, end, 2);
 	__skb_queue_purge(&q);
 }
