@@ -133,7 +133,7 @@ for pair in "ktcp ktcp" "inet ktcp" "ktcp inet"; do
 		tap_fail "$desc" "${xfer_diag[@]}"
 	fi
 done
-tap_diag "counters of the sender's namespace: $(ip netns exec "$nsb" tr '\n' ' ' </proc/net/ktcp_snmp)"
+tap_diag "counters of the sender's namespace: $(ip netns exec "$nsb" cat /proc/net/ktcp_snmp | tr '\n' ' ')"
 ip netns exec "$nsa" tc qdisc del dev veth-xa root
 ip netns exec "$nsb" tc qdisc del dev veth-xb root
 
