@@ -445,6 +445,28 @@ static bool ktcp_ofo_drain(struct sock *sk)
 }
 
 /*
+ * The receive buffer is full.  Out-of-order data waits for room; the
+ * next in-order segment must not, or a full out-of-order queue would
+ * wait for ever for the hole before it: drop that queue (the sender
+ * still has it) and, if the reader has nothing to read, take the
+ * segment even over the limit.
+ */
+static bool ktcp_make_room(struct sock *sk, bool ahead)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
+	if (ahead)
+		return false;
+	if (!skb_queue_empty(&ks->ofo_queue)) {
+		ktcp_inc_stats(sock_net(sk), KTCP_MIB_OFO_PRUNED);
+		__skb_queue_purge(&ks->ofo_queue);
+		if (atomic_read(&sk->sk_rmem_alloc) <= READ_ONCE(sk->sk_rcvbuf))
+			return true;
+	}
+	return skb_queue_empty(&sk->sk_receive_queue);
+}
+
+/*
  * The seventh check: in-order data goes to the receive queue, data
  * ahead of RCV.NXT (and a FIN there) to the out-of-order queue.
  * *@ofo_fin: a FIN that waited in the out-of-order queue is now next.
@@ -459,6 +481,7 @@ static enum ktcp_data_verdict ktcp_rcv_data(struct sock *sk,
 	u32 len = skb->len - hdr;
 	u32 seq = cb->seq + !!(cb->flags & KTCP_SYN);
 	bool ahead = ktcp_seq_after(seq, ks->rcv_nxt);
+	u32 ratio;
 
 	if (!len && !(ahead && (cb->flags & KTCP_FIN)))
 		return KTCP_DATA_NONE;
@@ -480,7 +503,9 @@ static enum ktcp_data_verdict ktcp_rcv_data(struct sock *sk,
 		ktcp_send_ack(sk);	/* all old: a retransmission */
 		return KTCP_DATA_NONE;
 	}
-	if (atomic_read(&sk->sk_rmem_alloc) > READ_ONCE(sk->sk_rcvbuf)) {
+	if (atomic_read(&sk->sk_rmem_alloc) > READ_ONCE(sk->sk_rcvbuf) &&
+	    !ktcp_make_room(sk, ahead)) {
+		ktcp_inc_stats(sock_net(sk), KTCP_MIB_RCV_PRUNED);
 		ktcp_send_ack(sk);
 		return KTCP_DATA_NONE;
 	}
@@ -500,6 +525,8 @@ static enum ktcp_data_verdict ktcp_rcv_data(struct sock *sk,
 		ktcp_send_ack(sk);
 		return KTCP_DATA_OUT_OF_ORDER;
 	}
+	ratio = clamp_t(u32, ((u64)skb->len << 8) / skb->truesize, 16, 255);
+	ks->rcv_ratio = (3 * ks->rcv_ratio + ratio) / 4;
 	cb->seq = ks->rcv_nxt;
 	ks->rcv_nxt += skb->len;
 	__skb_queue_tail(&sk->sk_receive_queue, skb);

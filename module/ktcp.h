@@ -129,6 +129,7 @@ struct ktcp_sock {
 	u32			copied_seq;	/* next byte recvmsg returns */
 	u32			rcv_wnd;	/* last advertised */
 	u32			rcv_wup;	/* rcv_nxt when it was */
+	u16			rcv_ratio;	/* payload per 256 B of truesize */
 	u32			snd_max;	/* highest snd_nxt: after an RTO
 						 * snd_nxt goes back to snd_una
 						 */

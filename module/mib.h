@@ -37,6 +37,8 @@ enum ktcp_mib {
 	KTCP_MIB_DELAYED_ACKS,		/* ACKs the delack timer sent */
 	KTCP_MIB_KEEPALIVE_PROBES,	/* keepalive probes sent */
 	KTCP_MIB_PERSIST_PROBES,	/* zero-window probes sent */
+	KTCP_MIB_OFO_PRUNED,		/* out-of-order queue dropped */
+	KTCP_MIB_RCV_PRUNED,		/* data dropped: receive buffer full */
 	KTCP_MIB_MAX
 };
 

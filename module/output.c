@@ -30,7 +30,7 @@ u32 ktcp_rcv_window(struct sock *sk)
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	int free = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
 
-	ks->rcv_wnd = ktcp_window_select(free, ks->rcv_nxt,
+	ks->rcv_wnd = ktcp_window_select(free, ks->rcv_ratio, ks->rcv_nxt,
 					 ks->rcv_wup + ks->rcv_wnd,
 					 ks->rcv_wscale);
 	ks->rcv_wup = ks->rcv_nxt;

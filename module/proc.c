@@ -170,6 +170,8 @@ static const char * const ktcp_mib_names[KTCP_MIB_MAX] = {
 	[KTCP_MIB_DELAYED_ACKS]		= "DelayedACKs",
 	[KTCP_MIB_KEEPALIVE_PROBES]	= "KtcpKeepaliveProbes",
 	[KTCP_MIB_PERSIST_PROBES]	= "KtcpPersistProbes",
+	[KTCP_MIB_OFO_PRUNED]		= "OfoPruned",
+	[KTCP_MIB_RCV_PRUNED]		= "RcvPruned",
 };
 
 /* /proc/net/ktcp_snmp: "Name Value", one counter a line. */

@@ -150,6 +150,7 @@ static void ktcp_sock_init(struct sock *sk)
 	ks->ssthresh = 0xffff;
 	ks->mss = 536;
 	ks->advmss = 536;
+	ks->rcv_ratio = 128;	/* half, until segments arrive */
 	ktcp_sock_list_add(sk);
 }
 
@@ -703,11 +704,14 @@ static void ktcp_window_update(struct sock *sk)
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	u32 left = ks->rcv_wup + ks->rcv_wnd - ks->rcv_nxt;
 	int space = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
+	u32 win = ktcp_window_select(space, ks->rcv_ratio, ks->rcv_nxt,
+				     ks->rcv_nxt, ks->rcv_wscale);
 
 	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 |
 				     TCPF_FIN_WAIT2)))
 		return;
-	if (space / 2 >= 2 * left + ks->mss || (!left && space / 2 >= ks->mss))
+	/* Receiver SWS avoidance (RFC 9293 3.8.6.2.2): a full segment more. */
+	if (win >= 2 * left + ks->mss || (!left && win >= ks->mss))
 		ktcp_send_ack(sk);
 }
 

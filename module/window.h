@@ -28,19 +28,22 @@ static inline u8 ktcp_wscale_for(int rcvbuf)
 /**
  * ktcp_window_select() - the receive window to offer now
  * @free: free receive buffer, bytes (may be negative: over the limit)
+ * @ratio: payload bytes per 256 bytes of buffer the skbs take (truesize)
  * @rcv_nxt: the next sequence number expected
  * @right: the right edge offered last (its RCV.NXT + RCV.WND)
  * @wscale: our window scale
  *
- * Half the free buffer (the other half pays for skb overhead), a
- * multiple of 1 << @wscale so the field says it exactly, and never less
- * than keeps @right where it was: a window shrinks only as data fills it.
+ * The payload the free buffer holds, at the payload-to-truesize ratio
+ * that arriving skbs show (an order-0 page under a 1448-byte segment
+ * holds a third of its truesize in data), a multiple of 1 << @wscale so
+ * the field says it exactly, and never less than keeps @right where it
+ * was: a window shrinks only as data fills it.
  */
-static inline u32 ktcp_window_select(int free, u32 rcv_nxt, u32 right,
-				     u8 wscale)
+static inline u32 ktcp_window_select(int free, u32 ratio, u32 rcv_nxt,
+				     u32 right, u8 wscale)
 {
 	u32 unit = 1U << wscale;
-	u32 win = free > 0 ? free / 2 : 0;
+	u32 win = free > 0 ? ((u64)free * ratio) >> 8 : 0;
 
 	win = round_down(min_t(u32, win, 65535U << wscale), unit);
 	if (ktcp_seq_after(right, rcv_nxt + win))

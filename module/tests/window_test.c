@@ -16,42 +16,46 @@ static void window_scale_fits_the_buffer(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ktcp_wscale_for(0x7fffffff), 14);
 }
 
-static void window_is_half_the_free_buffer(struct kunit *test)
+static void window_is_the_payload_the_free_buffer_holds(struct kunit *test)
 {
-	KUNIT_EXPECT_EQ(test, ktcp_window_select(20000, 1000, 1000, 0), 10000U);
+	KUNIT_EXPECT_EQ(test, ktcp_window_select(20000, 128, 1000, 1000, 0),
+			10000U);
+	/* 1448-byte segments in 4 KB pages: a third of it. */
+	KUNIT_EXPECT_EQ(test, ktcp_window_select(30000, 85, 1000, 1000, 0),
+			9960U);
 }
 
 static void window_is_a_whole_number_of_units(struct kunit *test)
 {
 	/* 10000 >> 7 would say 78 units: offer 78 * 128 exactly. */
-	KUNIT_EXPECT_EQ(test, ktcp_window_select(20000, 1000, 1000, 7),
+	KUNIT_EXPECT_EQ(test, ktcp_window_select(20000, 128, 1000, 1000, 7),
 			78U * 128);
 }
 
 static void window_is_capped_by_the_field(struct kunit *test)
 {
-	KUNIT_EXPECT_EQ(test, ktcp_window_select(1 << 20, 0, 0, 0), 65535U);
-	KUNIT_EXPECT_EQ(test, ktcp_window_select(1 << 30, 0, 0, 2),
+	KUNIT_EXPECT_EQ(test, ktcp_window_select(1 << 20, 128, 0, 0, 0), 65535U);
+	KUNIT_EXPECT_EQ(test, ktcp_window_select(1 << 30, 128, 0, 0, 2),
 			65535U << 2);
 }
 
 static void window_over_the_limit_is_zero(struct kunit *test)
 {
-	KUNIT_EXPECT_EQ(test, ktcp_window_select(-4096, 5000, 5000, 0), 0U);
+	KUNIT_EXPECT_EQ(test, ktcp_window_select(-4096, 128, 5000, 5000, 0), 0U);
 }
 
 static void window_never_moves_the_right_edge_left(struct kunit *test)
 {
 	/* 8000 offered from 1000; 3000 came; the buffer is full now. */
-	KUNIT_EXPECT_EQ(test, ktcp_window_select(0, 4000, 9000, 0), 5000U);
+	KUNIT_EXPECT_EQ(test, ktcp_window_select(0, 128, 4000, 9000, 0), 5000U);
 	/* Rounded up to a unit, across the sequence wrap. */
-	KUNIT_EXPECT_EQ(test, ktcp_window_select(0, 0xfffffff0, 0x100, 4),
+	KUNIT_EXPECT_EQ(test, ktcp_window_select(0, 128, 0xfffffff0, 0x100, 4),
 			0x110U);
 }
 
 static struct kunit_case window_cases[] = {
 	KUNIT_CASE(window_scale_fits_the_buffer),
-	KUNIT_CASE(window_is_half_the_free_buffer),
+	KUNIT_CASE(window_is_the_payload_the_free_buffer_holds),
 	KUNIT_CASE(window_is_a_whole_number_of_units),
 	KUNIT_CASE(window_is_capped_by_the_field),
 	KUNIT_CASE(window_over_the_limit_is_zero),
