@@ -77,7 +77,7 @@
 #define PORT_TRIES		100
 
 /* Bounds of every blocking call. */
-#define SOCK_TIMEOUT_SEC	5
+#define SOCK_TIMEOUT_MS		5000
 #define POLL_MS			2000
 
 
@@ -90,45 +90,9 @@
 #define BACKLOG_QUEUED		(BACKLOG + 1)
 #define BACKLOG_WAIT_MS		1500
 
-static void msleep(unsigned int ms)
-{
-	struct timespec ts = {
-		.tv_sec = ms / 1000,
-		.tv_nsec = (long)(ms % 1000) * 1000000L,
-	};
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
 static struct sockaddr_in loopback(uint16_t port)
 {
 	return sin_of(AF_INET, "127.0.0.1", port);
-}
-
-/* Gives @fd the 5 s receive and send timeouts every test socket has. */
-static void set_timeouts(struct __test_metadata *_metadata, int fd)
-{
-	struct timeval tv = { .tv_sec = SOCK_TIMEOUT_SEC };
-
-	ASSERT_EQ(0, setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv))) {
-		TH_LOG("SO_RCVTIMEO: %s", strerror(errno));
-	}
-	ASSERT_EQ(0, setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv))) {
-		TH_LOG("SO_SNDTIMEO: %s", strerror(errno));
-	}
-}
-
-/* Takes @fd (e.g. from accept()) into @socks and sets its timeouts. */
-static int track_sock(struct __test_metadata *_metadata, struct socks *socks,
-		      int fd)
-{
-	ASSERT_GT(MAX_SOCKS, socks->n) {
-		close(fd);
-	}
-	socks->fd[socks->n++] = fd;
-	set_timeouts(_metadata, fd);
-	return fd;
 }
 
 /* socket(@family, SOCK_STREAM | @type_flags, 0), with the timeouts set. */
@@ -142,7 +106,7 @@ static int open_sock(struct __test_metadata *_metadata, struct socks *socks,
 		TH_LOG("socket(%d, SOCK_STREAM | %#x, 0): %s", family,
 		       type_flags, strerror(errno));
 	}
-	return track_sock(_metadata, socks, fd);
+	return track_sock(_metadata, socks, fd, SOCK_TIMEOUT_MS);
 }
 
 /* connect() that returns 0 or the errno, for ASSERT_EQ(EXXX, ...). */
@@ -157,22 +121,6 @@ static int connect_port(int fd, uint16_t port)
 	struct sockaddr_in sin = loopback(port);
 
 	return connect_err(fd, &sin, sizeof(sin));
-}
-
-/* recv() that returns the byte count or minus the errno. */
-static ssize_t recv_ret(int fd, void *buf, size_t len, int flags)
-{
-	ssize_t n = recv(fd, buf, len, flags);
-
-	return n < 0 ? -errno : n;
-}
-
-/* send() without SIGPIPE that returns the byte count or minus the errno. */
-static ssize_t send_ret(int fd, const void *buf, size_t len)
-{
-	ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
-
-	return n < 0 ? -errno : n;
 }
 
 /*
@@ -198,24 +146,6 @@ static ssize_t read_exact(int fd, void *buf, size_t len)
 	return got;
 }
 
-/* Sends all of @buf in as many send() calls as it takes; 0 or the errno. */
-static int send_all(int fd, const void *buf, size_t len)
-{
-	size_t done = 0;
-
-	while (done < len) {
-		ssize_t n = send(fd, (const char *)buf + done, len - done,
-				 MSG_NOSIGNAL);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return errno;
-		done += n;
-	}
-	return 0;
-}
-
 /* poll() of one socket: its revents, 0 on timeout, or minus the errno. */
 static int poll_one(int fd, short events, int ms)
 {
@@ -225,27 +155,6 @@ static int poll_one(int fd, short events, int ms)
 	if (n < 0)
 		return -errno;
 	return n ? pfd.revents : 0;
-}
-
-static int so_error(struct __test_metadata *_metadata, int fd)
-{
-	socklen_t len = sizeof(int);
-	int err = -1;
-
-	ASSERT_EQ(0, getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len)) {
-		TH_LOG("SO_ERROR: %s", strerror(errno));
-	}
-	ASSERT_EQ(sizeof(int), len);
-	return err;
-}
-
-static void set_linger_zero(struct __test_metadata *_metadata, int fd)
-{
-	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
-
-	ASSERT_EQ(0, setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg))) {
-		TH_LOG("SO_LINGER {1, 0}: %s", strerror(errno));
-	}
 }
 
 static void set_nonblocking(struct __test_metadata *_metadata, int fd)
@@ -323,7 +232,7 @@ static int accept_from(struct __test_metadata *_metadata, struct socks *socks,
 	memset(&sin, 0xa5, sizeof(sin));
 	fd = accept(lfd, (struct sockaddr *)&sin, &len);
 	ASSERT_LE(0, fd) TH_LOG("accept: %s", strerror(errno));
-	track_sock(_metadata, socks, fd);
+	track_sock(_metadata, socks, fd, SOCK_TIMEOUT_MS);
 	ASSERT_EQ(sizeof(struct sockaddr_in), len);
 	if (peer)
 		*peer = sin;
@@ -653,12 +562,12 @@ TEST_F_TIMEOUT(conn, handshake_exchange_and_close_from_client, 30)
 	assert_sin(_metadata, s_peer, "127.0.0.1", ntohs(c_name.sin_port));
 	assert_sin(_metadata, from, "127.0.0.1", ntohs(c_name.sin_port));
 
-	ASSERT_EQ(5, send_ret(self->cfd, "hello", 5));
+	ASSERT_EQ(5, send_ret(self->cfd, "hello", 5, MSG_NOSIGNAL));
 	ASSERT_EQ(5, read_exact(self->sfd, buf, 5));
 	ASSERT_EQ(0, memcmp(buf, "hello", 5));
 	assert_no_more_data(_metadata, self->sfd);
 
-	ASSERT_EQ(5, send_ret(self->sfd, "world", 5));
+	ASSERT_EQ(5, send_ret(self->sfd, "world", 5, MSG_NOSIGNAL));
 	ASSERT_EQ(5, read_exact(self->cfd, buf, 5));
 	ASSERT_EQ(0, memcmp(buf, "world", 5));
 	assert_no_more_data(_metadata, self->cfd);
@@ -694,10 +603,10 @@ TEST_F_TIMEOUT(conn, half_close_keeps_reverse_direction_open, 30)
 
 	conn_open(_metadata, self);
 	ASSERT_EQ(0, shutdown(self->cfd, SHUT_WR));
-	EXPECT_EQ(-EPIPE, send_ret(self->cfd, "x", 1));
+	EXPECT_EQ(-EPIPE, send_ret(self->cfd, "x", 1, MSG_NOSIGNAL));
 	ASSERT_EQ(0, recv_ret(self->sfd, buf, sizeof(buf), 0));
 
-	ASSERT_EQ(4, send_ret(self->sfd, "late", 4));
+	ASSERT_EQ(4, send_ret(self->sfd, "late", 4, MSG_NOSIGNAL));
 	ASSERT_EQ(4, read_exact(self->cfd, buf, 4));
 	ASSERT_EQ(0, memcmp(buf, "late", 4));
 
@@ -819,7 +728,7 @@ TEST_F_TIMEOUT(conn, close_with_unread_data_sends_rst, 30)
 	char buf[16];
 
 	conn_open(_metadata, self);
-	ASSERT_EQ(10, send_ret(self->cfd, "0123456789", 10));
+	ASSERT_EQ(10, send_ret(self->cfd, "0123456789", 10, MSG_NOSIGNAL));
 	ASSERT_EQ(POLLIN, poll_one(self->sfd, POLLIN, POLL_MS));
 	msleep(200);
 	close_sock(_metadata, &self->socks, self->sfd);
@@ -861,9 +770,9 @@ TEST_F_TIMEOUT(conn, write_after_reset_is_econnreset_then_epipe, 30)
 
 	ASSERT_EQ(POLLIN | POLLERR | POLLHUP,
 		  poll_one(self->cfd, POLLIN | POLLERR, POLL_MS));
-	ASSERT_EQ(-ECONNRESET, send_ret(self->cfd, "x", 1));
-	ASSERT_EQ(-EPIPE, send_ret(self->cfd, "x", 1));
-	ASSERT_EQ(-EPIPE, send_ret(self->cfd, "x", 1));
+	ASSERT_EQ(-ECONNRESET, send_ret(self->cfd, "x", 1, MSG_NOSIGNAL));
+	ASSERT_EQ(-EPIPE, send_ret(self->cfd, "x", 1, MSG_NOSIGNAL));
+	ASSERT_EQ(-EPIPE, send_ret(self->cfd, "x", 1, MSG_NOSIGNAL));
 	ASSERT_EQ(0, so_error(_metadata, self->cfd));
 }
 
@@ -1088,7 +997,7 @@ TEST_F_TIMEOUT(connect_errors, accept_nonblocking_without_pending_is_eagain,
 	fd = accept(lfd, NULL, NULL);
 	err = errno;
 	if (fd >= 0)
-		track_sock(_metadata, &self->socks, fd);
+		track_sock(_metadata, &self->socks, fd, SOCK_TIMEOUT_MS);
 	ASSERT_EQ(-1, fd);
 	ASSERT_EQ(EAGAIN, err);
 }
@@ -1125,7 +1034,7 @@ TEST_F_TIMEOUT(connect_errors, send_on_unconnected_socket_is_epipe, 20)
 {
 	int fd = open_sock(_metadata, &self->socks, self->family, 0);
 
-	ASSERT_EQ(-EPIPE, send_ret(fd, "x", 1));
+	ASSERT_EQ(-EPIPE, send_ret(fd, "x", 1, MSG_NOSIGNAL));
 	ASSERT_EQ(0, so_error(_metadata, fd));
 }
 
@@ -1249,7 +1158,7 @@ TEST_F_TIMEOUT(backlog, full_accept_queue_holds_backlog_plus_one, 30)
 	fd = accept(lfd, NULL, NULL);
 	err = errno;
 	if (fd >= 0)
-		track_sock(_metadata, &self->socks, fd);
+		track_sock(_metadata, &self->socks, fd, SOCK_TIMEOUT_MS);
 	ASSERT_EQ(-1, fd) TH_LOG("a 4th connection was queued");
 	ASSERT_EQ(EAGAIN, err);
 }

@@ -1,18 +1,26 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What every ktcp kselftest shares: telling the ktcp variant from the
- * inet one, finding the family, and the list of sockets a test opened
- * so that teardown closes what is left.  Include after
- * kselftest_harness.h.
+ * What the ktcp selftests share: telling the ktcp variant from the
+ * inet one, finding the family, the list of sockets a test opened so
+ * that teardown closes what is left, the socket calls the tests wrap,
+ * and the byte stream whose hash both ends of a transfer compare.
+ *
+ * The helpers that assert need kselftest_harness.h, included first;
+ * without it (ktcp_xfer) only the rest is defined.
  */
 #ifndef _KTCP_SELFTEST_H
 #define _KTCP_SELFTEST_H
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/ktcp.h>
@@ -22,6 +30,10 @@
 #define INET_ONLY_ENV		"KTCP_SELFTEST_INET_ONLY"
 
 #define MAX_SOCKS		16
+
+/* 64-bit FNV-1a: a hash each end computes over the bytes it moved. */
+#define FNV64_OFFSET		0xcbf29ce484222325ULL
+#define FNV64_PRIME		0x100000001b3ULL
 
 /* Sockets a test opened; the fixture teardown closes what is left. */
 struct socks {
@@ -36,6 +48,148 @@ static inline bool inet_only(void)
 	return v && !strcmp(v, "1");
 }
 
+static inline struct sockaddr_in sin_of(sa_family_t family, const char *ip,
+					uint16_t port)
+{
+	struct sockaddr_in sin;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = family;
+	sin.sin_port = htons(port);
+	if (inet_pton(AF_INET, ip, &sin.sin_addr) != 1)
+		abort();
+	return sin;
+}
+
+static inline void close_socks(struct socks *socks)
+{
+	int i;
+
+	for (i = 0; i < socks->n; i++)
+		if (socks->fd[i] >= 0)
+			close(socks->fd[i]);
+	socks->n = 0;
+}
+
+/* A signal the harness or a test handles must not cut a pause short. */
+static inline void msleep(unsigned int ms)
+{
+	struct timespec ts = {
+		.tv_sec = ms / 1000,
+		.tv_nsec = (long)(ms % 1000) * 1000000L,
+	};
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/* recv() as one value, for ASSERT_EQ(n, ...) and ASSERT_EQ(-EXXX, ...). */
+static inline ssize_t recv_ret(int fd, void *buf, size_t len, int flags)
+{
+	ssize_t n = recv(fd, buf, len, flags);
+
+	return n < 0 ? -errno : n;
+}
+
+/*
+ * send() as one value, the byte count or minus the errno.  @flags are
+ * the caller's so that the SIGPIPE tests can leave out MSG_NOSIGNAL.
+ */
+static inline ssize_t send_ret(int fd, const void *buf, size_t len, int flags)
+{
+	ssize_t n = send(fd, buf, len, flags);
+
+	return n < 0 ? -errno : n;
+}
+
+/*
+ * Sends all of @buf in as many send() calls as it takes; 0 or the
+ * errno.  MSG_NOSIGNAL: a peer's reset must fail the test, not kill it.
+ */
+static inline int send_all(int fd, const void *buf, size_t len)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = send(fd, (const char *)buf + done, len - done,
+				 MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno;
+		done += n;
+	}
+	return 0;
+}
+
+/*
+ * A deterministic pseudo-random byte stream: xorshift64 words handed
+ * out low byte first.  The byte at an offset depends only on the seed
+ * and the offset, never on how the stream was cut into pieces, so the
+ * receiver regenerates exactly what the sender sent.
+ */
+struct stream {
+	uint64_t state;
+	uint64_t word;		/* the bytes of the current word not yet out */
+	unsigned int left;	/* how many of them */
+};
+
+static inline void stream_init(struct stream *s, uint64_t seed)
+{
+	s->state = seed ? seed : 1;	/* xorshift never leaves 0 */
+	s->word = 0;
+	s->left = 0;
+}
+
+static inline uint64_t stream_next_word(struct stream *s)
+{
+	uint64_t x = s->state;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	s->state = x;
+	return x;
+}
+
+static inline void stream_fill(struct stream *s, unsigned char *buf,
+			       size_t len)
+{
+	unsigned int i;
+	uint64_t w;
+
+	for (; len && s->left; len--, s->left--) {
+		*buf++ = s->word & 0xff;
+		s->word >>= 8;
+	}
+	for (; len >= 8; len -= 8, buf += 8) {
+		w = stream_next_word(s);
+		for (i = 0; i < 8; i++)
+			buf[i] = w >> (8 * i);
+	}
+	if (!len)
+		return;
+	s->word = stream_next_word(s);
+	s->left = 8;
+	for (; len; len--, s->left--) {
+		*buf++ = s->word & 0xff;
+		s->word >>= 8;
+	}
+}
+
+static inline uint64_t fnv64(uint64_t hash, const unsigned char *buf,
+			     size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		hash = (hash ^ buf[i]) * FNV64_PRIME;
+	return hash;
+}
+
+#ifdef __KSELFTEST_HARNESS_H
+
 /* The family of the loaded ktcp module; fails the test without it. */
 static inline int ktcp_family_or_fail(struct __test_metadata *_metadata)
 {
@@ -49,19 +203,6 @@ static inline int ktcp_family_or_fail(struct __test_metadata *_metadata)
 		       path, strerror(-family), INET_ONLY_ENV);
 	}
 	return family;
-}
-
-static inline struct sockaddr_in sin_of(sa_family_t family, const char *ip,
-					uint16_t port)
-{
-	struct sockaddr_in sin;
-
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = family;
-	sin.sin_port = htons(port);
-	if (inet_pton(AF_INET, ip, &sin.sin_addr) != 1)
-		abort();
-	return sin;
 }
 
 static inline void close_sock(struct __test_metadata *_metadata,
@@ -79,14 +220,61 @@ static inline void close_sock(struct __test_metadata *_metadata,
 	ASSERT_TRUE(false) TH_LOG("fd %d is not a test socket", fd);
 }
 
-static inline void close_socks(struct socks *socks)
+/* One timeout alone, as the tests of SO_RCVTIMEO and SO_SNDTIMEO want. */
+static inline void set_sock_timeout(struct __test_metadata *_metadata, int fd,
+				    int optname, unsigned int ms)
 {
-	int i;
+	struct timeval tv = {
+		.tv_sec = ms / 1000,
+		.tv_usec = (ms % 1000) * 1000,
+	};
 
-	for (i = 0; i < socks->n; i++)
-		if (socks->fd[i] >= 0)
-			close(socks->fd[i]);
-	socks->n = 0;
+	ASSERT_EQ(0, setsockopt(fd, SOL_SOCKET, optname, &tv, sizeof(tv))) {
+		TH_LOG("%s %u ms: %s", optname == SO_RCVTIMEO ?
+		       "SO_RCVTIMEO" : "SO_SNDTIMEO", ms, strerror(errno));
+	}
 }
+
+/*
+ * Takes @fd (e.g. from accept()) into @socks and bounds its blocking
+ * calls by @timeout_ms both ways, so that a stack that stalls fails
+ * the test instead of hanging the run.
+ */
+static inline int track_sock(struct __test_metadata *_metadata,
+			     struct socks *socks, int fd,
+			     unsigned int timeout_ms)
+{
+	ASSERT_GT(MAX_SOCKS, socks->n) {
+		close(fd);
+	}
+	socks->fd[socks->n++] = fd;
+	set_sock_timeout(_metadata, fd, SO_RCVTIMEO, timeout_ms);
+	set_sock_timeout(_metadata, fd, SO_SNDTIMEO, timeout_ms);
+	return fd;
+}
+
+static inline int so_error(struct __test_metadata *_metadata, int fd)
+{
+	socklen_t len = sizeof(int);
+	int err = -1;
+
+	ASSERT_EQ(0, getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len)) {
+		TH_LOG("SO_ERROR: %s", strerror(errno));
+	}
+	ASSERT_EQ(sizeof(int), len);
+	return err;
+}
+
+/* Closing the socket then aborts the connection with a RST. */
+static inline void set_linger_zero(struct __test_metadata *_metadata, int fd)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+	ASSERT_EQ(0, setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg))) {
+		TH_LOG("SO_LINGER {1, 0}: %s", strerror(errno));
+	}
+}
+
+#endif /* __KSELFTEST_HARNESS_H */
 
 #endif /* _KTCP_SELFTEST_H */

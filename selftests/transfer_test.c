@@ -91,10 +91,6 @@
 #define SEED_SENDFILE		0x6b7463702d736466ULL
 #define SEED_SPLICE		0x6b7463702d73706cULL
 
-/* 64-bit FNV-1a: a hash each end computes over the bytes it moved. */
-#define FNV64_OFFSET		0xcbf29ce484222325ULL
-#define FNV64_PRIME		0x100000001b3ULL
-
 /*
  * Sizes of consecutive writes and reads of the bulk tests, cycled.  The
  * read sizes are odd on purpose: they never line up with the writes,
@@ -124,86 +120,12 @@ static int sigpipes(void)
 	return atomic_load(&sigpipe_count);
 }
 
-static void msleep(unsigned int ms)
-{
-	struct timespec ts = {
-		.tv_sec = ms / 1000,
-		.tv_nsec = (long)(ms % 1000) * 1000000L,
-	};
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
 static double now_sec(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/*
- * A deterministic pseudo-random byte stream: xorshift64 words handed
- * out low byte first.  The byte at an offset depends only on the seed
- * and the offset, never on how the stream was cut into pieces, so the
- * receiver regenerates exactly what the sender sent.
- */
-struct stream {
-	uint64_t state;
-	uint64_t word;		/* the bytes of the current word not yet out */
-	unsigned int left;	/* how many of them */
-};
-
-static void stream_init(struct stream *s, uint64_t seed)
-{
-	s->state = seed ? seed : 1;	/* xorshift never leaves 0 */
-	s->word = 0;
-	s->left = 0;
-}
-
-static uint64_t stream_next_word(struct stream *s)
-{
-	uint64_t x = s->state;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	s->state = x;
-	return x;
-}
-
-static void stream_fill(struct stream *s, unsigned char *buf, size_t len)
-{
-	unsigned int i;
-	uint64_t w;
-
-	for (; len && s->left; len--, s->left--) {
-		*buf++ = s->word & 0xff;
-		s->word >>= 8;
-	}
-	for (; len >= 8; len -= 8, buf += 8) {
-		w = stream_next_word(s);
-		for (i = 0; i < 8; i++)
-			buf[i] = w >> (8 * i);
-	}
-	if (!len)
-		return;
-	s->word = stream_next_word(s);
-	s->left = 8;
-	for (; len; len--, s->left--) {
-		*buf++ = s->word & 0xff;
-		s->word >>= 8;
-	}
-}
-
-static uint64_t fnv64(uint64_t hash, const unsigned char *buf, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		hash = (hash ^ buf[i]) * FNV64_PRIME;
-	return hash;
 }
 
 /* KTCP_TRANSFER_MIB in bytes; a value that is not a size fails the test. */
@@ -225,33 +147,6 @@ static uint64_t transfer_bytes(struct __test_metadata *_metadata)
 	return mib * MIB;
 }
 
-static void set_timeout(struct __test_metadata *_metadata, int fd,
-			int optname, unsigned int ms)
-{
-	struct timeval tv = {
-		.tv_sec = ms / 1000,
-		.tv_usec = (ms % 1000) * 1000,
-	};
-
-	ASSERT_EQ(0, setsockopt(fd, SOL_SOCKET, optname, &tv, sizeof(tv))) {
-		TH_LOG("%s %u ms: %s", optname == SO_RCVTIMEO ?
-		       "SO_RCVTIMEO" : "SO_SNDTIMEO", ms, strerror(errno));
-	}
-}
-
-/* Takes @fd into @socks and gives it the timeouts every socket has. */
-static int track_sock(struct __test_metadata *_metadata, struct socks *socks,
-		      int fd)
-{
-	ASSERT_GT(MAX_SOCKS, socks->n) {
-		close(fd);
-	}
-	socks->fd[socks->n++] = fd;
-	set_timeout(_metadata, fd, SO_RCVTIMEO, SOCK_TIMEOUT_MS);
-	set_timeout(_metadata, fd, SO_SNDTIMEO, SOCK_TIMEOUT_MS);
-	return fd;
-}
-
 static int open_sock(struct __test_metadata *_metadata, struct socks *socks,
 		     int family)
 {
@@ -261,41 +156,7 @@ static int open_sock(struct __test_metadata *_metadata, struct socks *socks,
 		TH_LOG("socket(%d, SOCK_STREAM, 0): %s", family,
 		       strerror(errno));
 	}
-	return track_sock(_metadata, socks, fd);
-}
-
-/* recv() that returns the byte count or minus the errno. */
-static ssize_t recv_ret(int fd, void *buf, size_t len, int flags)
-{
-	ssize_t n = recv(fd, buf, len, flags);
-
-	return n < 0 ? -errno : n;
-}
-
-/* send() that returns the byte count or minus the errno. */
-static ssize_t send_ret(int fd, const void *buf, size_t len, int flags)
-{
-	ssize_t n = send(fd, buf, len, flags);
-
-	return n < 0 ? -errno : n;
-}
-
-/* Sends all of @buf, without SIGPIPE; 0 or the errno. */
-static int send_all(int fd, const void *buf, size_t len)
-{
-	size_t done = 0;
-
-	while (done < len) {
-		ssize_t n = send(fd, (const char *)buf + done, len - done,
-				 MSG_NOSIGNAL);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return errno;
-		done += n;
-	}
-	return 0;
+	return track_sock(_metadata, socks, fd, SOCK_TIMEOUT_MS);
 }
 
 /*
@@ -320,26 +181,6 @@ static int wait_events(int fd, short want, int ms)
 		/* POLLIN came before the rest of @want: look again soon. */
 		msleep(20);
 	}
-}
-
-static void set_linger_zero(struct __test_metadata *_metadata, int fd)
-{
-	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
-
-	ASSERT_EQ(0, setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg))) {
-		TH_LOG("SO_LINGER {1, 0}: %s", strerror(errno));
-	}
-}
-
-static int so_error(struct __test_metadata *_metadata, int fd)
-{
-	socklen_t len = sizeof(int);
-	int err = -1;
-
-	ASSERT_EQ(0, getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len)) {
-		TH_LOG("SO_ERROR: %s", strerror(errno));
-	}
-	return err;
 }
 
 /* Counts SIGPIPE in sigpipe_count instead of dying of it. */
@@ -423,7 +264,7 @@ static void open_conn(struct __test_metadata *_metadata,
 	}
 	fd = accept(self->lfd, NULL, NULL);
 	ASSERT_LE(0, fd) TH_LOG("accept: %s", strerror(errno));
-	*sfd = track_sock(_metadata, &self->socks, fd);
+	*sfd = track_sock(_metadata, &self->socks, fd, SOCK_TIMEOUT_MS);
 }
 
 /*
@@ -913,8 +754,8 @@ TEST_F_TIMEOUT(transfer, so_rcvtimeo_expires_with_eagain, 30)
 
 	ends_of(self, ends);
 	for (i = 0; i < 2; i++) {
-		set_timeout(_metadata, ends[i].fd, SO_RCVTIMEO,
-			    SHORT_TIMEOUT_MS);
+		set_sock_timeout(_metadata, ends[i].fd, SO_RCVTIMEO,
+				 SHORT_TIMEOUT_MS);
 		ASSERT_EQ(-EAGAIN, recv_ret(ends[i].fd, &c, 1, 0)) {
 			TH_LOG("%s end", ends[i].name);
 		}
@@ -941,8 +782,8 @@ TEST_F_TIMEOUT(transfer, so_sndtimeo_with_full_buffers_is_partial_or_eagain,
 	memset(io_buf, 'z', SNDBUF_FILL_CHUNK);
 	ends_of(self, ends);
 	for (i = 0; i < 2; i++) {
-		set_timeout(_metadata, ends[i].fd, SO_SNDTIMEO,
-			    SHORT_TIMEOUT_MS);
+		set_sock_timeout(_metadata, ends[i].fd, SO_SNDTIMEO,
+				 SHORT_TIMEOUT_MS);
 		for (queued = 0;; queued += n) {
 			n = send_ret(ends[i].fd, io_buf, SNDBUF_FILL_CHUNK,
 				     MSG_NOSIGNAL);
