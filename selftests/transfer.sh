@@ -52,7 +52,7 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM
 
 [ "$(id -u)" -eq 0 ] || tap_skip_all "needs root"
-for tool in ip tc timeout; do
+for tool in ip tc ss nc timeout; do
 	command -v "$tool" >/dev/null || tap_skip_all "needs $tool"
 done
 [ -x "$xfer" ] || tap_bail "$xfer missing: run make first"
@@ -182,7 +182,13 @@ for fam in ktcp inet; do
 	done
 	sleep 30 | timeout 40 ip netns exec "$nsb" nc "$addr_a" "$port" >/dev/null 2>&1 &
 	cpid=$!
-	# Once the connection is up and idle, the peer disappears.
+	# Once the connection is up and idle, the peer disappears.  A slow
+	# guest may take seconds to start nc: wait until b sees it up.
+	for i in $(seq 200); do
+		ip netns exec "$nsb" ss -Htn state established \
+			"( dport = :$port )" | grep -q . && break
+		sleep 0.1
+	done
 	sleep 0.5
 	ip -n "$nsb" link set veth-xb down
 	wait "$kpid"
