@@ -37,7 +37,7 @@ ktcp_kvm_works()
 ktcp_vm()
 {
 	local kernel=$1 results=$2
-	local probe accel=() timeout_s=${KTCP_VM_TIMEOUT:-3600}
+	local probe accel=() timeout_s=${KTCP_VM_TIMEOUT:-4500}
 	shift 2
 
 	probe=$kernel
