@@ -119,7 +119,6 @@ static void ktcp_take_syn(struct sock *sk, struct sk_buff *skb,
 	ks->rcv_nxt = cb->seq + 1;
 	ks->copied_seq = ks->rcv_nxt;
 	ks->rcv_wup = ks->rcv_nxt;
-	ks->peer = *opts;
 	/* What we offered in our SYN holds if the peer offered it too. */
 	ks->wscale_ok = ks->wscale_ok && opts->wscale_ok;
 	ks->snd_wscale = ks->wscale_ok ? opts->wscale : 0;

@@ -135,7 +135,6 @@ struct ktcp_sock {
 						 */
 	u16			mss;		/* peer's MSS, clamped */
 	u16			advmss;		/* what we announced */
-	struct ktcp_syn_options	peer;		/* the peer's SYN options */
 	bool			fin_queued;	/* our FIN is on the write queue */
 	bool			nodelay;
 

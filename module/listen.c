@@ -273,7 +273,6 @@ static struct sock *ktcp_create_child(struct sock *sk,
 	ks->rcv_wup = ks->rcv_nxt;
 	ks->rcv_wnd = 65535;
 	ks->advmss = req->mss;
-	ks->peer = req->opts;
 	ks->wscale_ok = req->wscale_ok;
 	ks->snd_wscale = req->wscale_ok ? req->opts.wscale : 0;
 	ks->rcv_wscale = req->wscale_ok ? req->rcv_wscale : 0;
