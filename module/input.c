@@ -161,9 +161,7 @@ static int ktcp_rcv_syn_sent(struct sock *sk, struct sk_buff *skb,
 	ktcp_take_syn(sk, skb, opts);
 	if (ack) {
 		ks->snd_una = cb->ack_seq;
-		ks->snd_max = ks->snd_una;
-		ks->highest_sack = ks->snd_una;
-		ks->recover = ks->snd_una;
+		ktcp_syn_acked(ks);
 		ktcp_sk(sk)->retransmits = 0;
 		sk_stop_timer(sk, &ks->rtx_timer);
 		ktcp_established(sk);
@@ -366,9 +364,7 @@ static bool ktcp_rcv_ack(struct sock *sk, struct sk_buff *skb,
 			return false;
 		}
 		ks->snd_una = ack;
-		ks->snd_max = ack;
-		ks->highest_sack = ack;
-		ks->recover = ack;
+		ktcp_syn_acked(ks);
 		ks->retransmits = 0;
 		sk_stop_timer(sk, &ks->rtx_timer);
 		ktcp_established(sk);

@@ -322,6 +322,17 @@ static inline void ktcp_set_mss(struct ktcp_sock *ks, u16 peer_mss)
 		ks->mss -= KTCP_TSTAMP_OPTLEN;
 }
 
+/*
+ * Our SYN is acknowledged: nothing is in flight, and the marks of loss
+ * recovery (RFC 6582's "recover", the SACK high mark) start at SND.UNA.
+ */
+static inline void ktcp_syn_acked(struct ktcp_sock *ks)
+{
+	ks->snd_max = ks->snd_una;
+	ks->highest_sack = ks->snd_una;
+	ks->recover = ks->snd_una;
+}
+
 /* Room for link, IP and TCP headers in front of what we send. */
 #define KTCP_HEADROOM	(MAX_HEADER + sizeof(struct iphdr) + 60)
 

@@ -281,9 +281,7 @@ static struct sock *ktcp_create_child(struct sock *sk,
 	ks->ts_recent = req->opts.tsval;
 	ks->sack_ok = req->sack_ok;
 	ktcp_set_mss(ks, req->opts.mss);
-	ks->snd_max = ks->snd_nxt;
-	ks->highest_sack = ks->snd_una;
-	ks->recover = ks->snd_una;
+	ktcp_syn_acked(ks);
 	ks->snd_wnd = (u32)ntohs(tcp_hdr(skb)->window) << ks->snd_wscale;
 	ks->max_window = ks->snd_wnd;
 	ktcp_reset_keepalive(child);
