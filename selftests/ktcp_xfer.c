@@ -7,13 +7,16 @@
  *
  *   ktcp_xfer send ktcp|inet ADDR PORT BYTES
  *   ktcp_xfer recv ktcp|inet ADDR PORT BYTES [--read-delay-ms N]
- *                  [--keepalive IDLE,INTVL,CNT] [--ready FILE]
+ *                  [--keepalive IDLE,INTVL,CNT [--keepalive-after FILE]]
+ *                  [--ready FILE]
  *
  * recv listens on ADDR:PORT, accepts one connection and reads until
  * EOF; it prints "ok BYTES HASH" if exactly BYTES bytes of the stream
  * came, else the first difference.  --keepalive sets SO_KEEPALIVE and
  * TCP_KEEP* on the accepted socket, reads until an error and prints
- * "error ERRNO-NAME".  send connects, writes BYTES, shuts down the write
+ * "error ERRNO-NAME"; with --keepalive-after it does so only once FILE
+ * exists, so that a test can cut the link first and count every probe
+ * that follows.  send connects, writes BYTES, shuts down the write
  * side, waits for the peer's EOF and prints "sent BYTES HASH".
  * --ready FILE is created once the listener listens.
  */
@@ -154,8 +157,9 @@ static int do_recv(int fd, unsigned long long bytes, int delay_ms)
 }
 
 /* Wait for the error keepalive reports on a silent connection. */
-static int do_keepalive(int fd, const char *spec)
+static int do_keepalive(int fd, const char *spec, const char *after)
 {
+	const struct timespec tick = { .tv_nsec = 50 * 1000 * 1000 };
 	int idle, intvl, cnt;
 	char c;
 
@@ -163,6 +167,8 @@ static int do_keepalive(int fd, const char *spec)
 		fprintf(stderr, "--keepalive IDLE,INTVL,CNT\n");
 		return 2;
 	}
+	while (after && access(after, F_OK))
+		nanosleep(&tick, NULL);
 	set_int(fd, SOL_SOCKET, SO_KEEPALIVE, 1, "SO_KEEPALIVE");
 	set_int(fd, IPPROTO_TCP, TCP_KEEPIDLE, idle, "TCP_KEEPIDLE");
 	set_int(fd, IPPROTO_TCP, TCP_KEEPINTVL, intvl, "TCP_KEEPINTVL");
@@ -177,7 +183,7 @@ static int do_keepalive(int fd, const char *spec)
 
 int main(int argc, char **argv)
 {
-	const char *keepalive = NULL, *ready = NULL;
+	const char *keepalive = NULL, *keepalive_after = NULL, *ready = NULL;
 	unsigned long long bytes;
 	struct sockaddr_in sin;
 	int delay_ms = 0, fd, i;
@@ -192,6 +198,8 @@ int main(int argc, char **argv)
 			delay_ms = atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "--keepalive"))
 			keepalive = argv[i + 1];
+		else if (!strcmp(argv[i], "--keepalive-after"))
+			keepalive_after = argv[i + 1];
 		else if (!strcmp(argv[i], "--ready"))
 			ready = argv[i + 1];
 	}
@@ -218,6 +226,6 @@ int main(int argc, char **argv)
 		die("accept");
 	close(fd);
 	if (keepalive)
-		return do_keepalive(i, keepalive);
+		return do_keepalive(i, keepalive, keepalive_after);
 	return do_recv(i, bytes, delay_ms);
 }

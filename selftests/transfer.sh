@@ -165,15 +165,19 @@ done
 
 # --- 7-9: keepalive -------------------------------------------------
 
-# keepalive FAMILY: a FAMILY server in a with keepalive 3,1,3; a native
-# client in b connects and stays silent, then b's link goes down.
+# keepalive FAMILY: a FAMILY server in a accepts a native client from b,
+# which stays silent; then b's link goes down, and only then does the
+# server arm keepalive 3,1,3 (--keepalive-after): every probe it sends
+# goes to a peer that cannot answer, however slow the guest is.
 for fam in ktcp inet; do
 	desc="keepalive: a $fam socket whose peer vanished fails with ETIMEDOUT"
 	port=$((7400 + ktcp_ntests))
 	ready=$ktcp_tmp/ka-$fam.ready
+	armed=$ktcp_tmp/ka-$fam.armed
 	ip -n "$nsb" link set veth-xb up
 	timeout 60 ip netns exec "$nsa" "$xfer" recv "$fam" "$addr_a" "$port" 0 \
-		--keepalive 3,1,3 --ready "$ready" >"$ktcp_tmp/ka-$fam" 2>&1 &
+		--keepalive 3,1,3 --keepalive-after "$armed" --ready "$ready" \
+		>"$ktcp_tmp/ka-$fam" 2>&1 &
 	kpid=$!
 	for i in $(seq 100); do
 		[ -e "$ready" ] && break
@@ -181,17 +185,14 @@ for fam in ktcp inet; do
 	done
 	sleep 30 | timeout 40 ip netns exec "$nsb" nc "$addr_a" "$port" >/dev/null 2>&1 &
 	cpid=$!
-	# Once the connection is up and idle, the peer disappears.  A slow
-	# guest may take seconds to start nc: wait until b sees it up.
 	for i in $(seq 200); do
 		ip netns exec "$nsb" ss -Htn state established \
 			"( dport = :$port )" | grep -q . && break
 		sleep 0.1
 	done
-	sleep 0.5
 	ip -n "$nsb" link set veth-xb down
-	# Probes sent while the peer could still answer do not count.
 	probes0=$(counter "$nsa" KtcpKeepaliveProbes)
+	touch "$armed"
 	wait "$kpid"
 	kill "$cpid" 2>/dev/null
 	wait "$cpid" 2>/dev/null

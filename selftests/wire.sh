@@ -66,6 +66,10 @@ trap '' PIPE
 . "$(dirname "$0")/ktcp_lib.sh"
 
 native_only=${KTCP_WIRE_NATIVE_ONLY:-0}
+# How long to wait for what should take a moment: the emulated debug
+# kernel runs a hundred times slower than hardware, and a busy host
+# slows it more.  Waits end as soon as what they wait for happens.
+patience=${KTCP_WIRE_PATIENCE:-30}
 flood_seconds=${KTCP_FLOOD_SECONDS:-30}
 flood_source=${KTCP_FLOOD_SOURCE-10.77.0.99}
 read -r -a flood_rate <<<"${KTCP_FLOOD_RATE:---flood}"
@@ -334,7 +338,7 @@ capture_start()
 {
 	bg_start "$1" 120 "$2" tcpdump -i "$3" -n -U --immediate-mode -Z root -s 256 \
 		-w "$ktcp_tmp/$1.pcap" tcp
-	if ! wait_for "$ktcp_tmp/$1.err" 'listening on' 5; then
+	if ! wait_for "$ktcp_tmp/$1.err" 'listening on' "$patience"; then
 		tap_diag "tcpdump did not start:" "$(bg_out "$1")"
 		return 1
 	fi
@@ -402,6 +406,7 @@ fields()
 		-e 's/tcp\.srcport == ([0-9]+)/$3 == \1/g' \
 		-e 's/tcp\.dstport == ([0-9]+)/$5 == \1/g' \
 		-e 's/tcp\.port == ([0-9]+)/($3 == \1 || $5 == \1)/g' \
+		-e 's/tcp\.flags\.syn == ([01])/$6 == \1/g' \
 		-e 's/tcp\.flags\.ack == ([01])/$7 == \1/g' \
 		-e 's/tcp\.len == ([0-9]+)/$10 == \1/g' <<<"$filter")
 	for f in "$@"; do
@@ -422,6 +427,29 @@ last_ack()
 {
 	fields "$1" "$(tcp_dir "$2" "$3" "$4" "$5") && tcp.flags.ack == 1" \
 		tcp.ack_raw | tail -n 1
+}
+
+# wait_ack PCAP SRC SPORT DST DPORT WANT: wait ($patience s at most) until the
+# capture shows SRC acknowledging WANT.  tcpdump on a busy guest writes
+# a segment some time after it crossed the link, so the last ACK in the
+# file may be an older one; print the last ACK seen either way.
+wait_ack()
+{
+	local i got
+
+	for i in $(seq $((patience * 5))); do
+		got=$(last_ack "$1" "$2" "$3" "$4" "$5")
+		[ "$got" = "$6" ] && break
+		sleep 0.2
+	done
+	echo "$got"
+	[ "$got" = "$6" ]
+}
+
+# seq_add SEQ N: SEQ + N in sequence space
+seq_add()
+{
+	echo $((($1 + $2) % 4294967296))
 }
 
 # inject NS FLAGS SRC:SPORT DST:DPORT SEQ
@@ -518,7 +546,7 @@ native_to_echo()
 	local name=$1 nsc=$2 addr=$3 port=$4 nss=$5 rc=0 got
 
 	echo_bg "$name" 15 "$nss" server "$port" 1
-	if ! wait_for "$ktcp_tmp/$name.out" 'listening' 5; then
+	if ! wait_for "$ktcp_tmp/$name.out" 'listening' "$patience"; then
 		why="the echo server did not start: $(bg_out "$name")"
 		bg_stop "$name"
 		return 1
@@ -672,30 +700,37 @@ fi
 # The connection: nc in b (stdin from a FIFO kept open here) to a ktcp
 # echo server in a, captured in b.
 rst_ok=0
-echo_bg rst_srv 60 "$nsa" server "$port_rst" 1
-if wait_for "$ktcp_tmp/rst_srv.out" 'listening' 5 &&
+# Both live through the capture decodes of 9-11: minutes on a slow guest.
+echo_bg rst_srv 600 "$nsa" server "$port_rst" 1
+if wait_for "$ktcp_tmp/rst_srv.out" 'listening' "$patience" &&
    capture_start rst_cap "$nsb" "$veth_b"; then
 	mkfifo "$ktcp_tmp/rst.in"
 	bg_in=$ktcp_tmp/rst.in
-	bg_start rst_nc 60 "$nsb" nc "$addr_a" "$port_rst"
+	bg_start rst_nc 600 "$nsb" nc "$addr_a" "$port_rst"
 	bg_in=/dev/null
 	exec {rst_fd}>"$ktcp_tmp/rst.in"
 	fifo_fds+=("$rst_fd")
 	{ echo one >&"$rst_fd"; } 2>/dev/null || true
-	if wait_for "$ktcp_tmp/rst_nc.out" '^echo: one$' 5; then
+	if wait_for "$ktcp_tmp/rst_nc.out" '^echo: one$' "$patience"; then
 		rst_ok=1
 	fi
 fi
 pcap=$ktcp_tmp/rst_cap.pcap
 rst_why="no connection: server: $(bg_out rst_srv); nc: $(bg_out rst_nc)"
+# RCV.NXT of the ktcp side, from nc's ISN and the bytes nc sent, once
+# the capture shows ktcp acknowledging it.
 if [ "$rst_ok" -eq 1 ]; then
-	sleep 0.3	# the native ACK of the echo, for the capture
 	nport=$(fields "$pcap" "ip.src == $addr_b && tcp.dstport == $port_rst" \
 		tcp.srcport | tail -n 1)
-	rcv_nxt=$(last_ack "$pcap" "$addr_a" "$port_rst" "$addr_b" "$nport")
-	if [ -z "$nport" ] || [ -z "$rcv_nxt" ]; then
+	nc_isn=$(fields "$pcap" "ip.src == $addr_b && tcp.dstport == $port_rst && tcp.flags.syn == 1" \
+		tcp.seq_raw | tail -n 1)
+	if [ -z "$nport" ] || [ -z "$nc_isn" ]; then
 		rst_ok=0
-		rst_why="no port/sequence in the capture: '$nport' '$rcv_nxt'"
+		rst_why="no port/ISN in the capture: '$nport' '$nc_isn'"
+	elif ! rcv_nxt=$(wait_ack "$pcap" "$addr_a" "$port_rst" "$addr_b" \
+			"$nport" "$(seq_add "$nc_isn" 5)"); then
+		rst_ok=0
+		rst_why="ktcp never acknowledged 'one\\n' (ISN $nc_isn; last ACK '$rcv_nxt')"
 	fi
 fi
 
@@ -729,7 +764,7 @@ fi
 desc="the connection still echoes after the in-window RST"
 if [ "$rst_ok" -eq 1 ]; then
 	{ echo two >&"$rst_fd"; } 2>/dev/null || true
-	if wait_for "$ktcp_tmp/rst_nc.out" '^echo: two$' 5; then
+	if wait_for "$ktcp_tmp/rst_nc.out" '^echo: two$' "$patience"; then
 		tap_ok "$desc"
 	else
 		rst_ok=0
@@ -743,12 +778,12 @@ fi
 # 11
 desc="RST with seq RCV.NXT resets it: EstabResets +1, the server sees ECONNRESET"
 if [ "$rst_ok" -eq 1 ]; then
-	sleep 0.3
-	rcv_nxt=$(last_ack "$pcap" "$addr_a" "$port_rst" "$addr_b" "$nport")
+	rcv_nxt=$(wait_ack "$pcap" "$addr_a" "$port_rst" "$addr_b" "$nport" \
+		"$(seq_add "$nc_isn" 9)") || true
 	er0=$(counter "$nsa" EstabResets)
 	out=$(inject "$nsb" R "$addr_b:$nport" "$addr_a:$port_rst" "$rcv_nxt" 2>&1) || true
 	rc=0
-	bg_wait rst_srv 3 || rc=$?
+	bg_wait rst_srv "$patience" || rc=$?
 	er1=$(counter "$nsa" EstabResets)
 	if [ "$er1" -eq $((er0 + 1)) ] && [ "$rc" -eq 1 ] &&
 	   grep -q 'Connection reset' "$ktcp_tmp/rst_srv.err"; then
@@ -775,7 +810,7 @@ tw_row()
 
 desc="a RST for a TIME-WAIT connection is ignored (RFC 1337)"
 # Long enough for the capture decode and the injection on a slow guest.
-tw_seconds=60
+tw_seconds=240
 if [ "$native_only" = 1 ]; then
 	echo 1 | ip netns exec "$nsa" tee /proc/sys/net/ipv4/tcp_rfc1337 >/dev/null
 fi
@@ -788,17 +823,25 @@ if capture_start tw_cap "$nsb" "$veth_b"; then
 	else
 		why="the exchange failed: $why"
 	fi
-	sleep 0.3
+	# RCV.NXT of the ktcp client: nc's ISN + 1 for its SYN + 1 for its
+	# FIN (nc -l sends no data); wait until the capture shows its ACK.
+	pcap=$ktcp_tmp/tw_cap.pcap
+	eport=$(fields "$pcap" "ip.src == $addr_a && tcp.dstport == $port_tw" \
+		tcp.srcport | tail -n 1)
+	nc_isn=$(fields "$pcap" "ip.src == $addr_b && tcp.srcport == $port_tw && tcp.flags.syn == 1" \
+		tcp.seq_raw | tail -n 1)
+	rcv_nxt=
+	if [ -n "$eport" ] && [ -n "$nc_isn" ] &&
+	   ! rcv_nxt=$(wait_ack "$pcap" "$addr_a" "$eport" "$addr_b" \
+			"$port_tw" "$(seq_add "$nc_isn" 2)"); then
+		rcv_nxt=
+	fi
 	capture_stop tw_cap
 else
 	why="no capture"
 fi
 set_sysctl "$nsa" tw_timeout 1
-pcap=$ktcp_tmp/tw_cap.pcap
 if [ -z "$why" ]; then
-	eport=$(fields "$pcap" "ip.src == $addr_a && tcp.dstport == $port_tw" \
-		tcp.srcport | tail -n 1)
-	rcv_nxt=$(last_ack "$pcap" "$addr_a" "$eport" "$addr_b" "$port_tw")
 	hexport=$(printf '%04X' "${eport:-0}")
 	rows0=$(tw_row)
 	in0=$(counter "$nsa" InSegs)
@@ -861,7 +904,7 @@ meminfo()
 # exchange NAME TEXT: one native exchange from b with the flood server
 exchange()
 {
-	printf '%s\n' "$2" | timeout 3 ip netns exec "$nsb" \
+	printf '%s\n' "$2" | timeout 10 ip netns exec "$nsb" \
 		${client_pin[@]+"${client_pin[@]}"} nc -N "$addr_a" "$port_flood" \
 		>"$ktcp_tmp/$1" 2>/dev/null || true
 	printf 'echo: %s\n' "$2" | cmp -s - "$ktcp_tmp/$1"
@@ -882,13 +925,13 @@ else
 	# The server is restarted if it exits: echo.c gives up on a
 	# connection reset, which a client killed by its timeout may cause.
 	# shellcheck disable=SC2016 # expanded by the inner shell
-	bg_start flood_srv $((flood_seconds + 60)) "$nsa" sh -c '
+	bg_start flood_srv $((flood_seconds + 300)) "$nsa" sh -c '
 		while :; do
 			"$@" server '"$port_flood"' 100000
 			echo "server exited: $?" >&2
 			sleep 0.2
 		done' sh ${client_pin[@]+"${client_pin[@]}"} "${echo_cmd[@]}"
-	if ! wait_for "$ktcp_tmp/flood_srv.out" 'listening' 5; then
+	if ! wait_for "$ktcp_tmp/flood_srv.out" 'listening' "$patience"; then
 		tap_diag "the flood server did not start: $(bg_out flood_srv)"
 	fi
 	backlog=$(get_sysctl "$nsa" max_syn_backlog)
@@ -899,7 +942,8 @@ else
 
 	src=()
 	[ -z "$flood_source" ] || src=(-a "$flood_source")
-	bg_start flood $((flood_seconds + 5)) "$nsb" \
+	# It outlives the loop below, however slow the guest; stopped after it.
+	bg_start flood $((flood_seconds + 120)) "$nsb" \
 		${flood_pin[@]+"${flood_pin[@]}"} \
 		hping3 "${flood_rate[@]}" -S -p "$port_flood" ${src[@]+"${src[@]}"} "$addr_a"
 	tries=0 good=0 fails=()
