@@ -46,6 +46,7 @@ static int __net_init ktcp_net_init(struct net *net)
 		.tw_timeout		= 60,
 		.challenge_ack_limit	= 1000,
 		.retries2		= 15,
+		.orphan_retries		= 0,
 		.rto_min_ms		= 200,
 		.window_scaling		= 1,
 		.timestamps		= 1,

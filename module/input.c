@@ -161,6 +161,7 @@ static int ktcp_rcv_syn_sent(struct sock *sk, struct sk_buff *skb,
 	ktcp_take_syn(sk, skb, opts);
 	if (ack) {
 		ks->snd_una = cb->ack_seq;
+		ks->counts.bytes_acked++;	/* our SYN: native counts it */
 		ktcp_syn_acked(ks);
 		ktcp_sk(sk)->retransmits = 0;
 		sk_stop_timer(sk, &ks->rtx_timer);
@@ -247,6 +248,8 @@ static void ktcp_clean_acked(struct sock *sk, u32 ack,
 		sk_wmem_queued_add(sk, -skb->truesize);
 		kfree_skb(skb);
 	}
+	ks->counts.bytes_acked += acked;
+	ks->counts.delivered += DIV_ROUND_UP(acked, ks->mss);
 	ks->snd_una = ack;
 	if (ktcp_seq_after(ack, ks->snd_nxt))	/* resending after an RTO */
 		ks->snd_nxt = ack;
@@ -534,6 +537,7 @@ static void ktcp_rcv_fin(struct sock *sk)
 	struct ktcp_sock *ks = ktcp_sk(sk);
 
 	ks->rcv_nxt++;
+	ks->counts.bytes_received++;	/* the FIN: native counts it */
 	WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | RCV_SHUTDOWN);
 	switch (sk->sk_state) {
 	case TCP_ESTABLISHED:
@@ -596,10 +600,12 @@ int ktcp_rcv(struct sock *sk, struct sk_buff *skb)
 	enum ktcp_data_verdict verdict;
 	struct ktcp_syn_options opts;
 	bool ofo_fin = false;
+	u32 rcv_nxt;
 
 	ktcp_fill_cb(skb);
 	if (!ktcp_segment_options(sk, skb, &opts))
 		goto drop;
+	ks->counts.segs_in++;
 
 	switch (sk->sk_state) {
 	case TCP_CLOSE:
@@ -658,7 +664,13 @@ int ktcp_rcv(struct sock *sk, struct sk_buff *skb)
 	if (!ktcp_rcv_ack(sk, skb, &opts))
 		goto drop;
 
+	rcv_nxt = ks->rcv_nxt;
 	verdict = ktcp_rcv_data(sk, skb, &ofo_fin);
+	if (verdict != KTCP_DATA_NONE) {
+		ks->counts.data_segs_in++;
+		ks->counts.last_data_recv = jiffies;
+		ks->counts.bytes_received += ks->rcv_nxt - rcv_nxt;
+	}
 	if (ofo_fin ||
 	    (verdict != KTCP_DATA_OUT_OF_ORDER && cb->flags & KTCP_FIN &&
 	     cb->end_seq - 1 == ks->rcv_nxt &&

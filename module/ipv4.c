@@ -185,7 +185,9 @@ int ktcp_ip_send(struct net *net, struct sock *sk, struct sk_buff *skb,
 	iph->ihl = 5;
 	iph->tos = sk ? inet_sk(sk)->tos : 0;
 	iph->frag_off = htons(IP_DF);
-	iph->ttl = ip4_dst_hoplimit(&rt->dst);
+	/* IP_TTL, else the route's hop limit (native's ip_select_ttl()). */
+	iph->ttl = sk && inet_sk(sk)->uc_ttl >= 0 ? inet_sk(sk)->uc_ttl :
+		   ip4_dst_hoplimit(&rt->dst);
 	iph->protocol = IPPROTO_TCP;
 	iph->saddr = fl4.saddr;
 	iph->daddr = fl4.daddr;

@@ -10,6 +10,7 @@
 #include <linux/list.h>
 #include <linux/siphash.h>
 #include <linux/skbuff.h>
+#include <linux/sockptr.h>
 #include <linux/spinlock.h>
 #include <linux/timer.h>
 #include <linux/types.h>
@@ -107,6 +108,23 @@ struct ktcp_request_info {
 	unsigned long		expires;
 };
 
+/* What TCP_INFO reports beyond the protocol state; socket lock. */
+struct ktcp_info_counts {
+	u64			bytes_acked;
+	u64			bytes_received;	/* in order, to the queue */
+	u64			bytes_sent;	/* retransmissions included */
+	u64			bytes_retrans;
+	u32			segs_in;
+	u32			segs_out;
+	u32			data_segs_in;
+	u32			data_segs_out;
+	u32			total_retrans;
+	u32			delivered;	/* segments acknowledged */
+	u32			min_rtt;	/* us; ~0U: no sample yet */
+	u32			last_data_sent;	/* jiffies */
+	u32			last_data_recv;
+};
+
 struct ktcp_sock {
 	struct inet_sock	inet;		/* must stay first */
 	struct hlist_node	bind_node;	/* port table, bucket lock + RCU */
@@ -136,7 +154,16 @@ struct ktcp_sock {
 	u16			mss;		/* peer's MSS, clamped */
 	u16			advmss;		/* what we announced */
 	bool			fin_queued;	/* our FIN is on the write queue */
-	bool			nodelay;
+
+	/* SOL_TCP options (sockopt.c) */
+	bool			nodelay;	/* TCP_NODELAY */
+	bool			cork;		/* TCP_CORK */
+	bool			pingpong;	/* TCP_QUICKACK 0 */
+	u8			quick_acks;	/* TCP_QUICKACK 1: ACKs to send at once */
+	u8			defer_accept;	/* TCP_DEFER_ACCEPT, SYN-ACK rounds */
+	u16			user_mss;	/* TCP_MAXSEG; 0: the route's */
+	u32			user_timeout;	/* TCP_USER_TIMEOUT, ms; 0: retries2 */
+	u32			rtx_stamp;	/* jiffies: oldest unacked data left */
 
 	/* What both SYNs agreed (RFC 7323, RFC 2018). */
 	bool			wscale_ok;
@@ -181,6 +208,8 @@ struct ktcp_sock {
 	struct timer_list	keepalive_timer;
 	unsigned long		deferred;	/* timers run by release_sock */
 
+	struct ktcp_info_counts	counts;		/* TCP_INFO */
+
 	struct ktcp_listen	*listen;	/* LISTEN only */
 	struct list_head	accept_node;	/* listener's accept queue */
 };
@@ -215,6 +244,7 @@ struct ktcp_sysctl {
 	int	tw_timeout;		/* seconds, 2MSL */
 	int	challenge_ack_limit;	/* per second */
 	int	retries2;
+	int	orphan_retries;		/* 0: 8, as native */
 	int	rto_min_ms;
 	int	window_scaling;
 	int	timestamps;
@@ -333,6 +363,8 @@ static inline void ktcp_syn_acked(struct ktcp_sock *ks)
 	ks->recover = ks->snd_una;
 }
 
+#define KTCP_DELACK	(HZ / 25)	/* native's TCP_DELACK_MIN */
+
 /* Room for link, IP and TCP headers in front of what we send. */
 #define KTCP_HEADROOM	(MAX_HEADER + sizeof(struct iphdr) + 60)
 
@@ -347,6 +379,7 @@ int ktcp_send_synack(struct net *net, __be32 saddr, __be32 daddr,
 		     __be16 sport, __be16 dport, u32 iss, u32 rcv_nxt,
 		     const struct ktcp_out_options *opts, u16 window);
 void ktcp_write_xmit(struct sock *sk);
+bool ktcp_push_held(struct sock *sk);
 void ktcp_retransmit_syn(struct sock *sk);
 bool ktcp_retransmit_hole(struct sock *sk);
 void ktcp_queue_fin(struct sock *sk);
@@ -354,6 +387,23 @@ struct sk_buff *ktcp_alloc_payload(unsigned int headroom, unsigned int len,
 				   gfp_t gfp);
 u32 ktcp_rcv_window(struct sock *sk);
 u32 ktcp_ts_now(void);
+
+/* sockopt.c */
+int ktcp_setsockopt(struct socket *sock, int level, int optname,
+		    sockptr_t optval, unsigned int optlen);
+int ktcp_getsockopt(struct socket *sock, int level, int optname,
+		    char __user *optval, int __user *optlen);
+int ktcp_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg);
+u32 ktcp_inq(const struct sock *sk);
+
+/*
+ * The MSS we announce: the route's, or less if TCP_MAXSEG asked for less
+ * (a larger TCP_MAXSEG never raises it, as in native).
+ */
+static inline u16 ktcp_clamp_user_mss(const struct ktcp_sock *ks, u16 mss)
+{
+	return ks->user_mss && ks->user_mss < mss ? ks->user_mss : mss;
+}
 
 /* options.c */
 int ktcp_parse_options(const u8 *opt, int len, struct ktcp_syn_options *o);

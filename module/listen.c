@@ -40,6 +40,7 @@ struct ktcp_request {
 	u8			rcv_wscale;
 	u32			ts_offset;
 	u8			retrans;
+	bool			acked;		/* bare ACK held back: TCP_DEFER_ACCEPT */
 	unsigned long		expires;
 };
 
@@ -126,7 +127,9 @@ static int ktcp_req_send_synack(struct sock *sk, struct ktcp_request *req)
 void ktcp_synack_work(struct sock *sk)
 {
 	struct ktcp_listen *l = ktcp_sk(sk)->listen;
-	int retries = ktcp_sysctl(sock_net(sk), synack_retries);
+	u8 defer = ktcp_sk(sk)->defer_accept;
+	int retries = max_t(int, ktcp_sysctl(sock_net(sk), synack_retries),
+			    defer);
 	struct ktcp_request *req;
 	struct hlist_node *tmp;
 	unsigned long next = 0;
@@ -138,13 +141,22 @@ void ktcp_synack_work(struct sock *sk)
 		hlist_for_each_entry_safe(req, tmp, &l->synq[i], node) {
 			if (time_before(jiffies, req->expires))
 				goto arm;
-			if (req->retrans >= retries) {
+			/*
+			 * A request whose bare ACK TCP_DEFER_ACCEPT held back
+			 * lives until its rounds are over; only the last
+			 * SYN-ACK asks the peer for one more ACK, which then
+			 * makes the connection (native's syn_ack_recalc()).
+			 */
+			if (req->retrans >= retries &&
+			    (!req->acked || req->retrans >= defer)) {
 				ktcp_synq_drop(sk, req);
 				continue;
 			}
 			req->retrans++;
-			ktcp_inc_stats(sock_net(sk), KTCP_MIB_RETRANS_SEGS);
-			ktcp_req_send_synack(sk, req);
+			if (!req->acked || req->retrans >= defer) {
+				ktcp_inc_stats(sock_net(sk), KTCP_MIB_RETRANS_SEGS);
+				ktcp_req_send_synack(sk, req);
+			}
 			req->expires = jiffies +
 				       (KTCP_SYNACK_TIMEOUT << req->retrans);
 			WRITE_ONCE(req->info.retrans, req->retrans);
@@ -263,6 +275,9 @@ static struct sock *ktcp_create_child(struct sock *sk,
 
 	ks = ktcp_sk(child);
 	ks->nodelay = ktcp_sk(sk)->nodelay;
+	ks->cork = ktcp_sk(sk)->cork;
+	ks->user_mss = ktcp_sk(sk)->user_mss;
+	ks->user_timeout = ktcp_sk(sk)->user_timeout;
 	ks->iss = req->iss;
 	ks->snd_una = req->iss + 1;
 	ks->snd_nxt = ks->snd_una;
@@ -341,7 +356,8 @@ static void ktcp_listen_syn(struct sock *sk, struct sk_buff *skb,
 		ktcp_listen_drop(sk);
 		return;
 	}
-	mss = ktcp_route_mss(net, NULL, iph->daddr, iph->saddr);
+	mss = ktcp_clamp_user_mss(ktcp_sk(sk),
+				  ktcp_route_mss(net, NULL, iph->daddr, iph->saddr));
 	if (cookies == 2 ||
 	    l->synq_len >= ktcp_sysctl(net, max_syn_backlog)) {
 		u32 cookie;
@@ -445,6 +461,12 @@ static void ktcp_listen_ack(struct sock *sk, struct sk_buff *skb)
 		}
 	} else if (ntohl(th->ack_seq) != req->iss + 1) {
 		ktcp_send_reset_reply(net, skb);
+		goto drop;
+	} else if (req->retrans < ktcp_sk(sk)->defer_accept &&
+		   skb->len == th->doff * 4 && !th->fin) {
+		/* TCP_DEFER_ACCEPT: no connection until data comes. */
+		req->acked = true;
+		ktcp_inc_stats(net, KTCP_MIB_DEFER_ACCEPT_DROPS);
 		goto drop;
 	}
 	if (sk_acceptq_is_full(sk)) {

@@ -39,6 +39,7 @@ enum ktcp_mib {
 	KTCP_MIB_PERSIST_PROBES,	/* zero-window probes sent */
 	KTCP_MIB_OFO_PRUNED,		/* out-of-order queue dropped */
 	KTCP_MIB_RCV_PRUNED,		/* data dropped: receive buffer full */
+	KTCP_MIB_DEFER_ACCEPT_DROPS,	/* bare ACK held by TCP_DEFER_ACCEPT */
 	KTCP_MIB_MAX
 };
 

@@ -204,6 +204,11 @@ static int ktcp_send_segment(struct sock *sk, u32 seq, u8 flags,
 	win = (flags & KTCP_SYN) ? min(win, 65535U) : win >> ks->rcv_wscale;
 	if (flags & KTCP_ACK)
 		ks->ack_pending = false;
+	ks->counts.segs_out++;
+	if (len) {
+		ks->counts.data_segs_out++;
+		ks->counts.last_data_sent = jiffies;
+	}
 	ktcp_push_header(skb, inet->inet_sport, inet->inet_dport, seq,
 			 ks->rcv_nxt, flags, win, &opts);
 	ktcp_checksum(skb, inet->inet_saddr, inet->inet_daddr);
@@ -231,11 +236,15 @@ void ktcp_send_ack_now_or_later(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 
-	if (ks->rcv_nxt - ks->rcv_wup >= 2U * ks->advmss ||
-	    !skb_queue_empty(&ks->ofo_queue) || ks->ack_pending)
+	if (ks->quick_acks) {
+		ks->quick_acks--;
 		ktcp_send_ack(sk);
-	else
+	} else if (ks->rcv_nxt - ks->rcv_wup >= 2U * ks->advmss ||
+		   !skb_queue_empty(&ks->ofo_queue) || ks->ack_pending) {
+		ktcp_send_ack(sk);
+	} else {
 		ktcp_schedule_delack(sk);
+	}
 }
 
 /*
@@ -321,12 +330,16 @@ void ktcp_queue_fin(struct sock *sk)
 static int ktcp_xmit_skb(struct sock *sk, struct sk_buff *skb)
 {
 	struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
+	struct ktcp_info_counts *c = &ktcp_sk(sk)->counts;
 	u8 flags = cb->flags;
 
 	if (ktcp_seq_before(cb->seq, ktcp_sk(sk)->snd_max)) {
 		cb->retransmitted = 1;	/* Karn: no RTT sample */
 		ktcp_inc_stats(sock_net(sk), KTCP_MIB_RETRANS_SEGS);
+		c->total_retrans++;
+		c->bytes_retrans += skb->len;
 	}
+	c->bytes_sent += skb->len;
 	if (skb->len)
 		flags |= KTCP_PSH;
 	cb->sent_jiffies = jiffies;
@@ -363,9 +376,10 @@ static int ktcp_split(struct sock *sk, struct sk_buff *skb, u32 len)
  * Send what the windows allow: the peer's receive window and our
  * congestion window, and Nagle (RFC 896) unless TCP_NODELAY.  After a
  * timeout SND.NXT is back at SND.UNA and this resends, skipping what
- * the peer SACKed.
+ * the peer SACKed.  @push sends what Nagle, TCP_CORK or sender SWS
+ * avoidance would hold back.  Returns whether anything was sent.
  */
-void ktcp_write_xmit(struct sock *sk)
+static bool __ktcp_write_xmit(struct sock *sk, bool push)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	struct sk_buff *skb;
@@ -374,7 +388,7 @@ void ktcp_write_xmit(struct sock *sk)
 	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |
 				     TCPF_FIN_WAIT1 | TCPF_CLOSING |
 				     TCPF_LAST_ACK)))
-		return;
+		return false;
 
 	skb_queue_walk(&sk->sk_write_queue, skb) {
 		struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
@@ -395,14 +409,21 @@ void ktcp_write_xmit(struct sock *sk)
 			 * half the largest window the peer ever offered.
 			 */
 			if (ktcp_seq_after_eq(cb->seq, ks->snd_una + wnd) ||
-			    room < min_t(u32, ks->mss, ks->max_window / 2) ||
+			    (!push &&
+			     room < min_t(u32, ks->mss, ks->max_window / 2)) ||
 			    ktcp_split(sk, skb, room))
 				break;
 		}
-		if (skb->len && skb->len < ks->mss && !ks->nodelay &&
-		    ks->snd_nxt != ks->snd_una &&
+		/*
+		 * Nagle (RFC 896) holds a small last segment while data is
+		 * unacknowledged; TCP_CORK holds it regardless.  A FIN
+		 * behind it ends both.
+		 */
+		if (!push && skb->len && skb->len < ks->mss &&
 		    skb_queue_is_last(&sk->sk_write_queue, skb) &&
-		    !ks->fin_queued)
+		    !ks->fin_queued &&
+		    (ks->cork ||
+		     (!ks->nodelay && ks->snd_nxt != ks->snd_una)))
 			break;
 		if (ktcp_xmit_skb(sk, skb))
 			break;
@@ -416,6 +437,23 @@ void ktcp_write_xmit(struct sock *sk)
 	     !skb_queue_empty(&sk->sk_write_queue)) &&
 	    !timer_pending(&ks->rtx_timer))
 		ktcp_reset_rtx_timer(sk);
+	return sent;
+}
+
+void ktcp_write_xmit(struct sock *sk)
+{
+	__ktcp_write_xmit(sk, false);
+}
+
+/*
+ * The retransmission timer found data held back and nothing in
+ * flight: send it now if the window has room, as native's probe timer
+ * does (tcp_write_wakeup()).  That bounds TCP_CORK and Nagle to one
+ * RTO.  Returns false if the window is closed: then probe it.
+ */
+bool ktcp_push_held(struct sock *sk)
+{
+	return ktcp_sk(sk)->snd_wnd && __ktcp_write_xmit(sk, true);
 }
 
 /* Our SYN again (SYN_SENT), or SYN-ACK after a simultaneous open. */

@@ -172,6 +172,7 @@ static const char * const ktcp_mib_names[KTCP_MIB_MAX] = {
 	[KTCP_MIB_PERSIST_PROBES]	= "KtcpPersistProbes",
 	[KTCP_MIB_OFO_PRUNED]		= "OfoPruned",
 	[KTCP_MIB_RCV_PRUNED]		= "RcvPruned",
+	[KTCP_MIB_DEFER_ACCEPT_DROPS]	= "TCPDeferAcceptDrop",
 };
 
 /* /proc/net/ktcp_snmp: "Name Value", one counter a line. */

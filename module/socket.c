@@ -151,6 +151,7 @@ static void ktcp_sock_init(struct sock *sk)
 	ks->mss = 536;
 	ks->advmss = 536;
 	ks->rcv_ratio = 128;	/* half, until segments arrive */
+	ks->counts.min_rtt = ~0U;	/* no sample yet, as native reports */
 	ktcp_sock_list_add(sk);
 }
 
@@ -353,7 +354,8 @@ static __poll_t ktcp_poll(struct file *file, struct socket *sock,
 	if (shutdown & RCV_SHUTDOWN)
 		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
 	if (state != TCP_SYN_SENT && state != TCP_SYN_RECV) {
-		if (!skb_queue_empty_lockless(&sk->sk_receive_queue))
+		/* SO_RCVLOWAT holds POLLIN back, as tcp_stream_is_readable(). */
+		if (ktcp_inq(sk) >= max_t(int, READ_ONCE(sk->sk_rcvlowat), 1))
 			mask |= EPOLLIN | EPOLLRDNORM;
 		if (shutdown & SEND_SHUTDOWN) {
 			mask |= EPOLLOUT | EPOLLWRNORM;
@@ -374,11 +376,6 @@ static __poll_t ktcp_poll(struct file *file, struct socket *sock,
 	    !skb_queue_empty_lockless(&sk->sk_error_queue))
 		mask |= EPOLLERR;
 	return mask;
-}
-
-static int ktcp_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg)
-{
-	return -ENOIOCTLCMD;
 }
 
 /* tcp_v4_connect(): route, source address, port, ISN, SYN. */
@@ -408,7 +405,7 @@ static int ktcp_v4_connect(struct sock *sk, struct sockaddr *uaddr,
 		ip_rt_put(rt);
 		return -ENETUNREACH;
 	}
-	ks->advmss = ktcp_mss_for_mtu(dst_mtu(&rt->dst));
+	ks->advmss = ktcp_clamp_user_mss(ks, ktcp_mss_for_mtu(dst_mtu(&rt->dst)));
 	ip_rt_put(rt);
 
 	if (!inet->inet_saddr)
@@ -862,105 +859,6 @@ static int ktcp_shutdown(struct socket *sock, int how)
 	sk->sk_state_change(sk);
 	release_sock(sk);
 	return err;
-}
-
-/* TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT, within native's limits. */
-static int ktcp_set_keepalive_opt(struct sock *sk, int optname, int val)
-{
-	struct ktcp_sock *ks = ktcp_sk(sk);
-
-	switch (optname) {
-	case TCP_KEEPIDLE:
-		if (val < 1 || val > KTCP_MAX_KEEPIDLE)
-			return -EINVAL;
-		ks->keepalive_time = val;
-		/* A running keepalive restarts its idle count with it. */
-		if (sock_flag(sk, SOCK_KEEPOPEN))
-			ktcp_set_keepalive(sk, 1);
-		return 0;
-	case TCP_KEEPINTVL:
-		if (val < 1 || val > KTCP_MAX_KEEPINTVL)
-			return -EINVAL;
-		ks->keepalive_intvl = val;
-		return 0;
-	default:	/* TCP_KEEPCNT */
-		if (val < 1 || val > KTCP_MAX_KEEPCNT)
-			return -EINVAL;
-		ks->keepalive_probes = val;
-		return 0;
-	}
-}
-
-static int ktcp_setsockopt(struct socket *sock, int level, int optname,
-			   sockptr_t optval, unsigned int optlen)
-{
-	struct sock *sk = sock->sk;
-	int val, err = 0;
-
-	if (level != SOL_TCP)
-		return -ENOPROTOOPT;
-	if (optlen < sizeof(int))
-		return -EINVAL;
-	if (copy_from_sockptr(&val, optval, sizeof(val)))
-		return -EFAULT;
-	lock_sock(sk);
-	switch (optname) {
-	case TCP_NODELAY:
-		ktcp_sk(sk)->nodelay = !!val;
-		if (val)
-			ktcp_write_xmit(sk);
-		break;
-	case TCP_KEEPIDLE:
-	case TCP_KEEPINTVL:
-	case TCP_KEEPCNT:
-		err = ktcp_set_keepalive_opt(sk, optname, val);
-		break;
-	default:
-		err = -ENOPROTOOPT;
-	}
-	release_sock(sk);
-	return err;
-}
-
-static int ktcp_getsockopt(struct socket *sock, int level, int optname,
-			   char __user *optval, int __user *optlen)
-{
-	struct ktcp_sock *ks = ktcp_sk(sock->sk);
-	struct net *net = sock_net(sock->sk);
-	int len, val;
-
-	if (level != SOL_TCP)
-		return -ENOPROTOOPT;
-	if (get_user(len, optlen))
-		return -EFAULT;
-	if (len < 0)
-		return -EINVAL;
-	switch (optname) {
-	case TCP_NODELAY:
-		val = ks->nodelay;
-		break;
-	case TCP_MAXSEG:
-		val = ks->mss;
-		break;
-	case TCP_KEEPIDLE:
-		val = READ_ONCE(ks->keepalive_time) ?:
-		      ktcp_sysctl(net, keepalive_time);
-		break;
-	case TCP_KEEPINTVL:
-		val = READ_ONCE(ks->keepalive_intvl) ?:
-		      ktcp_sysctl(net, keepalive_intvl);
-		break;
-	case TCP_KEEPCNT:
-		val = READ_ONCE(ks->keepalive_probes) ?:
-		      ktcp_sysctl(net, keepalive_probes);
-		break;
-	default:
-		return -ENOPROTOOPT;
-	}
-	len = min_t(unsigned int, len, sizeof(int));
-	if (put_user(len, optlen) || copy_to_user(optval, &val, len))
-		return -EFAULT;
-	return 0;
 }
 
 /* The family is a module parameter: ktcp_stream_ops_init() copies this. */

@@ -77,6 +77,7 @@ static const struct ctl_table ktcp_sysctl_template[] = {
 	KTCP_SYSCTL_INT(tw_timeout, &ktcp_one, &ktcp_max_seconds),
 	KTCP_SYSCTL_INT(challenge_ack_limit, &ktcp_zero, &ktcp_max_backlog),
 	KTCP_SYSCTL_INT(retries2, &ktcp_one, &ktcp_max_retries),
+	KTCP_SYSCTL_INT(orphan_retries, &ktcp_zero, &ktcp_max_retries),
 	KTCP_SYSCTL_INT(rto_min_ms, &ktcp_one, &ktcp_max_rto_ms),
 	KTCP_SYSCTL_INT(window_scaling, &ktcp_zero, &ktcp_one),
 	KTCP_SYSCTL_INT(timestamps, &ktcp_zero, &ktcp_one),

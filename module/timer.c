@@ -15,7 +15,6 @@
 
 #define KTCP_RTO_MAX	(120 * HZ)
 #define KTCP_RTO_INIT	HZ
-#define KTCP_DELACK	(HZ / 25)	/* native's TCP_DELACK_MIN */
 
 void ktcp_rtt_sample(struct sock *sk, u32 rtt)
 {
@@ -24,6 +23,7 @@ void ktcp_rtt_sample(struct sock *sk, u32 rtt)
 
 	ks->rto = ktcp_rtt_update(&ks->srtt, &ks->rttvar, rtt, rto_min,
 				  KTCP_RTO_MAX);
+	ks->counts.min_rtt = min(ks->counts.min_rtt, jiffies_to_usecs(rtt));
 }
 
 void ktcp_reset_rtx_timer(struct sock *sk)
@@ -68,6 +68,44 @@ static void ktcp_enter_loss(struct sock *sk)
 	ktcp_write_xmit(sk);
 }
 
+/*
+ * When the oldest unacknowledged data (or the SYN) first left: what
+ * TCP_USER_TIMEOUT counts from, as native's retrans_stamp.
+ */
+static u32 ktcp_oldest_unacked_stamp(struct sock *sk)
+{
+	struct sk_buff *head = skb_peek(&sk->sk_write_queue);
+
+	if (head && !((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)))
+		return KTCP_SKB_CB(head)->sent_jiffies;
+	return jiffies - ktcp_sk(sk)->rto;
+}
+
+/*
+ * Give up after @limit timeouts, or, with TCP_USER_TIMEOUT, once data
+ * stayed unacknowledged that long, whatever the count (RFC 5482).  The
+ * first timeout never gives up, as in native.
+ */
+static bool ktcp_retries_exhausted(struct sock *sk, int limit)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
+	if (!ks->user_timeout)
+		return ks->retransmits >= limit;
+	return ks->retransmits &&
+	       jiffies - ks->rtx_stamp >= msecs_to_jiffies(ks->user_timeout);
+}
+
+/*
+ * An orphan has nobody to report to: it gives up sooner than a socket
+ * that a process holds, after orphan_retries, where 0 means 8
+ * (native's tcp_orphan_retries()).
+ */
+static int ktcp_orphan_retries(struct net *net)
+{
+	return ktcp_sysctl(net, orphan_retries) ?: 8;
+}
+
 static void ktcp_rtx_work(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
@@ -78,6 +116,8 @@ static void ktcp_rtx_work(struct sock *sk)
 		ktcp_synack_work(sk);
 		return;
 	}
+	if (sock_flag(sk, SOCK_DEAD))
+		limit = min(limit, ktcp_orphan_retries(net));
 	if (sk->sk_state == TCP_SYN_SENT)
 		limit = ktcp_sysctl(net, syn_retries);
 	else if (sk->sk_state == TCP_SYN_RECV)
@@ -91,13 +131,17 @@ static void ktcp_rtx_work(struct sock *sk)
 	    !((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV))) {
 		if (skb_queue_empty(&sk->sk_write_queue))
 			return;
+		if (ktcp_push_held(sk))
+			return;
 		/* Persist: the window is zero, probe it until it opens. */
 		ktcp_inc_stats(net, KTCP_MIB_PERSIST_PROBES);
 		ktcp_send_probe(sk);
 		goto backoff;
 	}
 
-	if (ks->retransmits >= limit) {
+	if (!ks->retransmits)
+		ks->rtx_stamp = ktcp_oldest_unacked_stamp(sk);
+	if (ktcp_retries_exhausted(sk, limit)) {
 		ktcp_timeout_abort(sk);
 		return;
 	}
@@ -110,6 +154,15 @@ static void ktcp_rtx_work(struct sock *sk)
 backoff:
 	ks->rto = min_t(u32, ks->rto << 1, KTCP_RTO_MAX);
 	ktcp_reset_rtx_timer(sk);
+	/* TCP_USER_TIMEOUT: no later than the moment it runs out. */
+	if (ks->user_timeout && ks->retransmits) {
+		unsigned long end = ks->rtx_stamp +
+				    msecs_to_jiffies(ks->user_timeout);
+
+		if (time_before(end, jiffies + ks->rto))
+			sk_reset_timer(sk, &ks->rtx_timer,
+				       time_after(end, jiffies) ? end : jiffies + 1);
+	}
 }
 
 static void ktcp_wait_work(struct sock *sk)
@@ -159,7 +212,11 @@ static void ktcp_keepalive_work(struct sock *sk)
 	    !skb_queue_empty(&sk->sk_write_queue)) {
 		next = idle_limit;
 	} else if (idle >= idle_limit) {
-		if (ks->probes_out >= probes) {
+		/* TCP_USER_TIMEOUT, if set, replaces the probe count. */
+		if (ks->user_timeout ?
+		    ks->probes_out &&
+		    idle >= msecs_to_jiffies(ks->user_timeout) :
+		    ks->probes_out >= probes) {
 			ktcp_send_rst(sk);
 			ktcp_timeout_abort(sk);
 			return;

@@ -370,7 +370,8 @@ decode()
 		cs = 2
 		if ($0 ~ /\(correct\)/) cs = 1
 		else if ($0 ~ /incorrect/) cs = 0
-		ack = ""; seq = ""; len = 0
+		# "-", not "": an empty column would shift the ones after it.
+		ack = "-"; seq = "-"; len = 0
 		if (match($0, / ack [0-9]+/)) ack = substr($0, RSTART + 5, RLENGTH - 5)
 		if (match($0, / seq [0-9]+/)) seq = substr($0, RSTART + 5, RLENGTH - 5)
 		if (match($0, /length [0-9]+$/)) len = substr($0, RSTART + 7)

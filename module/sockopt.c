@@ -1,0 +1,412 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Socket options and ioctls of AF_KTCP.  SOL_SOCKET is the core's
+ * (sock_setsockopt()); SOL_IP goes to the IPv4 code, which only touches
+ * the inet_sock every ktcp socket starts with.  SOL_TCP is ours: each
+ * option takes the values, and fails with the errno, that
+ * do_tcp_setsockopt() and do_tcp_getsockopt() give.
+ */
+
+#include <linux/jiffies.h>
+#include <linux/sockios.h>
+#include <linux/termios.h>
+#include <linux/tcp.h>
+#include <linux/uaccess.h>
+#include <net/ip.h>
+#include <net/sock.h>
+#include <net/tcp_states.h>
+
+#include "ktcp.h"
+
+#define KTCP_MIN_MSS		88	/* native's TCP_MIN_MSS */
+#define KTCP_MAX_WINDOW		32767	/* native's MAX_TCP_WINDOW */
+#define KTCP_MAX_QUICKACKS	16	/* native's TCP_MAX_QUICKACKS */
+#define KTCP_CA_NAME_MAX	16	/* native's TCP_CA_NAME_MAX */
+
+/*
+ * TCP_DEFER_ACCEPT is kept as a number of SYN-ACK rounds: the smallest
+ * count whose backed-off timeouts (1 s doubling, at most 120 s) add up
+ * to @seconds.  Reading it back gives that sum, as native's
+ * secs_to_retrans() and retrans_to_secs() do: 5 reads back as 7.
+ */
+static u8 ktcp_defer_rounds(int seconds)
+{
+	int timeout = 1, period = 1;
+	u8 rounds = 1;
+
+	if (seconds <= 0)
+		return 0;
+	while (seconds > period && rounds < 255) {
+		rounds++;
+		timeout = min(timeout * 2, 120);
+		period += timeout;
+	}
+	return rounds;
+}
+
+static int ktcp_defer_seconds(u8 rounds)
+{
+	int timeout = 1, period;
+
+	if (!rounds)
+		return 0;
+	period = timeout;
+	while (--rounds) {
+		timeout = min(timeout * 2, 120);
+		period += timeout;
+	}
+	return period;
+}
+
+/* TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT, within native's limits. */
+static int ktcp_set_keepalive_opt(struct sock *sk, int optname, int val)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
+	switch (optname) {
+	case TCP_KEEPIDLE:
+		if (val < 1 || val > KTCP_MAX_KEEPIDLE)
+			return -EINVAL;
+		ks->keepalive_time = val;
+		/* A running keepalive restarts its idle count with it. */
+		if (sock_flag(sk, SOCK_KEEPOPEN))
+			ktcp_set_keepalive(sk, 1);
+		return 0;
+	case TCP_KEEPINTVL:
+		if (val < 1 || val > KTCP_MAX_KEEPINTVL)
+			return -EINVAL;
+		ks->keepalive_intvl = val;
+		return 0;
+	default:	/* TCP_KEEPCNT */
+		if (val < 1 || val > KTCP_MAX_KEEPCNT)
+			return -EINVAL;
+		ks->keepalive_probes = val;
+		return 0;
+	}
+}
+
+/*
+ * TCP_QUICKACK 1 acknowledges what waits and the next segments at
+ * once; 0 goes back to delaying.  Neither sticks beyond that, as in
+ * native, so reading it says only whether we are in delaying mode.
+ */
+static void ktcp_set_quickack(struct sock *sk, int val)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
+	if (!val) {
+		ks->pingpong = true;
+		ks->quick_acks = 0;
+		return;
+	}
+	ks->pingpong = false;
+	ks->quick_acks = KTCP_MAX_QUICKACKS;
+	if (ks->ack_pending &&
+	    (1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |
+				   TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2))
+		ktcp_send_ack(sk);
+}
+
+static int ktcp_set_tcp_opt(struct sock *sk, int optname, int val)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
+	switch (optname) {
+	case TCP_NODELAY:
+		ks->nodelay = !!val;
+		if (val)
+			ktcp_write_xmit(sk);
+		return 0;
+	case TCP_CORK:
+		ks->cork = !!val;
+		if (!val)
+			ktcp_write_xmit(sk);
+		return 0;
+	case TCP_MAXSEG:
+		if (val && (val < KTCP_MIN_MSS || val > KTCP_MAX_WINDOW))
+			return -EINVAL;
+		ks->user_mss = val;
+		return 0;
+	case TCP_QUICKACK:
+		ktcp_set_quickack(sk, val);
+		return 0;
+	case TCP_USER_TIMEOUT:
+		if (val < 0)
+			return -EINVAL;
+		ks->user_timeout = val;
+		return 0;
+	case TCP_DEFER_ACCEPT:
+		ks->defer_accept = ktcp_defer_rounds(val);
+		return 0;
+	case TCP_KEEPIDLE:
+	case TCP_KEEPINTVL:
+	case TCP_KEEPCNT:
+		return ktcp_set_keepalive_opt(sk, optname, val);
+	default:
+		return -ENOPROTOOPT;
+	}
+}
+
+/* ktcp has one congestion control, NewReno: native calls it "reno". */
+static const char ktcp_ca_name[KTCP_CA_NAME_MAX] = "reno";
+
+static int ktcp_set_congestion(sockptr_t optval, unsigned int optlen)
+{
+	char name[KTCP_CA_NAME_MAX];
+
+	if (optlen < 1)
+		return -EINVAL;
+	optlen = min_t(unsigned int, optlen, sizeof(name) - 1);
+	if (copy_from_sockptr(name, optval, optlen))
+		return -EFAULT;
+	name[optlen] = 0;
+	return strcmp(name, ktcp_ca_name) ? -ENOENT : 0;
+}
+
+int ktcp_setsockopt(struct socket *sock, int level, int optname,
+		    sockptr_t optval, unsigned int optlen)
+{
+	struct sock *sk = sock->sk;
+	int val, err;
+
+	if (level == SOL_IP)
+		return ip_setsockopt(sk, level, optname, optval, optlen);
+	if (level != SOL_TCP)
+		return -ENOPROTOOPT;
+	if (optname == TCP_CONGESTION)
+		return ktcp_set_congestion(optval, optlen);
+	if (optlen < sizeof(int))
+		return -EINVAL;
+	if (copy_from_sockptr(&val, optval, sizeof(val)))
+		return -EFAULT;
+	lock_sock(sk);
+	err = ktcp_set_tcp_opt(sk, optname, val);
+	release_sock(sk);
+	return err;
+}
+
+static u8 ktcp_ca_state(const struct ktcp_sock *ks)
+{
+	if (ks->in_recovery)
+		return TCP_CA_Recovery;
+	if (ks->retransmits)
+		return TCP_CA_Loss;
+	return TCP_CA_Open;
+}
+
+static u32 ktcp_jiffies_ago_ms(u32 stamp)
+{
+	return jiffies_to_msecs(jiffies - stamp);
+}
+
+/* What tcp_get_info() reports, from what ktcp keeps; socket locked. */
+static void ktcp_get_info(struct sock *sk, struct tcp_info *info)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	const struct ktcp_info_counts *c = &ks->counts;
+	struct sk_buff *skb;
+	u32 sacked = 0;
+
+	memset(info, 0, sizeof(*info));
+	info->tcpi_state = sk->sk_state;
+	info->tcpi_pacing_rate = ~0ULL;
+	info->tcpi_max_pacing_rate = ~0ULL;
+	info->tcpi_reordering = 3;
+	info->tcpi_snd_cwnd = ks->cwnd;
+	if (sk->sk_state == TCP_LISTEN) {
+		/* As native: the accept queue, and nothing else. */
+		info->tcpi_unacked = READ_ONCE(sk->sk_ack_backlog);
+		info->tcpi_sacked = READ_ONCE(sk->sk_max_ack_backlog);
+		return;
+	}
+	info->tcpi_ca_state = ktcp_ca_state(ks);
+	info->tcpi_retransmits = ks->retransmits;
+	info->tcpi_probes = ks->probes_out;
+	info->tcpi_backoff = ks->retransmits;
+	if (ks->tstamp_ok)
+		info->tcpi_options |= TCPI_OPT_TIMESTAMPS;
+	if (ks->sack_ok)
+		info->tcpi_options |= TCPI_OPT_SACK;
+	if (ks->wscale_ok) {
+		info->tcpi_options |= TCPI_OPT_WSCALE;
+		info->tcpi_snd_wscale = ks->snd_wscale;
+		info->tcpi_rcv_wscale = ks->rcv_wscale;
+	}
+	info->tcpi_rto = jiffies_to_usecs(ks->rto);
+	info->tcpi_ato = jiffies_to_usecs(KTCP_DELACK);
+	info->tcpi_snd_mss = ks->mss;
+	info->tcpi_rcv_mss = ks->advmss;
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		if (!ktcp_seq_before(KTCP_SKB_CB(skb)->seq, ks->snd_nxt))
+			break;
+		info->tcpi_unacked++;
+		sacked += KTCP_SKB_CB(skb)->sacked;
+	}
+	info->tcpi_sacked = sacked;
+	info->tcpi_last_data_sent = ktcp_jiffies_ago_ms(c->last_data_sent);
+	info->tcpi_last_data_recv = ktcp_jiffies_ago_ms(c->last_data_recv);
+	info->tcpi_last_ack_recv = ktcp_jiffies_ago_ms(ks->rcv_tstamp);
+	info->tcpi_pmtu = ks->advmss + 40;
+	info->tcpi_rcv_ssthresh = ks->rcv_wnd;
+	info->tcpi_rtt = jiffies_to_usecs(ks->srtt >> 3);
+	info->tcpi_rttvar = jiffies_to_usecs(ks->rttvar >> 2);
+	info->tcpi_snd_ssthresh = ks->ssthresh;
+	info->tcpi_advmss = ks->advmss;
+	info->tcpi_rcv_space = ks->rcv_wnd;
+	info->tcpi_total_retrans = c->total_retrans;
+	info->tcpi_bytes_acked = c->bytes_acked;
+	info->tcpi_bytes_received = c->bytes_received;
+	info->tcpi_segs_out = c->segs_out;
+	info->tcpi_segs_in = c->segs_in;
+	info->tcpi_notsent_bytes = ks->write_seq - ks->snd_nxt;
+	info->tcpi_min_rtt = c->min_rtt;
+	info->tcpi_data_segs_in = c->data_segs_in;
+	info->tcpi_data_segs_out = c->data_segs_out;
+	info->tcpi_delivered = c->delivered;
+	info->tcpi_bytes_sent = c->bytes_sent;
+	info->tcpi_bytes_retrans = c->bytes_retrans;
+	info->tcpi_snd_wnd = ks->snd_wnd;
+}
+
+static int ktcp_get_info_opt(struct sock *sk, char __user *optval,
+			     int __user *optlen)
+{
+	struct tcp_info info;
+	int len;
+
+	if (get_user(len, optlen))
+		return -EFAULT;
+	if (len < 0)
+		return -EINVAL;
+	lock_sock(sk);
+	ktcp_get_info(sk, &info);
+	release_sock(sk);
+	len = min_t(unsigned int, len, sizeof(info));
+	if (put_user(len, optlen) || copy_to_user(optval, &info, len))
+		return -EFAULT;
+	return 0;
+}
+
+static int ktcp_get_tcp_opt(struct sock *sk, int optname, int *val)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct net *net = sock_net(sk);
+
+	switch (optname) {
+	case TCP_NODELAY:
+		*val = ks->nodelay;
+		return 0;
+	case TCP_CORK:
+		*val = ks->cork;
+		return 0;
+	case TCP_MAXSEG:
+		/* Before a connection: what the user asked for, if anything. */
+		if (ks->user_mss && (1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN))
+			*val = ks->user_mss;
+		else
+			*val = ks->mss;
+		return 0;
+	case TCP_QUICKACK:
+		*val = !ks->pingpong;
+		return 0;
+	case TCP_USER_TIMEOUT:
+		*val = ks->user_timeout;
+		return 0;
+	case TCP_DEFER_ACCEPT:
+		*val = ktcp_defer_seconds(ks->defer_accept);
+		return 0;
+	case TCP_KEEPIDLE:
+		*val = ks->keepalive_time ?: ktcp_sysctl(net, keepalive_time);
+		return 0;
+	case TCP_KEEPINTVL:
+		*val = ks->keepalive_intvl ?: ktcp_sysctl(net, keepalive_intvl);
+		return 0;
+	case TCP_KEEPCNT:
+		*val = ks->keepalive_probes ?: ktcp_sysctl(net, keepalive_probes);
+		return 0;
+	default:
+		return -ENOPROTOOPT;
+	}
+}
+
+int ktcp_getsockopt(struct socket *sock, int level, int optname,
+		    char __user *optval, int __user *optlen)
+{
+	struct sock *sk = sock->sk;
+	int len, val, err;
+
+	if (level == SOL_IP)
+		return ip_getsockopt(sk, level, optname, optval, optlen);
+	if (level != SOL_TCP)
+		return -ENOPROTOOPT;
+	if (optname == TCP_INFO)
+		return ktcp_get_info_opt(sk, optval, optlen);
+	if (get_user(len, optlen))
+		return -EFAULT;
+	if (len < 0)
+		return -EINVAL;
+	if (optname == TCP_CONGESTION) {
+		len = min_t(unsigned int, len, KTCP_CA_NAME_MAX);
+		if (put_user(len, optlen) ||
+		    copy_to_user(optval, ktcp_ca_name, len))
+			return -EFAULT;
+		return 0;
+	}
+	len = min_t(unsigned int, len, sizeof(int));
+	lock_sock(sk);
+	err = ktcp_get_tcp_opt(sk, optname, &val);
+	release_sock(sk);
+	if (err)
+		return err;
+	if (put_user(len, optlen) || copy_to_user(optval, &val, len))
+		return -EFAULT;
+	return 0;
+}
+
+/* Unread bytes: a received FIN takes a sequence number, not a byte. */
+u32 ktcp_inq(const struct sock *sk)
+{
+	const struct ktcp_sock *ks = ktcp_sk(sk);
+	u32 avail = READ_ONCE(ks->rcv_nxt) - READ_ONCE(ks->copied_seq);
+
+	if (avail && READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN)
+		avail--;
+	return avail;
+}
+
+/* SIOCINQ, SIOCOUTQ, SIOCOUTQNSD and SIOCATMARK, as tcp_ioctl(). */
+int ktcp_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg)
+{
+	struct sock *sk = sock->sk;
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	bool unsynced;
+	int answ;
+
+	switch (cmd) {
+	case SIOCINQ:
+	case SIOCOUTQ:
+	case SIOCOUTQNSD:
+		break;
+	case SIOCATMARK:
+		/* ktcp takes no urgent data: never at the mark. */
+		return put_user(0, (int __user *)arg);
+	default:
+		return -ENOIOCTLCMD;
+	}
+	lock_sock(sk);
+	if (sk->sk_state == TCP_LISTEN) {
+		release_sock(sk);
+		return -EINVAL;
+	}
+	unsynced = (1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV);
+	if (unsynced)
+		answ = 0;
+	else if (cmd == SIOCINQ)
+		answ = ktcp_inq(sk);
+	else if (cmd == SIOCOUTQ)
+		answ = ks->write_seq - ks->snd_una;
+	else
+		answ = ks->write_seq - ks->snd_nxt;
+	release_sock(sk);
+	return put_user(answ, (int __user *)arg);
+}

@@ -1,0 +1,447 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sockopt_test - socket options and ioctls, each run on AF_KTCP and on
+ * AF_INET with the same assertions, so the two must agree: the values
+ * native TCP returns, its errnos, and what each option does to the
+ * connection (TCP_CORK holding data, TCP_DEFER_ACCEPT holding the
+ * connection, TCP_USER_TIMEOUT ending it, SO_RCVLOWAT holding POLLIN).
+ *
+ * Every test runs in a network namespace of its own (unshare), on lo.
+ * Needs root, ip and tc.  KTCP_SELFTEST_INET_ONLY=1 skips the ktcp
+ * variants.
+ */
+#define _GNU_SOURCE
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/sockios.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <linux/tcp.h>	/* struct tcp_info as the kernel has it */
+#include <poll.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <ktcp/socket.h>
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#include "kselftest_harness.h"
+#pragma GCC diagnostic pop
+
+#include "ktcp_selftest.h"
+
+#define PORT	41001
+
+/* tcpi_state values (include/net/tcp_states.h, not in the uapi) */
+#define ST_ESTABLISHED	1U
+#define ST_CLOSE	7U
+#define ST_LISTEN	10U
+
+FIXTURE(opt) {
+	int family;
+	struct socks socks;
+};
+
+FIXTURE_VARIANT(opt) {
+	bool ktcp;
+};
+
+FIXTURE_VARIANT_ADD(opt, inet) {
+	.ktcp = false,
+};
+
+FIXTURE_VARIANT_ADD(opt, ktcp) {
+	.ktcp = true,
+};
+
+FIXTURE_SETUP(opt)
+{
+	self->socks.n = 0;
+	self->family = AF_INET;
+	if (variant->ktcp) {
+		if (inet_only())
+			SKIP(return, "KTCP_SELFTEST_INET_ONLY set");
+		self->family = ktcp_family_or_fail(_metadata);
+	}
+	ASSERT_EQ(0, unshare(CLONE_NEWNET)) TH_LOG("unshare: %s", strerror(errno));
+	ASSERT_EQ(0, system("ip link set lo up"));
+}
+
+FIXTURE_TEARDOWN(opt)
+{
+	close_socks(&self->socks);
+}
+
+static int new_socket(struct __test_metadata *_metadata,
+		      FIXTURE_DATA(opt) *self)
+{
+	int fd = socket(self->family, SOCK_STREAM, 0);
+
+	ASSERT_LE(0, fd) TH_LOG("socket: %s", strerror(errno));
+	self->socks.fd[self->socks.n++] = fd;
+	return fd;
+}
+
+static int listener(struct __test_metadata *_metadata, FIXTURE_DATA(opt) *self,
+		    int backlog)
+{
+	struct sockaddr_in sin = sin_of(AF_INET, "127.0.0.1", PORT);
+	int fd = new_socket(_metadata, self);
+
+	ASSERT_EQ(0, bind(fd, (struct sockaddr *)&sin, sizeof(sin)));
+	ASSERT_EQ(0, listen(fd, backlog));
+	return fd;
+}
+
+static int connect_to(struct __test_metadata *_metadata, int fd)
+{
+	struct sockaddr_in sin = sin_of(AF_INET, "127.0.0.1", PORT);
+
+	ASSERT_EQ(0, connect(fd, (struct sockaddr *)&sin, sizeof(sin)))
+		TH_LOG("connect: %s", strerror(errno));
+	return fd;
+}
+
+static int accept_one(struct __test_metadata *_metadata,
+		      FIXTURE_DATA(opt) *self, int lfd)
+{
+	int fd = accept(lfd, NULL, NULL);
+
+	ASSERT_LE(0, fd) TH_LOG("accept: %s", strerror(errno));
+	self->socks.fd[self->socks.n++] = fd;
+	return fd;
+}
+
+/* A connected pair on lo: *client, *server. */
+static void pair(struct __test_metadata *_metadata, FIXTURE_DATA(opt) *self,
+		 int *client, int *server)
+{
+	int lfd = listener(_metadata, self, 4);
+
+	*client = connect_to(_metadata, new_socket(_metadata, self));
+	*server = accept_one(_metadata, self, lfd);
+}
+
+static int get_int(int fd, int level, int name)
+{
+	socklen_t len = sizeof(int);
+	int val;
+
+	if (getsockopt(fd, level, name, &val, &len))
+		return -errno;
+	return val;
+}
+
+static int set_int(int fd, int level, int name, int val)
+{
+	return setsockopt(fd, level, name, &val, sizeof(val)) ? -errno : 0;
+}
+
+static int ioctl_int(int fd, unsigned long req)
+{
+	int val;
+
+	return ioctl(fd, req, &val) ? -errno : val;
+}
+
+static bool readable(int fd, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, ms) == 1 && (p.revents & POLLIN);
+}
+
+/* Poll @fd's ioctl @req until it reads @want, for a second at most. */
+static int ioctl_settles(int fd, unsigned long req, int want)
+{
+	int i, val = 0;
+
+	for (i = 0; i < 100; i++) {
+		val = ioctl_int(fd, req);
+		if (val == want)
+			break;
+		msleep(10);
+	}
+	return val;
+}
+
+static struct tcp_info tcp_info_of(int fd)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	memset(&ti, 0xa5, sizeof(ti));
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len))
+		memset(&ti, 0xff, sizeof(ti));
+	return ti;
+}
+
+TEST_F(opt, unknown_and_malformed)
+{
+	int fd = new_socket(_metadata, self), val = 1;
+	socklen_t len = sizeof(val);
+
+	EXPECT_EQ(-ENOPROTOOPT, set_int(fd, IPPROTO_TCP, 9999, 1));
+	EXPECT_EQ(-ENOPROTOOPT, get_int(fd, IPPROTO_TCP, 9999));
+	EXPECT_EQ(-1, setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &val, 2));
+	EXPECT_EQ(EINVAL, errno);
+	len = (socklen_t)-1;
+	EXPECT_EQ(-1, getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &val, &len));
+	EXPECT_EQ(EINVAL, errno);
+	len = (socklen_t)-1;
+	EXPECT_EQ(-1, getsockopt(fd, IPPROTO_TCP, TCP_INFO, &val, &len));
+	EXPECT_EQ(EINVAL, errno);
+	/* A short buffer gets the start of the value, and its length. */
+	len = 2;
+	val = 0;
+	EXPECT_EQ(0, set_int(fd, IPPROTO_TCP, TCP_KEEPIDLE, 0x0102));
+	EXPECT_EQ(0, getsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &val, &len));
+	EXPECT_EQ(2U, len);
+	EXPECT_EQ(0x0102, val);
+}
+
+TEST_F(opt, defaults_of_a_new_socket)
+{
+	int fd = new_socket(_metadata, self);
+	struct tcp_info ti = tcp_info_of(fd);
+
+	EXPECT_EQ(0, get_int(fd, IPPROTO_TCP, TCP_NODELAY));
+	EXPECT_EQ(0, get_int(fd, IPPROTO_TCP, TCP_CORK));
+	EXPECT_EQ(536, get_int(fd, IPPROTO_TCP, TCP_MAXSEG));
+	EXPECT_EQ(1, get_int(fd, IPPROTO_TCP, TCP_QUICKACK));
+	EXPECT_EQ(0, get_int(fd, IPPROTO_TCP, TCP_USER_TIMEOUT));
+	EXPECT_EQ(0, get_int(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT));
+	EXPECT_EQ(ST_CLOSE, ti.tcpi_state);
+	EXPECT_EQ(1000000U, ti.tcpi_rto);
+	EXPECT_EQ(10U, ti.tcpi_snd_cwnd);
+	EXPECT_EQ(0U, ti.tcpi_bytes_acked);
+	EXPECT_EQ(~0U, ti.tcpi_min_rtt);
+	EXPECT_EQ(0, ioctl_int(fd, SIOCINQ));
+	EXPECT_EQ(0, ioctl_int(fd, SIOCOUTQ));
+}
+
+TEST_F(opt, values_read_back)
+{
+	int fd = new_socket(_metadata, self);
+	char ca[16] = "";
+	socklen_t len = sizeof(ca);
+
+	EXPECT_EQ(0, set_int(fd, IPPROTO_TCP, TCP_NODELAY, 5));
+	EXPECT_EQ(1, get_int(fd, IPPROTO_TCP, TCP_NODELAY));
+	EXPECT_EQ(0, set_int(fd, IPPROTO_TCP, TCP_CORK, 1));
+	EXPECT_EQ(1, get_int(fd, IPPROTO_TCP, TCP_CORK));
+	EXPECT_EQ(0, set_int(fd, IPPROTO_TCP, TCP_QUICKACK, 0));
+	EXPECT_EQ(0, get_int(fd, IPPROTO_TCP, TCP_QUICKACK));
+	EXPECT_EQ(0, set_int(fd, IPPROTO_TCP, TCP_QUICKACK, 1));
+	EXPECT_EQ(1, get_int(fd, IPPROTO_TCP, TCP_QUICKACK));
+	EXPECT_EQ(-EINVAL, set_int(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, -1));
+	EXPECT_EQ(0, set_int(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, 1500));
+	EXPECT_EQ(1500, get_int(fd, IPPROTO_TCP, TCP_USER_TIMEOUT));
+	/* Seconds become SYN-ACK rounds and back: 5 reads as 1 + 2 + 4. */
+	EXPECT_EQ(0, set_int(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, 5));
+	EXPECT_EQ(7, get_int(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT));
+	EXPECT_EQ(0, set_int(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, -1));
+	EXPECT_EQ(0, get_int(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT));
+	EXPECT_EQ(-EINVAL, set_int(fd, IPPROTO_TCP, TCP_MAXSEG, 87));
+	EXPECT_EQ(-EINVAL, set_int(fd, IPPROTO_TCP, TCP_MAXSEG, 32768));
+	EXPECT_EQ(0, set_int(fd, IPPROTO_TCP, TCP_MAXSEG, 32767));
+	EXPECT_EQ(0, set_int(fd, IPPROTO_TCP, TCP_MAXSEG, 1000));
+	EXPECT_EQ(1000, get_int(fd, IPPROTO_TCP, TCP_MAXSEG));
+	EXPECT_EQ(-EINVAL, set_int(fd, IPPROTO_TCP, TCP_KEEPIDLE, 0));
+	EXPECT_EQ(-EINVAL, set_int(fd, IPPROTO_TCP, TCP_KEEPCNT, 128));
+	EXPECT_EQ(0, set_int(fd, IPPROTO_IP, IP_TOS, 0x10));
+	EXPECT_EQ(0x10, get_int(fd, IPPROTO_IP, IP_TOS));
+	EXPECT_EQ(0, set_int(fd, IPPROTO_IP, IP_TTL, 33));
+	EXPECT_EQ(33, get_int(fd, IPPROTO_IP, IP_TTL));
+	/* NewReno is "reno"; an unknown algorithm is ENOENT. */
+	EXPECT_EQ(0, setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, "reno", 4));
+	EXPECT_EQ(0, getsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, ca, &len));
+	EXPECT_STREQ("reno", ca);
+	EXPECT_EQ(-1, setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, "nope", 4));
+	EXPECT_EQ(ENOENT, errno);
+}
+
+/* The MSS both sides settle on: TCP_MAXSEG less the timestamp option. */
+TEST_F(opt, maxseg_limits_the_connection)
+{
+	int lfd = listener(_metadata, self, 4);
+	int c = new_socket(_metadata, self), s;
+
+	ASSERT_EQ(0, set_int(c, IPPROTO_TCP, TCP_MAXSEG, 1000));
+	connect_to(_metadata, c);
+	s = accept_one(_metadata, self, lfd);
+	EXPECT_EQ(988, get_int(c, IPPROTO_TCP, TCP_MAXSEG));
+	EXPECT_EQ(988, get_int(s, IPPROTO_TCP, TCP_MAXSEG));
+	EXPECT_EQ(988U, tcp_info_of(s).tcpi_snd_mss);
+}
+
+TEST_F(opt, inq_outq_and_cork)
+{
+	int c, s, lfd;
+	char buf[100];
+
+	pair(_metadata, self, &c, &s);
+	lfd = self->socks.fd[0];
+	EXPECT_EQ(-EINVAL, ioctl_int(lfd, SIOCINQ));
+	EXPECT_EQ(-EINVAL, ioctl_int(lfd, SIOCOUTQ));
+
+	/* Corked, a small write stays ours: queued, not sent. */
+	ASSERT_EQ(0, set_int(c, IPPROTO_TCP, TCP_CORK, 1));
+	ASSERT_EQ(10, send(c, "0123456789", 10, 0));
+	EXPECT_EQ(10, ioctl_int(c, SIOCOUTQ));
+	EXPECT_EQ(10, ioctl_int(c, SIOCOUTQNSD));
+	EXPECT_FALSE(readable(s, 100));
+	EXPECT_EQ(0, ioctl_int(s, SIOCINQ));
+
+	/* Uncorked, it goes, and is counted until read. */
+	ASSERT_EQ(0, set_int(c, IPPROTO_TCP, TCP_CORK, 0));
+	EXPECT_TRUE(readable(s, 2000));
+	EXPECT_EQ(10, ioctl_settles(s, SIOCINQ, 10));
+	EXPECT_EQ(10, ioctl_int(s, FIONREAD));
+	EXPECT_EQ(0, ioctl_settles(c, SIOCOUTQ, 0));
+	EXPECT_EQ(4, recv(s, buf, 4, 0));
+	EXPECT_EQ(6, ioctl_int(s, SIOCINQ));
+
+	/* The peer's FIN is not a byte to read. */
+	ASSERT_EQ(0, shutdown(c, SHUT_WR));
+	EXPECT_EQ(6, ioctl_settles(s, SIOCINQ, 6));
+	msleep(100);
+	EXPECT_EQ(6, ioctl_int(s, SIOCINQ));
+	EXPECT_EQ(0, ioctl_settles(c, SIOCOUTQ, 0));
+}
+
+/* Cork holds a partial segment for one RTO at most, as native does. */
+TEST_F(opt, cork_is_bounded)
+{
+	struct timespec t0, t1;
+	long ms;
+	int c, s;
+
+	pair(_metadata, self, &c, &s);
+	ASSERT_EQ(0, set_int(c, IPPROTO_TCP, TCP_CORK, 1));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ASSERT_EQ(3, send(c, "abc", 3, 0));
+	EXPECT_TRUE(readable(s, 5000));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	TH_LOG("corked data arrived after %ld ms", ms);
+}
+
+TEST_F(opt, rcvlowat_holds_pollin)
+{
+	char buf[64];
+	int c, s;
+
+	pair(_metadata, self, &c, &s);
+	ASSERT_EQ(0, set_int(s, SOL_SOCKET, SO_RCVLOWAT, 10));
+	ASSERT_EQ(0, set_int(c, IPPROTO_TCP, TCP_NODELAY, 1));
+	ASSERT_EQ(5, send(c, "12345", 5, 0));
+	EXPECT_EQ(5, ioctl_settles(s, SIOCINQ, 5));
+	EXPECT_FALSE(readable(s, 200));
+	ASSERT_EQ(5, send(c, "67890", 5, 0));
+	EXPECT_TRUE(readable(s, 2000));
+	EXPECT_EQ(10, recv(s, buf, sizeof(buf), 0));
+}
+
+TEST_F(opt, defer_accept_waits_for_data)
+{
+	int lfd = listener(_metadata, self, 4), c, s;
+	char buf[8];
+
+	ASSERT_EQ(0, set_int(lfd, IPPROTO_TCP, TCP_DEFER_ACCEPT, 1));
+	c = connect_to(_metadata, new_socket(_metadata, self));
+	/* The handshake is done for the client, not yet for accept(). */
+	EXPECT_FALSE(readable(lfd, 300));
+	ASSERT_EQ(1, send(c, "x", 1, 0));
+	ASSERT_TRUE(readable(lfd, 5000));
+	s = accept_one(_metadata, self, lfd);
+	EXPECT_TRUE(readable(s, 2000));
+	EXPECT_EQ(1, recv(s, buf, sizeof(buf), MSG_DONTWAIT));
+	EXPECT_EQ('x', buf[0]);
+}
+
+TEST_F(opt, user_timeout_ends_a_silent_connection)
+{
+	struct pollfd p;
+	int c, s;
+
+	pair(_metadata, self, &c, &s);
+	ASSERT_EQ(0, set_int(c, IPPROTO_TCP, TCP_USER_TIMEOUT, 1000));
+	/* From now on lo loses everything: the data is never acked. */
+	ASSERT_EQ(0, system("tc qdisc add dev lo root netem loss 100%"));
+	ASSERT_EQ(5, send(c, "hello", 5, 0));
+	p = (struct pollfd){ .fd = c, .events = POLLIN };
+	ASSERT_EQ(1, poll(&p, 1, 20000));
+	EXPECT_TRUE(p.revents & POLLERR);
+	EXPECT_EQ(ETIMEDOUT, get_int(c, SOL_SOCKET, SO_ERROR));
+	EXPECT_EQ(ST_CLOSE, tcp_info_of(c).tcpi_state);
+	/*
+	 * Let the server's FIN through when the teardown closes it: it
+	 * draws a RST from the client's closed port, else the orphan
+	 * would retransmit into the void for minutes.
+	 */
+	EXPECT_EQ(0, system("tc qdisc del dev lo root"));
+}
+
+TEST_F(opt, tcp_info_of_a_connection)
+{
+	char buf[2000];
+	struct tcp_info ci, si, li;
+	int c, s, lfd;
+	socklen_t len;
+
+	pair(_metadata, self, &c, &s);
+	lfd = self->socks.fd[0];
+	memset(buf, 'x', sizeof(buf));
+	ASSERT_EQ(1000, send(c, buf, 1000, 0));
+	ASSERT_TRUE(readable(s, 2000));
+	ASSERT_EQ(1000, recv(s, buf, 1000, MSG_WAITALL));
+	ASSERT_EQ(0, ioctl_settles(c, SIOCOUTQ, 0));
+	ci = tcp_info_of(c);
+	si = tcp_info_of(s);
+	li = tcp_info_of(lfd);
+
+	EXPECT_EQ(ST_ESTABLISHED, ci.tcpi_state);
+	EXPECT_EQ(TCPI_OPT_TIMESTAMPS | TCPI_OPT_SACK | TCPI_OPT_WSCALE,
+		  ci.tcpi_options & (TCPI_OPT_TIMESTAMPS | TCPI_OPT_SACK |
+				     TCPI_OPT_WSCALE));
+	/* The client's SYN counts as acknowledged, as in native. */
+	EXPECT_EQ(1001U, ci.tcpi_bytes_acked);
+	EXPECT_EQ(1000U, si.tcpi_bytes_received);
+	EXPECT_EQ(0U, ci.tcpi_bytes_received);
+	EXPECT_LE(1U, ci.tcpi_data_segs_out);
+	EXPECT_LE(1U, si.tcpi_data_segs_in);
+	EXPECT_EQ(0U, ci.tcpi_total_retrans);
+	EXPECT_EQ(0U, ci.tcpi_unacked);
+	EXPECT_EQ(0U, ci.tcpi_notsent_bytes);
+	EXPECT_LE(200000U, ci.tcpi_rto);
+	EXPECT_LE(10U, ci.tcpi_snd_cwnd);
+	EXPECT_NE(~0U, ci.tcpi_min_rtt);
+
+	EXPECT_EQ(ST_LISTEN, li.tcpi_state);
+	EXPECT_EQ(4U, li.tcpi_sacked);
+	EXPECT_EQ(0U, li.tcpi_unacked);
+
+	/* A short buffer gets the head of the structure. */
+	len = 1;
+	buf[0] = 0;
+	EXPECT_EQ(0, getsockopt(c, IPPROTO_TCP, TCP_INFO, buf, &len));
+	EXPECT_EQ(1U, len);
+	EXPECT_EQ((char)ST_ESTABLISHED, buf[0]);
+
+	/* The peer's FIN counts as a byte received, as in native. */
+	ASSERT_EQ(0, shutdown(c, SHUT_WR));
+	ASSERT_TRUE(readable(s, 2000));
+	EXPECT_EQ(0, recv(s, buf, sizeof(buf), 0));
+	EXPECT_EQ(1001U, tcp_info_of(s).tcpi_bytes_received);
+}
+
+TEST_HARNESS_MAIN
