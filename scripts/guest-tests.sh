@@ -36,19 +36,21 @@ ktcp_short_timers()
 	echo 3 >/proc/sys/net/ktcp/fin_timeout
 }
 
-# Wait (at most 60 s) until no socket holds ktcp: orphans in TIME_WAIT,
+# Wait (at most 120 s) until no socket holds ktcp: orphans in TIME_WAIT,
 # also in namespaces that tests made and left, end by themselves.  A
 # reference that never goes away is a leak, and the next rmmod says so.
 ktcp_wait_idle()
 {
 	local i
 
-	for i in $(seq 120); do
+	for i in $(seq 240); do
 		[ -r /sys/module/ktcp/refcnt ] || return 0
 		[ "$(cat /sys/module/ktcp/refcnt)" = 0 ] && return 0
 		sleep 0.5
 	done
-	echo "# ktcp still in use after 60 s: refcnt $(cat /sys/module/ktcp/refcnt)"
+	echo "# ktcp still in use after 120 s: refcnt $(cat /sys/module/ktcp/refcnt)"
+	echo "# /proc/net/ktcp of the initial namespace:"
+	sed 's/^/#   /' /proc/net/ktcp
 	return 1
 }
 
@@ -101,6 +103,7 @@ for t in "$stdir"/*_test; do
 	[ -x "$t" ] || continue
 	name=$(basename "$t")
 	echo "# selftest $name"
+	t0=$(date +%s)
 	ktcp_short_timers
 	"$t" 2>&1 | tee "$results/$name.tap"
 	rc=${PIPESTATUS[0]}
@@ -112,6 +115,7 @@ for t in "$stdir"/*_test; do
 	[ -n "$totals" ] || sf=$((sf + 1))
 	[ "$rc" -eq 0 ] || [ "$sf" -gt 0 ] || sf=1
 	echo "selftest-$name $sp $sf" >>"$counts"
+	echo "# selftest $name took $(( $(date +%s) - t0 )) s"
 	[ -r /proc/net/ktcp_snmp ] && echo "# counters: $(tr '\n' ' ' </proc/net/ktcp_snmp)"
 done
 
@@ -121,6 +125,7 @@ for s in "$root"/selftests/*.sh; do
 	[ -x "$s" ] || continue
 	name=$(basename "$s" .sh)
 	echo "# selftest $name"
+	t0=$(date +%s)
 	ktcp_short_timers
 	ktcp_wait_idle
 	KTCP_KO="$moddir/ktcp.ko" SELFTEST_DIR="$stdir" "$s" "$moddir/ktcp.ko" \
@@ -131,6 +136,7 @@ for s in "$root"/selftests/*.sh; do
 	[ "$rc" -eq 0 ] || [ "$sf" -gt 0 ] || sf=1
 	[ "$sp" -gt 0 ] || [ "$sf" -gt 0 ] || sf=1
 	echo "selftest-$name $sp $sf" >>"$counts"
+	echo "# selftest $name took $(( $(date +%s) - t0 )) s"
 done
 
 if [ -d /sys/module/ktcp ]; then

@@ -72,12 +72,18 @@ run_vm() # run_vm NAME KERNEL MODDIR KSRC|-
 	local name=$1 kernel=$2 moddir=$3 vksrc=$4
 	local results=$build/results/$name
 
-	rm -rf "$results"
-	mkdir -p "$results"
+	local stage=$build/stage/$name
+
+	rm -rf "$results" "$stage"
+	mkdir -p "$results" "$stage"
+	# The guest reads its scripts while it runs, for an hour on the
+	# debug kernel: give it a copy, so that editing the tree meanwhile
+	# cannot change a script under a running bash.
+	cp -a "$KTCP_ROOT/scripts" "$KTCP_ROOT/selftests" "$stage/"
 	ktcp_log "vm $name: booting $kernel"
 	local t0=$(date +%s)
-	ktcp_vm "$kernel" "$results" "$KTCP_ROOT/scripts/guest-tests.sh" \
-		"$moddir" "$KTCP_ROOT/selftests/build" "$results" "$vksrc" 2>&1 |
+	ktcp_vm "$kernel" "$results" "$stage/scripts/guest-tests.sh" \
+		"$moddir" "$stage/selftests/build" "$results" "$vksrc" 2>&1 |
 		tee "$results/console.log"
 	ktcp_log "vm $name: finished in $(( $(date +%s) - t0 )) s"
 	if [ -f "$results/counts" ]; then
