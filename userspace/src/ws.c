@@ -443,7 +443,7 @@ int ktcp_ws_server_check(const struct ktcp_http_request *req,
 				break;
 			}
 	}
-	if (pol->deflate && ktcp_ws_deflate_available()) {
+	if (pol->deflate && ws_deflate_available()) {
 		struct list_iter it;
 		const char *m;
 		size_t mlen;

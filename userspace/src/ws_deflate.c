@@ -15,7 +15,7 @@ struct ws_deflate {
 	z_stream inf, def;
 };
 
-int ktcp_ws_deflate_available(void)
+int ws_deflate_available(void)
 {
 	return 1;
 }

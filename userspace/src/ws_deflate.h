@@ -10,7 +10,7 @@
 
 struct ws_deflate;
 
-int ktcp_ws_deflate_available(void);
+int ws_deflate_available(void);
 struct ws_deflate *ws_deflate_new(void);
 void ws_deflate_free(struct ws_deflate *z);
 
