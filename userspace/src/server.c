@@ -21,6 +21,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -30,6 +32,7 @@
 #define LINGER_MS	2000
 #define WS_CLOSE_MS	5000
 #define READ_CHUNK	65536
+#define FLUSH_NOW	65536	/* queued bytes that are sent right away */
 
 enum conn_state { C_HEAD, C_BODY, C_HANDLER, C_WS, C_LINGER };
 
@@ -63,6 +66,8 @@ struct conn {
 	int close_after_flush;
 	int shut;		/* SHUT_WR done */
 	int peer_eof;		/* the peer shut down its side */
+	int busy_flushing;
+	int more;		/* pipelined work left: come back (EPOLLOUT) */
 	uint32_t events;
 
 	char *in;
@@ -183,7 +188,7 @@ static void update_events(struct conn *c)
 		return;
 	if (reading_allowed(c))
 		ev |= EPOLLIN | EPOLLRDHUP;
-	if (queued(c) || c->failed)
+	if (queued(c) || c->failed || c->more)
 		ev |= EPOLLOUT;
 	if (ev != c->events) {
 		ktcp_loop_mod(c->srv->loop, c->fd, ev);
@@ -240,27 +245,22 @@ static void flush(struct conn *c)
 	}
 }
 
-/* Queue @len bytes and send what the socket takes now. */
+/*
+ * Queue @len bytes.  They go out when the connection's callback (or
+ * the API call that queued them) ends, in as few segments as possible,
+ * or from the next loop iteration (EPOLLOUT) when queued from outside;
+ * big queues are flushed at once.
+ */
 static int conn_send(struct conn *c, const void *data, size_t len)
 {
 	if (c->dead || c->failed)
 		return -EPIPE;
 	if (queued(c) + len > c->srv->cfg.out_max)
 		return -ENOBUFS;
-	if (!queued(c)) {
-		ssize_t n = send(c->fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-
-		if (n < 0 && errno != EAGAIN && errno != EINTR) {
-			c->failed = 1;
-			update_events(c);
-			return -EPIPE;
-		}
-		if (n > 0) {
-			data = (const char *)data + n;
-			len -= (size_t)n;
-		}
-		if (!len)
-			return 0;
+	if (queued(c) >= FLUSH_NOW && !c->busy_flushing) {
+		c->busy_flushing = 1;
+		flush(c);
+		c->busy_flushing = 0;
 	}
 	if (c->out_len + len > c->out_cap) {
 		size_t cap = c->out_cap ? c->out_cap : 16384;
@@ -507,6 +507,32 @@ static void process(struct conn *c)
 	}
 }
 
+/*
+ * Answer what the input holds, sending as we go: a response over the
+ * high-water mark stops parsing until it is out (backpressure), and
+ * sending it may let parsing go on.  Bounded, so that one pipelining
+ * client cannot starve the others; c->more asks to be called again.
+ */
+static void pump(struct conn *c)
+{
+	int i;
+
+	c->more = 0;
+	for (i = 0; i < 64 && !c->dead && !c->failed; i++) {
+		unsigned int before = c->nreq;
+		enum conn_state st = c->state;
+
+		process(c);
+		flush(c);
+		if (c->nreq == before && c->state == st)
+			return;
+		if (queued(c) >= c->srv->cfg.out_high_water)
+			return;
+	}
+	if (!c->dead && !c->failed && i == 64)
+		c->more = 1;
+}
+
 static void do_read(struct conn *c)
 {
 	struct ktcp_http_server *srv = c->srv;
@@ -540,7 +566,7 @@ static void do_read(struct conn *c)
 		if (n == 0 && c->state != C_WS) {
 			/* answer what is complete, then close */
 			c->peer_eof = 1;
-			process(c);
+			pump(c);
 			return;
 		}
 		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
@@ -558,7 +584,7 @@ static void do_read(struct conn *c)
 		c->in_len += (size_t)n;
 		if (c->state == C_HEAD || c->state == C_BODY)
 			ktcp_timer_set(c->timer, srv->cfg.idle_timeout_ms);
-		process(c);
+		pump(c);
 	}
 }
 
@@ -584,7 +610,9 @@ static void conn_io(struct ktcp_loop *loop, int fd, uint32_t events, void *arg)
 		conn_close(c);
 	if (!c->dead) {
 		/* draining may have unblocked pipelined requests */
-		process(c);
+		pump(c);
+		if (c->failed)
+			conn_close(c);
 		eof_check(c);
 		update_events(c);
 	}
@@ -601,11 +629,13 @@ static void conn_kick(struct conn *c)
 			conn_close(c);
 	}
 	if (!c->dead && c->busy == 1) {
-		process(c);
+		pump(c);
 		/* bytes may be waiting in the socket already */
 		if (!c->dead && reading_allowed(c))
 			do_read(c);
 	}
+	if (!c->dead)
+		flush(c);
 	if (!c->dead && c->failed)
 		conn_close(c);
 	eof_check(c);
@@ -629,7 +659,7 @@ static void on_accept(struct ktcp_loop *loop, int fd, uint32_t events,
 		      void *arg)
 {
 	struct ktcp_http_server *srv = arg;
-	int i;
+	int i, one = 1;
 
 	(void)events;
 	for (i = 0; i < 64; i++) {
@@ -653,6 +683,8 @@ static void on_accept(struct ktcp_loop *loop, int fd, uint32_t events,
 			close(cfd);
 			continue;
 		}
+		/* responses go out whole (see conn_send); no Nagle delay */
+		setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		c->srv = srv;
 		c->fd = cfd;
 		c->events = EPOLLIN | EPOLLRDHUP;

@@ -244,7 +244,9 @@ TEST(server_slow_reader_bounds_the_send_queue)
 	while (got < total) {
 		ssize_t n = recv(fd, buf, 1 << 16, 0);
 
-		ASSERT_TRUE(n > 0);
+		if (n <= 0)
+			FAIL("recv %zd (%s) after %zu of %zu bytes", n,
+			     strerror(errno), got, total);
 		got += (size_t)n;
 	}
 	send_str(fd, "GET /maxq HTTP/1.1\r\n\r\n");
@@ -320,5 +322,23 @@ TEST(server_ws_bad_version_is_426)
 	expect_bytes(fd, "HTTP/1.1 426 Upgrade Required\r\n"
 		     "Sec-WebSocket-Version: 13\r\nContent-Length: 16\r\n\r\n"
 		     "Upgrade Required");
+	close(fd);
+}
+
+TEST(server_many_pipelined_requests_in_one_segment)
+{
+	int port = testsrv_start("inet", NULL);
+	int fd = testsrv_connect("inet", port), i;
+	char *req = malloc(300 * 18 + 1), *resp = malloc(300 * 43 + 1);
+
+	req[0] = resp[0] = 0;
+	for (i = 0; i < 300; i++) {
+		strcat(req, "GET / HTTP/1.1\r\n\r\n");
+		strcat(resp, OK_HELLO);
+	}
+	send_str(fd, req);
+	expect_bytes(fd, resp);
+	free(req);
+	free(resp);
 	close(fd);
 }
