@@ -78,7 +78,6 @@ cat >"$T/h2o.conf" <<H2O
 listen: {host: 127.0.0.1, port: $p}
 num-threads: 1
 user: nobody
-pid-file: $T/h2o.pid
 error-log: $T/h2o.err
 hosts:
   default:

@@ -100,47 +100,101 @@ static int parse_version(const char *p, size_t n, int *minor)
 	return 0;
 }
 
+#define ONES	0x0101010101010101ull
+#define HIGHS	0x8080808080808080ull
+
+/*
+ * Offset of the first byte in [i, n) below @lim or equal to 0x7f; n if
+ * none.  Eight bytes at a time: "v has a byte below lim" is
+ * (v - lim * ONES) & ~v & HIGHS (exact for lim <= 0x80), "v has a
+ * 0x7f byte" the same test for zero on v ^ (0x7f * ONES).
+ */
+static size_t scan_ctl(const char *p, size_t i, size_t n, unsigned int lim)
+{
+	while (n - i >= 8) {
+		uint64_t v, x;
+
+		memcpy(&v, p + i, 8);
+		x = v ^ (0x7f * ONES);
+		if (((v - lim * ONES) & ~v & HIGHS) | ((x - ONES) & ~x & HIGHS))
+			break;
+		i += 8;
+	}
+	for (; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (c < lim || c == 0x7f)
+			return i;
+	}
+	return n;
+}
+
 /*
  * Parse header fields from @pos to the empty line.  Returns the offset
- * after the empty line, or a negative errno.
+ * after the empty line, or a negative errno.  Each line is scanned
+ * once: the name as tchars, the value for control characters, of
+ * which only HTAB and the final CRLF are allowed.
  */
 static long parse_headers(const char *buf, size_t len, size_t pos,
 			  size_t head_start, const struct limits *l,
 			  struct ktcp_http_header *hdrs, size_t *num)
 {
 	size_t cap = *num < l->headers ? *num : l->headers, n = 0;
+	size_t max_end = head_start + l->head;
 
 	for (;;) {
-		size_t end, i, ne, vs, ve;
-		long next;
+		size_t i = pos, ne, vs, ve;
 
-		next = next_line(buf, len, pos, l->line, -E2BIG, &end);
-		if (next == -EAGAIN && len - head_start > l->head)
-			return -E2BIG;
-		if (next < 0)
-			return next;
-		if ((size_t)next - head_start > l->head)
-			return -E2BIG;
-		if (end == pos) {
+		if (i >= len) {
+			goto more;
+		}
+		if (buf[i] == '\r') {
+			if (i + 1 >= len) {
+				goto more;
+			}
+			if (buf[i + 1] != '\n')
+				return -EBADMSG;
+			if (i + 2 > max_end)
+				return -E2BIG;
 			*num = n;
-			return next;
+			return (long)(i + 2);
 		}
 		/* obs-fold, or white space before the first field name */
-		if (buf[pos] == ' ' || buf[pos] == '\t')
+		if (buf[i] == ' ' || buf[i] == '\t')
 			return -EBADMSG;
-		for (i = pos; i < end && is_tchar(buf[i]); i++)
-			;
+		while (i < len && is_tchar((unsigned char)buf[i]))
+			i++;
+		if (i == len) {
+			goto more;
+		}
 		/* no white space between name and colon (RFC 9112 5.1) */
-		if (i == pos || i == end || buf[i] != ':')
+		if (i == pos || buf[i] != ':')
 			return -EBADMSG;
 		ne = i++;
-		while (i < end && (buf[i] == ' ' || buf[i] == '\t'))
+		while (i < len && (buf[i] == ' ' || buf[i] == '\t'))
 			i++;
 		vs = i;
-		for (; i < end; i++)
-			if (!is_field_char(buf[i]))
+		for (;;) {
+			i = scan_ctl(buf, i, len, 0x20);
+			if (i == len) {
+				goto more;
+			}
+			if (buf[i] == '\t') {
+				i++;
+				continue;
+			}
+			if (buf[i] != '\r')
+				return -EBADMSG;	/* bare LF, NUL, other CTL */
+			if (i + 1 == len) {
+				goto more;
+			}
+			if (buf[i + 1] != '\n')
 				return -EBADMSG;
-		ve = end;
+			break;
+		}
+		if (i - pos > l->line || i + 2 > max_end)
+			return -E2BIG;
+		ve = i;
 		while (ve > vs && (buf[ve - 1] == ' ' || buf[ve - 1] == '\t'))
 			ve--;
 		if (n == cap)
@@ -150,7 +204,12 @@ static long parse_headers(const char *buf, size_t len, size_t pos,
 		hdrs[n].value = buf + vs;
 		hdrs[n].value_len = ve - vs;
 		n++;
-		pos = (size_t)next;
+		pos = i + 2;
+		continue;
+more:
+		if (len - pos > l->line || len > max_end)
+			return -E2BIG;
+		return -EAGAIN;
 	}
 }
 
@@ -167,9 +226,8 @@ int ktcp_http_parse_request(const char *buf, size_t len,
 			    struct ktcp_http_request *req,
 			    const struct ktcp_http_limits *lim)
 {
-	size_t start, end, i, m_end, t_start, t_end;
+	size_t start, i, m_end, t_start, t_end;
 	struct limits l;
-	long next, ret;
 	int err;
 
 	get_limits(&l, lim);
@@ -177,33 +235,43 @@ int ktcp_http_parse_request(const char *buf, size_t len,
 	/* A request that never stops sending empty lines is no request. */
 	if (start > l.line)
 		return -EBADMSG;
-	next = next_line(buf, len, start, l.line, -ENAMETOOLONG, &end);
-	if (next < 0)
-		return (int)next;
+	if (start == len || (buf[start] == '\r' && start + 1 == len))
+		goto more;
 
-	for (i = start; i < end && is_tchar(buf[i]); i++)
+	for (i = start; i < len && is_tchar((unsigned char)buf[i]); i++)
 		;
-	if (i == start || i == end || buf[i] != ' ')
+	if (i == len)
+		goto more;
+	if (i == start || buf[i] != ' ')
 		return -EBADMSG;
 	m_end = i++;
 	t_start = i;
-	for (; i < end && buf[i] != ' '; i++)
-		if ((unsigned char)buf[i] <= 0x20 || buf[i] == 0x7f)
-			return -EBADMSG;
-	if (i == t_start || i == end)
+	i = scan_ctl(buf, i, len, 0x21);	/* up to SP, CTL or DEL */
+	if (i == len)
+		goto more;
+	if (i == t_start || buf[i] != ' ')
 		return -EBADMSG;
 	t_end = i++;
-	err = parse_version(buf + i, end - i, &req->minor_version);
+	if (len - i < 10)
+		goto more;
+	err = parse_version(buf + i, 8, &req->minor_version);
 	if (err)
 		return err;
+	if (buf[i + 8] != '\r' || buf[i + 9] != '\n')
+		return -EBADMSG;
+	if (i + 8 - start > l.line)
+		return -ENAMETOOLONG;
 
 	req->method = buf + start;
 	req->method_len = m_end - start;
 	req->target = buf + t_start;
 	req->target_len = t_end - t_start;
-	ret = parse_headers(buf, len, (size_t)next, start, &l, req->headers,
-			    &req->num_headers);
-	return (int)ret;
+	return (int)parse_headers(buf, len, i + 10, start, &l, req->headers,
+				  &req->num_headers);
+more:
+	if (len - start > l.line)
+		return -ENAMETOOLONG;
+	return -EAGAIN;
 }
 
 int ktcp_http_parse_response(const char *buf, size_t len,
