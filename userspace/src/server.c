@@ -319,7 +319,13 @@ static void reset_req(struct conn *c)
 	r->cl_left = -1;
 }
 
-static void dispatch(struct conn *c, size_t consumed)
+/*
+ * Call the handler.  @parsed is the head as just parsed, or NULL if
+ * the input buffer may have moved since (a body was read): then the
+ * head is parsed again, cheaply, for pointers into the buffer as it is.
+ */
+static void dispatch(struct conn *c, size_t consumed,
+		     const struct ktcp_http_request *parsed)
 {
 	struct ktcp_http_server *srv = c->srv;
 	struct ktcp_http_req *r = &c->req;
@@ -334,10 +340,13 @@ static void dispatch(struct conn *c, size_t consumed)
 	r->head.method = NULL;
 	r->seq = c->nreq;
 	r->active = 1;
-	r->head.headers = c->hdrs;
-	/* parse again: cheap, and the pointers are the ones into @in */
-	r->head.num_headers = srv->lim.max_headers;
-	ktcp_http_parse_request(c->in, c->head_len, &r->head, &srv->lim);
+	if (parsed) {
+		r->head = *parsed;
+	} else {
+		r->head.headers = c->hdrs;
+		r->head.num_headers = srv->lim.max_headers;
+		ktcp_http_parse_request(c->in, c->head_len, &r->head, &srv->lim);
+	}
 	if (c->kind == KTCP_HTTP_BODY_LENGTH) {
 		r->body = c->cl ? c->in + c->head_len : NULL;
 		r->body_len = (size_t)c->cl;
@@ -427,7 +436,7 @@ static void process(struct conn *c)
 			if (expect_continue(c, &h))
 				return;
 			if (c->kind == KTCP_HTTP_BODY_NONE) {
-				dispatch(c, c->head_len);
+				dispatch(c, c->head_len, &h);
 				break;
 			}
 			c->state = C_BODY;
@@ -441,7 +450,7 @@ static void process(struct conn *c)
 			if (c->kind == KTCP_HTTP_BODY_LENGTH) {
 				if (c->in_len - c->head_len < c->cl)
 					return;
-				dispatch(c, c->head_len + (size_t)c->cl);
+				dispatch(c, c->head_len + (size_t)c->cl, NULL);
 				break;
 			}
 			while (c->raw_pos < c->in_len &&
@@ -483,7 +492,7 @@ static void process(struct conn *c)
 			c->raw_pos = c->head_len;
 			if (!ktcp_http_chunked_done(&c->dec))
 				return;
-			dispatch(c, c->head_len);
+			dispatch(c, c->head_len, NULL);
 			break;
 		case C_WS: {
 			int err = 0;

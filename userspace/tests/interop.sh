@@ -76,7 +76,8 @@ start()
 		[ -s "$T/$name.out" ] && break
 		sleep 0.1
 	done
-	port=$(head -1 "$T/$name.out" | grep -oE '[0-9]+$')
+	# "listening on N", "N", or http.server's "... port N (http://...) ..."
+	port=$(head -1 "$T/$name.out" | sed -nE 's/.* port ([0-9]+).*/\1/p; t; s/.*[^0-9]([0-9]+)$/\1/p; t; s/^([0-9]+)$/\1/p')
 	[ -n "$port" ]
 }
 
@@ -206,12 +207,7 @@ NGINX
 fi
 
 if need python3; then
-	start pyhttp python3 -u -c '
-import http.server, functools, sys
-h = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
-s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), h)
-print("port", s.server_address[1], flush=True)
-s.serve_forever()' "$T/root"
+	start pyhttp python3 -u -m http.server 0 --bind 127.0.0.1 --directory "$T/root"
 	pyport=$port
 	py_client()
 	{
