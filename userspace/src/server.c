@@ -399,6 +399,17 @@ static int expect_continue(struct conn *c, const struct ktcp_http_request *h)
 	return 0;
 }
 
+/* RFC 9112 3.2: exactly one Host in HTTP/1.1, at most one in 1.0. */
+static int host_ok(const struct ktcp_http_request *h)
+{
+	int i = ktcp_http_find_header(h->headers, h->num_headers, "Host", 0);
+
+	if (i < 0)
+		return h->minor_version == 0;
+	return ktcp_http_find_header(h->headers, h->num_headers, "Host",
+				     (size_t)i + 1) < 0;
+}
+
 /* Parse as much as the input allows; returns when waiting. */
 static void process(struct conn *c)
 {
@@ -424,6 +435,10 @@ static void process(struct conn *c)
 				return;
 			}
 			c->head_len = (size_t)ret;
+			if (!host_ok(&h)) {
+				send_error(c, 400, NULL);
+				return;
+			}
 			err = ktcp_http_body_framing(h.headers, h.num_headers, 1,
 						     &srv->lim, &c->kind, &c->cl);
 			if (err) {

@@ -43,11 +43,11 @@ TEST(server_pipelined_requests_answered_in_order)
 	int port = testsrv_start("inet", NULL);
 	int fd = testsrv_connect("inet", port);
 
-	send_str(fd, "POST /echo HTTP/1.1\r\nContent-Length: 3\r\n\r\none"
-		     "POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+	send_str(fd, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\none"
+		     "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
 		     "3\r\ntwo\r\n0\r\n\r\n"
-		     "GET /stream HTTP/1.1\r\n\r\n"
-		     "POST /echo HTTP/1.1\r\nContent-Length: 5\r\n\r\nthree");
+		     "GET /stream HTTP/1.1\r\nHost: x\r\n\r\n"
+		     "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nthree");
 	expect_bytes(fd, "HTTP/1.1 200 OK\r\nX-Seq: 1\r\nContent-Length: 3\r\n\r\none"
 		     "HTTP/1.1 200 OK\r\nX-Seq: 2\r\nContent-Length: 3\r\n\r\ntwo"
 		     "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
@@ -61,7 +61,7 @@ TEST(server_answers_requests_sent_before_a_half_close)
 	int port = testsrv_start("inet", NULL);
 	int fd = testsrv_connect("inet", port);
 
-	send_str(fd, "GET / HTTP/1.1\r\n\r\nGET / HTTP/1.1\r\n\r\n");
+	send_str(fd, "GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n");
 	shutdown(fd, SHUT_WR);
 	expect_bytes(fd, OK_HELLO OK_HELLO);
 	expect_eof(fd);
@@ -99,7 +99,7 @@ TEST(server_head_has_no_body)
 	int port = testsrv_start("inet", NULL);
 	int fd = testsrv_connect("inet", port);
 
-	send_str(fd, "HEAD / HTTP/1.1\r\n\r\nGET / HTTP/1.1\r\n\r\n");
+	send_str(fd, "HEAD / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n");
 	expect_bytes(fd, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n" OK_HELLO);
 	close(fd);
 }
@@ -124,14 +124,14 @@ static void expect_refused(const char *req, int status, const char *reason,
 
 TEST(server_smuggling_cl_and_te_is_400_and_close)
 {
-	expect_refused("POST /echo HTTP/1.1\r\nContent-Length: 5\r\n"
-		       "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET / HTTP/1.1\r\n\r\n",
+	expect_refused("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+		       "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n",
 		       400, "Bad Request", NULL);
 }
 
 TEST(server_smuggling_duplicate_cl_is_400_and_close)
 {
-	expect_refused("POST /echo HTTP/1.1\r\nContent-Length: 5\r\n"
+	expect_refused("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
 		       "Content-Length: 6\r\n\r\nhello!", 400, "Bad Request", NULL);
 }
 
@@ -142,12 +142,12 @@ TEST(server_smuggling_bare_lf_is_400_and_close)
 
 TEST(server_smuggling_obs_fold_is_400_and_close)
 {
-	expect_refused("GET / HTTP/1.1\r\nX: a\r\n b\r\n\r\n", 400, "Bad Request", NULL);
+	expect_refused("GET / HTTP/1.1\r\nHost: x\r\nX: a\r\n b\r\n\r\n", 400, "Bad Request", NULL);
 }
 
 TEST(server_invalid_chunk_size_is_400_and_close)
 {
-	expect_refused("POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+	expect_refused("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
 		       "0x5\r\nhello\r\n0\r\n\r\n", 400, "Bad Request", NULL);
 }
 
@@ -158,11 +158,11 @@ TEST(server_limits_give_413_414_431)
 	};
 	char big[400];
 
-	expect_refused("POST /echo HTTP/1.1\r\nContent-Length: 11\r\n\r\n",
+	expect_refused("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\n",
 		       413, "Content Too Large", &cfg);
-	expect_refused("POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+	expect_refused("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
 		       "b\r\n", 413, "Content Too Large", &cfg);
-	expect_refused("GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n",
+	expect_refused("GET / HTTP/1.1\r\nHost: x\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n",
 		       431, "Request Header Fields Too Large", &cfg);
 	memset(big, 'a', sizeof(big));
 	memcpy(big, "GET /", 5);
@@ -172,7 +172,7 @@ TEST(server_limits_give_413_414_431)
 
 TEST(server_unsupported_coding_is_501_and_version_505)
 {
-	expect_refused("POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+	expect_refused("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
 		       501, "Not Implemented", NULL);
 	expect_refused("GET / HTTP/1.2\r\n\r\n", 505, "HTTP Version Not Supported", NULL);
 }
@@ -182,14 +182,14 @@ TEST(server_expect_100_continue)
 	int port = testsrv_start("inet", NULL);
 	int fd = testsrv_connect("inet", port);
 
-	send_str(fd, "POST /echo HTTP/1.1\r\nContent-Length: 4\r\n"
+	send_str(fd, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n"
 		     "Expect: 100-continue\r\n\r\n");
 	expect_bytes(fd, "HTTP/1.1 100 Continue\r\n\r\n");
 	send_str(fd, "body");
 	expect_bytes(fd, "HTTP/1.1 200 OK\r\nX-Seq: 1\r\nContent-Length: 4\r\n\r\nbody");
 	close(fd);
 	testsrv_kill();
-	expect_refused("POST /echo HTTP/1.1\r\nContent-Length: 4\r\n"
+	expect_refused("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n"
 		       "Expect: something\r\n\r\n", 417, "Expectation Failed", NULL);
 }
 
@@ -199,9 +199,9 @@ TEST(server_max_requests_per_connection)
 	int port = testsrv_start("inet", &cfg);
 	int fd = testsrv_connect("inet", port);
 
-	send_str(fd, "GET / HTTP/1.1\r\n\r\n");
+	send_str(fd, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
 	expect_bytes(fd, OK_HELLO);
-	send_str(fd, "GET / HTTP/1.1\r\n\r\n");
+	send_str(fd, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
 	expect_bytes(fd, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n"
 		     "Connection: close\r\n\r\nhello");
 	expect_eof(fd);
@@ -214,12 +214,12 @@ TEST(server_idle_timeout_closes)
 	int port = testsrv_start("inet", &cfg);
 	int fd = testsrv_connect("inet", port);
 
-	send_str(fd, "GET / HTTP/1.1\r\n\r\n");
+	send_str(fd, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
 	expect_bytes(fd, OK_HELLO);
 	expect_eof(fd);	/* blocks until the server gives up on us */
 	close(fd);
 	fd = testsrv_connect("inet", port);
-	send_str(fd, "GET / HTTP/1.1\r\n");	/* a request that never ends */
+	send_str(fd, "GET / HTTP/1.1\r\nHost: x\r\n");	/* a request that never ends */
 	expect_eof(fd);
 	close(fd);
 }
@@ -234,7 +234,7 @@ TEST(server_slow_reader_bounds_the_send_queue)
 	struct pollfd p = { .fd = fd, .events = POLLOUT };
 
 	/* 200 requests for 100 KB each, and read nothing for now */
-	snprintf(req, sizeof(req), "GET /big/100000 HTTP/1.1\r\n\r\n");
+	snprintf(req, sizeof(req), "GET /big/100000 HTTP/1.1\r\nHost: x\r\n\r\n");
 	for (i = 0; i < 200; i++) {
 		ASSERT_EQ_INT(poll(&p, 1, 10000), 1);
 		send_str(fd, req);
@@ -249,7 +249,7 @@ TEST(server_slow_reader_bounds_the_send_queue)
 			     strerror(errno), got, total);
 		got += (size_t)n;
 	}
-	send_str(fd, "GET /maxq HTTP/1.1\r\n\r\n");
+	send_str(fd, "GET /maxq HTTP/1.1\r\nHost: x\r\n\r\n");
 	expect_bytes(fd, "HTTP/1.1 200 OK\r\nContent-Length: ");
 	ASSERT_TRUE(recv(fd, buf, 100, 0) > 0);
 	maxq = strtoul(strstr(buf, "\r\n\r\n") + 4, NULL, 10);
@@ -329,11 +329,11 @@ TEST(server_many_pipelined_requests_in_one_segment)
 {
 	int port = testsrv_start("inet", NULL);
 	int fd = testsrv_connect("inet", port), i;
-	char *req = malloc(300 * 18 + 1), *resp = malloc(300 * 43 + 1);
+	char *req = malloc(300 * 27 + 1), *resp = malloc(300 * 43 + 1);
 
 	req[0] = resp[0] = 0;
 	for (i = 0; i < 300; i++) {
-		strcat(req, "GET / HTTP/1.1\r\n\r\n");
+		strcat(req, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
 		strcat(resp, OK_HELLO);
 	}
 	send_str(fd, req);
@@ -341,4 +341,13 @@ TEST(server_many_pipelined_requests_in_one_segment)
 	free(req);
 	free(resp);
 	close(fd);
+}
+
+TEST(server_missing_or_duplicate_host_is_400)
+{
+	expect_refused("GET / HTTP/1.1\r\n\r\n", 400, "Bad Request", NULL);
+	expect_refused("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400,
+		       "Bad Request", NULL);
+	expect_refused("GET / HTTP/1.0\r\nHost: a\r\nHost: a\r\n\r\n", 400,
+		       "Bad Request", NULL);
 }
