@@ -795,3 +795,76 @@ TEST(ws_deflate_round_trip)
 	free(ps.last);
 	free(pc.last);
 }
+
+/*
+ * A second UTF-8 validator written differently (decode, then check the
+ * code point's range), to compare the real one against exhaustively.
+ */
+static int ref_utf8(const uint8_t *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		uint32_t cp;
+		size_t len, k;
+
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if ((s[i] & 0xe0) == 0xc0) {
+			len = 2;
+			cp = s[i] & 0x1f;
+		} else if ((s[i] & 0xf0) == 0xe0) {
+			len = 3;
+			cp = s[i] & 0x0f;
+		} else if ((s[i] & 0xf8) == 0xf0) {
+			len = 4;
+			cp = s[i] & 0x07;
+		} else {
+			return 0;
+		}
+		if (i + len > n)
+			return 0;
+		for (k = 1; k < len; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (s[i + k] & 0x3f);
+		}
+		if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
+		    (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		i += len;
+	}
+	return 1;
+}
+
+TEST(ws_utf8_matches_reference_on_all_short_sequences)
+{
+	uint8_t b[4];
+	uint32_t v;
+
+	for (v = 0; v < (1u << 24); v++) {
+		size_t n = v < (1u << 8) ? 1 : v < (1u << 16) ? 2 : 3, k;
+
+		for (k = 0; k < n; k++)
+			b[k] = (uint8_t)(v >> (8 * (n - 1 - k)));
+		if (utf8_ok((const char *)b, n) != ref_utf8(b, n))
+			FAIL("%02x %02x %02x (%zu bytes)", b[0], b[1], b[2], n);
+	}
+	/* every 4-byte sequence with a 0xf0..0xf4 or bad lead */
+	for (v = 0; v < (1u << 24); v++) {
+		static const uint8_t leads[] = { 0xf0, 0xf4, 0xf5, 0xf8 };
+		size_t l;
+
+		for (l = 0; l < 4; l++) {
+			b[0] = leads[l];
+			b[1] = (uint8_t)(v >> 16);
+			b[2] = (uint8_t)(v >> 8);
+			b[3] = (uint8_t)v;
+			if (utf8_ok((const char *)b, 4) != ref_utf8(b, 4))
+				FAIL("%02x %02x %02x %02x", b[0], b[1], b[2], b[3]);
+		}
+	}
+}
