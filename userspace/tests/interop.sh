@@ -273,5 +273,35 @@ else
 	result "node ws is installed (scripts/install-deps.sh)" 1
 fi
 
+# ---- the installed library, as an application sees it ----
+
+install_check()
+{
+	local prefix=$T/prefix
+	make -s install PREFIX="$prefix" >/dev/null || return 1
+	cat >"$T/app.c" <<'APP'
+#include <ktcp/http.h>
+#include <ktcp/ws.h>
+#include <stdio.h>
+#include <string.h>
+int main(void)
+{
+	char key[29];
+	ktcp_ws_accept_key("dGhlIHNhbXBsZSBub25jZQ==", 24, key);
+	printf("%s %s\n", ktcp_http_reason(431), key);
+	return 0;
+}
+APP
+	export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
+	cc -o "$T/app" "$T/app.c" $(pkg-config --cflags --libs libktcp) || return 1
+	[ "$(LD_LIBRARY_PATH=$prefix/lib "$T/app")" = \
+		"Request Header Fields Too Large s3pPLMBiTxaQ9kYGzzhZRbK+xOo=" ] || return 1
+	[ "$(readelf -d "$T/app" | grep -o 'libktcp.so.[0-9]*')" = libktcp.so.0 ] || return 1
+	cc -o "$T/app_static" "$T/app.c" $(pkg-config --cflags libktcp) \
+		"$prefix/lib/libktcp.a" $(pkg-config --static --libs-only-l libktcp | sed 's/-lktcp//') &&
+		"$T/app_static" >/dev/null
+}
+t "make install PREFIX=...; pkg-config; links against libktcp.so.0 and libktcp.a" install_check
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
