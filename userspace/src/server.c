@@ -236,7 +236,8 @@ static void flush(struct conn *c)
 		return;
 	if (!queued(c) && c->close_after_flush && !c->shut)
 		start_linger(c);
-	if (c->req.active && c->req.drain &&
+	/* not from inside conn_send(): the writer is still on the stack */
+	if (c->req.active && c->req.drain && !c->busy_flushing &&
 	    queued(c) < c->srv->cfg.out_high_water / 2) {
 		void (*fn)(struct ktcp_http_req *, void *) = c->req.drain;
 
@@ -776,6 +777,9 @@ void ktcp_http_server_free(struct ktcp_http_server *srv)
 	while (srv->conns) {
 		struct conn *c = srv->conns;
 
+		/* held, so that a drain callback ending its response in
+		 * conn_close() does not free it under us */
+		conn_enter(c);
 		conn_close(c);
 		conn_free(c);
 	}
