@@ -484,6 +484,7 @@ struct ktcp_ws_client *ktcp_ws_client_connect(int fd,
 		*err = ret;
 		goto fail;
 	}
+	deflate = !!cfg->deflate;
 	*err = ktcp_ws_client_check(&r, key, cfg->protocols, &proto, &deflate);
 	if (*err)
 		goto fail;

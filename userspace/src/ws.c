@@ -387,6 +387,68 @@ static void list_init(struct list_iter *it, const struct ktcp_http_header *h,
 	it->idx = -1;
 }
 
+/*
+ * Whether we can take one permessage-deflate offer (RFC 7692 7.1) as
+ * we answer it (@response 0): no context takeover either way, both
+ * windows 2^15.  An offer that limits our window (server_max_window_bits
+ * below 15) or has parameters we do not know is declined.  With
+ * @response 1, whether a server's answer to our offer (no parameters)
+ * is one we can live with: it may not limit our window, as we did not
+ * offer client_max_window_bits.
+ */
+static int deflate_params_ok(const char *m, size_t mlen, int response)
+{
+	const char *p = m, *end = m + mlen;
+
+	if (mlen < 18 || !ieq(m, 18, "permessage-deflate", 18))
+		return 0;
+	p += 18;
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	while (p < end) {
+		const char *q, *e, *eq;
+		size_t n;
+
+		if (*p != ';')
+			return 0;
+		p++;
+		q = memchr(p, ';', (size_t)(end - p));
+		e = q ? q : end;
+		while (p < e && (*p == ' ' || *p == '\t'))
+			p++;
+		n = (size_t)(e - p);
+		while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+			n--;
+		eq = memchr(p, '=', n);
+		if (ieq(p, n, "server_no_context_takeover", 26) ||
+		    ieq(p, n, "client_no_context_takeover", 26)) {
+			/* we never take our context over anyway */
+		} else if (ieq(p, n, "client_max_window_bits", 22) ||
+			   (eq && ieq(p, (size_t)(eq - p), "client_max_window_bits", 22))) {
+			/* offers: we inflate with the largest window, fine */
+			if (response)
+				return 0;
+		} else if (response && eq &&
+			   ieq(p, (size_t)(eq - p), "server_max_window_bits", 22)) {
+			/* the server's window is within our 2^15 */
+		} else if (eq && ieq(p, (size_t)(eq - p), "server_max_window_bits", 22)) {
+			const char *v = eq + 1;
+			size_t vl = (size_t)(p + n - v);
+
+			if (vl >= 2 && v[0] == '"' && v[vl - 1] == '"') {
+				v++;
+				vl -= 2;
+			}
+			if (!ieq(v, vl, "15", 2))
+				return 0;
+		} else {
+			return 0;
+		}
+		p = e;
+	}
+	return 1;
+}
+
 int ktcp_ws_server_check(const struct ktcp_http_request *req,
 			 const struct ktcp_ws_server_policy *pol,
 			 struct ktcp_ws_upgrade *up)
@@ -450,8 +512,7 @@ int ktcp_ws_server_check(const struct ktcp_http_request *req,
 
 		list_init(&it, h, n, "Sec-WebSocket-Extensions");
 		while (list_next(&it, &m, &mlen))
-			if (mlen >= 18 && ieq(m, 18, "permessage-deflate", 18) &&
-			    (mlen == 18 || m[18] == ';' || m[18] == ' ')) {
+			if (deflate_params_ok(m, mlen, 0)) {
 				up->deflate = 1;
 				break;
 			}
@@ -522,9 +583,10 @@ int ktcp_ws_client_check(const struct ktcp_http_response *resp,
 	const struct ktcp_http_header *h = resp->headers;
 	size_t n = resp->num_headers;
 	char accept[29];
-	int a, p, e;
+	int a, p, e, offered_deflate;
 
 	*protocol = -1;
+	offered_deflate = *deflate;
 	*deflate = 0;
 	if (resp->status != 101)
 		return -ECONNREFUSED;
@@ -562,10 +624,11 @@ int ktcp_ws_client_check(const struct ktcp_http_response *resp,
 	if (e >= 0) {
 		const char *v = h[e].value;
 
-		/* only what we offer: permessage-deflate, no context takeover */
-		if (only_header(h, n, "Sec-WebSocket-Extensions") < 0 ||
-		    h[e].value_len < 18 || !ieq(v, 18, "permessage-deflate", 18) ||
-		    memchr(v, ',', h[e].value_len))
+		/* only what we offered, and only if we did */
+		if (!offered_deflate ||
+		    only_header(h, n, "Sec-WebSocket-Extensions") < 0 ||
+		    memchr(v, ',', h[e].value_len) ||
+		    !deflate_params_ok(v, h[e].value_len, 1))
 			return -EPROTO;
 		*deflate = 1;
 	}

@@ -371,7 +371,7 @@ TEST(ws_client_handshake_round_trip)
 	struct ktcp_http_response resp = { .headers = hh + 16, .num_headers = 16 };
 	struct ktcp_ws_upgrade up;
 	char req[512], ans[512], key[25], bad[600];
-	int proto, defl;
+	int proto, defl = 0;
 
 	ASSERT_GE_INT(ktcp_ws_client_request(req, sizeof(req), "h:1", "/p",
 					     "x, chat", NULL, 0, key), 1);
@@ -866,5 +866,72 @@ TEST(ws_utf8_matches_reference_on_all_short_sequences)
 			if (utf8_ok((const char *)b, 4) != ref_utf8(b, 4))
 				FAIL("%02x %02x %02x %02x", b[0], b[1], b[2], b[3]);
 		}
+	}
+}
+
+TEST(ws_deflate_offers_accepted_or_declined)
+{
+	static const struct {
+		const char *offer;
+		int accepted;
+	} cases[] = {
+		{ "permessage-deflate", 1 },
+		{ "permessage-deflate; client_max_window_bits", 1 },
+		{ "permessage-deflate; client_max_window_bits=10; server_no_context_takeover", 1 },
+		{ "permessage-deflate; server_max_window_bits=15", 1 },
+		{ "permessage-deflate; server_max_window_bits=\"15\"", 1 },
+		{ "permessage-deflate; server_max_window_bits=10", 0 },
+		{ "permessage-deflate; server_max_window_bits=10, permessage-deflate", 1 },
+		{ "permessage-deflate; unknown_param", 0 },
+		{ "permessage-deflatex", 0 },
+		{ "x-webkit-deflate-frame", 0 },
+	};
+	struct ktcp_ws_server_policy pol = { .deflate = 1 };
+	struct ktcp_ws_upgrade up;
+	char req[512];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(req, sizeof(req), UPG "Sec-WebSocket-Version: 13\r\n"
+			 "Sec-WebSocket-Extensions: %s\r\n\r\n", cases[i].offer);
+		ASSERT_EQ_INT(check_req(req, &pol, &up), 0);
+		if (up.deflate != cases[i].accepted)
+			FAIL("offer \"%s\": deflate %d", cases[i].offer, up.deflate);
+	}
+}
+
+TEST(ws_client_checks_deflate_answer)
+{
+	struct ktcp_http_response resp = { .headers = hh, .num_headers = 16 };
+	char key[25], req[512], ans[512], accept[29];
+	static const char *const answers[] = {
+		"permessage-deflate",
+		"permessage-deflate; server_no_context_takeover; client_no_context_takeover",
+		"permessage-deflate; server_max_window_bits=10",
+		"permessage-deflate; client_max_window_bits=10",
+		"permessage-deflate; foo",
+	};
+	static const int want[] = { 0, 0, 0, -EPROTO, -EPROTO };
+	int proto, defl;
+	size_t i;
+
+	ASSERT_GE_INT(ktcp_ws_client_request(req, sizeof(req), "h", "/", NULL,
+					     NULL, 1, key), 1);
+	ASSERT_TRUE(strstr(req, "Sec-WebSocket-Extensions: permessage-deflate"));
+	ktcp_ws_accept_key(key, 24, accept);
+	for (i = 0; i < 5; i++) {
+		snprintf(ans, sizeof(ans), "HTTP/1.1 101 Switching Protocols\r\n"
+			 "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+			 "Sec-WebSocket-Accept: %s\r\n"
+			 "Sec-WebSocket-Extensions: %s\r\n\r\n", accept, answers[i]);
+		resp.num_headers = 16;
+		ASSERT_GE_INT(ktcp_http_parse_response(ans, strlen(ans), &resp, NULL), 1);
+		defl = 1;
+		ASSERT_EQ_INT(ktcp_ws_client_check(&resp, key, NULL, &proto, &defl), want[i]);
+		if (!want[i])
+			ASSERT_EQ_INT(defl, 1);
+		/* not offered: any extension in the answer is an error */
+		defl = 0;
+		ASSERT_EQ_INT(ktcp_ws_client_check(&resp, key, NULL, &proto, &defl), -EPROTO);
 	}
 }

@@ -236,12 +236,14 @@ int ktcp_ws_client_request(char *out, size_t cap, const char *host,
  * @protocols: what was offered (as in ktcp_ws_client_request()).
  * @protocol: set to the index in @resp->headers of the chosen
  *            Sec-WebSocket-Protocol, or -1 for none.
- * @deflate: set to 1 if the server agreed to permessage-deflate.
+ * @deflate: in: 1 if permessage-deflate was offered, else 0; out: 1 if
+ *           the server agreed to it.
  *
  * Return: 0 if the server accepted; -ECONNREFUSED if it answered with
  * a status other than 101; -EPROTO for a 101 that breaks the RFC (bad
  * Accept, missing Upgrade/Connection, a subprotocol or an extension
- * that was not offered).
+ * that was not offered, permessage-deflate parameters we did not offer
+ * such as client_max_window_bits).
  */
 int ktcp_ws_client_check(const struct ktcp_http_response *resp,
 			 const char *key, const char *protocols,
