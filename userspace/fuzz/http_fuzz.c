@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <ktcp/http.h>
+#include <ktcp/ws.h>
 
 #define CHECK(c) do { if (!(c)) abort(); } while (0)
 
@@ -20,6 +21,28 @@ static void check_in(const char *buf, size_t len, const char *p, size_t n)
 	if (!n)
 		return;
 	CHECK(p >= buf && p + n <= buf + len);
+}
+
+/* The WebSocket handshake checks on whatever parsed as a request. */
+static void fuzz_upgrade(const struct ktcp_http_request *req)
+{
+	static const char *const protos[] = { "chat", "echo" };
+	static const char *const origins[] = { "https://a.example" };
+	struct ktcp_ws_server_policy pol = {
+		.protocols = protos, .num_protocols = 2,
+		.origins = origins, .num_origins = 1, .deflate = 1,
+	};
+	struct ktcp_ws_upgrade up;
+	char out[512];
+	int st = ktcp_ws_server_check(req, &pol, &up);
+
+	CHECK(st == 0 || st == 400 || st == 403 || st == 426);
+	if (!st) {
+		CHECK(up.key_len == 24);
+		CHECK(ktcp_ws_server_response(out, sizeof(out), &up) > 0);
+	}
+	st = ktcp_ws_server_check(req, NULL, &up);
+	CHECK(st == 0 || st == 400 || st == 426);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -57,14 +80,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!ktcp_http_body_framing(h, req.num_headers, 1, &lim, &kind, &cl))
 			CHECK(kind != KTCP_HTTP_BODY_LENGTH || cl <= lim.max_body);
 		ktcp_http_keep_alive(req.minor_version, h, req.num_headers);
+		fuzz_upgrade(&req);
 	} else {
 		CHECK(r == -EAGAIN || r == -EBADMSG || r == -E2BIG ||
 		      r == -ENAMETOOLONG || r == -EPROTONOSUPPORT);
 	}
 	r = ktcp_http_parse_response(buf, size, &resp, &lim);
 	if (r > 0) {
+		int proto, defl = size & 1;
+
 		CHECK((size_t)r <= size);
 		CHECK(resp.status >= 100 && resp.status <= 999);
+		if (!ktcp_ws_client_check(&resp, "dGhlIHNhbXBsZSBub25jZQ==",
+					  "chat, echo", &proto, &defl))
+			CHECK(proto < (int)resp.num_headers);
 		ktcp_http_body_framing(h, resp.num_headers, 0, &lim, &kind, &cl);
 	}
 
