@@ -9,6 +9,7 @@
 #ifndef KTCP_EXAMPLES_COMMON_H
 #define KTCP_EXAMPLES_COMMON_H
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,14 @@ static inline int common_opt(struct opts *o, int argc, char **argv, int *i)
 		o->port = (unsigned short)strtoul(argv[++*i], NULL, 10);
 	}
 	return 1;
+}
+
+/* strerror(-err), saying what -ENOENT means for --family ktcp. */
+static inline const char *sock_error(const struct opts *o, int err)
+{
+	if (o->family && !strcmp(o->family, "ktcp") && err == -ENOENT)
+		return "the ktcp module is not loaded (no family file)";
+	return strerror(-err);
 }
 
 static inline void common_defaults(struct opts *o)

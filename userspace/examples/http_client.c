@@ -70,7 +70,7 @@ int main(int argc, char **argv)
 						   data, data ? strlen(data) : 0, &r);
 
 		if (err) {
-			fprintf(stderr, "%s: %s\n", argv[i], strerror(-err));
+			fprintf(stderr, "%s: %s\n", argv[i], sock_error(&o, err));
 			ret = 1;
 			continue;
 		}

@@ -93,7 +93,7 @@ int main(int argc, char **argv)
 	cfg.host = strcmp(o.family, "unix") ? o.host : "localhost";
 	fd = ktcp_addr_connect(o.family, o.host, o.port, SOCK_CLOEXEC);
 	if (fd < 0) {
-		fprintf(stderr, "connect: %s\n", strerror(-fd));
+		fprintf(stderr, "connect: %s\n", sock_error(&o, fd));
 		return 1;
 	}
 	wc = ktcp_ws_client_connect(fd, &cfg, &cb, &s, &err);

@@ -111,7 +111,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	lfd = ktcp_addr_listen(o.family, o.host, o.port, 512, SOCK_CLOEXEC);
 	if (lfd < 0) {
-		fprintf(stderr, "listen: %s\n", strerror(-lfd));
+		fprintf(stderr, "listen: %s\n", sock_error(&o, lfd));
 		return 1;
 	}
 	loop = ktcp_loop_new();

@@ -436,7 +436,14 @@ static void process(struct conn *c)
 				return;
 			}
 			c->head_len = (size_t)ret;
-			if (!host_ok(&h)) {
+			/*
+			 * RFC 9112 6.1: Transfer-Encoding in HTTP/1.0 means
+			 * faulty framing; refuse rather than guess.
+			 */
+			if (!host_ok(&h) ||
+			    (h.minor_version == 0 &&
+			     ktcp_http_find_header(h.headers, h.num_headers,
+						   "Transfer-Encoding", 0) >= 0)) {
 				send_error(c, 400, NULL);
 				return;
 			}

@@ -158,6 +158,23 @@ start http_inet6 "$B/http_server" --family inet6 --host ::1 --port 0 || result "
 t "curl over IPv6: one reused connection" bash -c \
 	"[ \$(curl -sv 'http://[::1]:$port/' 'http://[::1]:$port/' 2>&1 | grep -c 'Re-using existing') = 1 ]"
 
+# --family ktcp end to end on the host: a family file naming AF_INET
+# (2) stands in for the module, so ktcp_socket() opens TCP sockets and
+# every --family ktcp code path of the examples runs.
+echo 2 >"$T/family"
+start http_ktcp env KTCP_FAMILY_PATH="$T/family" "$B/http_server" --family ktcp --port 0 \
+	--root "$T/root" || result "http_server --family ktcp starts" 1
+kport=$port
+t "examples --family ktcp (family file = AF_INET): http client, one connection" bash -c \
+	"out=\$(KTCP_FAMILY_PATH='$T/family' '$B/http_client' --family ktcp --port $kport /one.txt /two.txt 2>&1) &&
+	 grep -q 'connections: 1' <<<\"\$out\" && grep -q '^file two' <<<\"\$out\""
+start ws_ktcp env KTCP_FAMILY_PATH="$T/family" "$B/ws_server" --family ktcp --port 0 ||
+	result "ws_server --family ktcp starts" 1
+t "examples --family ktcp (family file = AF_INET): ws client echo" bash -c \
+	"[ \"\$(KTCP_FAMILY_PATH='$T/family' '$B/ws_client' --family ktcp --port $port hi)\" = \"\$(printf 'hi\nclose 1000')\" ]"
+t "examples --family ktcp without the module: a clear error" bash -c \
+	"out=\$(KTCP_FAMILY_PATH=/nonexistent '$B/http_server' --family ktcp --port 0 2>&1); [ \$? -ne 0 ] && grep -q 'ktcp module is not loaded' <<<\"\$out\""
+
 # ---- our client against real servers ----
 
 if need nginx; then

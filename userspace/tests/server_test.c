@@ -351,3 +351,9 @@ TEST(server_missing_or_duplicate_host_is_400)
 	expect_refused("GET / HTTP/1.0\r\nHost: a\r\nHost: a\r\n\r\n", 400,
 		       "Bad Request", NULL);
 }
+
+TEST(server_transfer_encoding_in_http10_is_400)
+{
+	expect_refused("POST /echo HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n"
+		       "0\r\n\r\n", 400, "Bad Request", NULL);
+}
