@@ -357,3 +357,57 @@ TEST(server_transfer_encoding_in_http10_is_400)
 	expect_refused("POST /echo HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n"
 		       "0\r\n\r\n", 400, "Bad Request", NULL);
 }
+
+/* A WebSocket client that reads slowly never makes the echo queue grow. */
+TEST(server_ws_slow_reader_bounds_the_send_queue)
+{
+	struct ktcp_http_server_config cfg = { .out_high_water = 65536 };
+	int port = testsrv_start("inet", &cfg);
+	int fd = testsrv_connect("inet", port), n = 64, i;
+	size_t msg = 256 * 1024, total = 0, want, maxq;
+	char *buf = malloc(65536 + 1);
+	pid_t writer;
+
+	send_str(fd, WS_REQ "\r\n");
+	expect_bytes(fd, WS_101 "\r\n");
+	fflush(stdout);
+	writer = fork();
+	ASSERT_GE_INT(writer, 0);
+	if (writer == 0) {
+		struct ktcp_ws_frame f = { .fin = 1, .opcode = KTCP_WS_BINARY,
+			.masked = 1, .length = msg };
+		char *frame = calloc(1, msg + KTCP_WS_MAX_HEADER);
+		size_t hl = ktcp_ws_frame_build(frame, &f);
+
+		for (i = 0; i < n; i++)
+			if (send(fd, frame, hl + msg, MSG_NOSIGNAL) != (ssize_t)(hl + msg))
+				_exit(1);
+		_exit(0);
+	}
+	/* each echo is a 10-byte header and the payload */
+	want = (size_t)n * (msg + 10);
+	for (i = 0; total < want; i++) {
+		ssize_t r = recv(fd, buf, 4096, 0);
+
+		if (r <= 0)
+			FAIL("recv %zd after %zu of %zu bytes", r, total, want);
+		total += (size_t)r;
+		if (i % 64 == 0)
+			usleep(1000);	/* a slow reader */
+	}
+	ASSERT_EQ_INT(total, want);
+	ASSERT_EQ_INT(waitpid(writer, &i, 0), writer);
+	ASSERT_TRUE(WIFEXITED(i) && WEXITSTATUS(i) == 0);
+	close(fd);
+	fd = testsrv_connect("inet", port);
+	send_str(fd, "GET /maxq HTTP/1.1\r\nHost: x\r\n\r\n");
+	expect_bytes(fd, "HTTP/1.1 200 OK\r\nContent-Length: ");
+	ASSERT_TRUE(recv(fd, buf, 100, 0) > 0);
+	maxq = strtoul(strstr(buf, "\r\n\r\n") + 4, NULL, 10);
+	/* the high-water mark plus one echo, never more */
+	if (maxq > 65536 + msg + 10)
+		FAIL("send queue reached %zu bytes", maxq);
+	ASSERT_TRUE(maxq >= msg);
+	free(buf);
+	close(fd);
+}

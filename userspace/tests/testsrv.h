@@ -84,6 +84,8 @@ static void testsrv_ws_message(struct ktcp_ws *ws, unsigned int op,
 {
 	(void)arg;
 	ktcp_ws_send(ws, op, d, len);
+	if (ktcp_http_ws_queued(ws) > testsrv_maxq)
+		testsrv_maxq = ktcp_http_ws_queued(ws);
 }
 
 static void testsrv_kill(void)
