@@ -3,8 +3,10 @@
  * An HTTP/1.1 client on libktcp that reuses its connection.
  *
  *   http_client [--family ktcp|inet|inet6|unix] [--host ADDR] [--port N]
- *               [--method M] [--data BODY] [--vhost NAME] PATH...
+ *               [--method M] [--data BODY [--chunked]] [--vhost NAME] PATH...
  *
+ * With --chunked the body is sent with the chunked transfer coding, in
+ * pieces of at most 3 bytes.
  * Requests each PATH in turn, writes each body to stdout, and to
  * stderr one "STATUS BODY-LENGTH reused|new" line per request and
  * finally "connections: N".  Exits 1 if a request failed.
@@ -18,6 +20,24 @@
 #include <ktcp/client.h>
 
 #include "common.h"
+
+struct piece {
+	const char *p;
+	size_t left;
+};
+
+static long next_piece(void *buf, size_t cap, void *arg)
+{
+	struct piece *pc = arg;
+	size_t n = pc->left < 3 ? pc->left : 3;
+
+	if (n > cap)
+		n = cap;
+	memcpy(buf, pc->p, n);
+	pc->p += n;
+	pc->left -= n;
+	return (long)n;
+}
 
 static int dial(void *arg)
 {
@@ -33,7 +53,7 @@ int main(int argc, char **argv)
 	struct ktcp_http_client *cl;
 	const char *method = "GET", *data = NULL, *vhost = NULL;
 	struct opts o = { 0 };
-	int i, first = 0, ret = 0;
+	int i, first = 0, ret = 0, chunked = 0;
 
 	for (i = 1; i < argc; i++) {
 		if (common_opt(&o, argc, argv, &i))
@@ -42,6 +62,8 @@ int main(int argc, char **argv)
 			method = argv[++i];
 		else if (i + 1 < argc && !strcmp(argv[i], "--data"))
 			data = argv[++i];
+		else if (!strcmp(argv[i], "--chunked"))
+			chunked = 1;
 		else if (i + 1 < argc && !strcmp(argv[i], "--vhost"))
 			vhost = argv[++i];
 		else if (argv[i][0] == '-') {
@@ -66,8 +88,12 @@ int main(int argc, char **argv)
 		cfg.host = "localhost";
 	cl = ktcp_http_client_new(&cfg);
 	for (i = first; i < argc; i++) {
-		int err = ktcp_http_client_request(cl, method, argv[i], NULL, 0,
-						   data, data ? strlen(data) : 0, &r);
+		struct piece pc = { data, data ? strlen(data) : 0 };
+		int err = chunked ?
+			ktcp_http_client_request_chunked(cl, method, argv[i], NULL, 0,
+							 next_piece, &pc, &r) :
+			ktcp_http_client_request(cl, method, argv[i], NULL, 0,
+						 data, data ? strlen(data) : 0, &r);
 
 		if (err) {
 			fprintf(stderr, "%s: %s\n", argv[i], sock_error(&o, err));

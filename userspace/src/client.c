@@ -306,12 +306,39 @@ static int read_response(struct ktcp_http_client *cl, int head_req,
 	return 0;
 }
 
-int ktcp_http_client_request(struct ktcp_http_client *cl, const char *method,
-			     const char *target,
-			     const struct ktcp_http_header *headers,
-			     size_t num_headers, const void *body,
-			     size_t body_len,
-			     struct ktcp_http_client_response *resp)
+/* Send a chunked body from @fn; the last-chunk too. */
+static int send_chunked(struct ktcp_http_client *cl, ktcp_body_fn fn,
+			void *arg)
+{
+	char buf[16384 + 32];
+	int err;
+
+	for (;;) {
+		long n = fn(buf + 20, 16384, arg);
+		int hl;
+
+		if (n < 0)
+			return (int)n;
+		if (n == 0)
+			return write_all(cl->fd, "0\r\n\r\n", 5, cl->cfg.timeout_ms);
+		if (n > 16384)
+			return -EINVAL;
+		/* the size line goes right before the data, in one write */
+		hl = snprintf(buf, 20, "%lx\r\n", n);
+		memmove(buf + 20 - hl, buf, (size_t)hl);
+		memcpy(buf + 20 + n, "\r\n", 2);
+		err = write_all(cl->fd, buf + 20 - hl, (size_t)hl + (size_t)n + 2,
+				cl->cfg.timeout_ms);
+		if (err)
+			return err;
+	}
+}
+
+static int request(struct ktcp_http_client *cl, const char *method,
+		   const char *target, const struct ktcp_http_header *headers,
+		   size_t num_headers, const void *body, size_t body_len,
+		   ktcp_body_fn body_fn, void *body_arg,
+		   struct ktcp_http_client_response *resp)
 {
 	int attempt, err = 0;
 	char *head;
@@ -329,7 +356,9 @@ int ktcp_http_client_request(struct ktcp_http_client *cl, const char *method,
 		hl += (size_t)sprintf(head + hl, "%.*s: %.*s\r\n",
 				      (int)headers[i].name_len, headers[i].name,
 				      (int)headers[i].value_len, headers[i].value);
-	if (body || !strcmp(method, "POST") || !strcmp(method, "PUT"))
+	if (body_fn)
+		hl += (size_t)sprintf(head + hl, "Transfer-Encoding: chunked\r\n");
+	else if (body || !strcmp(method, "POST") || !strcmp(method, "PUT"))
 		hl += (size_t)sprintf(head + hl, "Content-Length: %zu\r\n",
 				      body_len);
 	hl += (size_t)sprintf(head + hl, "\r\n");
@@ -358,9 +387,12 @@ int ktcp_http_client_request(struct ktcp_http_client *cl, const char *method,
 		if (!err && body_len)
 			err = write_all(cl->fd, body, body_len,
 					cl->cfg.timeout_ms);
+		if (!err && body_fn)
+			err = send_chunked(cl, body_fn, body_arg);
 		if (!err)
 			err = read_response(cl, !strcmp(method, "HEAD"), resp);
-		if (err && resp->reused && idempotent(method) &&
+		/* a streamed body cannot be sent twice */
+		if (err && resp->reused && idempotent(method) && !body_fn &&
 		    (err == -ECONNRESET || err == -EPIPE)) {
 			drop(cl);
 			continue;
@@ -378,6 +410,30 @@ int ktcp_http_client_request(struct ktcp_http_client *cl, const char *method,
 		cl->fd = -1;
 	}
 	return 0;
+}
+
+int ktcp_http_client_request(struct ktcp_http_client *cl, const char *method,
+			     const char *target,
+			     const struct ktcp_http_header *headers,
+			     size_t num_headers, const void *body,
+			     size_t body_len,
+			     struct ktcp_http_client_response *resp)
+{
+	return request(cl, method, target, headers, num_headers, body,
+		       body_len, NULL, NULL, resp);
+}
+
+int ktcp_http_client_request_chunked(struct ktcp_http_client *cl,
+				     const char *method, const char *target,
+				     const struct ktcp_http_header *headers,
+				     size_t num_headers, ktcp_body_fn body,
+				     void *arg,
+				     struct ktcp_http_client_response *resp)
+{
+	if (!body)
+		return -EINVAL;
+	return request(cl, method, target, headers, num_headers, NULL, 0,
+		       body, arg, resp);
 }
 
 /* ---- WebSocket client ---- */

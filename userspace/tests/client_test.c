@@ -86,6 +86,44 @@ TEST(client_notices_idle_close_before_reuse)
 	ktcp_http_client_free(cl);
 }
 
+struct pieces {
+	int left;
+};
+
+static long next_piece(void *buf, size_t cap, void *arg)
+{
+	struct pieces *p = arg;
+
+	ASSERT_GE_INT(cap, 5);
+	if (!p->left)
+		return 0;
+	p->left--;
+	memcpy(buf, p->left % 2 ? "ping" : "pong", 4);
+	return 4;
+}
+
+TEST(client_sends_a_chunked_body)
+{
+	struct ktcp_http_client *cl;
+	struct ktcp_http_client_response r;
+	struct pieces p = { 4 };
+
+	port_ = testsrv_start("inet", NULL);
+	cl = client();
+	ASSERT_EQ_INT(ktcp_http_client_request_chunked(cl, "POST", "/echo", NULL, 0,
+						       next_piece, &p, &r), 0);
+	ASSERT_EQ_INT(r.status, 200);
+	ASSERT_STR(r.body, "pingpongpingpong");
+	p.left = 0;
+	ASSERT_EQ_INT(ktcp_http_client_request_chunked(cl, "POST", "/echo", NULL, 0,
+						       next_piece, &p, &r), 0);
+	ASSERT_EQ_INT(r.body_len, 0);
+	ASSERT_EQ_INT(r.reused, 1);
+	ASSERT_EQ_INT(ktcp_http_client_request_chunked(cl, "POST", "/echo", NULL, 0,
+						       NULL, &p, &r), -EINVAL);
+	ktcp_http_client_free(cl);
+}
+
 struct got {
 	int n, code;
 	unsigned int op;

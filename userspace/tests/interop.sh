@@ -151,6 +151,8 @@ fi
 # the same server over AF_UNIX and IPv6, with our own client
 start http_unix "$B/http_server" --family unix --host "$T/http.sock" --root "$T/root" ||
 	result "http_server starts on AF_UNIX" 1
+t "our client, chunked request body, over AF_UNIX" bash -c \
+	"[ \"\$('$B/http_client' --family unix --host '$T/http.sock' --method POST --chunked --data 'hello chunks' /echo /echo 2>/dev/null)\" = 'hello chunkshello chunks' ]"
 t "our client over AF_UNIX: 3 requests, 1 connection" bash -c \
 	"out=\$('$B/http_client' --family unix --host '$T/http.sock' /one.txt /two.txt /big.bin 2>&1 >/dev/null) &&
 	 grep -q 'connections: 1' <<<\"\$out\" && [ \$(grep -c '^200 ' <<<\"\$out\") = 3 ]"
@@ -221,6 +223,10 @@ NGINX
 			[ "$(head -c 18 "$T/nginx.body")" = "$(printf 'file one\nfile two')" ]
 	}
 	t "our client vs nginx: reuse, notice close after keepalive_requests" nginx_client
+	# nginx must find the end of our chunked body to keep the connection
+	t "our client vs nginx: chunked request body, then the connection is reused" bash -c \
+		"out=\$('$B/http_client' --port $nport --method POST --chunked --data 'a chunked body' /one.txt /two.txt 2>&1 >/dev/null);
+		 echo \"\$out\"; [ \"\$(grep -c '^405 ' <<<\"\$out\")\" = 2 ] && grep -q 'connections: 1' <<<\"\$out\""
 fi
 
 if need python3; then

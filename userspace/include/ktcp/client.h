@@ -93,6 +93,35 @@ int ktcp_http_client_request(struct ktcp_http_client *cl, const char *method,
 			     size_t body_len,
 			     struct ktcp_http_client_response *resp);
 
+/*
+ * Supplies the next piece of a streamed request body: writes up to @cap
+ * bytes to @buf and returns how many, 0 at the end of the body, or a
+ * negative errno to abort the request.
+ */
+typedef long (*ktcp_body_fn)(void *buf, size_t cap, void *arg);
+
+/**
+ * ktcp_http_client_request_chunked() - Send a request with a streamed body.
+ * @cl, @method, @target, @headers, @num_headers, @resp: as for
+ *       ktcp_http_client_request().
+ * @body: called for each piece of the body, sent with the chunked
+ *        transfer coding, until it returns 0.
+ * @arg: passed to @body.
+ *
+ * Unlike ktcp_http_client_request(), the request is never sent twice:
+ * a reused connection that the server closed before answering fails
+ * with -ECONNRESET.
+ *
+ * Return: as ktcp_http_client_request(); -EINVAL if @body is NULL or
+ * returns more than it was asked for; @body's error.
+ */
+int ktcp_http_client_request_chunked(struct ktcp_http_client *cl,
+				     const char *method, const char *target,
+				     const struct ktcp_http_header *headers,
+				     size_t num_headers, ktcp_body_fn body,
+				     void *arg,
+				     struct ktcp_http_client_response *resp);
+
 /**
  * ktcp_http_client_connections() - Connections opened so far.
  * @cl: the client.
