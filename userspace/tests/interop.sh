@@ -151,6 +151,9 @@ fi
 # the same server over AF_UNIX and IPv6, with our own client
 start http_unix "$B/http_server" --family unix --host "$T/http.sock" --root "$T/root" ||
 	result "http_server starts on AF_UNIX" 1
+t "curl --unix-socket: two URLs on one reused connection" bash -c \
+	"out=\$(curl -sv --unix-socket '$T/http.sock' http://localhost/one.txt http://localhost/two.txt 2>&1) &&
+	 [ \$(grep -c 'Re-using existing connection' <<<\"\$out\") = 1 ] && grep -q '^file two' <<<\"\$out\""
 t "our client, chunked request body, over AF_UNIX" bash -c \
 	"[ \"\$('$B/http_client' --family unix --host '$T/http.sock' --method POST --chunked --data 'hello chunks' /echo /echo 2>/dev/null)\" = 'hello chunkshello chunks' ]"
 t "our client over AF_UNIX: 3 requests, 1 connection" bash -c \
