@@ -107,7 +107,7 @@ static void handler(struct ktcp_http_req *req, void *arg)
 
 int main(int argc, char **argv)
 {
-	struct ktcp_http_server_config cfg = { .handler = handler };
+	struct ktcp_http_server_config cfg = { .handler = handler, .send_date = 1 };
 	struct opts o = { 0 };
 	struct ktcp_loop *loop;
 	struct ktcp_http_server *srv;

@@ -25,6 +25,7 @@
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <ktcp/server.h>
@@ -99,6 +100,8 @@ struct ktcp_http_server {
 	size_t in_max;
 	struct conn *conns;
 	size_t nconns;
+	time_t date_time;	/* second that date_line was made for */
+	char date_line[48];	/* "Date: ...\r\n" */
 };
 
 static void conn_kick(struct conn *c);
@@ -858,6 +861,22 @@ int ktcp_http_resp_header(struct ktcp_http_req *req, const char *name,
 	return 0;
 }
 
+/* The Date header line, formatted once per second (IMF-fixdate). */
+static const char *date_line(struct ktcp_http_server *srv)
+{
+	time_t now = time(NULL);
+
+	if (now != srv->date_time) {
+		struct tm tm;
+
+		gmtime_r(&now, &tm);
+		strftime(srv->date_line, sizeof(srv->date_line),
+			 "Date: %a, %d %b %Y %H:%M:%S GMT\r\n", &tm);
+		srv->date_time = now;
+	}
+	return srv->date_line;
+}
+
 static int send_head(struct ktcp_http_req *req, int status, int64_t cl)
 {
 	struct conn *c = req->c;
@@ -873,6 +892,11 @@ static int send_head(struct ktcp_http_req *req, int status, int64_t cl)
 	n = snprintf(line, sizeof(line), "HTTP/1.1 %d %s\r\n", status,
 		     ktcp_http_reason(status));
 	err = conn_send(c, line, (size_t)n);
+	if (!err && c->srv->cfg.send_date) {
+		const char *d = date_line(c->srv);
+
+		err = conn_send(c, d, strlen(d));
+	}
 	if (!err && req->hdrs_len)
 		err = conn_send(c, req->hdrs, req->hdrs_len);
 	n = 0;

@@ -414,3 +414,29 @@ TEST(server_ws_slow_reader_bounds_the_send_queue)
 	free(buf);
 	close(fd);
 }
+
+TEST(server_date_header_when_asked)
+{
+	struct ktcp_http_server_config cfg = { .send_date = 1 };
+	int port = testsrv_start("inet", &cfg);
+	int fd = testsrv_connect("inet", port);
+	char buf[256] = { 0 }, day[4], mon[4], tz[4];
+	int d, y, h, m, sec;
+	size_t got = 0;
+
+	send_str(fd, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+	expect_bytes(fd, "HTTP/1.1 200 OK\r\nDate: ");
+	while (!strstr(buf, "hello")) {
+		ssize_t r = recv(fd, buf + got, sizeof(buf) - 1 - got, 0);
+
+		ASSERT_TRUE(r > 0);
+		got += (size_t)r;
+	}
+	/* IMF-fixdate, e.g. "Sun, 06 Nov 1994 08:49:37 GMT" */
+	ASSERT_EQ_INT(sscanf(buf, "%3s, %2d %3s %4d %2d:%2d:%2d %3s", day, &d, mon,
+			     &y, &h, &m, &sec, tz), 8);
+	ASSERT_STR(tz, "GMT");
+	ASSERT_TRUE(buf[3] == ',' && buf[29] == '\r');
+	ASSERT_TRUE(strstr(buf, "\r\nContent-Length: 5\r\n\r\nhello"));
+	close(fd);
+}

@@ -55,6 +55,7 @@ struct ktcp_http_server_config {
 	unsigned int max_requests;	/* per connection; 0: unlimited */
 	size_t out_high_water;		/* 0: 1 MiB */
 	size_t out_max;			/* 0: 1 MiB + 2 * ws_max_message */
+	int send_date;			/* add a Date header (RFC 9110 6.6.1) */
 
 	/* WebSocket (used by ktcp_http_ws_accept()) */
 	const struct ktcp_ws_server_policy *ws_policy;	/* NULL: none */
