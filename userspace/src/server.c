@@ -35,7 +35,11 @@
 #define READ_CHUNK	65536
 #define FLUSH_NOW	65536	/* queued bytes that are sent right away */
 
-enum conn_state { C_HEAD, C_BODY, C_HANDLER, C_WS, C_LINGER };
+/*
+ * C_STREAM: the handler runs while the request body still arrives
+ * (stream_bodies); it becomes C_HANDLER once the body is complete.
+ */
+enum conn_state { C_HEAD, C_BODY, C_STREAM, C_HANDLER, C_WS, C_LINGER };
 
 struct conn;
 
@@ -54,6 +58,8 @@ struct ktcp_http_req {
 	size_t hdrs_len, hdrs_cap;
 	void (*drain)(struct ktcp_http_req *req, void *arg);
 	void *drain_arg;
+	ktcp_http_body_fn on_body;
+	void *body_arg;
 };
 
 struct conn {
@@ -80,6 +86,7 @@ struct conn {
 	size_t head_len, raw_pos;
 	enum ktcp_http_body_kind kind;
 	uint64_t cl;
+	uint64_t body_left;	/* C_STREAM with Content-Length */
 	struct ktcp_http_chunked dec;
 	char *body;
 	size_t body_len, body_cap;
@@ -157,6 +164,12 @@ static void conn_close(struct conn *c)
 	c->fd = -1;
 	if (c->ws && srv->cfg.ws_gone)
 		srv->cfg.ws_gone(c->ws, srv->cfg.arg);
+	if (c->req.active && c->state == C_STREAM && c->req.on_body) {
+		ktcp_http_body_fn fn = c->req.on_body;
+
+		c->req.on_body = NULL;
+		fn(&c->req, NULL, 0, -ECONNRESET, c->req.body_arg);
+	}
 	if (c->req.active && c->req.drain) {
 		void (*fn)(struct ktcp_http_req *, void *) = c->req.drain;
 
@@ -329,12 +342,13 @@ static void reset_req(struct conn *c)
  * head is parsed again, cheaply, for pointers into the buffer as it is.
  */
 static void dispatch(struct conn *c, size_t consumed,
-		     const struct ktcp_http_request *parsed)
+		     const struct ktcp_http_request *parsed,
+		     enum conn_state state)
 {
 	struct ktcp_http_server *srv = c->srv;
 	struct ktcp_http_req *r = &c->req;
 
-	c->state = C_HANDLER;
+	c->state = state;
 	c->raw_pos = consumed;	/* bytes of @in the request takes */
 	c->nreq++;
 	if (srv->cfg.max_requests && c->nreq >= srv->cfg.max_requests)
@@ -351,7 +365,9 @@ static void dispatch(struct conn *c, size_t consumed,
 		r->head.num_headers = srv->lim.max_headers;
 		ktcp_http_parse_request(c->in, c->head_len, &r->head, &srv->lim);
 	}
-	if (c->kind == KTCP_HTTP_BODY_LENGTH) {
+	if (state == C_STREAM) {
+		/* the body is yet to come, through ktcp_http_req_on_body() */
+	} else if (c->kind == KTCP_HTTP_BODY_LENGTH) {
 		r->body = c->cl ? c->in + c->head_len : NULL;
 		r->body_len = (size_t)c->cl;
 	} else if (c->kind == KTCP_HTTP_BODY_CHUNKED) {
@@ -369,9 +385,13 @@ static void finish_request(struct conn *c)
 
 	c->req.active = 0;
 	c->req.drain = NULL;
+	c->req.on_body = NULL;
 	c->body_len = 0;
 	if (c->dead)
 		return;
+	/* answered before the body was in: the rest is not worth reading */
+	if (c->state == C_STREAM)
+		c->keep_alive = 0;
 	if (used > c->in_len)
 		used = c->in_len;
 	memmove(c->in, c->in + used, c->in_len - used);
@@ -401,6 +421,75 @@ static int expect_continue(struct conn *c, const struct ktcp_http_request *h)
 	    c->in_len == c->head_len)
 		conn_send(c, "HTTP/1.1 100 Continue\r\n\r\n", 25);
 	return 0;
+}
+
+static void body_piece(struct conn *c, const char *d, size_t n, int status)
+{
+	if (c->req.on_body)
+		c->req.on_body(&c->req, d, n, status, c->req.body_arg);
+}
+
+/*
+ * Hand the body bytes the input holds to the handler's body callback,
+ * then drop them, keeping the head (the handler's pointers) in place.
+ */
+static void stream_body(struct conn *c)
+{
+	int done = 0;
+
+	if (c->kind == KTCP_HTTP_BODY_LENGTH) {
+		size_t off = c->raw_pos, n = c->in_len - off;
+
+		if (n > c->body_left)
+			n = (size_t)c->body_left;
+		if (!n)
+			return;
+		c->body_left -= n;
+		done = !c->body_left;
+		if (done) {
+			/*
+			 * Before the callback, which may end the response:
+			 * then finish_request() drops head and body.
+			 */
+			c->state = C_HANDLER;
+			c->raw_pos = off + n;
+		}
+		body_piece(c, c->in + off, n, done);
+		/* ended (or failed) inside: the buffer is finish_request()'s */
+		if (c->dead || !c->req.active)
+			return;
+		/* drop the piece, keep the head the handler points into */
+		memmove(c->in + off, c->in + off + n, c->in_len - off - n);
+		c->in_len -= n;
+		c->raw_pos = off;
+		return;
+	}
+	while (c->raw_pos < c->in_len && !ktcp_http_chunked_done(&c->dec) &&
+	       !c->dead && c->req.active && c->state == C_STREAM) {
+		const char *d;
+		size_t dl;
+		long n = ktcp_http_chunked_decode(&c->dec, c->in + c->raw_pos,
+						  c->in_len - c->raw_pos, &d, &dl);
+
+		if (n < 0) {
+			/* the response may have started: no 400, just close */
+			c->failed = 1;
+			body_piece(c, NULL, 0, (int)n);
+			return;
+		}
+		c->raw_pos += (size_t)n;
+		if (dl)
+			body_piece(c, d, dl, 0);
+	}
+	if (c->dead || !c->req.active)
+		return;
+	memmove(c->in + c->head_len, c->in + c->raw_pos, c->in_len - c->raw_pos);
+	c->in_len -= c->raw_pos - c->head_len;
+	c->raw_pos = c->head_len;
+	if (ktcp_http_chunked_done(&c->dec) && c->state == C_STREAM) {
+		c->state = C_HANDLER;
+		body_piece(c, NULL, 0, 1);
+	}
 }
 
 /* RFC 9112 3.2: exactly one Host in HTTP/1.1, at most one in 1.0. */
@@ -461,22 +550,30 @@ static void process(struct conn *c)
 							     h.num_headers);
 			if (expect_continue(c, &h))
 				return;
-			if (c->kind == KTCP_HTTP_BODY_NONE) {
-				dispatch(c, c->head_len, &h);
+			if (c->kind == KTCP_HTTP_BODY_NONE ||
+			    (c->kind == KTCP_HTTP_BODY_LENGTH && !c->cl)) {
+				c->kind = KTCP_HTTP_BODY_NONE;
+				dispatch(c, c->head_len, &h, C_HANDLER);
+				break;
+			}
+			c->raw_pos = c->head_len;
+			c->body_len = 0;
+			c->body_left = c->cl;
+			if (c->kind == KTCP_HTTP_BODY_CHUNKED)
+				ktcp_http_chunked_init(&c->dec, &srv->lim);
+			if (srv->cfg.stream_bodies) {
+				dispatch(c, c->head_len, &h, C_STREAM);
 				break;
 			}
 			c->state = C_BODY;
-			c->raw_pos = c->head_len;
-			c->body_len = 0;
-			if (c->kind == KTCP_HTTP_BODY_CHUNKED)
-				ktcp_http_chunked_init(&c->dec, &srv->lim);
 			break;
 		}
 		case C_BODY:
 			if (c->kind == KTCP_HTTP_BODY_LENGTH) {
 				if (c->in_len - c->head_len < c->cl)
 					return;
-				dispatch(c, c->head_len + (size_t)c->cl, NULL);
+				dispatch(c, c->head_len + (size_t)c->cl, NULL,
+					 C_HANDLER);
 				break;
 			}
 			while (c->raw_pos < c->in_len &&
@@ -518,7 +615,12 @@ static void process(struct conn *c)
 			c->raw_pos = c->head_len;
 			if (!ktcp_http_chunked_done(&c->dec))
 				return;
-			dispatch(c, c->head_len, NULL);
+			dispatch(c, c->head_len, NULL, C_HANDLER);
+			break;
+		case C_STREAM:
+			stream_body(c);
+			if (c->state == C_STREAM)
+				return;
 			break;
 		case C_WS: {
 			int err = 0;
@@ -617,7 +719,8 @@ static void do_read(struct conn *c)
 		if (n < 0)
 			return;
 		c->in_len += (size_t)n;
-		if (c->state == C_HEAD || c->state == C_BODY)
+		if (c->state == C_HEAD || c->state == C_BODY ||
+		    c->state == C_STREAM)
 			ktcp_timer_set(c->timer, srv->cfg.idle_timeout_ms);
 		pump(c);
 	}
@@ -625,7 +728,8 @@ static void do_read(struct conn *c)
 
 static void eof_check(struct conn *c)
 {
-	if (c->peer_eof && !c->dead && c->state != C_HANDLER && !queued(c))
+	if (c->peer_eof && !c->dead && c->state != C_HANDLER &&
+	    c->state != C_STREAM && !queued(c))
 		conn_close(c);
 }
 
@@ -814,6 +918,16 @@ const void *ktcp_http_req_body(const struct ktcp_http_req *req, size_t *len)
 	return req->body;
 }
 
+void ktcp_http_req_on_body(struct ktcp_http_req *req, ktcp_http_body_fn fn,
+			   void *arg)
+{
+	req->on_body = fn;
+	req->body_arg = arg;
+	/* bytes that came with the head are handed over right away */
+	if (req->active && req->c->state == C_STREAM && !req->c->busy)
+		conn_kick(req->c);
+}
+
 unsigned int ktcp_http_req_seq(const struct ktcp_http_req *req)
 {
 	return req->seq;
@@ -946,6 +1060,9 @@ int ktcp_http_resp_send(struct ktcp_http_req *req, int status,
 
 	if (!req->active || req->started)
 		return -EINVAL;
+	/* the body being streamed will not be read: say so */
+	if (c->state == C_STREAM)
+		c->keep_alive = 0;
 	err = send_head(req, status, (int64_t)len);
 	if (!err && len && !req->no_body)
 		err = conn_send(c, body, len);

@@ -440,3 +440,52 @@ TEST(server_date_header_when_asked)
 	ASSERT_TRUE(strstr(buf, "\r\nContent-Length: 5\r\n\r\nhello"));
 	close(fd);
 }
+
+TEST(server_streams_request_bodies_to_the_handler)
+{
+	struct ktcp_http_server_config cfg = { .stream_bodies = 1 };
+	int port = testsrv_start("inet", &cfg);
+	int fd = testsrv_connect("inet", port);
+
+	send_str(fd, "POST /streamed HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\nhel");
+	send_str(fd, "lo ");
+	send_str(fd, "world");
+	expect_bytes(fd, "HTTP/1.1 200 OK\r\nX-Body-Status: 1\r\nContent-Length: 11\r\n\r\n"
+		     "hello world");
+	send_str(fd, "POST /streamed HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+		     "3\r\nabc\r\n");
+	send_str(fd, "2\r\nde\r\n0\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n");
+	expect_bytes(fd, "HTTP/1.1 200 OK\r\nX-Body-Status: 1\r\nContent-Length: 5\r\n\r\n"
+		     "abcde" OK_HELLO);
+	/* a body-less request takes the ordinary path */
+	send_str(fd, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+	expect_bytes(fd, "HTTP/1.1 200 OK\r\nX-Seq: 4\r\nContent-Length: 0\r\n\r\n");
+	close(fd);
+}
+
+TEST(server_streamed_body_answered_early_closes)
+{
+	struct ktcp_http_server_config cfg = { .stream_bodies = 1 };
+	int port = testsrv_start("inet", &cfg);
+	int fd = testsrv_connect("inet", port);
+
+	send_str(fd, "POST /early HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc");
+	expect_bytes(fd, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n"
+		     "Connection: close\r\n\r\nearly");
+	expect_eof(fd);
+	close(fd);
+}
+
+TEST(server_streamed_bad_chunk_fails_the_body_and_closes)
+{
+	struct ktcp_http_server_config cfg = { .stream_bodies = 1 };
+	int port = testsrv_start("inet", &cfg);
+	int fd = testsrv_connect("inet", port);
+	char c;
+
+	send_str(fd, "POST /streamed HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+		     "3\r\nabc\r\nzz\r\n");
+	/* the handler heard of it (and answered into a failed connection) */
+	ASSERT_EQ_INT(recv(fd, &c, 1, 0), 0);
+	close(fd);
+}

@@ -40,6 +40,32 @@ static void testsrv_note_queue(struct ktcp_http_req *req)
 		testsrv_maxq = ktcp_http_resp_queued(req);
 }
 
+struct testsrv_acc {
+	char *buf;
+	size_t len;
+	int calls, status;
+};
+
+/* Streamed bodies: collect, and echo the body back once complete. */
+static void testsrv_on_body(struct ktcp_http_req *req, const void *d,
+			    size_t len, int status, void *arg)
+{
+	struct testsrv_acc *a = arg;
+	char buf[32];
+
+	a->buf = realloc(a->buf, a->len + len + 1);
+	memcpy(a->buf + a->len, d, len);
+	a->len += len;
+	a->calls++;
+	if (status == 0)
+		return;
+	snprintf(buf, sizeof(buf), "%d", status);
+	ktcp_http_resp_header(req, "X-Body-Status", buf);
+	ktcp_http_resp_send(req, status == 1 ? 200 : 400, a->buf, a->len);
+	free(a->buf);
+	free(a);
+}
+
 static void testsrv_handler(struct ktcp_http_req *req, void *arg)
 {
 	const struct ktcp_http_request *h = ktcp_http_req_head(req);
@@ -68,6 +94,11 @@ static void testsrv_handler(struct ktcp_http_req *req, void *arg)
 		testsrv_note_queue(req);
 		ktcp_http_resp_end(req);
 		free(p);
+	} else if (h->target_len == 9 && !memcmp(h->target, "/streamed", 9)) {
+		ktcp_http_req_on_body(req, testsrv_on_body,
+				      calloc(1, sizeof(struct testsrv_acc)));
+	} else if (h->target_len == 6 && !memcmp(h->target, "/early", 6)) {
+		ktcp_http_resp_send(req, 200, "early", 5);
 	} else if (h->target_len == 5 && !memcmp(h->target, "/maxq", 5)) {
 		snprintf(buf, sizeof(buf), "%zu", testsrv_maxq);
 		ktcp_http_resp_send(req, 200, buf, strlen(buf));

@@ -56,6 +56,14 @@ struct ktcp_http_server_config {
 	size_t out_high_water;		/* 0: 1 MiB */
 	size_t out_max;			/* 0: 1 MiB + 2 * ws_max_message */
 	int send_date;			/* add a Date header (RFC 9110 6.6.1) */
+	/*
+	 * Call the handler as soon as a head is in, and hand the body to
+	 * the callback set with ktcp_http_req_on_body() as it arrives,
+	 * instead of reading it whole first.  The body limit still
+	 * applies: 413 for a Content-Length over it, a failed body for
+	 * a chunked one that grows past it.
+	 */
+	int stream_bodies;
 
 	/* WebSocket (used by ktcp_http_ws_accept()) */
 	const struct ktcp_ws_server_policy *ws_policy;	/* NULL: none */
@@ -117,6 +125,34 @@ const struct ktcp_http_request *ktcp_http_req_head(const struct ktcp_http_req *r
  * Return: a pointer to the body (not NUL-terminated; NULL if empty).
  */
 const void *ktcp_http_req_body(const struct ktcp_http_req *req, size_t *len);
+
+/*
+ * Receives a streamed request body: @len bytes at @data (valid until
+ * return) with @status 0 while more is to come; a last call with
+ * @status 1 at the end of the body (with the last bytes for
+ * Content-Length bodies, with none for chunked ones); or one call with
+ * a negative errno when the body cannot complete (-ECONNRESET: the
+ * connection went away; -EBADMSG, -EFBIG: a bad chunk, after which
+ * the connection closes without a 400).  Either way, the handler
+ * still ends the response (writes may fail with -EPIPE).
+ */
+typedef void (*ktcp_http_body_fn)(struct ktcp_http_req *req,
+				  const void *data, size_t len, int status,
+				  void *arg);
+
+/**
+ * ktcp_http_req_on_body() - Receive the request body as it arrives.
+ * @req: a request of a server with stream_bodies set, whose body has
+ *       not ended yet (ktcp_http_req_body() returns NULL for it).
+ * @fn: the body callback, see ktcp_http_body_fn.
+ * @arg: passed to @fn.
+ *
+ * Call it from the handler.  Without it the body is read and dropped.
+ * Ending the response before the body is complete closes the
+ * connection afterwards, as the rest of the body is not read.
+ */
+void ktcp_http_req_on_body(struct ktcp_http_req *req, ktcp_http_body_fn fn,
+			   void *arg);
 
 /**
  * ktcp_http_req_seq() - Position of the request on its connection.
