@@ -19,20 +19,24 @@
 
 static int sent_close;
 
-static int on_send(struct ktcp_ws *ws, const void *buf, size_t len, void *arg)
+static int on_send(struct ktcp_ws *ws, const void *hdr, size_t hdr_len,
+		   const void *payload, size_t len, void *arg)
 {
 	struct ktcp_ws_frame f;
-	const uint8_t *p = buf;
-	int hl = ktcp_ws_frame_parse(buf, len, &f);
+	const uint8_t *p = payload;
+	int hl = ktcp_ws_frame_parse(hdr, hdr_len, &f);
 
 	(void)ws;
 	(void)arg;
-	/* headers go out whole, before their payload */
-	if (hl > 0 && f.opcode == KTCP_WS_CLOSE && (size_t)hl + 2 <= len &&
-	    f.length >= 2 && !f.masked) {
-		int code = p[hl] << 8 | p[hl + 1];
+	/* one whole frame per call */
+	CHECK(hl > 0 && (size_t)hl == hdr_len && f.length == len);
+	if (f.opcode == KTCP_WS_CLOSE && len >= 2) {
+		uint8_t code[2];
 
-		CHECK(ktcp_ws_close_code_valid(code));
+		memcpy(code, p, 2);
+		if (f.masked)
+			ktcp_ws_mask(code, 2, f.mask, 0);
+		CHECK(ktcp_ws_close_code_valid(code[0] << 8 | code[1]));
 		sent_close++;
 	}
 	return 0;

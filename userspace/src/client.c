@@ -448,12 +448,23 @@ struct ktcp_ws_client {
 	char *protocol;
 };
 
-static int wc_send(struct ktcp_ws *ws, const void *buf, size_t len, void *arg)
+static int wc_send(struct ktcp_ws *ws, const void *hdr, size_t hdr_len,
+		   const void *payload, size_t len, void *arg)
 {
 	struct ktcp_ws_client *wc = arg;
+	char buf[KTCP_WS_MAX_HEADER + 1024];
+	int err;
 
 	(void)ws;
-	return write_all(wc->fd, buf, len, wc->timeout_ms);
+	/* small frames in one write, larger ones in two */
+	if (len <= 1024) {
+		memcpy(buf, hdr, hdr_len);
+		if (len)
+			memcpy(buf + hdr_len, payload, len);
+		return write_all(wc->fd, buf, hdr_len + len, wc->timeout_ms);
+	}
+	err = write_all(wc->fd, hdr, hdr_len, wc->timeout_ms);
+	return err ? err : write_all(wc->fd, payload, len, wc->timeout_ms);
 }
 
 static void wc_message(struct ktcp_ws *ws, unsigned int op, const void *d,

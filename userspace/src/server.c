@@ -268,12 +268,10 @@ static void flush(struct conn *c)
  * or from the next loop iteration (EPOLLOUT) when queued from outside;
  * big queues are flushed at once.
  */
-static int conn_send(struct conn *c, const void *data, size_t len)
+static int conn_queue(struct conn *c, const void *data, size_t len)
 {
 	if (c->dead || c->failed)
 		return -EPIPE;
-	if (queued(c) + len > c->srv->cfg.out_max)
-		return -ENOBUFS;
 	if (queued(c) >= FLUSH_NOW && !c->busy_flushing) {
 		c->busy_flushing = 1;
 		flush(c);
@@ -302,6 +300,16 @@ static int conn_send(struct conn *c, const void *data, size_t len)
 	c->out_len += len;
 	update_events(c);
 	return 0;
+}
+
+/* As conn_queue(), but never past out_max. */
+static int conn_send(struct conn *c, const void *data, size_t len)
+{
+	if (c->dead || c->failed)
+		return -EPIPE;
+	if (queued(c) + len > c->srv->cfg.out_max)
+		return -ENOBUFS;
+	return conn_queue(c, data, len);
 }
 
 /* Answer an error and close, with the status @status. */
@@ -1154,11 +1162,26 @@ void ktcp_http_resp_on_drain(struct ktcp_http_req *req,
 
 /* ---- WebSocket ---- */
 
-static int ws_send_cb(struct ktcp_ws *ws, const void *buf, size_t len,
-		      void *arg)
+static int ws_send_cb(struct ktcp_ws *ws, const void *hdr, size_t hdr_len,
+		      const void *payload, size_t len, void *arg)
 {
 	struct conn *c = arg;
-	int err = conn_send(c, buf, len);
+	int err;
+
+	/*
+	 * A whole frame or nothing; control frames (opcode bit 3, at most
+	 * 127 bytes) may pass out_max, so that a close or a pong can still
+	 * reach a slow reader.
+	 */
+	if (c->dead || c->failed)
+		err = -EPIPE;
+	else if (!(((const uint8_t *)hdr)[0] & 0x08) &&
+		 queued(c) + hdr_len + len > c->srv->cfg.out_max)
+		err = -ENOBUFS;
+	else
+		err = conn_queue(c, hdr, hdr_len);
+	if (!err && len)
+		err = conn_queue(c, payload, len);
 
 	if (!c->dead && ktcp_ws_state(ws) == KTCP_WS_CLOSING)
 		ktcp_timer_set(c->timer, WS_CLOSE_MS);

@@ -745,39 +745,28 @@ static int send_frame(struct ktcp_ws *ws, unsigned int opcode, int fin,
 		.fin = !!fin, .rsv = rsv, .opcode = opcode,
 		.masked = !!ws->cfg.client, .length = len,
 	};
-	uint8_t hdr[KTCP_WS_MAX_HEADER], chunk[16384];
-	const uint8_t *p = data;
-	size_t off = 0, hl;
+	uint8_t hdr[KTCP_WS_MAX_HEADER], small[4096], *masked;
+	size_t hl;
 	int err;
 
-	if (f.masked) {
-		err = next_mask(ws, f.mask);
-		if (err)
-			return err;
+	if (!f.masked) {
+		hl = ktcp_ws_frame_build(hdr, &f);
+		return ws->cb.send(ws, hdr, hl, data, len, ws->arg);
 	}
+	err = next_mask(ws, f.mask);
+	if (err)
+		return err;
 	hl = ktcp_ws_frame_build(hdr, &f);
-	if (!f.masked || len + hl <= sizeof(chunk)) {
-		if (f.masked || len + hl <= sizeof(chunk)) {
-			/* small frames go out in one piece */
-			memcpy(chunk, hdr, hl);
-			if (len)
-				memcpy(chunk + hl, p, len);
-			if (f.masked)
-				ktcp_ws_mask(chunk + hl, len, f.mask, 0);
-			return ws->cb.send(ws, chunk, hl + len, ws->arg);
-		}
-		err = ws->cb.send(ws, hdr, hl, ws->arg);
-		return err ? err : ws->cb.send(ws, p, len, ws->arg);
-	}
-	err = ws->cb.send(ws, hdr, hl, ws->arg);
-	while (!err && off < len) {
-		size_t n = len - off < sizeof(chunk) ? len - off : sizeof(chunk);
-
-		memcpy(chunk, p + off, n);
-		ktcp_ws_mask(chunk, n, f.mask, off);
-		err = ws->cb.send(ws, chunk, n, ws->arg);
-		off += n;
-	}
+	/* masking needs a copy anyway: make it in one piece */
+	masked = len <= sizeof(small) ? small : malloc(len);
+	if (!masked)
+		return -ENOMEM;
+	if (len)
+		memcpy(masked, data, len);
+	ktcp_ws_mask(masked, len, f.mask, 0);
+	err = ws->cb.send(ws, hdr, hl, masked, len, ws->arg);
+	if (masked != small)
+		free(masked);
 	return err;
 }
 

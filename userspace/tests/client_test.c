@@ -206,3 +206,56 @@ TEST(client_ws_echo_sizes_unix_deflate)
 {
 	ws_echo("unix", 1);
 }
+
+struct flood {
+	int binary, text, bad;
+	char summary[64];
+};
+
+static void flood_msg(struct ktcp_ws *ws, unsigned int op, const void *d,
+		      size_t len, void *arg)
+{
+	struct flood *f = arg;
+	const unsigned char *p = d;
+	size_t i;
+
+	(void)ws;
+	if (op == KTCP_WS_TEXT) {
+		f->text++;
+		snprintf(f->summary, sizeof(f->summary), "%.*s", (int)len, (const char *)d);
+		return;
+	}
+	/* message k is 64 KiB of byte k of the messages that were taken */
+	for (i = 0; i < len; i++)
+		if (p[i] != p[0])
+			f->bad++;
+	if (len != 65536)
+		f->bad++;
+	f->binary++;
+}
+
+/* Past out_max, sends are refused whole: the stream stays valid. */
+TEST(client_ws_server_refuses_whole_frames_past_out_max)
+{
+	struct ktcp_http_server_config scfg = { .out_max = 262144,
+						.out_high_water = 65536 };
+	struct ktcp_ws_client_config cfg = { .host = "x", .path = "/ws" };
+	struct ktcp_ws_callbacks cb = { .on_message = flood_msg };
+	struct flood f = { 0 };
+	struct ktcp_ws_client *wc;
+	int port = testsrv_start("inet", &scfg), err, sent, refused;
+
+	wc = ktcp_ws_client_connect(testsrv_connect("inet", port), &cfg, &cb, &f, &err);
+	ASSERT_EQ_INT(err, 0);
+	ASSERT_EQ_INT(ktcp_ws_send(ktcp_ws_client_ws(wc), KTCP_WS_TEXT, "flood", 5), 0);
+	ASSERT_EQ_INT(ktcp_ws_send(ktcp_ws_client_ws(wc), KTCP_WS_TEXT, "count", 5), 0);
+	while (!f.text)
+		ASSERT_GE_INT(ktcp_ws_client_poll(wc, -1), 1);
+	ASSERT_EQ_INT(sscanf(f.summary, "%d %d", &sent, &refused), 2);
+	ASSERT_EQ_INT(sent + refused, 400);
+	/* 25 MiB cannot fit in out_max plus the two sockets' buffers */
+	ASSERT_TRUE(refused > 0);
+	ASSERT_EQ_INT(f.binary, sent);
+	ASSERT_EQ_INT(f.bad, 0);
+	ktcp_ws_client_free(wc);
+}

@@ -113,7 +113,31 @@ static void testsrv_handler(struct ktcp_http_req *req, void *arg)
 static void testsrv_ws_message(struct ktcp_ws *ws, unsigned int op,
 			       const void *d, size_t len, void *arg)
 {
+	static int sent, refused;
+	int i;
+
 	(void)arg;
+	/* "flood": 400 messages of 64 KiB at once; "count": how it went */
+	if (op == KTCP_WS_TEXT && len == 5 && !memcmp(d, "flood", 5)) {
+		char *big = malloc(65536);
+
+		for (i = 0; i < 400; i++) {
+			memset(big, i, 65536);
+			if (ktcp_ws_send(ws, KTCP_WS_BINARY, big, 65536))
+				refused++;
+			else
+				sent++;
+		}
+		free(big);
+		return;
+	}
+	if (op == KTCP_WS_TEXT && len == 5 && !memcmp(d, "count", 5)) {
+		char buf[64];
+
+		snprintf(buf, sizeof(buf), "%d %d", sent, refused);
+		ktcp_ws_send(ws, KTCP_WS_TEXT, buf, strlen(buf));
+		return;
+	}
 	ktcp_ws_send(ws, op, d, len);
 	if (ktcp_http_ws_queued(ws) > testsrv_maxq)
 		testsrv_maxq = ktcp_http_ws_queued(ws);

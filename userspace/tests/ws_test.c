@@ -26,14 +26,17 @@ struct peer {
 	int pongs, pings;
 };
 
-static int cb_send(struct ktcp_ws *ws, const void *buf, size_t len, void *arg)
+static int cb_send(struct ktcp_ws *ws, const void *hdr, size_t hdr_len,
+		   const void *payload, size_t len, void *arg)
 {
 	struct peer *p = arg;
 
 	(void)ws;
-	p->out = realloc(p->out, p->out_len + len + 1);
-	memcpy(p->out + p->out_len, buf, len);
-	p->out_len += len;
+	p->out = realloc(p->out, p->out_len + hdr_len + len + 1);
+	memcpy(p->out + p->out_len, hdr, hdr_len);
+	if (len)
+		memcpy(p->out + p->out_len + hdr_len, payload, len);
+	p->out_len += hdr_len + len;
 	return 0;
 }
 

@@ -262,10 +262,15 @@ enum ktcp_ws_state {
 
 struct ktcp_ws_callbacks {
 	/*
-	 * Send bytes to the peer; all of them or fail.  Returns 0 or a
-	 * negative errno (which ktcp_ws_send() and friends pass on).
+	 * Send one whole frame to the peer: its header and its payload,
+	 * @hdr_len + @len bytes.  All of it or nothing, so that a frame
+	 * is never cut short on the wire: a queue that cannot take the
+	 * whole frame must refuse it (e.g. -ENOBUFS) before taking any
+	 * of it.  Returns 0 or a negative errno (which ktcp_ws_send()
+	 * and friends pass on).
 	 */
-	int (*send)(struct ktcp_ws *ws, const void *buf, size_t len, void *arg);
+	int (*send)(struct ktcp_ws *ws, const void *hdr, size_t hdr_len,
+		    const void *payload, size_t len, void *arg);
 	/* A complete text or binary message (data is valid until return). */
 	void (*on_message)(struct ktcp_ws *ws, unsigned int opcode,
 			   const void *data, size_t len, void *arg);
