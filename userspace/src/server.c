@@ -796,9 +796,16 @@ static void conn_timer(struct ktcp_timer *t, void *arg)
 
 	(void)t;
 	conn_enter(c);
-	/* idle, lingering, or a close handshake that never finished */
-	if (c->state != C_HANDLER)
+	if ((c->state == C_HEAD || c->state == C_BODY) && c->in_len &&
+	    !queued(c)) {
+		/* a request started but never finished: say so, then close */
+		send_error(c, 408, NULL);
+		update_events(c);
+	} else if (c->state != C_HANDLER) {
+		/* idle, lingering, a streamed body that stalled, or a close
+		 * handshake that never finished */
 		conn_close(c);
+	}
 	conn_leave(c);
 }
 

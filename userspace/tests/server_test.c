@@ -220,6 +220,8 @@ TEST(server_idle_timeout_closes)
 	close(fd);
 	fd = testsrv_connect("inet", port);
 	send_str(fd, "GET / HTTP/1.1\r\nHost: x\r\n");	/* a request that never ends */
+	expect_bytes(fd, "HTTP/1.1 408 Request Timeout\r\nContent-Type: text/plain\r\n"
+		     "Content-Length: 16\r\nConnection: close\r\n\r\nRequest Timeout\n");
 	expect_eof(fd);
 	close(fd);
 }
