@@ -208,7 +208,8 @@ static int read_response(struct ktcp_http_client *cl, int head_req,
 	for (;;) {
 		r.headers = cl->hdrs;
 		r.num_headers = cl->max_headers;
-		ret = ktcp_http_parse_response(cl->buf + start, cl->len - start,
+		ret = cl->len == start ? -EAGAIN :
+		      ktcp_http_parse_response(cl->buf + start, cl->len - start,
 					       &r, &cl->cfg.limits);
 		if (ret == -EAGAIN) {
 			n = read_more(cl->fd, &cl->buf, &cl->len, &cl->cap, max,
@@ -366,7 +367,9 @@ static int request(struct ktcp_http_client *cl, const char *method,
 	memset(resp, 0, sizeof(*resp));
 	for (attempt = 0; attempt < 2; attempt++) {
 		/* forget the previous response */
-		memmove(cl->buf, cl->buf + cl->consumed, cl->len - cl->consumed);
+		if (cl->consumed)
+			memmove(cl->buf, cl->buf + cl->consumed,
+				cl->len - cl->consumed);
 		cl->len -= cl->consumed;
 		cl->consumed = 0;
 		if (cl->fd >= 0 && (cl->len || stale(cl->fd)))

@@ -886,7 +886,8 @@ static int handle_close(struct ktcp_ws *ws, const uint8_t *p, size_t n)
 
 static int message_done(struct ktcp_ws *ws)
 {
-	const uint8_t *data = ws->msg;
+	/* never NULL, even for an empty message nothing was allocated for */
+	const uint8_t *data = ws->msg ? ws->msg : (const uint8_t *)"";
 	size_t len = ws->msg_len;
 	unsigned int op = ws->msg_opcode;
 

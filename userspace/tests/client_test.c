@@ -141,7 +141,7 @@ static void got_msg(struct ktcp_ws *ws, unsigned int op, const void *d,
 	g->n++;
 	g->op = op;
 	g->len = len;
-	g->ok = !g->expect || !memcmp(d, g->expect, len);
+	g->ok = !g->expect || !len || !memcmp(d, g->expect, len);
 }
 
 static void got_close(struct ktcp_ws *ws, int code, const char *r, size_t rl,

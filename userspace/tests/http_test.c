@@ -289,7 +289,8 @@ static long dechunk(const char *in, size_t step, char *out, size_t *out_len,
 
 			if (r < 0)
 				return r;
-			memcpy(out + *out_len, d, dl);
+			if (dl)
+				memcpy(out + *out_len, d, dl);
 			*out_len += dl;
 			pos += (size_t)r;
 			n -= (size_t)r;

@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Run every libktcp suite -- unit tests, interop tests against real
-# peers, bounded fuzz runs -- and end with one line "P passed, F failed"
+# Run every libktcp suite -- unit tests, the same under ASan and UBSan,
+# interop tests against real peers, bounded fuzz runs -- and end with one line "P passed, F failed"
 # summing them all.  Each suite's own summary line is shown as a
 # comment.  A suite that exits nonzero without counting a failure, or
 # prints no summary, counts as one failure.  Exit status: 0 only if
@@ -39,6 +39,7 @@ suite() # suite NAME COMMAND...
 }
 
 suite unit ./build/tests/unit-tests
+suite sanitize ./build/tests/unit-tests-san
 suite interop tests/interop.sh
 suite fuzz tests/fuzz.sh
 

@@ -54,7 +54,8 @@ static void testsrv_on_body(struct ktcp_http_req *req, const void *d,
 	char buf[32];
 
 	a->buf = realloc(a->buf, a->len + len + 1);
-	memcpy(a->buf + a->len, d, len);
+	if (len)
+		memcpy(a->buf + a->len, d, len);
 	a->len += len;
 	a->calls++;
 	if (status == 0)
@@ -167,6 +168,7 @@ static int testsrv_start(const char *family,
 	struct ktcp_http_server_config c = { 0 };
 	const char *host = !strcmp(family, "inet6") ? "::1" : "127.0.0.1";
 	int lfd, port = 0;
+	pid_t parent;
 
 	if (cfg)
 		c = *cfg;
@@ -186,13 +188,17 @@ static int testsrv_start(const char *family,
 		port = ktcp_addr_port(lfd);
 	fflush(stdout);
 	fflush(stderr);
+	parent = getpid();
 	testsrv_pid = fork();
 	ASSERT_GE_INT(testsrv_pid, 0);
 	if (testsrv_pid == 0) {
 		struct ktcp_loop *loop = ktcp_loop_new();
 		struct ktcp_http_server *srv;
 
+		/* die with the test, even if it died before this line */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(0);
 		srv = ktcp_http_server_new(loop, lfd, &c);
 
 		if (!srv)

@@ -50,7 +50,8 @@ static void cb_msg(struct ktcp_ws *ws, unsigned int op, const void *d,
 	p->last_op = op;
 	free(p->last);
 	p->last = malloc(len + 1);
-	memcpy(p->last, d, len);
+	if (len)
+		memcpy(p->last, d, len);
 	p->last_len = len;
 }
 
@@ -108,7 +109,8 @@ static size_t frame(uint8_t *out, int fin, unsigned int rsv, unsigned int op,
 	};
 	size_t hl = ktcp_ws_frame_build(out, &f);
 
-	memcpy(out + hl, data, len);
+	if (len)
+		memcpy(out + hl, data, len);
 	if (!unmasked)
 		ktcp_ws_mask(out + hl, len, f.mask, 0);
 	return hl + len;
