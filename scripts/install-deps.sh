@@ -14,7 +14,7 @@ debs=(
 	# libktcp (userspace/): zlib for permessage-deflate, clang and its
 	# runtime for the libFuzzer targets, peers for the interop tests
 	zlib1g-dev clang libclang-rt-14-dev valgrind
-	wrk apache2-utils nginx-light nodejs npm
+	wrk apache2-utils nginx-light nodejs
 )
 
 missing=()
@@ -49,5 +49,7 @@ ws_dir=${KTCP_NODE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ktcp/node}
 if [ ! -d "$ws_dir/node_modules/ws" ]; then
 	echo "install-deps: npm install ws into $ws_dir" >&2
 	mkdir -p "$ws_dir"
+	# nodejs from NodeSource bundles npm; Debian's nodejs needs the npm package
+	command -v npm >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null
 	npm install --silent --prefix "$ws_dir" ws >/dev/null
 fi
