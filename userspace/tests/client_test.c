@@ -6,12 +6,13 @@
 
 #include "testsrv.h"
 
-static int port_;
+static int port_, last_fd = -1;
 
 static int dial(void *arg)
 {
-	return ktcp_addr_connect((const char *)arg, "127.0.0.1",
-				 (unsigned short)port_, SOCK_CLOEXEC);
+	last_fd = ktcp_addr_connect((const char *)arg, "127.0.0.1",
+				    (unsigned short)port_, SOCK_CLOEXEC);
+	return last_fd;
 }
 
 static struct ktcp_http_client *client(void)
@@ -79,7 +80,12 @@ TEST(client_notices_idle_close_before_reuse)
 	cl = client();
 	ASSERT_EQ_INT(ktcp_http_client_request(cl, "GET", "/", NULL, 0, NULL, 0, &r), 0);
 	ASSERT_TRUE(r.keep_alive);
-	usleep(300000);	/* the server has closed the idle connection */
+	/* wait (without reading) until the server's FIN is in */
+	{
+		struct pollfd p = { .fd = last_fd, .events = POLLIN };
+
+		ASSERT_EQ_INT(poll(&p, 1, 20000), 1);
+	}
 	ASSERT_EQ_INT(ktcp_http_client_request(cl, "GET", "/", NULL, 0, NULL, 0, &r), 0);
 	ASSERT_STR(r.body, "hello");
 	ASSERT_EQ_INT(ktcp_http_client_connections(cl), 2);
