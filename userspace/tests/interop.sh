@@ -208,7 +208,7 @@ http {
 NGINX
 	nginx -p "$T/nginx" -c "$T/nginx/nginx.conf" 2>"$T/nginx.err" &
 	pids+=($!)
-	for i in $(seq 50); do
+	for i in $(seq 200); do
 		curl -s -o /dev/null "http://127.0.0.1:$nport/one.txt" && break
 		sleep 0.1
 	done
