@@ -72,7 +72,7 @@ start()
 	shift
 	"$@" >"$T/$name.out" 2>"$T/$name.err" &
 	pids+=($!)
-	for i in $(seq 100); do
+	for i in $(seq 300); do
 		[ -s "$T/$name.out" ] && break
 		sleep 0.1
 	done
