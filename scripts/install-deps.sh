@@ -11,6 +11,10 @@ debs=(
 	linux-headers-amd64 linux-image-amd64 linux-source-6.12
 	qemu-system-x86 busybox-static
 	iproute2 netcat-openbsd tcpdump tshark hping3 socat curl
+	# libktcp (userspace/): zlib for permessage-deflate, clang and its
+	# runtime for the libFuzzer targets, peers for the interop tests
+	zlib1g-dev clang libclang-rt-14-dev valgrind
+	wrk apache2-utils nginx-light nodejs
 )
 
 missing=()
@@ -34,3 +38,18 @@ command -v vng >/dev/null || {
 	echo "install-deps: vng not on PATH after pip install" >&2
 	exit 1
 }
+
+# libktcp's WebSocket interop tests: Python's websockets and Node's ws.
+if ! python3 -c 'import websockets' 2>/dev/null; then
+	echo "install-deps: pip install websockets" >&2
+	pip3 install -q websockets 2>/dev/null ||
+		pip3 install -q --break-system-packages websockets
+fi
+ws_dir=${KTCP_NODE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ktcp/node}
+if [ ! -d "$ws_dir/node_modules/ws" ]; then
+	echo "install-deps: npm install ws into $ws_dir" >&2
+	mkdir -p "$ws_dir"
+	# nodejs from NodeSource bundles npm; Debian's nodejs needs the npm package
+	command -v npm >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null
+	npm install --silent --prefix "$ws_dir" ws >/dev/null
+fi

@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * An HTTP/1.1 keep-alive file and echo server on libktcp.
+ *
+ *   http_server [--family ktcp|inet|inet6|unix] [--host ADDR] [--port N]
+ *               [--root DIR] [--max-requests N] [--idle-ms N]
+ *
+ * POST and PUT echo the request body.  GET and HEAD serve files below
+ * --root (streamed, with backpressure), or "hello\n" without --root.
+ * Prints "listening on PORT" once ready (PORT 0 for unix).
+ */
+#define _GNU_SOURCE	/* memmem() */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <ktcp/server.h>
+
+#include "common.h"
+
+static const char *root;
+
+struct file_send {
+	int fd;
+	struct ktcp_http_req *req;
+};
+
+/* Write file data until the send queue is full, then wait for drain. */
+static void pump(struct ktcp_http_req *req, void *arg)
+{
+	struct file_send *fs = arg;
+	char buf[65536];
+
+	for (;;) {
+		ssize_t n;
+
+		if (ktcp_http_resp_queued(req) > 256 * 1024) {
+			ktcp_http_resp_on_drain(req, pump, fs);
+			return;
+		}
+		n = read(fs->fd, buf, sizeof(buf));
+		if (n <= 0 || ktcp_http_resp_write(req, buf, (size_t)n))
+			break;
+	}
+	close(fs->fd);
+	free(fs);
+	ktcp_http_resp_end(req);
+}
+
+static void serve_file(struct ktcp_http_req *req,
+		       const struct ktcp_http_request *h)
+{
+	char path[4096];
+	struct file_send *fs;
+	struct stat st;
+	int fd;
+
+	if (memmem(h->target, h->target_len, "..", 2) || h->target[0] != '/' ||
+	    (size_t)snprintf(path, sizeof(path), "%s%.*s", root,
+			     (int)h->target_len, h->target) >= sizeof(path)) {
+		ktcp_http_resp_send(req, 400, "bad path\n", 9);
+		return;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		if (fd >= 0)
+			close(fd);
+		ktcp_http_resp_send(req, 404, "not found\n", 10);
+		return;
+	}
+	ktcp_http_resp_header(req, "Content-Type", "application/octet-stream");
+	ktcp_http_resp_start(req, 200, st.st_size);
+	fs = malloc(sizeof(*fs));
+	fs->fd = fd;
+	fs->req = req;
+	pump(req, fs);
+}
+
+static void handler(struct ktcp_http_req *req, void *arg)
+{
+	const struct ktcp_http_request *h = ktcp_http_req_head(req);
+	size_t len;
+	const void *body = ktcp_http_req_body(req, &len);
+
+	(void)arg;
+	if ((h->method_len == 4 && !memcmp(h->method, "POST", 4)) ||
+	    (h->method_len == 3 && !memcmp(h->method, "PUT", 3))) {
+		ktcp_http_resp_send(req, 200, body, len);
+	} else if ((h->method_len == 3 && !memcmp(h->method, "GET", 3)) ||
+		   (h->method_len == 4 && !memcmp(h->method, "HEAD", 4))) {
+		if (root)
+			serve_file(req, h);
+		else
+			ktcp_http_resp_send(req, 200, "hello\n", 6);
+	} else {
+		ktcp_http_resp_header(req, "Allow", "GET, HEAD, POST, PUT");
+		ktcp_http_resp_send(req, 405, NULL, 0);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct ktcp_http_server_config cfg = { .handler = handler, .send_date = 1 };
+	struct opts o = { 0 };
+	struct ktcp_loop *loop;
+	struct ktcp_http_server *srv;
+	int i, lfd;
+
+	for (i = 1; i < argc; i++) {
+		if (common_opt(&o, argc, argv, &i))
+			continue;
+		if (i + 1 < argc && !strcmp(argv[i], "--root"))
+			root = argv[++i];
+		else if (i + 1 < argc && !strcmp(argv[i], "--max-requests"))
+			cfg.max_requests = (unsigned int)atoi(argv[++i]);
+		else if (i + 1 < argc && !strcmp(argv[i], "--idle-ms"))
+			cfg.idle_timeout_ms = (unsigned int)atoi(argv[++i]);
+		else {
+			fprintf(stderr, "usage: %s [--family F] [--host H] [--port N] "
+				"[--root DIR] [--max-requests N] [--idle-ms N]\n",
+				argv[0]);
+			return 2;
+		}
+	}
+	common_defaults(&o);
+	signal(SIGPIPE, SIG_IGN);
+	lfd = ktcp_addr_listen(o.family, o.host, o.port, 512, SOCK_CLOEXEC);
+	if (lfd < 0) {
+		fprintf(stderr, "listen: %s\n", sock_error(&o, lfd));
+		return 1;
+	}
+	loop = ktcp_loop_new();
+	srv = ktcp_http_server_new(loop, lfd, &cfg);
+	if (!srv) {
+		perror("ktcp_http_server_new");
+		return 1;
+	}
+	printf("listening on %d\n", strcmp(o.family, "unix") ? ktcp_addr_port(lfd) : 0);
+	fflush(stdout);
+	ktcp_loop_run(loop);
+	ktcp_http_server_free(srv);
+	ktcp_loop_free(loop);
+	close(lfd);
+	return 0;
+}

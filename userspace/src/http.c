@@ -1,0 +1,676 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * libktcp: HTTP/1.1 message parsing; see include/ktcp/http.h.
+ *
+ * Each head is parsed from its first byte on every call: a line is
+ * only looked at once it is complete, and the limits bound how much is
+ * rescanned.  No state survives between calls except in the chunked
+ * decoder, whose state is the caller's.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <ktcp/http.h>
+
+/* tchar of RFC 9110 5.6.2. */
+static const unsigned char tchar[256] = {
+	['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1,
+	['*'] = 1, ['+'] = 1, ['-'] = 1, ['.'] = 1, ['^'] = 1, ['_'] = 1,
+	['`'] = 1, ['|'] = 1, ['~'] = 1,
+	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
+	['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+	['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1,
+	['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1,
+	['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1,
+	['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
+	['Y'] = 1, ['Z'] = 1,
+	['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+	['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1,
+	['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1,
+	['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
+	['y'] = 1, ['z'] = 1,
+};
+
+static int is_tchar(unsigned char c)
+{
+	return tchar[c];
+}
+
+/* field-vchar, SP or HTAB (RFC 9110 5.5); obs-text allowed. */
+static int is_field_char(unsigned char c)
+{
+	return c == '\t' || (c >= 0x20 && c != 0x7f);
+}
+
+struct limits {
+	size_t head, headers, line;
+	uint64_t body;
+};
+
+static void get_limits(struct limits *l, const struct ktcp_http_limits *lim)
+{
+	l->head = lim && lim->max_head_bytes ? lim->max_head_bytes :
+					       KTCP_HTTP_DEFAULT_MAX_HEAD;
+	l->headers = lim && lim->max_headers ? lim->max_headers :
+					       KTCP_HTTP_DEFAULT_MAX_HEADERS;
+	l->line = lim && lim->max_line ? lim->max_line :
+					 KTCP_HTTP_DEFAULT_MAX_LINE;
+	l->body = lim && lim->max_body ? lim->max_body :
+					 KTCP_HTTP_DEFAULT_MAX_BODY;
+}
+
+/*
+ * Find the end of the line starting at @start.  Sets *@end to the CR
+ * and returns the offset after the LF; -EAGAIN if the line is not
+ * complete yet (@too_long if that line already passed @max);
+ * -EBADMSG for a bare LF or a CR not followed by LF.
+ */
+static long next_line(const char *buf, size_t len, size_t start, size_t max,
+		      int too_long, size_t *end)
+{
+	const char *p = buf + start;
+	size_t n = len - start, i;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] == '\n')
+			return -EBADMSG;
+		if (p[i] == '\r')
+			break;
+	}
+	if (i > max)
+		return too_long;
+	if (i == n || i + 1 == n)
+		return -EAGAIN;
+	if (p[i + 1] != '\n')
+		return -EBADMSG;
+	*end = start + i;
+	return (long)(start + i + 2);
+}
+
+/* Parse "HTTP/1.x"; sets *minor. */
+static int parse_version(const char *p, size_t n, int *minor)
+{
+	if (n != 8 || memcmp(p, "HTTP/", 5) || p[6] != '.' ||
+	    p[5] < '0' || p[5] > '9' || p[7] < '0' || p[7] > '9')
+		return -EBADMSG;
+	if (p[5] != '1' || p[7] > '1')
+		return -EPROTONOSUPPORT;
+	*minor = p[7] - '0';
+	return 0;
+}
+
+#define ONES	0x0101010101010101ull
+#define HIGHS	0x8080808080808080ull
+
+/*
+ * Offset of the first byte in [i, n) below @lim or equal to 0x7f; n if
+ * none.  Eight bytes at a time: "v has a byte below lim" is
+ * (v - lim * ONES) & ~v & HIGHS (exact for lim <= 0x80), "v has a
+ * 0x7f byte" the same test for zero on v ^ (0x7f * ONES).
+ */
+static size_t scan_ctl(const char *p, size_t i, size_t n, unsigned int lim)
+{
+	while (n - i >= 8) {
+		uint64_t v, x;
+
+		memcpy(&v, p + i, 8);
+		x = v ^ (0x7f * ONES);
+		if (((v - lim * ONES) & ~v & HIGHS) | ((x - ONES) & ~x & HIGHS))
+			break;
+		i += 8;
+	}
+	for (; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (c < lim || c == 0x7f)
+			return i;
+	}
+	return n;
+}
+
+/*
+ * Parse header fields from @pos to the empty line.  Returns the offset
+ * after the empty line, or a negative errno.  Each line is scanned
+ * once: the name as tchars, the value for control characters, of
+ * which only HTAB and the final CRLF are allowed.
+ */
+static long parse_headers(const char *buf, size_t len, size_t pos,
+			  size_t head_start, const struct limits *l,
+			  struct ktcp_http_header *hdrs, size_t *num)
+{
+	size_t cap = *num < l->headers ? *num : l->headers, n = 0;
+	size_t max_end = head_start + l->head;
+
+	for (;;) {
+		size_t i = pos, ne, vs, ve;
+
+		if (i >= len) {
+			goto more;
+		}
+		if (buf[i] == '\r') {
+			if (i + 1 >= len) {
+				goto more;
+			}
+			if (buf[i + 1] != '\n')
+				return -EBADMSG;
+			if (i + 2 > max_end)
+				return -E2BIG;
+			*num = n;
+			return (long)(i + 2);
+		}
+		/* obs-fold, or white space before the first field name */
+		if (buf[i] == ' ' || buf[i] == '\t')
+			return -EBADMSG;
+		while (i < len && is_tchar((unsigned char)buf[i]))
+			i++;
+		if (i == len) {
+			goto more;
+		}
+		/* no white space between name and colon (RFC 9112 5.1) */
+		if (i == pos || buf[i] != ':')
+			return -EBADMSG;
+		ne = i++;
+		while (i < len && (buf[i] == ' ' || buf[i] == '\t'))
+			i++;
+		vs = i;
+		for (;;) {
+			i = scan_ctl(buf, i, len, 0x20);
+			if (i == len) {
+				goto more;
+			}
+			if (buf[i] == '\t') {
+				i++;
+				continue;
+			}
+			if (buf[i] != '\r')
+				return -EBADMSG;	/* bare LF, NUL, other CTL */
+			if (i + 1 == len) {
+				goto more;
+			}
+			if (buf[i + 1] != '\n')
+				return -EBADMSG;
+			break;
+		}
+		if (i - pos > l->line || i + 2 > max_end)
+			return -E2BIG;
+		ve = i;
+		while (ve > vs && (buf[ve - 1] == ' ' || buf[ve - 1] == '\t'))
+			ve--;
+		if (n == cap)
+			return -E2BIG;
+		hdrs[n].name = buf + pos;
+		hdrs[n].name_len = ne - pos;
+		hdrs[n].value = buf + vs;
+		hdrs[n].value_len = ve - vs;
+		n++;
+		pos = i + 2;
+		continue;
+more:
+		if (len - pos > l->line || len > max_end)
+			return -E2BIG;
+		return -EAGAIN;
+	}
+}
+
+static size_t skip_empty_lines(const char *buf, size_t len)
+{
+	size_t pos = 0;
+
+	while (pos + 1 < len && buf[pos] == '\r' && buf[pos + 1] == '\n')
+		pos += 2;
+	return pos;
+}
+
+int ktcp_http_parse_request(const char *buf, size_t len,
+			    struct ktcp_http_request *req,
+			    const struct ktcp_http_limits *lim)
+{
+	size_t start, i, m_end, t_start, t_end;
+	struct limits l;
+	int err;
+
+	get_limits(&l, lim);
+	start = skip_empty_lines(buf, len);
+	/* A request that never stops sending empty lines is no request. */
+	if (start > l.line)
+		return -EBADMSG;
+	if (start == len || (buf[start] == '\r' && start + 1 == len))
+		goto more;
+
+	for (i = start; i < len && is_tchar((unsigned char)buf[i]); i++)
+		;
+	if (i == len)
+		goto more;
+	if (i == start || buf[i] != ' ')
+		return -EBADMSG;
+	m_end = i++;
+	t_start = i;
+	i = scan_ctl(buf, i, len, 0x21);	/* up to SP, CTL or DEL */
+	if (i == len)
+		goto more;
+	if (i == t_start || buf[i] != ' ')
+		return -EBADMSG;
+	t_end = i++;
+	if (len - i < 10)
+		goto more;
+	err = parse_version(buf + i, 8, &req->minor_version);
+	if (err)
+		return err;
+	if (buf[i + 8] != '\r' || buf[i + 9] != '\n')
+		return -EBADMSG;
+	if (i + 8 - start > l.line)
+		return -ENAMETOOLONG;
+
+	req->method = buf + start;
+	req->method_len = m_end - start;
+	req->target = buf + t_start;
+	req->target_len = t_end - t_start;
+	return (int)parse_headers(buf, len, i + 10, start, &l, req->headers,
+				  &req->num_headers);
+more:
+	if (len - start > l.line)
+		return -ENAMETOOLONG;
+	return -EAGAIN;
+}
+
+int ktcp_http_parse_response(const char *buf, size_t len,
+			     struct ktcp_http_response *resp,
+			     const struct ktcp_http_limits *lim)
+{
+	size_t end, i;
+	struct limits l;
+	long next;
+	int err;
+
+	get_limits(&l, lim);
+	next = next_line(buf, len, 0, l.line, -E2BIG, &end);
+	if (next < 0)
+		return (int)next;
+	if (end < 12 || buf[8] != ' ')
+		return -EBADMSG;
+	err = parse_version(buf, 8, &resp->minor_version);
+	if (err)
+		return err;
+	resp->status = 0;
+	for (i = 9; i < 12; i++) {
+		if (buf[i] < '0' || buf[i] > '9')
+			return -EBADMSG;
+		resp->status = resp->status * 10 + buf[i] - '0';
+	}
+	if (resp->status < 100)
+		return -EBADMSG;
+	/* "HTTP/1.1 200" without a space and reason is seen in the wild */
+	if (end > 12 && buf[12] != ' ')
+		return -EBADMSG;
+	for (i = 13; i < end; i++)
+		if (!is_field_char(buf[i]))
+			return -EBADMSG;
+	resp->reason = buf + (end > 12 ? 13 : 12);
+	resp->reason_len = end > 12 ? end - 13 : 0;
+	return (int)parse_headers(buf, len, (size_t)next, 0, &l, resp->headers,
+				  &resp->num_headers);
+}
+
+static int lower(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c + 'a' - 'A' : c;
+}
+
+static int name_eq(const char *a, size_t alen, const char *b)
+{
+	size_t i;
+
+	for (i = 0; i < alen; i++)
+		if (!b[i] || lower((unsigned char)a[i]) != lower((unsigned char)b[i]))
+			return 0;
+	return b[alen] == '\0';
+}
+
+int ktcp_http_find_header(const struct ktcp_http_header *headers,
+			  size_t num_headers, const char *name, size_t from)
+{
+	size_t i;
+
+	for (i = from; i < num_headers; i++)
+		if (name_eq(headers[i].name, headers[i].name_len, name))
+			return (int)i;
+	return -ENOENT;
+}
+
+/*
+ * Next member of a comma-separated list in [*p, end), trimmed of
+ * blanks; empty members are returned too (as length 0).  Returns 0 at
+ * the end of the list.
+ */
+static int next_member(const char **p, const char *end, const char **m,
+		       size_t *mlen)
+{
+	const char *s = *p, *e;
+
+	if (s > end)
+		return 0;
+	e = memchr(s, ',', (size_t)(end - s));
+	if (!e)
+		e = end;
+	*p = e + 1;
+	while (s < e && (*s == ' ' || *s == '\t'))
+		s++;
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	*m = s;
+	*mlen = (size_t)(e - s);
+	return 1;
+}
+
+int ktcp_http_header_has_token(const struct ktcp_http_header *headers,
+			       size_t num_headers, const char *name,
+			       const char *token)
+{
+	int i = -1;
+
+	while ((i = ktcp_http_find_header(headers, num_headers, name,
+					  (size_t)(i + 1))) >= 0) {
+		const char *p = headers[i].value, *m;
+		const char *end = p + headers[i].value_len;
+		size_t mlen;
+
+		while (next_member(&p, end, &m, &mlen))
+			if (mlen && name_eq(m, mlen, token))
+				return 1;
+	}
+	return 0;
+}
+
+int ktcp_http_keep_alive(int minor_version,
+			 const struct ktcp_http_header *headers,
+			 size_t num_headers)
+{
+	if (ktcp_http_header_has_token(headers, num_headers, "Connection",
+				       "close"))
+		return 0;
+	if (minor_version >= 1)
+		return 1;
+	return ktcp_http_header_has_token(headers, num_headers, "Connection",
+					  "keep-alive");
+}
+
+static int parse_length(const char *p, size_t n, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (!n)
+		return -EBADMSG;
+	for (i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return -EBADMSG;
+		if (v > (UINT64_MAX - 9) / 10)
+			return -EBADMSG;
+		v = v * 10 + (uint64_t)(p[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+int ktcp_http_body_framing(const struct ktcp_http_header *headers,
+			   size_t num_headers, int is_request,
+			   const struct ktcp_http_limits *lim,
+			   enum ktcp_http_body_kind *kind, uint64_t *length)
+{
+	int have_cl = 0, have_te = 0, chunked = 0, last_chunked = 0;
+	int other = 0;
+	uint64_t cl = 0;
+	struct limits l;
+	size_t i;
+
+	get_limits(&l, lim);
+	*kind = KTCP_HTTP_BODY_NONE;
+	*length = 0;
+	for (i = 0; i < num_headers; i++) {
+		const struct ktcp_http_header *h = &headers[i];
+		const char *p = h->value, *end = p + h->value_len, *m;
+		size_t mlen;
+
+		if (name_eq(h->name, h->name_len, "content-length")) {
+			while (next_member(&p, end, &m, &mlen)) {
+				uint64_t v;
+
+				if (parse_length(m, mlen, &v))
+					return -EBADMSG;
+				if (have_cl && v != cl)
+					return -EBADMSG;
+				have_cl = 1;
+				cl = v;
+			}
+		} else if (name_eq(h->name, h->name_len, "transfer-encoding")) {
+			have_te = 1;
+			while (next_member(&p, end, &m, &mlen)) {
+				if (!mlen)
+					continue;
+				if (name_eq(m, mlen, "chunked")) {
+					if (chunked)
+						return -EBADMSG;
+					chunked = 1;
+					last_chunked = 1;
+				} else {
+					other = 1;
+					last_chunked = 0;
+				}
+			}
+		}
+	}
+	if (have_te && have_cl)
+		return -EBADMSG;
+	if (have_te) {
+		if (!chunked && !other)
+			return -EBADMSG;
+		if (is_request && !last_chunked)
+			return -EBADMSG;
+		if (other)
+			return -ENOSYS;
+		*kind = KTCP_HTTP_BODY_CHUNKED;
+		return 0;
+	}
+	if (have_cl) {
+		if (cl > l.body)
+			return -EFBIG;
+		*kind = KTCP_HTTP_BODY_LENGTH;
+		*length = cl;
+		return 0;
+	}
+	*kind = is_request ? KTCP_HTTP_BODY_NONE : KTCP_HTTP_BODY_CLOSE;
+	return 0;
+}
+
+enum {
+	CH_SIZE,	/* chunk-size digits */
+	CH_EXT,		/* chunk extension, up to CR */
+	CH_SIZE_LF,	/* LF after the size line */
+	CH_DATA,
+	CH_DATA_CR,	/* CR after chunk data */
+	CH_DATA_LF,
+	CH_TRAILER,	/* start of a trailer line, or the final CRLF */
+	CH_TRAILER_LINE,
+	CH_TRAILER_LF,
+	CH_END_LF,
+	CH_DONE,
+};
+
+void ktcp_http_chunked_init(struct ktcp_http_chunked *dec,
+			    const struct ktcp_http_limits *lim)
+{
+	struct limits l;
+
+	get_limits(&l, lim);
+	memset(dec, 0, sizeof(*dec));
+	dec->max_body = l.body;
+	/* line length is kept in the private field until the first line */
+	dec->line = 0;
+	dec->state = CH_SIZE;
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = lower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+long ktcp_http_chunked_decode(struct ktcp_http_chunked *dec, const char *buf,
+			      size_t len, const char **data, size_t *data_len)
+{
+	uint64_t max_body = dec->max_body ? dec->max_body :
+					    KTCP_HTTP_DEFAULT_MAX_BODY;
+	size_t i = 0;
+
+	*data = NULL;
+	*data_len = 0;
+	while (i < len && dec->state != CH_DONE) {
+		unsigned char c = (unsigned char)buf[i];
+		int v;
+
+		if (dec->state != CH_DATA &&
+		    ++dec->line > KTCP_HTTP_DEFAULT_MAX_LINE)
+			return -EBADMSG;
+		switch (dec->state) {
+		case CH_SIZE:
+			v = hexval(c);
+			if (v >= 0) {
+				if (dec->digits >= 16)
+					return -EBADMSG;
+				dec->remaining = dec->remaining << 4 | (uint64_t)v;
+				dec->digits++;
+				break;
+			}
+			if (!dec->digits || (c != ';' && c != '\r'))
+				return -EBADMSG;
+			if (dec->remaining > max_body - dec->total)
+				return -EFBIG;
+			dec->state = c == ';' ? CH_EXT : CH_SIZE_LF;
+			break;
+		case CH_EXT:
+			if (c == '\r')
+				dec->state = CH_SIZE_LF;
+			else if (!is_field_char(c))
+				return -EBADMSG;
+			break;
+		case CH_SIZE_LF:
+			if (c != '\n')
+				return -EBADMSG;
+			dec->line = 0;
+			dec->digits = 0;
+			dec->state = dec->remaining ? CH_DATA : CH_TRAILER;
+			break;
+		case CH_DATA: {
+			size_t n = len - i;
+
+			if (n > dec->remaining)
+				n = (size_t)dec->remaining;
+			*data = buf + i;
+			*data_len = n;
+			dec->remaining -= n;
+			dec->total += n;
+			if (!dec->remaining)
+				dec->state = CH_DATA_CR;
+			return (long)(i + n);
+		}
+		case CH_DATA_CR:
+			if (c != '\r')
+				return -EBADMSG;
+			dec->state = CH_DATA_LF;
+			break;
+		case CH_DATA_LF:
+			if (c != '\n')
+				return -EBADMSG;
+			dec->line = 0;
+			dec->state = CH_SIZE;
+			break;
+		case CH_TRAILER:
+			if (c == '\r') {
+				dec->state = CH_END_LF;
+				break;
+			}
+			/* a trailer field starts with its name */
+			if (!is_tchar(c))
+				return -EBADMSG;
+			dec->state = CH_TRAILER_LINE;
+			break;
+		case CH_TRAILER_LINE:
+			if (c == '\r')
+				dec->state = CH_TRAILER_LF;
+			else if (!is_field_char(c))
+				return -EBADMSG;
+			break;
+		case CH_TRAILER_LF:
+			if (c != '\n')
+				return -EBADMSG;
+			dec->line = 0;
+			dec->state = CH_TRAILER;
+			break;
+		case CH_END_LF:
+			if (c != '\n')
+				return -EBADMSG;
+			dec->state = CH_DONE;
+			break;
+		}
+		i++;
+	}
+	return (long)i;
+}
+
+int ktcp_http_chunked_done(const struct ktcp_http_chunked *dec)
+{
+	return dec->state == CH_DONE;
+}
+
+int ktcp_http_error_status(int err)
+{
+	switch (err) {
+	case -EFBIG:
+		return 413;
+	case -ENAMETOOLONG:
+		return 414;
+	case -E2BIG:
+		return 431;
+	case -ENOSYS:
+		return 501;
+	case -EPROTONOSUPPORT:
+		return 505;
+	default:
+		return 400;
+	}
+}
+
+const char *ktcp_http_reason(int status)
+{
+	switch (status) {
+	case 100: return "Continue";
+	case 101: return "Switching Protocols";
+	case 200: return "OK";
+	case 201: return "Created";
+	case 204: return "No Content";
+	case 206: return "Partial Content";
+	case 301: return "Moved Permanently";
+	case 302: return "Found";
+	case 304: return "Not Modified";
+	case 400: return "Bad Request";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 408: return "Request Timeout";
+	case 413: return "Content Too Large";
+	case 414: return "URI Too Long";
+	case 417: return "Expectation Failed";
+	case 426: return "Upgrade Required";
+	case 431: return "Request Header Fields Too Large";
+	case 500: return "Internal Server Error";
+	case 501: return "Not Implemented";
+	case 503: return "Service Unavailable";
+	case 505: return "HTTP Version Not Supported";
+	default: return "Unknown";
+	}
+}

@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Tests of the HTTP/1.1 parser: heads, limits, framing, smuggling
+ * cases and the chunked decoder.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ktcp/http.h>
+
+#include "harness.h"
+
+static struct ktcp_http_header hdrs[100];
+
+static int parse_req(const char *s, struct ktcp_http_request *req,
+		     const struct ktcp_http_limits *lim)
+{
+	memset(req, 0, sizeof(*req));
+	req->headers = hdrs;
+	req->num_headers = 100;
+	return ktcp_http_parse_request(s, strlen(s), req, lim);
+}
+
+static int req_status(const char *s)
+{
+	struct ktcp_http_request req;
+	enum ktcp_http_body_kind kind;
+	uint64_t len;
+	int ret = parse_req(s, &req, NULL);
+
+	if (ret < 0)
+		return ret == -EAGAIN ? 0 : ktcp_http_error_status(ret);
+	ret = ktcp_http_body_framing(req.headers, req.num_headers, 1, NULL,
+				     &kind, &len);
+	return ret ? ktcp_http_error_status(ret) : 200;
+}
+
+#define ASSERT_MEM(p, n, s)						\
+	do {								\
+		ASSERT_EQ_INT(n, strlen(s));				\
+		ASSERT_TRUE(!memcmp(p, s, n));				\
+	} while (0)
+
+TEST(http_parses_simple_get)
+{
+	const char *s = "GET /a/b?c=d HTTP/1.1\r\nHost: example.com\r\n"
+			"X-Empty:\r\nAccept:  */*  \r\n\r\nrest";
+	struct ktcp_http_request req;
+
+	ASSERT_EQ_INT(parse_req(s, &req, NULL), strlen(s) - 4);
+	ASSERT_MEM(req.method, req.method_len, "GET");
+	ASSERT_MEM(req.target, req.target_len, "/a/b?c=d");
+	ASSERT_EQ_INT(req.minor_version, 1);
+	ASSERT_EQ_INT(req.num_headers, 3);
+	ASSERT_MEM(hdrs[0].name, hdrs[0].name_len, "Host");
+	ASSERT_MEM(hdrs[0].value, hdrs[0].value_len, "example.com");
+	ASSERT_EQ_INT(hdrs[1].value_len, 0);
+	ASSERT_MEM(hdrs[2].value, hdrs[2].value_len, "*/*");
+}
+
+TEST(http_incomplete_at_every_split_point)
+{
+	const char *s = "POST /x HTTP/1.0\r\nContent-Length: 3\r\n\r\n";
+	struct ktcp_http_request req;
+	size_t n;
+
+	for (n = 0; n < strlen(s); n++) {
+		memset(&req, 0, sizeof(req));
+		req.headers = hdrs;
+		req.num_headers = 100;
+		ASSERT_EQ_INT(ktcp_http_parse_request(s, n, &req, NULL), -EAGAIN);
+	}
+	ASSERT_EQ_INT(parse_req(s, &req, NULL), strlen(s));
+	ASSERT_EQ_INT(req.minor_version, 0);
+}
+
+TEST(http_skips_leading_empty_lines)
+{
+	struct ktcp_http_request req;
+
+	ASSERT_EQ_INT(parse_req("\r\n\r\nGET / HTTP/1.1\r\n\r\n", &req, NULL), 22);
+	ASSERT_MEM(req.method, req.method_len, "GET");
+}
+
+TEST(http_bare_lf_is_400)
+{
+	ASSERT_EQ_INT(req_status("GET / HTTP/1.1\nHost: a\r\n\r\n"), 400);
+	ASSERT_EQ_INT(req_status("GET / HTTP/1.1\r\nHost: a\n\r\n"), 400);
+	ASSERT_EQ_INT(req_status("GET / HTTP/1.1\r\nHost: a\r\n\n"), 400);
+	ASSERT_EQ_INT(req_status("GET / HTTP/1.1\r\nHost: a\rb\r\n\r\n"), 400);
+}
+
+TEST(http_obs_fold_is_400)
+{
+	ASSERT_EQ_INT(req_status("GET / HTTP/1.1\r\nX: a\r\n b\r\n\r\n"), 400);
+	ASSERT_EQ_INT(req_status("GET / HTTP/1.1\r\nX: a\r\n\tb\r\n\r\n"), 400);
+	ASSERT_EQ_INT(req_status("GET / HTTP/1.1\r\n Host: a\r\n\r\n"), 400);
+}
+
+TEST(http_space_before_colon_is_400)
+{
+	ASSERT_EQ_INT(req_status("GET / HTTP/1.1\r\nHost : a\r\n\r\n"), 400);
+	ASSERT_EQ_INT(req_status("GET / HTTP/1.1\r\nContent-Length\t: 1\r\n\r\n"), 400);
+	ASSERT_EQ_INT(req_status("GET / HTTP/1.1\r\n: a\r\n\r\n"), 400);
+	ASSERT_EQ_INT(req_status("GET / HTTP/1.1\r\nnocolon\r\n\r\n"), 400);
+}
+
+TEST(http_control_chars_are_400)
+{
+	ASSERT_EQ_INT(req_status("GET / HTTP/1.1\r\nX: a\001b\r\n\r\n"), 400);
+	ASSERT_EQ_INT(req_status("GET /a\001 HTTP/1.1\r\n\r\n"), 400);
+	ASSERT_EQ_INT(req_status("G(T / HTTP/1.1\r\n\r\n"), 400);
+	ASSERT_EQ_INT(req_status("GET  / HTTP/1.1\r\n\r\n"), 400);
+	ASSERT_EQ_INT(req_status("GET / HTTP/1.1 \r\n\r\n"), 400);
+	ASSERT_EQ_INT(req_status("GET /\r\n\r\n"), 400);
+	ASSERT_EQ_INT(req_status("GET / FOO/1.1\r\n\r\n"), 400);
+}
+
+TEST(http_unsupported_version_is_505)
+{
+	ASSERT_EQ_INT(req_status("GET / HTTP/2.0\r\n\r\n"), 505);
+	ASSERT_EQ_INT(req_status("GET / HTTP/1.2\r\n\r\n"), 505);
+}
+
+TEST(http_cl_with_te_is_400)
+{
+	ASSERT_EQ_INT(req_status("POST / HTTP/1.1\r\nContent-Length: 3\r\n"
+				 "Transfer-Encoding: chunked\r\n\r\n"), 400);
+	ASSERT_EQ_INT(req_status("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n"
+				 "Content-Length: 0\r\n\r\n"), 400);
+}
+
+TEST(http_differing_content_lengths_are_400)
+{
+	ASSERT_EQ_INT(req_status("POST / HTTP/1.1\r\nContent-Length: 3\r\n"
+				 "Content-Length: 4\r\n\r\n"), 400);
+	ASSERT_EQ_INT(req_status("POST / HTTP/1.1\r\nContent-Length: 3, 4\r\n\r\n"), 400);
+	/* identical duplicates are allowed (RFC 9112 6.3 item 5) */
+	ASSERT_EQ_INT(req_status("POST / HTTP/1.1\r\nContent-Length: 3\r\n"
+				 "Content-Length: 3\r\n\r\n"), 200);
+	ASSERT_EQ_INT(req_status("POST / HTTP/1.1\r\nContent-Length: 3,3\r\n\r\n"), 200);
+}
+
+TEST(http_malformed_content_length_is_400)
+{
+	ASSERT_EQ_INT(req_status("POST / HTTP/1.1\r\nContent-Length: +3\r\n\r\n"), 400);
+	ASSERT_EQ_INT(req_status("POST / HTTP/1.1\r\nContent-Length: 0x3\r\n\r\n"), 400);
+	ASSERT_EQ_INT(req_status("POST / HTTP/1.1\r\nContent-Length:\r\n\r\n"), 400);
+	ASSERT_EQ_INT(req_status("POST / HTTP/1.1\r\nContent-Length: 3 3\r\n\r\n"), 400);
+	ASSERT_EQ_INT(req_status("POST / HTTP/1.1\r\nContent-Length: "
+				 "99999999999999999999999\r\n\r\n"), 400);
+}
+
+TEST(http_transfer_encoding_checks)
+{
+	ASSERT_EQ_INT(req_status("POST / HTTP/1.1\r\nTransfer-Encoding: chunked, chunked\r\n\r\n"), 400);
+	ASSERT_EQ_INT(req_status("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n"
+				 "Transfer-Encoding: chunked\r\n\r\n"), 400);
+	ASSERT_EQ_INT(req_status("POST / HTTP/1.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\n"), 400);
+	ASSERT_EQ_INT(req_status("POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"), 501);
+	ASSERT_EQ_INT(req_status("POST / HTTP/1.1\r\nTransfer-Encoding: xchunked\r\n\r\n"), 400);
+	ASSERT_EQ_INT(req_status("POST / HTTP/1.1\r\nTransfer-Encoding:\r\n\r\n"), 400);
+	ASSERT_EQ_INT(req_status("POST / HTTP/1.1\r\nTransfer-Encoding: Chunked\r\n\r\n"), 200);
+}
+
+TEST(http_framing_kinds)
+{
+	struct ktcp_http_request req;
+	enum ktcp_http_body_kind kind;
+	uint64_t len;
+
+	ASSERT_GE_INT(parse_req("GET / HTTP/1.1\r\n\r\n", &req, NULL), 0);
+	ASSERT_EQ_INT(ktcp_http_body_framing(hdrs, req.num_headers, 1, NULL, &kind, &len), 0);
+	ASSERT_EQ_INT(kind, KTCP_HTTP_BODY_NONE);
+	ASSERT_EQ_INT(ktcp_http_body_framing(hdrs, req.num_headers, 0, NULL, &kind, &len), 0);
+	ASSERT_EQ_INT(kind, KTCP_HTTP_BODY_CLOSE);
+	ASSERT_GE_INT(parse_req("PUT / HTTP/1.1\r\ncontent-length: 12345\r\n\r\n", &req, NULL), 0);
+	ASSERT_EQ_INT(ktcp_http_body_framing(hdrs, req.num_headers, 1, NULL, &kind, &len), 0);
+	ASSERT_EQ_INT(kind, KTCP_HTTP_BODY_LENGTH);
+	ASSERT_EQ_INT(len, 12345);
+	ASSERT_GE_INT(parse_req("PUT / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", &req, NULL), 0);
+	ASSERT_EQ_INT(ktcp_http_body_framing(hdrs, req.num_headers, 1, NULL, &kind, &len), 0);
+	ASSERT_EQ_INT(kind, KTCP_HTTP_BODY_CHUNKED);
+}
+
+TEST(http_body_over_limit_is_413)
+{
+	struct ktcp_http_limits lim = { .max_body = 10 };
+	struct ktcp_http_request req;
+	enum ktcp_http_body_kind kind;
+	uint64_t len;
+
+	ASSERT_GE_INT(parse_req("PUT / HTTP/1.1\r\nContent-Length: 11\r\n\r\n", &req, &lim), 0);
+	ASSERT_EQ_INT(ktcp_http_body_framing(hdrs, req.num_headers, 1, &lim, &kind, &len), -EFBIG);
+	ASSERT_EQ_INT(ktcp_http_error_status(-EFBIG), 413);
+	ASSERT_GE_INT(parse_req("PUT / HTTP/1.1\r\nContent-Length: 10\r\n\r\n", &req, &lim), 0);
+	ASSERT_EQ_INT(ktcp_http_body_framing(hdrs, req.num_headers, 1, &lim, &kind, &len), 0);
+}
+
+TEST(http_header_limits_are_431)
+{
+	struct ktcp_http_limits lim = { .max_headers = 2, .max_line = 40,
+					.max_head_bytes = 100 };
+	struct ktcp_http_request req;
+	char big[300];
+
+	ASSERT_GE_INT(parse_req("GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\n\r\n", &req, &lim), 0);
+	ASSERT_EQ_INT(parse_req("GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n", &req, &lim), -E2BIG);
+	/* one header line too long, even before its end has arrived */
+	ASSERT_EQ_INT(parse_req("GET / HTTP/1.1\r\nA: 0123456789012345678901234567890123456789", &req, &lim), -E2BIG);
+	/* the whole head too long, even before its end has arrived */
+	memset(big, 0, sizeof(big));
+	strcpy(big, "GET / HTTP/1.1\r\n");
+	while (strlen(big) < 150)
+		strcat(big, "A: 0123456789\r\n");
+	ASSERT_EQ_INT(parse_req(big, &req, &lim), -E2BIG);
+	ASSERT_EQ_INT(ktcp_http_error_status(-E2BIG), 431);
+}
+
+TEST(http_request_line_limit_is_414)
+{
+	struct ktcp_http_limits lim = { .max_line = 20 };
+	struct ktcp_http_request req;
+
+	ASSERT_EQ_INT(parse_req("GET /0123456789012345678901234", &req, &lim), -ENAMETOOLONG);
+	ASSERT_EQ_INT(ktcp_http_error_status(-ENAMETOOLONG), 414);
+}
+
+TEST(http_caller_capacity_is_a_limit)
+{
+	struct ktcp_http_header two[2];
+	struct ktcp_http_request req = { .headers = two, .num_headers = 2 };
+	const char *s = "GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n";
+
+	ASSERT_EQ_INT(ktcp_http_parse_request(s, strlen(s), &req, NULL), -E2BIG);
+}
+
+TEST(http_parses_response)
+{
+	const char *s = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n";
+	struct ktcp_http_response resp = { .headers = hdrs, .num_headers = 100 };
+
+	ASSERT_EQ_INT(ktcp_http_parse_response(s, strlen(s), &resp, NULL), strlen(s));
+	ASSERT_EQ_INT(resp.status, 404);
+	ASSERT_MEM(resp.reason, resp.reason_len, "Not Found");
+	ASSERT_EQ_INT(resp.num_headers, 1);
+	s = "HTTP/1.0 200\r\n\r\n";
+	resp.num_headers = 100;
+	ASSERT_EQ_INT(ktcp_http_parse_response(s, strlen(s), &resp, NULL), strlen(s));
+	ASSERT_EQ_INT(resp.reason_len, 0);
+	s = "HTTP/1.1 20x OK\r\n\r\n";
+	ASSERT_EQ_INT(ktcp_http_parse_response(s, strlen(s), &resp, NULL), -EBADMSG);
+	s = "HTTP/1.1 200 OK\r\nA: b\n\r\n";
+	ASSERT_EQ_INT(ktcp_http_parse_response(s, strlen(s), &resp, NULL), -EBADMSG);
+}
+
+TEST(http_keep_alive_rules)
+{
+	struct ktcp_http_request req;
+
+	parse_req("GET / HTTP/1.1\r\n\r\n", &req, NULL);
+	ASSERT_EQ_INT(ktcp_http_keep_alive(1, hdrs, req.num_headers), 1);
+	parse_req("GET / HTTP/1.1\r\nConnection: foo, Close\r\n\r\n", &req, NULL);
+	ASSERT_EQ_INT(ktcp_http_keep_alive(1, hdrs, req.num_headers), 0);
+	parse_req("GET / HTTP/1.0\r\n\r\n", &req, NULL);
+	ASSERT_EQ_INT(ktcp_http_keep_alive(0, hdrs, req.num_headers), 0);
+	parse_req("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n", &req, NULL);
+	ASSERT_EQ_INT(ktcp_http_keep_alive(0, hdrs, req.num_headers), 1);
+}
+
+/* Decode all of @in fed @step bytes at a time into @out. */
+static long dechunk(const char *in, size_t step, char *out, size_t *out_len,
+		    const struct ktcp_http_limits *lim, size_t *consumed)
+{
+	struct ktcp_http_chunked dec;
+	size_t len = strlen(in), pos = 0;
+
+	ktcp_http_chunked_init(&dec, lim);
+	*out_len = 0;
+	while (pos < len && !ktcp_http_chunked_done(&dec)) {
+		size_t n = len - pos < step ? len - pos : step;
+
+		while (n && !ktcp_http_chunked_done(&dec)) {
+			const char *d;
+			size_t dl;
+			long r = ktcp_http_chunked_decode(&dec, in + pos, n, &d, &dl);
+
+			if (r < 0)
+				return r;
+			if (dl)
+				memcpy(out + *out_len, d, dl);
+			*out_len += dl;
+			pos += (size_t)r;
+			n -= (size_t)r;
+		}
+	}
+	*consumed = pos;
+	return ktcp_http_chunked_done(&dec) ? 0 : -EAGAIN;
+}
+
+TEST(http_chunked_decodes_at_every_step_size)
+{
+	const char *in = "5\r\nhello\r\n1;ext=\"x y\"\r\n \r\nA\r\n0123456789\r\n"
+			 "0\r\nTrailer: x\r\n\r\nGET";
+	char out[64];
+	size_t out_len, used, step;
+
+	for (step = 1; step <= strlen(in); step++) {
+		ASSERT_EQ_INT(dechunk(in, step, out, &out_len, NULL, &used), 0);
+		ASSERT_EQ_INT(used, strlen(in) - 3);
+		ASSERT_MEM(out, out_len, "hello 0123456789");
+	}
+}
+
+TEST(http_invalid_chunk_sizes_are_400)
+{
+	static const char *const bad[] = {
+		"x\r\n", "\r\n", " 5\r\nhello\r\n0\r\n\r\n", "5 \r\nhello\r\n0\r\n\r\n",
+		"-5\r\n", "0x5\r\n", "5\nhello\r\n0\r\n\r\n", "5\r\nhelloX\r\n",
+		"5\r\nhello\n0\r\n\r\n", "11111111111111111\r\n",
+		"0\r\n\n", "0\r\n Trailer: x\r\n\r\n", "5;a\001\r\nhello\r\n",
+	};
+	char out[64];
+	size_t out_len, used, i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		long r = dechunk(bad[i], 100, out, &out_len, NULL, &used);
+
+		if (r != -EBADMSG)
+			FAIL("case %zu (%s): %ld", i, bad[i], r);
+	}
+}
+
+TEST(http_chunked_body_over_limit_is_413)
+{
+	struct ktcp_http_limits lim = { .max_body = 8 };
+	char out[64];
+	size_t out_len, used;
+
+	ASSERT_EQ_INT(dechunk("5\r\nhello\r\n4\r\n", 100, out, &out_len, &lim, &used), -EFBIG);
+	ASSERT_EQ_INT(dechunk("ffffffffffffffff\r\n", 100, out, &out_len, &lim, &used), -EFBIG);
+	ASSERT_EQ_INT(dechunk("5\r\nhello\r\n3\r\nabc\r\n0\r\n\r\n", 100, out, &out_len, &lim, &used), 0);
+}
+
+TEST(http_reason_and_status_map)
+{
+	ASSERT_STR(ktcp_http_reason(200), "OK");
+	ASSERT_STR(ktcp_http_reason(431), "Request Header Fields Too Large");
+	ASSERT_EQ_INT(ktcp_http_error_status(-EBADMSG), 400);
+	ASSERT_EQ_INT(ktcp_http_error_status(-ENOSYS), 501);
+}
