@@ -65,7 +65,9 @@ if [ -e $kmemleak ]; then
 	export KTCP_CYCLES=${KTCP_CYCLES:-5}
 fi
 
-echo "# kernel $(uname -r)"
+echo "# kernel $(uname -r), up $(cut -d' ' -f1 /proc/uptime) s"
+# Where the boot spent its time, before the log is cleared for the tests.
+dmesg >"$results/boot-dmesg.txt"
 dmesg -C
 if [ -w $kmemleak ]; then
 	# Forget what boot left behind: only our leaks count.
@@ -77,23 +79,16 @@ insmod "$moddir/ktcp.ko"
 tap $? module "insmod ktcp.ko"
 [ -d /sys/module/ktcp ] || { echo "# ktcp.ko did not load; stopping"; exit 1; }
 
-# KUnit: the suites run when ktcp_kunit.ko loads; kunit.py parses KTAP.
+# KUnit: the suites run when ktcp_kunit.ko loads.  The host parses the
+# KTAP with kunit.py (scripts/test.sh): Python under emulation needs
+# minutes for what the host does in a second.
 if [ -f "$moddir/ktcp_kunit.ko" ] && [ -d $debugfs/kunit ] && [ "$ksrc" != - ]; then
+	t0=$(date +%s)
 	insmod "$moddir/ktcp_kunit.ko"
 	tap $? kunit "insmod ktcp_kunit.ko"
 	dmesg >"$results/kunit.dmesg"
 	rmmod ktcp_kunit
-	"$ksrc/tools/testing/kunit/kunit.py" parse "$results/kunit.dmesg" \
-		>"$results/kunit.txt" 2>&1
-	cat "$results/kunit.txt"
-	summary=$(grep -o 'Ran [0-9]* tests:.*' "$results/kunit.txt" | tail -1)
-	kp=$(echo "$summary" | sed -n 's/.*passed: \([0-9]*\).*/\1/p')
-	kf=$(echo "$summary" | sed -n 's/.*failed: \([0-9]*\).*/\1/p')
-	ke=$(echo "$summary" | sed -n 's/.*errors: \([0-9]*\).*/\1/p')
-	kp=${kp:-0} kf=$(( ${kf:-0} + ${ke:-0} ))
-	[ -n "$summary" ] || kf=1
-	echo "# kunit: $kp passed, $kf failed"
-	echo "kunit-cases $kp $kf" >>"$counts"
+	echo "# kunit: ran in $(( $(date +%s) - t0 )) s; KTAP in kunit.dmesg"
 else
 	echo "# kunit: not run (kernel without CONFIG_KUNIT)"
 fi

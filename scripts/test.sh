@@ -67,6 +67,24 @@ check kmod-6.12 scripts/build-module.sh "$ksrc" "$build/kmod-6.12"
 check kmod-6.1 scripts/build-module.sh "$kdir61" "$build/kmod-6.1"
 check selftests make -C selftests KSRC="$ksrc"
 
+# count_kunit NAME KSRC RESULTS: the KUnit cases of a VM, as the kernel
+# tree's kunit.py parses the KTAP the guest saved.
+count_kunit()
+{
+	local name=$1 ksrc=$2 results=$3 summary kp kf ke
+
+	"$ksrc/tools/testing/kunit/kunit.py" parse "$results/kunit.dmesg" \
+		>"$results/kunit.txt" 2>&1
+	cat "$results/kunit.txt" >&2
+	summary=$(grep -o 'Ran [0-9]* tests:.*' "$results/kunit.txt" | tail -1)
+	kp=$(echo "$summary" | sed -n 's/.*passed: \([0-9]*\).*/\1/p')
+	kf=$(echo "$summary" | sed -n 's/.*failed: \([0-9]*\).*/\1/p')
+	ke=$(echo "$summary" | sed -n 's/.*errors: \([0-9]*\).*/\1/p')
+	kp=${kp:-0} kf=$(( ${kf:-0} + ${ke:-0} ))
+	[ -n "$summary" ] || kf=1
+	count "$name/kunit-cases" "$kp" "$kf"
+}
+
 run_vm() # run_vm NAME KERNEL MODDIR KSRC|-
 {
 	local name=$1 kernel=$2 moddir=$3 vksrc=$4
@@ -79,13 +97,17 @@ run_vm() # run_vm NAME KERNEL MODDIR KSRC|-
 	# The guest reads its scripts while it runs, for an hour on the
 	# debug kernel: give it a copy, so that editing the tree meanwhile
 	# cannot change a script under a running bash.
-	cp -a "$KTCP_ROOT/scripts" "$KTCP_ROOT/selftests" "$stage/"
+	cp -a "$KTCP_ROOT/scripts" "$KTCP_ROOT/selftests" "$KTCP_ROOT/uapi" \
+		"$stage/"
+	mkdir -p "$stage/userspace"
+	cp -a "$KTCP_ROOT/userspace/build" "$stage/userspace/"
 	ktcp_log "vm $name: booting $kernel"
 	local t0=$(date +%s)
 	ktcp_vm "$kernel" "$results" "$stage/scripts/guest-tests.sh" \
 		"$moddir" "$stage/selftests/build" "$results" "$vksrc" 2>&1 |
 		tee "$results/console.log"
 	ktcp_log "vm $name: finished in $(( $(date +%s) - t0 )) s"
+	[ -f "$results/kunit.dmesg" ] && count_kunit "$name" "$vksrc" "$results"
 	if [ -f "$results/counts" ]; then
 		while read -r suite p f; do
 			count "$name/$suite" "$p" "$f"

@@ -1,0 +1,205 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# libktcp.sh - libktcp's example servers on AF_KTCP, reached by real
+# clients over the native TCP of the same namespace.
+#
+# In a namespace of its own (lo only):
+#  - userspace/build/http_server --family ktcp serves files; curl
+#    fetches two of them on one connection (and says it reused it),
+#    posts a body and gets it echoed, and Python's http.client sends
+#    three requests on one connection;
+#  - userspace/build/ws_server --family ktcp echoes WebSocket messages
+#    of 0, 125, 126, 65535 and 65536 bytes to Python's websockets, text
+#    and binary, answers a ping, and returns the client's close code;
+#  - ktcp's PassiveOpens grows with each connection: the servers really
+#    ran on ktcp.
+#
+# Needs root, a loaded ktcp.ko, curl, python3 with websockets, and
+# "make -C userspace".  Prints TAP; exits 0 (pass) or 1 (fail).
+
+set -u
+
+# shellcheck source=ktcp_lib.sh
+. "$(dirname "$0")/ktcp_lib.sh"
+
+bin=${KTCP_USERSPACE_BIN:-$KTCP_SELFTESTS_DIR/../userspace/build}
+ns=ktcp-lib-$$
+pids=()
+
+# shellcheck disable=SC2317 # called from the EXIT trap
+cleanup()
+{
+	local p
+
+	for p in "${pids[@]}"; do
+		kill "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	ip netns del "$ns" 2>/dev/null
+	ktcp_lib_cleanup
+}
+trap cleanup EXIT
+
+ktcp_lib_init
+tap_plan 8
+
+for b in http_server ws_server; do
+	[ -x "$bin/$b" ] || tap_bail "$bin/$b missing: make -C userspace"
+done
+ip netns add "$ns" || tap_bail "ip netns add $ns"
+ip -n "$ns" link set lo up
+
+passive()
+{
+	ip netns exec "$ns" awk '$1 == "PassiveOpens" { print $2 }' /proc/net/ktcp_snmp
+}
+
+# start NAME COMMAND...: run a server in the namespace; set $port once
+# it says "listening on PORT" (30 s at most: emulated guests are slow).
+# Not in a subshell: the cleanup needs its pid.
+start()
+{
+	local name=$1 i
+	shift
+
+	ip netns exec "$ns" "$@" >"$ktcp_tmp/$name.out" 2>"$ktcp_tmp/$name.err" &
+	pids+=($!)
+	for i in $(seq 300); do
+		port=$(sed -n 's/^listening on \([0-9]*\)$/\1/p' "$ktcp_tmp/$name.out")
+		[ -n "$port" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# --- HTTP ------------------------------------------------------------
+
+root=$ktcp_tmp/www
+mkdir -p "$root"
+printf 'first file\n' >"$root/a.txt"
+head -c 200000 /dev/urandom >"$root/b.bin"
+
+opens0=$(passive)
+if ! start http "$bin/http_server" --family ktcp --host 127.0.0.1 \
+		--port 0 --root "$root"; then
+	tap_bail "http_server --family ktcp did not start: $(cat "$ktcp_tmp/http.err")"
+fi
+hport=$port
+url=http://127.0.0.1:$hport
+
+desc="curl: two files on one ktcp connection, byte for byte, connection reused"
+ip netns exec "$ns" timeout 60 curl -sS -v -o "$ktcp_tmp/a.got" "$url/a.txt" \
+	-o "$ktcp_tmp/b.got" "$url/b.bin" 2>"$ktcp_tmp/curl.err"
+rc=$?
+if [ $rc -eq 0 ] && cmp -s "$root/a.txt" "$ktcp_tmp/a.got" &&
+   cmp -s "$root/b.bin" "$ktcp_tmp/b.got" &&
+   grep -q 'Re-using existing connection' "$ktcp_tmp/curl.err"; then
+	tap_ok "$desc"
+else
+	tap_fail "$desc" "curl exit $rc" "$(grep -E '^[*<>] ' "$ktcp_tmp/curl.err" | head -20)"
+fi
+
+desc="curl: a POST body comes back exactly"
+got=$(ip netns exec "$ns" timeout 60 curl -sS --data-binary 'ping over ktcp' "$url/echo")
+if [ "$got" = "ping over ktcp" ]; then
+	tap_ok "$desc"
+else
+	tap_fail "$desc" "got '$got'"
+fi
+
+desc="python http.client: three requests on one connection, one source port"
+out=$(ip netns exec "$ns" timeout 60 python3 - "$hport" <<'EOF' 2>&1
+import http.client, sys
+c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=30)
+ports = set()
+for body in (b"one", b"two", b"three"):
+    c.request("POST", "/echo", body=body)
+    r = c.getresponse()
+    assert r.status == 200, r.status
+    got = r.read()
+    assert got == body, (got, body)
+    ports.add(c.sock.getsockname()[1])
+assert len(ports) == 1, ports
+print("ok")
+EOF
+)
+if [ "$out" = ok ]; then
+	tap_ok "$desc"
+else
+	tap_fail "$desc" "$out"
+fi
+
+desc="a request for a missing file gets 404"
+code=$(ip netns exec "$ns" timeout 60 curl -s -o /dev/null -w '%{http_code}' "$url/nope")
+if [ "$code" = 404 ]; then
+	tap_ok "$desc"
+else
+	tap_fail "$desc" "status '$code'"
+fi
+
+# --- WebSocket -------------------------------------------------------
+
+if ! start ws "$bin/ws_server" --family ktcp --host 127.0.0.1 --port 0; then
+	tap_bail "ws_server --family ktcp did not start: $(cat "$ktcp_tmp/ws.err")"
+fi
+wport=$port
+
+desc="websockets: text and binary echo of 0, 125, 126, 65535, 65536 bytes"
+out=$(ip netns exec "$ns" timeout 120 python3 - "$wport" <<'EOF' 2>&1
+import os, sys
+from websockets.sync.client import connect
+with connect(f"ws://127.0.0.1:{sys.argv[1]}/echo", max_size=None,
+             compression=None, open_timeout=30) as ws:
+    for n in (0, 125, 126, 65535, 65536):
+        for m in ("x" * n, os.urandom(n)):
+            ws.send(m)
+            got = ws.recv(timeout=60)
+            assert got == m, (n, type(m), len(got))
+    ws.close(1000)
+print("ok")
+EOF
+)
+if [ "$out" = ok ]; then
+	tap_ok "$desc"
+else
+	tap_fail "$desc" "$out"
+fi
+
+desc="websockets: a ping is answered; the close code 4001 comes back"
+out=$(ip netns exec "$ns" timeout 120 python3 - "$wport" <<'EOF' 2>&1
+import sys
+from websockets.sync.client import connect
+with connect(f"ws://127.0.0.1:{sys.argv[1]}/echo", open_timeout=30) as ws:
+    assert ws.ping(b"are you there").wait(30)
+    ws.close(4001, "bye")
+    assert ws.close_code == 4001, ws.close_code
+print("ok")
+EOF
+)
+if [ "$out" = ok ]; then
+	tap_ok "$desc"
+else
+	tap_fail "$desc" "$out"
+fi
+
+desc="the servers ran on ktcp: PassiveOpens grew by at least 6"
+opens1=$(passive)
+if [ $((opens1 - opens0)) -ge 6 ]; then
+	tap_ok "$desc"
+else
+	tap_fail "$desc" "PassiveOpens $opens0 -> $opens1"
+fi
+
+desc="both servers still run after all of it"
+alive=0
+for p in "${pids[@]}"; do
+	kill -0 "$p" 2>/dev/null && alive=$((alive + 1))
+done
+if [ "$alive" -eq 2 ]; then
+	tap_ok "$desc"
+else
+	tap_fail "$desc" "$alive of 2 alive" "$(cat "$ktcp_tmp"/*.err)"
+fi
+
+tap_exit
