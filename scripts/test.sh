@@ -8,7 +8,8 @@
 # Ends with one line: "N passed, N failed".
 #
 # Environment: KTCP_SKIP_612=1 or KTCP_SKIP_61=1 leave one kernel out
-# (the summary then says so); KTCP_VM_TIMEOUT bounds each VM (s).
+# (the summary then says so); KTCP_VM_TIMEOUT bounds each VM (s);
+# KTCP_ONLY=wire,kunit runs only those VM suites (for development).
 set -uo pipefail
 
 . "$(dirname "$0")/lib.sh"
@@ -104,7 +105,8 @@ run_vm() # run_vm NAME KERNEL MODDIR KSRC|-
 	ktcp_log "vm $name: booting $kernel"
 	local t0=$(date +%s)
 	ktcp_vm "$kernel" "$results" "$stage/scripts/guest-tests.sh" \
-		"$moddir" "$stage/selftests/build" "$results" "$vksrc" 2>&1 |
+		"$moddir" "$stage/selftests/build" "$results" "$vksrc" \
+		"${KTCP_ONLY:-}" 2>&1 |
 		tee "$results/console.log"
 	ktcp_log "vm $name: finished in $(( $(date +%s) - t0 )) s"
 	[ -f "$results/kunit.dmesg" ] && count_kunit "$name" "$vksrc" "$results"
@@ -139,5 +141,7 @@ if [ "$failed" -gt 0 ]; then
 			echo "#   $(basename "$vm"): the VM did not finish" >&2
 	done
 fi
+[ -z "${KTCP_ONLY:-}" ] ||
+	echo "# only these VM suites ran: $KTCP_ONLY (KTCP_ONLY)" >&2
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
