@@ -45,6 +45,13 @@ if ! python3 -c 'import websockets' 2>/dev/null; then
 	pip3 install -q websockets 2>/dev/null ||
 		pip3 install -q --break-system-packages websockets
 fi
+# The VM guests run Debian's /usr/bin/python3 (the host's PATH, with
+# pyenv or a venv in it, stays on the host): it needs websockets too,
+# at a version with websockets.sync (11 or later; Debian 12 has 10.4).
+if ! /usr/bin/python3 -c 'import websockets.sync.client' 2>/dev/null; then
+	echo "install-deps: pip install websockets for /usr/bin/python3" >&2
+	/usr/bin/python3 -m pip install -q --break-system-packages websockets
+fi
 ws_dir=${KTCP_NODE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ktcp/node}
 if [ ! -d "$ws_dir/node_modules/ws" ]; then
 	echo "install-deps: npm install ws into $ws_dir" >&2
