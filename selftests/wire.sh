@@ -546,13 +546,16 @@ native_to_echo()
 {
 	local name=$1 nsc=$2 addr=$3 port=$4 nss=$5 rc=0 got
 
-	echo_bg "$name" 15 "$nss" server "$port" 1
+	# The server serves one connection and exits; its time limit only
+	# bounds a failure, so it is generous: the emulated debug kernel
+	# can take seconds just to start a process.
+	echo_bg "$name" 120 "$nss" server "$port" 1
 	if ! wait_for "$ktcp_tmp/$name.out" 'listening' "$patience"; then
 		why="the echo server did not start: $(bg_out "$name")"
 		bg_stop "$name"
 		return 1
 	fi
-	printf 'ping\n' | timeout 20 ip netns exec "$nsc" nc -N "$addr" "$port" \
+	printf 'ping\n' | timeout 60 ip netns exec "$nsc" nc -N "$addr" "$port" \
 		>"$ktcp_tmp/$name.reply" 2>&1 || rc=$?
 	bg_wait "$name" 3 || bg_stop "$name"
 	if printf 'echo: ping\n' | cmp -s - "$ktcp_tmp/$name.reply"; then
@@ -570,13 +573,13 @@ echo_to_native()
 {
 	local name=$1 nsc=$2 addr=$3 port=$4 nss=$5 rc=0 out
 
-	bg_start "$name" 15 "$nss" nc -l "$addr" "$port"
+	bg_start "$name" 120 "$nss" nc -l "$addr" "$port"
 	if ! wait_listen "$nss" "$port"; then
 		why="nc -l did not start: $(bg_out "$name")"
 		bg_stop "$name"
 		return 1
 	fi
-	out=$(echo_in "$nsc" 10 client "$addr" "$port" ping 2>&1) || rc=$?
+	out=$(echo_in "$nsc" 60 client "$addr" "$port" ping 2>&1) || rc=$?
 	bg_wait "$name" 3 || bg_stop "$name"
 	if [ "$rc" -eq 0 ] && [ "$(od -An -c "$ktcp_tmp/$name.out")" = "$(printf ping | od -An -c)" ]; then
 		return 0
