@@ -872,12 +872,14 @@ fi
 # an ACK and TIME-WAIT goes on (RFC 9293 3.10.7.4).
 desc="a retransmitted FIN in TIME-WAIT is acknowledged, TIME-WAIT goes on"
 if [ -z "$why" ] && [ -n "$rcv_nxt" ] && [ -n "$rows1" ]; then
-	# The FIN restarts 2MSL with the sysctl of that moment: 3 s here.
-	set_sysctl "$nsa" tw_timeout 3
+	# The FIN restarts 2MSL with the sysctl of that moment: 20 s here,
+	# which outlasts the checks below on a slow guest (3 s did not:
+	# the row was gone before the emulated debug kernel read it).
+	set_sysctl "$nsa" tw_timeout 20
 	out0=$(counter "$nsa" OutSegs)
 	out=$(inject "$nsb" F "$addr_b:$port_tw" "$addr_a:$eport" \
 		"$(((rcv_nxt + 4294967295) % 4294967296))" 2>&1) || true
-	tw_until=$(($(date +%s) + 4))
+	tw_until=$(($(date +%s) + 21))
 	sleep 1
 	out1=$(counter "$nsa" OutSegs)
 	rows2=$(tw_row)
