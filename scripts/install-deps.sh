@@ -17,17 +17,8 @@ debs=(
 	wrk apache2-utils nginx-light nodejs
 )
 
-missing=()
-for p in "${debs[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
-		grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-	echo "install-deps: apt-get install ${missing[*]}" >&2
-	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-		--no-install-recommends "${missing[@]}" >/dev/null
-fi
+. "$(dirname "$0")/lib.sh"
+ktcp_apt_install install-deps "${debs[@]}"
 
 if ! command -v vng >/dev/null; then
 	echo "install-deps: pip install virtme-ng" >&2

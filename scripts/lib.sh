@@ -7,6 +7,24 @@ KTCP_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 KTCP_CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/ktcp
 
 ktcp_log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
+
+# ktcp_apt_install WHO PACKAGE...: install the Debian packages that are
+# not installed yet; quiet and quick when all are.
+ktcp_apt_install()
+{
+	local who=$1 p missing=()
+	shift
+
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+			grep -q "install ok installed" || missing+=("$p")
+	done
+	[ ${#missing[@]} -gt 0 ] || return 0
+	echo "$who: apt-get install ${missing[*]}" >&2
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		--no-install-recommends "${missing[@]}" >/dev/null
+}
 ktcp_die() { echo "error: $*" >&2; exit 1; }
 
 # Debian's stock kernel: the version linux-image-amd64 points at.

@@ -73,6 +73,16 @@ start()
 	return 1
 }
 
+# expect_ok DESC OUTPUT: a Python client passes when it printed only "ok".
+expect_ok()
+{
+	if [ "$2" = ok ]; then
+		tap_ok "$1"
+	else
+		tap_fail "$1" "$2"
+	fi
+}
+
 # --- HTTP ------------------------------------------------------------
 
 root=$ktcp_tmp/www
@@ -124,11 +134,7 @@ assert len(ports) == 1, ports
 print("ok")
 EOF
 )
-if [ "$out" = ok ]; then
-	tap_ok "$desc"
-else
-	tap_fail "$desc" "$out"
-fi
+expect_ok "$desc" "$out"
 
 desc="a request for a missing file gets 404"
 code=$(ip netns exec "$ns" timeout 60 curl -s -o /dev/null -w '%{http_code}' "$url/nope")
@@ -160,11 +166,7 @@ with connect(f"ws://127.0.0.1:{sys.argv[1]}/echo", max_size=None,
 print("ok")
 EOF
 )
-if [ "$out" = ok ]; then
-	tap_ok "$desc"
-else
-	tap_fail "$desc" "$out"
-fi
+expect_ok "$desc" "$out"
 
 desc="websockets: a ping is answered; the close code 4001 comes back"
 out=$(ip netns exec "$ns" timeout 120 python3 - "$wport" <<'EOF' 2>&1
@@ -177,11 +179,7 @@ with connect(f"ws://127.0.0.1:{sys.argv[1]}/echo", open_timeout=30) as ws:
 print("ok")
 EOF
 )
-if [ "$out" = ok ]; then
-	tap_ok "$desc"
-else
-	tap_fail "$desc" "$out"
-fi
+expect_ok "$desc" "$out"
 
 desc="the servers ran on ktcp: PassiveOpens grew by at least 6"
 opens1=$(passive)

@@ -6,19 +6,9 @@
 # bench time.  Not needed by "make test".
 set -euo pipefail
 
-debs=(libh2o-dev libhttp-parser-dev libwslay-dev h2o nginx-light wrk python3)
-missing=()
-for p in "${debs[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
-		grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-	echo "install-bench-deps: apt-get install ${missing[*]}" >&2
-	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-		--no-install-recommends "${missing[@]}" >/dev/null
-fi
-if ! python3 -c 'import websockets' 2>/dev/null; then
-	pip3 install -q websockets 2>/dev/null ||
-		pip3 install -q --break-system-packages websockets
-fi
+here=$(cd "$(dirname "$0")" && pwd)
+# nginx, wrk, python3 and websockets come with the test dependencies.
+"$here/../../scripts/install-deps.sh"
+. "$here/../../scripts/lib.sh"
+ktcp_apt_install install-bench-deps libh2o-dev libhttp-parser-dev \
+	libwslay-dev h2o

@@ -20,7 +20,7 @@
 
 #include <ktcp/server.h>
 
-#include "common.h"
+#include "serve.h"
 
 struct client {
 	struct ktcp_ws *ws;
@@ -90,9 +90,7 @@ int main(int argc, char **argv)
 		.ws_gone = on_gone, .ws_max_message = 32u << 20,
 	};
 	struct opts o = { 0 };
-	struct ktcp_loop *loop;
-	struct ktcp_http_server *srv;
-	int i, lfd;
+	int i;
 
 	for (i = 1; i < argc; i++) {
 		if (common_opt(&o, argc, argv, &i))
@@ -107,24 +105,5 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	common_defaults(&o);
-	signal(SIGPIPE, SIG_IGN);
-	lfd = ktcp_addr_listen(o.family, o.host, o.port, 512, SOCK_CLOEXEC);
-	if (lfd < 0) {
-		fprintf(stderr, "listen: %s\n", sock_error(&o, lfd));
-		return 1;
-	}
-	loop = ktcp_loop_new();
-	srv = ktcp_http_server_new(loop, lfd, &cfg);
-	if (!srv) {
-		perror("ktcp_http_server_new");
-		return 1;
-	}
-	printf("listening on %d\n", strcmp(o.family, "unix") ? ktcp_addr_port(lfd) : 0);
-	fflush(stdout);
-	ktcp_loop_run(loop);
-	ktcp_http_server_free(srv);
-	ktcp_loop_free(loop);
-	close(lfd);
-	return 0;
+	return serve(&o, &cfg);
 }
