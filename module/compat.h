@@ -58,4 +58,17 @@ ktcp_register_net_sysctl(struct net *net, const char *path,
 #define KTCP_KUNIT_NS KTCP_KUNIT
 #endif
 
+/*
+ * 6.9 made sock_setsockopt() refuse SO_REUSEPORT to families other than
+ * AF_INET and AF_INET6; a family handles SOL_SOCKET itself, as MPTCP
+ * does, by setting SOCK_CUSTOM_SOCKOPT (6.2).  Before, the core's own
+ * SO_REUSEPORT serves ktcp as it is.
+ */
+static inline void ktcp_own_sol_socket(struct socket *sock)
+{
+#ifdef SOCK_CUSTOM_SOCKOPT
+	set_bit(SOCK_CUSTOM_SOCKOPT, &sock->flags);
+#endif
+}
+
 #endif /* _KTCP_COMPAT_H */

@@ -66,7 +66,8 @@ static unsigned int ktcp_nf_local_in(void *priv, struct sk_buff *skb,
 	sk = ktcp_conn_lookup(net, iph->saddr, th->source, iph->daddr,
 			      th->dest);
 	if (!sk)
-		sk = ktcp_listener_lookup(net, iph->daddr, ntohs(th->dest));
+		sk = ktcp_listener_lookup(net, iph->saddr, th->source,
+					  iph->daddr, ntohs(th->dest));
 	if (!sk && !ktcp_port_owned(net, iph->daddr, ntohs(th->dest)))
 		return NF_ACCEPT;
 
@@ -95,7 +96,9 @@ static unsigned int ktcp_nf_local_in(void *priv, struct sk_buff *skb,
 	if (ktcp_deliver(sk, skb)) {
 		/* A SYN ended a TIME_WAIT: a new connection for a listener. */
 		sock_put(sk);
-		sk = ktcp_listener_lookup(net, ip_hdr(skb)->daddr,
+		sk = ktcp_listener_lookup(net, ip_hdr(skb)->saddr,
+					  tcp_hdr(skb)->source,
+					  ip_hdr(skb)->daddr,
 					  ntohs(tcp_hdr(skb)->dest));
 		if (!sk) {
 			ktcp_send_reset_reply(net, skb);

@@ -312,6 +312,7 @@ void ktcp_destroy_sock(struct sock *sk);
 void ktcp_table_init(struct ktcp_net *kn);
 void ktcp_table_exit(struct ktcp_net *kn);
 int ktcp_port_bind(struct sock *sk, __be32 addr, u16 port);
+int ktcp_port_listen(struct sock *sk);
 void ktcp_port_inherit(struct sock *child, struct sock *listener);
 void ktcp_port_unbind(struct sock *sk);
 bool ktcp_port_owned(struct net *net, __be32 addr, u16 port);
@@ -319,7 +320,8 @@ int ktcp_conn_hash(struct sock *sk);
 void ktcp_conn_unhash(struct sock *sk);
 struct sock *ktcp_conn_lookup(struct net *net, __be32 saddr, __be16 sport,
 			      __be32 daddr, __be16 dport);
-struct sock *ktcp_listener_lookup(struct net *net, __be32 daddr, u16 dport);
+struct sock *ktcp_listener_lookup(struct net *net, __be32 saddr, __be16 sport,
+				  __be32 daddr, u16 dport);
 void ktcp_sock_list_add(struct sock *sk);
 void ktcp_sock_list_del(struct sock *sk);
 

@@ -173,6 +173,7 @@ arm:
 int ktcp_listen_start(struct sock *sk, int backlog)
 {
 	struct ktcp_listen *l = kzalloc(sizeof(*l), GFP_KERNEL);
+	int err;
 
 	if (!l)
 		return -ENOMEM;
@@ -180,8 +181,12 @@ int ktcp_listen_start(struct sock *sk, int backlog)
 	WRITE_ONCE(sk->sk_max_ack_backlog, backlog);
 	WRITE_ONCE(sk->sk_ack_backlog, 0);
 	ktcp_sk(sk)->listen = l;
-	ktcp_set_state(sk, TCP_LISTEN);
-	return 0;
+	err = ktcp_port_listen(sk);
+	if (err) {
+		ktcp_sk(sk)->listen = NULL;
+		kfree(l);
+	}
+	return err;
 }
 
 /*
@@ -262,6 +267,7 @@ static struct sock *ktcp_create_child(struct sock *sk,
 	child->sk_rcvbuf = READ_ONCE(sk->sk_rcvbuf);
 	child->sk_sndbuf = READ_ONCE(sk->sk_sndbuf);
 	child->sk_reuse = sk->sk_reuse;
+	child->sk_reuseport = sk->sk_reuseport;
 	child->sk_bound_dev_if = sk->sk_bound_dev_if;
 	child->sk_mark = READ_ONCE(sk->sk_mark);
 	child->sk_priority = READ_ONCE(sk->sk_priority);

@@ -602,6 +602,7 @@ static int ktcp_accept_common(struct socket *sock, struct socket *newsock,
 
 	lock_sock(child);
 	sock_graft(child, newsock);
+	ktcp_own_sol_socket(newsock);
 	newsock->state = SS_CONNECTED;
 	release_sock(child);
 	return 0;
@@ -922,6 +923,7 @@ int ktcp_create(struct net *net, struct socket *sock, int protocol, int kern)
 
 	sock->state = SS_UNCONNECTED;
 	sock->ops = ktcp_stream_ops;
+	ktcp_own_sol_socket(sock);
 	sock_init_data(sock, sk);
 	ktcp_sock_init(sk);
 	return 0;

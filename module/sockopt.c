@@ -163,12 +163,37 @@ static int ktcp_set_congestion(sockptr_t optval, unsigned int optlen)
 	return strcmp(name, ktcp_ca_name) ? -ENOENT : 0;
 }
 
+/*
+ * SOL_SOCKET reaches here only where ktcp_own_sol_socket() asked for it:
+ * SO_REUSEPORT as sock_setsockopt() takes it for AF_INET, the rest to
+ * the core.
+ */
+static int ktcp_set_sol_socket(struct socket *sock, int optname,
+			       sockptr_t optval, unsigned int optlen)
+{
+	int val;
+
+	if (optname != SO_REUSEPORT)
+		return sock_setsockopt(sock, SOL_SOCKET, optname, optval,
+				       optlen);
+	if (optlen < sizeof(int))
+		return -EINVAL;
+	if (copy_from_sockptr(&val, optval, sizeof(val)))
+		return -EFAULT;
+	lock_sock(sock->sk);
+	sock->sk->sk_reuseport = !!val;
+	release_sock(sock->sk);
+	return 0;
+}
+
 int ktcp_setsockopt(struct socket *sock, int level, int optname,
 		    sockptr_t optval, unsigned int optlen)
 {
 	struct sock *sk = sock->sk;
 	int val, err;
 
+	if (level == SOL_SOCKET)
+		return ktcp_set_sol_socket(sock, optname, optval, optlen);
 	if (level == SOL_IP)
 		return ip_setsockopt(sk, level, optname, optval, optlen);
 	if (level != SOL_TCP)

@@ -14,6 +14,7 @@
 #include <linux/netdevice.h>
 #include <linux/random.h>
 #include <linux/sched.h>
+#include <linux/uidgid.h>
 #include <net/inet_hashtables.h>
 #include <net/tcp_states.h>
 
@@ -64,16 +65,24 @@ static bool ktcp_addr_overlap(__be32 a, __be32 b)
 	return !a || !b || a == b;
 }
 
-/* The rules of inet_bind_conflict() that apply to a TCP port. */
+/*
+ * The rules of inet_bind_conflict() that apply to a TCP port: with
+ * SO_REUSEADDR on both, only a listener blocks; with SO_REUSEPORT on
+ * both, one user may stack any number of sockets, listeners included.
+ */
 static bool ktcp_bind_conflict(const struct sock *sk, const struct sock *other,
 			       __be32 addr)
 {
-	if (!ktcp_addr_overlap(other->sk_rcv_saddr, addr))
+	if (other == sk || !ktcp_addr_overlap(other->sk_rcv_saddr, addr))
 		return false;
 	if (sk->sk_bound_dev_if && other->sk_bound_dev_if &&
 	    sk->sk_bound_dev_if != other->sk_bound_dev_if)
 		return false;
 	if (sk->sk_reuse && other->sk_reuse && other->sk_state != TCP_LISTEN)
+		return false;
+	if (sk->sk_reuseport && other->sk_reuseport &&
+	    (other->sk_state == TCP_TIME_WAIT ||
+	     uid_eq(sk->sk_uid, other->sk_uid)))
 		return false;
 	return true;
 }
@@ -175,6 +184,40 @@ int ktcp_port_bind(struct sock *sk, __be32 addr, u16 port)
 	return -EADDRINUSE;
 }
 
+/**
+ * ktcp_port_listen() - make @sk, bound, the listener of its port
+ * @sk: owned by the caller (lock_sock)
+ *
+ * listen() checks the port again, as inet_csk_get_port() does: since
+ * bind(), SO_REUSEADDR may have let other sockets onto it, and only one
+ * of them may listen unless SO_REUSEPORT groups them.  The state changes
+ * under the bucket lock, so of two racing listen() calls one fails.
+ *
+ * Return: 0, or -EADDRINUSE.
+ */
+int ktcp_port_listen(struct sock *sk)
+{
+	struct inet_sock *inet = inet_sk(sk);
+	struct ktcp_bucket *b;
+	struct ktcp_sock *other;
+	int err = 0;
+
+	b = ktcp_port_bucket(ktcp_net(sock_net(sk)), inet->inet_num);
+	spin_lock_bh(&b->lock);
+	hlist_for_each_entry(other, &b->chain, bind_node) {
+		if (other->inet.inet_num == inet->inet_num &&
+		    ktcp_bind_conflict(sk, &other->inet.sk,
+				       inet->inet_rcv_saddr)) {
+			err = -EADDRINUSE;
+			goto out;
+		}
+	}
+	ktcp_set_state(sk, TCP_LISTEN);
+out:
+	spin_unlock_bh(&b->lock);
+	return err;
+}
+
 void ktcp_port_unbind(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
@@ -225,28 +268,72 @@ bool ktcp_port_owned(struct net *net, __be32 addr, u16 port)
 	return false;
 }
 
+/* How well listener @sk matches @daddr:@dport: 0 not, 1 wildcard, 2 exact. */
+static int ktcp_listener_score(const struct ktcp_sock *ks, __be32 daddr,
+			       u16 dport)
+{
+	const struct sock *sk = &ks->inet.sk;
+
+	if (ks->inet.inet_num != dport || READ_ONCE(sk->sk_state) != TCP_LISTEN)
+		return 0;
+	if (sk->sk_rcv_saddr == daddr)
+		return 2;
+	return sk->sk_rcv_saddr ? 0 : 1;
+}
+
+/* Do @a and @b belong to one SO_REUSEPORT group? */
+static bool ktcp_reuseport_peers(const struct sock *a, const struct sock *b)
+{
+	return a->sk_reuseport && b->sk_reuseport &&
+	       a->sk_rcv_saddr == b->sk_rcv_saddr &&
+	       uid_eq(a->sk_uid, b->sk_uid);
+}
+
 /*
- * The listener for a segment to @daddr:@dport, an exact address before
- * a wildcard.  RCU; returns a held socket or NULL.
+ * The listener for a segment from @saddr:@sport to @daddr:@dport, an
+ * exact address before a wildcard.  A SO_REUSEPORT group shares the
+ * connections by a hash of the 4-tuple, as reuseport_select_sock()
+ * does, so every segment of one handshake (a SYN-cookie ACK too) finds
+ * the same member.  RCU; returns a held socket or NULL.
  */
-struct sock *ktcp_listener_lookup(struct net *net, __be32 daddr, u16 dport)
+struct sock *ktcp_listener_lookup(struct net *net, __be32 saddr, __be16 sport,
+				  __be32 daddr, u16 dport)
 {
 	struct ktcp_bucket *b = ktcp_port_bucket(ktcp_net(net), dport);
+	static u32 ktcp_reuseport_secret __read_mostly;
 	struct sock *best = NULL;
+	int score, best_score = 0;
 	struct ktcp_sock *ks;
+	u32 members = 0, pick;
 
 	hlist_for_each_entry_rcu(ks, &b->chain, bind_node) {
-		struct sock *sk = &ks->inet.sk;
-
-		if (ks->inet.inet_num != dport ||
-		    READ_ONCE(sk->sk_state) != TCP_LISTEN)
-			continue;
-		if (sk->sk_rcv_saddr == daddr) {
-			best = sk;
-			break;
+		score = ktcp_listener_score(ks, daddr, dport);
+		if (score > best_score) {
+			best = &ks->inet.sk;
+			best_score = score;
+			members = 1;
+		} else if (score && score == best_score &&
+			   ktcp_reuseport_peers(best, &ks->inet.sk)) {
+			members++;
 		}
-		if (!sk->sk_rcv_saddr && !best)
-			best = sk;
+	}
+	if (members > 1) {
+		net_get_random_once(&ktcp_reuseport_secret,
+				    sizeof(ktcp_reuseport_secret));
+		pick = reciprocal_scale(jhash_3words((__force u32)saddr,
+						     (__force u32)daddr,
+						     (__force u32)sport << 16 |
+						     dport,
+						     ktcp_reuseport_secret),
+					members);
+		hlist_for_each_entry_rcu(ks, &b->chain, bind_node) {
+			if (ktcp_listener_score(ks, daddr, dport) == best_score &&
+			    ktcp_reuseport_peers(best, &ks->inet.sk) &&
+			    !pick--) {
+				best = &ks->inet.sk;
+				break;
+			}
+		}
 	}
 	if (best && !refcount_inc_not_zero(&best->sk_refcnt))
 		best = NULL;

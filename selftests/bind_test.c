@@ -25,6 +25,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -32,6 +33,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <linux/ktcp.h>
@@ -564,6 +566,261 @@ TEST_F(bind, bind_same_port_with_reuseaddr_not_listening_succeeds)
 	EXPECT_EQ(0, bind_sin(fd2, &sin));
 	assert_sockname(_metadata, fd1, "127.0.0.1", port);
 	assert_sockname(_metadata, fd2, "127.0.0.1", port);
+}
+
+static void set_flag(struct __test_metadata *_metadata, int fd, int optname)
+{
+	int one = 1;
+
+	ASSERT_EQ(0, setsockopt(fd, SOL_SOCKET, optname, &one, sizeof(one))) {
+		TH_LOG("setsockopt(SOL_SOCKET, %d, 1): %s", optname,
+		       strerror(errno));
+	}
+}
+
+/* Binds every socket of @fd to one free loopback port; returns it. */
+static uint16_t bind_all_to_one_port(struct __test_metadata *_metadata,
+				     const int *fd, int n)
+{
+	uint16_t port;
+	struct sockaddr_in sin;
+	int i;
+
+	port = bind_free_port(_metadata, fd[0], inet_addr_port("127.0.0.1", 0),
+			      TEST_PORT_LOW, TEST_PORT_HIGH);
+	sin = inet_addr_port("127.0.0.1", port);
+	for (i = 1; i < n; i++)
+		ASSERT_EQ(0, bind_sin(fd[i], &sin));
+	return port;
+}
+
+/*
+ * Native: SO_REUSEADDR lets two sockets bind one port, but only one of
+ * them may listen there: the second listen() is EADDRINUSE.
+ */
+TEST_F(bind, second_listen_on_reuseaddr_port_is_eaddrinuse)
+{
+	int fd[2];
+
+	fd[0] = open_sock(_metadata, &self->socks, self->family);
+	fd[1] = open_sock(_metadata, &self->socks, self->family);
+	set_flag(_metadata, fd[0], SO_REUSEADDR);
+	set_flag(_metadata, fd[1], SO_REUSEADDR);
+	bind_all_to_one_port(_metadata, fd, 2);
+	ASSERT_EQ(0, listen(fd[0], 8));
+	ASSERT_EQ(-1, listen(fd[1], 8));
+	EXPECT_EQ(EADDRINUSE, errno);
+}
+
+/* Native: a listener blocks the port even to SO_REUSEADDR binds. */
+TEST_F(bind, reuseaddr_bind_onto_listener_is_eaddrinuse)
+{
+	int fd1 = open_sock(_metadata, &self->socks, self->family);
+	int fd2 = open_sock(_metadata, &self->socks, self->family);
+	struct sockaddr_in sin;
+	uint16_t port;
+
+	set_flag(_metadata, fd1, SO_REUSEADDR);
+	set_flag(_metadata, fd2, SO_REUSEADDR);
+	port = bind_free_port(_metadata, fd1, inet_addr_port("127.0.0.1", 0),
+			      TEST_PORT_LOW, TEST_PORT_HIGH);
+	ASSERT_EQ(0, listen(fd1, 8));
+	sin = inet_addr_port("127.0.0.1", port);
+	EXPECT_EQ(EADDRINUSE, bind_sin(fd2, &sin));
+}
+
+/* Native: SO_REUSEPORT reads back 0, then 1 once set. */
+TEST_F(bind, reuseport_reads_back_what_was_set)
+{
+	int fd = open_sock(_metadata, &self->socks, self->family);
+	socklen_t len = sizeof(int);
+	int val = -1;
+
+	ASSERT_EQ(0, getsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &val, &len));
+	EXPECT_EQ(0, val);
+	set_flag(_metadata, fd, SO_REUSEPORT);
+	ASSERT_EQ(0, getsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &val, &len));
+	EXPECT_EQ(1, val);
+}
+
+/* Native: with SO_REUSEPORT on all, one user may run many listeners. */
+TEST_F(bind, reuseport_listeners_share_a_port)
+{
+	int fd[3], i;
+
+	for (i = 0; i < 3; i++) {
+		fd[i] = open_sock(_metadata, &self->socks, self->family);
+		set_flag(_metadata, fd[i], SO_REUSEPORT);
+	}
+	bind_all_to_one_port(_metadata, fd, 3);
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(0, listen(fd[i], 8)) TH_LOG("listen %d: %s", i,
+						     strerror(errno));
+}
+
+/* Native: SO_REUSEPORT on one side only is no reuse at all. */
+TEST_F(bind, reuseport_on_one_side_only_is_eaddrinuse)
+{
+	int fd1 = open_sock(_metadata, &self->socks, self->family);
+	int fd2 = open_sock(_metadata, &self->socks, self->family);
+	struct sockaddr_in sin;
+	uint16_t port;
+
+	set_flag(_metadata, fd1, SO_REUSEPORT);
+	port = bind_free_port(_metadata, fd1, inet_addr_port("127.0.0.1", 0),
+			      TEST_PORT_LOW, TEST_PORT_HIGH);
+	ASSERT_EQ(0, listen(fd1, 8));
+	sin = inet_addr_port("127.0.0.1", port);
+	EXPECT_EQ(EADDRINUSE, bind_sin(fd2, &sin));
+}
+
+/*
+ * Native: a SO_REUSEPORT group belongs to one user; another user's
+ * socket, SO_REUSEPORT too, cannot join it (EADDRINUSE).
+ */
+TEST_F(bind, reuseport_of_another_user_is_eaddrinuse)
+{
+	int fd = open_sock(_metadata, &self->socks, self->family);
+	int status, fd2, err;
+	struct sockaddr_in sin;
+	uint16_t port;
+	pid_t pid;
+
+	set_flag(_metadata, fd, SO_REUSEPORT);
+	port = bind_free_port(_metadata, fd, inet_addr_port("127.0.0.1", 0),
+			      TEST_PORT_LOW, TEST_PORT_HIGH);
+	ASSERT_EQ(0, listen(fd, 8));
+	sin = inet_addr_port("127.0.0.1", port);
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
+			_exit(100);
+		fd2 = socket(self->family, SOCK_STREAM, 0);
+		if (fd2 < 0)
+			_exit(101);
+		if (setsockopt(fd2, SOL_SOCKET, SO_REUSEPORT, &(int){ 1 },
+			       sizeof(int)))
+			_exit(102);
+		err = bind_sin(fd2, &sin);
+		_exit(err > 99 ? 99 : err);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(EADDRINUSE, WEXITSTATUS(status)) {
+		TH_LOG("the other user's bind: %s (exit %d)",
+		       strerror(WEXITSTATUS(status)), WEXITSTATUS(status));
+	}
+}
+
+#define SPREAD_LISTENERS	4
+#define SPREAD_CONNECTIONS	64
+
+/*
+ * Accepts from whichever of @lfd is ready until @want connections came
+ * in; counts them per listener.  Fails after 60 s without one.
+ */
+static void accept_spread(struct __test_metadata *_metadata, const int *lfd,
+			  int n, int want, int *count)
+{
+	struct pollfd pfd[SPREAD_LISTENERS];
+	int i, got = 0, fd;
+
+	for (i = 0; i < n; i++)
+		pfd[i] = (struct pollfd){ .fd = lfd[i], .events = POLLIN };
+	while (got < want) {
+		ASSERT_LT(0, poll(pfd, n, 60000)) {
+			TH_LOG("%d of %d connections accepted", got, want);
+		}
+		for (i = 0; i < n; i++) {
+			if (!(pfd[i].revents & POLLIN))
+				continue;
+			fd = accept4(lfd[i], NULL, NULL, SOCK_NONBLOCK);
+			if (fd < 0) {
+				ASSERT_EQ(EAGAIN, errno);
+				continue;
+			}
+			close(fd);
+			count[i]++;
+			got++;
+		}
+	}
+}
+
+/*
+ * Native: a SO_REUSEPORT group shares incoming connections by a hash
+ * of their addresses and ports: with 64 connections from as many
+ * client ports, every one of 4 listeners gets some (all but one of
+ * them empty-handed has odds below 1e-7), and each connection
+ * reaches exactly one listener.
+ */
+TEST_F(bind, reuseport_group_spreads_connections)
+{
+	int lfd[SPREAD_LISTENERS], count[SPREAD_LISTENERS] = { 0 };
+	int cfd[SPREAD_CONNECTIONS], i, total = 0;
+	struct sockaddr_in sin;
+	uint16_t port;
+
+	for (i = 0; i < SPREAD_LISTENERS; i++) {
+		lfd[i] = open_sock(_metadata, &self->socks, self->family);
+		set_flag(_metadata, lfd[i], SO_REUSEPORT);
+	}
+	port = bind_all_to_one_port(_metadata, lfd, SPREAD_LISTENERS);
+	for (i = 0; i < SPREAD_LISTENERS; i++)
+		ASSERT_EQ(0, listen(lfd[i], SPREAD_CONNECTIONS));
+
+	sin = inet_addr_port("127.0.0.1", port);
+	for (i = 0; i < SPREAD_CONNECTIONS; i++) {
+		cfd[i] = socket(self->family, SOCK_STREAM, 0);
+		ASSERT_LE(0, cfd[i]);
+		ASSERT_EQ(0, connect(cfd[i], (struct sockaddr *)&sin,
+				     sizeof(sin))) {
+			TH_LOG("connect %d: %s", i, strerror(errno));
+		}
+	}
+	accept_spread(_metadata, lfd, SPREAD_LISTENERS, SPREAD_CONNECTIONS,
+		      count);
+	for (i = 0; i < SPREAD_LISTENERS; i++) {
+		TH_LOG("listener %d accepted %d", i, count[i]);
+		EXPECT_LT(0, count[i]);
+		total += count[i];
+	}
+	EXPECT_EQ(SPREAD_CONNECTIONS, total);
+	for (i = 0; i < SPREAD_CONNECTIONS; i++)
+		close(cfd[i]);
+}
+
+/*
+ * Native: a listener that leaves its SO_REUSEPORT group takes no more
+ * connections; the members left take them all.
+ */
+TEST_F(bind, reuseport_closed_listener_leaves_the_group)
+{
+	int lfd[2], count[2] = { 0 }, cfd[8], i;
+	struct sockaddr_in sin;
+	uint16_t port;
+
+	for (i = 0; i < 2; i++) {
+		lfd[i] = open_sock(_metadata, &self->socks, self->family);
+		set_flag(_metadata, lfd[i], SO_REUSEPORT);
+	}
+	port = bind_all_to_one_port(_metadata, lfd, 2);
+	ASSERT_EQ(0, listen(lfd[0], 8));
+	ASSERT_EQ(0, listen(lfd[1], 8));
+	close_sock(_metadata, &self->socks, lfd[1]);
+
+	sin = inet_addr_port("127.0.0.1", port);
+	for (i = 0; i < 8; i++) {
+		cfd[i] = socket(self->family, SOCK_STREAM, 0);
+		ASSERT_LE(0, cfd[i]);
+		ASSERT_EQ(0, connect(cfd[i], (struct sockaddr *)&sin,
+				     sizeof(sin)));
+	}
+	accept_spread(_metadata, lfd, 1, 8, count);
+	EXPECT_EQ(8, count[0]);
+	for (i = 0; i < 8; i++)
+		close(cfd[i]);
 }
 
 /*
