@@ -208,6 +208,50 @@ TEST_F(opt, unknown_and_malformed)
 	EXPECT_EQ(0x0102, val);
 }
 
+/*
+ * The SOL_SOCKET options and generic calls every TCP program touches:
+ * native's answers, which the core gives ktcp too except where ktcp
+ * must answer itself (SO_REUSEPORT, recv(MSG_OOB), SIOCATMARK).
+ */
+TEST_F(opt, socket_level_options_and_calls)
+{
+	int fd = new_socket(_metadata, self), sv[2], client, server, lfd;
+	char c;
+
+	EXPECT_EQ(SOCK_STREAM, get_int(fd, SOL_SOCKET, SO_TYPE));
+	EXPECT_EQ(IPPROTO_TCP, get_int(fd, SOL_SOCKET, SO_PROTOCOL));
+	EXPECT_EQ(self->family, get_int(fd, SOL_SOCKET, SO_DOMAIN));
+	EXPECT_EQ(0, get_int(fd, SOL_SOCKET, SO_ACCEPTCONN));
+	EXPECT_EQ(0, get_int(fd, SOL_SOCKET, SO_ERROR));
+	EXPECT_EQ(0, set_int(fd, SOL_SOCKET, SO_RCVBUF, 65536));
+	EXPECT_EQ(131072, get_int(fd, SOL_SOCKET, SO_RCVBUF));
+	EXPECT_EQ(0, set_int(fd, SOL_SOCKET, SO_SNDBUF, 65536));
+	EXPECT_EQ(131072, get_int(fd, SOL_SOCKET, SO_SNDBUF));
+	EXPECT_EQ(0, set_int(fd, SOL_SOCKET, SO_KEEPALIVE, 1));
+	EXPECT_EQ(1, get_int(fd, SOL_SOCKET, SO_KEEPALIVE));
+	EXPECT_EQ(0, set_int(fd, SOL_SOCKET, SO_REUSEADDR, 1));
+	EXPECT_EQ(1, get_int(fd, SOL_SOCKET, SO_REUSEADDR));
+	EXPECT_EQ(0, set_int(fd, SOL_SOCKET, SO_REUSEPORT, 1));
+	EXPECT_EQ(1, get_int(fd, SOL_SOCKET, SO_REUSEPORT));
+	EXPECT_EQ(0, set_int(fd, SOL_SOCKET, SO_REUSEPORT, 0));
+	EXPECT_EQ(0, get_int(fd, SOL_SOCKET, SO_REUSEPORT));
+	EXPECT_EQ(-ENOPROTOOPT, set_int(fd, SOL_SOCKET, 9999, 1));
+
+	EXPECT_EQ(-1, socketpair(self->family, SOCK_STREAM, 0, sv));
+	EXPECT_EQ(EOPNOTSUPP, errno);
+
+	lfd = listener(_metadata, self, 4);
+	EXPECT_EQ(1, get_int(lfd, SOL_SOCKET, SO_ACCEPTCONN));
+	client = connect_to(_metadata, new_socket(_metadata, self));
+	server = accept_one(_metadata, self, lfd);
+	EXPECT_EQ(0, get_int(server, SOL_SOCKET, SO_ACCEPTCONN));
+	EXPECT_EQ(0, ioctl_int(server, SIOCATMARK));
+	/* No urgent data waits: recv(MSG_OOB) is EINVAL. */
+	EXPECT_EQ(-EINVAL, recv_ret(server, &c, 1, MSG_OOB | MSG_DONTWAIT));
+	EXPECT_EQ(0, ioctl(client, FIONBIO, &(int){ 1 }));
+	EXPECT_EQ(-EAGAIN, recv_ret(client, &c, 1, 0));
+}
+
 TEST_F(opt, defaults_of_a_new_socket)
 {
 	int fd = new_socket(_metadata, self);
