@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -250,6 +251,18 @@ TEST_F(opt, socket_level_options_and_calls)
 	EXPECT_EQ(-EINVAL, recv_ret(server, &c, 1, MSG_OOB | MSG_DONTWAIT));
 	EXPECT_EQ(0, ioctl(client, FIONBIO, &(int){ 1 }));
 	EXPECT_EQ(-EAGAIN, recv_ret(client, &c, 1, 0));
+
+	/*
+	 * Where ktcp differs, and says so: no urgent data to send, and no
+	 * mmap() (native's serves TCP_ZEROCOPY_RECEIVE).
+	 */
+	if (variant->ktcp) {
+		EXPECT_EQ(-EOPNOTSUPP, send_ret(client, "u", 1,
+						MSG_OOB | MSG_NOSIGNAL));
+		EXPECT_EQ(MAP_FAILED, mmap(NULL, 4096, PROT_READ, MAP_SHARED,
+					   server, 0));
+		EXPECT_EQ(ENODEV, errno);
+	}
 }
 
 TEST_F(opt, defaults_of_a_new_socket)
