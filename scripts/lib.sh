@@ -48,14 +48,40 @@ ktcp_kvm_works()
 		</dev/null >/dev/null 2>&1
 }
 
-# ktcp_vm KERNEL RESULTS_DIR SCRIPT [ARGS...]: boot KERNEL (a bzImage
-# or a built tree) with virtme-ng, run SCRIPT inside with RESULTS_DIR
-# writable, power off.  The command line stays short: vng passes it on
-# the kernel command line, which silently hangs the guest past 2 KiB.
+# ktcp_qemu_args BZIMAGE MODS RESULTS ACCEL INIT: sets qemu_args to boot a
+# kernel that has 9p, virtio and devtmpfs built in (the test kernel)
+# straight from QEMU, with INIT (scripts/vm-init.sh) as PID 1, which runs
+# RESULTS/.vm-command.
+ktcp_qemu_args()
+{
+	local image=$1 mods=$2 results=$3 accel=$4 init=$5
+	local p9=security_model=none,multidevs=remap
+
+	qemu_args=(-name ktcp-test -machine q35 -accel "$accel" -cpu max
+		-smp 2 -m 2G -nodefaults -no-reboot
+		-display none -serial stdio -monitor none
+		-fsdev "local,id=root,path=/,$p9,readonly=on"
+		-device virtio-9p-pci,fsdev=root,mount_tag=/dev/root
+		-fsdev "local,id=results,path=$results,$p9"
+		-device virtio-9p-pci,fsdev=results,mount_tag=ktcp.results
+		-kernel "$image"
+		-append "rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=524288,access=any ro console=ttyS0 quiet loglevel=1 panic=-1 mitigations=off ktcp.results=$results ktcp.mods=$mods init=$init")
+}
+
+# ktcp_vm KERNEL RESULTS_DIR SCRIPT [ARGS...]: boot KERNEL, run SCRIPT
+# inside with RESULTS_DIR writable, power off.  A built tree (the test
+# kernel) boots straight from QEMU with our own init; a bzImage (the
+# stock kernel, whose 9p and virtio are modules) boots with virtme-ng,
+# which passes the command on the kernel command line: that hangs the
+# guest silently past 2 KiB, so the command stays short.
+#
+# mitigations=off: retpolines and return thunks turn every indirect
+# call and return into extra jumps, which emulation pays for dearly; a
+# test VM needs no Spectre defence.
 ktcp_vm()
 {
 	local kernel=$1 results=$2
-	local probe accel=() timeout_s=${KTCP_VM_TIMEOUT:-4500}
+	local probe init accel=kvm vng_accel=() qemu_args timeout_s=${KTCP_VM_TIMEOUT:-4500}
 	shift 2
 
 	probe=$kernel
@@ -63,17 +89,27 @@ ktcp_vm()
 	if ktcp_kvm_works "$probe"; then
 		ktcp_log "KVM works: hardware virtualization"
 	else
-		ktcp_log "KVM unusable here: software emulation (--disable-kvm)"
-		accel=(--disable-kvm)
+		ktcp_log "KVM unusable here: software emulation (TCG)"
+		accel=tcg vng_accel=(--disable-kvm)
 	fi
 	mkdir -p "$results"
-	# Retpolines and return thunks turn every indirect call and return
-	# into extra jumps, which emulation pays for dearly; a test VM
-	# needs no Spectre defence.
-	timeout --kill-after=30 "$timeout_s" \
-		vng "${accel[@]}" --run "$kernel" --memory 2G --cpus 2 \
-		--append mitigations=off \
-		--rwdir "$results" -- "$@" </dev/null
+	if [ -d "$kernel" ]; then
+		printf '%q ' "$@" >"$results/.vm-command"
+		# PID 1 comes from next to SCRIPT: a staged copy stays put
+		# while the tree is edited.
+		init=$(dirname "$1")/vm-init.sh
+		[ -x "$init" ] || init=$KTCP_ROOT/scripts/vm-init.sh
+		ktcp_qemu_args "$probe" \
+			"$kernel/.virtme_mods/lib/modules/0.0.0" "$results" \
+			"$accel" "$init"
+		timeout --kill-after=30 "$timeout_s" \
+			qemu-system-x86_64 "${qemu_args[@]}" </dev/null
+	else
+		timeout --kill-after=30 "$timeout_s" \
+			vng "${vng_accel[@]}" --run "$kernel" --memory 2G \
+			--cpus 2 --append mitigations=off \
+			--rwdir "$results" -- "$@" </dev/null
+	fi
 	local rc=$?
 	if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
 		echo "error: the VM did not finish within ${timeout_s}s (KTCP_VM_TIMEOUT)" >&2
