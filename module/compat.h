@@ -59,10 +59,10 @@ ktcp_register_net_sysctl(struct net *net, const char *path,
 #endif
 
 /*
- * 6.9 made sock_setsockopt() refuse SO_REUSEPORT to families other than
- * AF_INET and AF_INET6; a family handles SOL_SOCKET itself, as MPTCP
- * does, by setting SOCK_CUSTOM_SOCKOPT (6.2).  Before, the core's own
- * SO_REUSEPORT serves ktcp as it is.
+ * sock_setsockopt() refuses SO_REUSEPORT to families other than AF_INET
+ * and AF_INET6 (6.9, and stable kernels since, Debian's 6.1 among
+ * them).  From 6.2 on a family may take SOL_SOCKET itself, as MPTCP
+ * does, with SOCK_CUSTOM_SOCKOPT; before, ktcp has no SO_REUSEPORT.
  */
 static inline void ktcp_own_sol_socket(struct socket *sock)
 {

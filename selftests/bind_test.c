@@ -578,6 +578,24 @@ static void set_flag(struct __test_metadata *_metadata, int fd, int optname)
 	}
 }
 
+/*
+ * Sets SO_REUSEPORT on @fd; false where ktcp cannot have it (see
+ * ktcp_has_reuseport()): the refusal is checked, the test skipped, and
+ * the caller returns.
+ */
+static bool set_reuseport(struct __test_metadata *_metadata, bool ktcp, int fd)
+{
+	if (ktcp && !ktcp_has_reuseport()) {
+		EXPECT_EQ(-1, setsockopt(fd, SOL_SOCKET, SO_REUSEPORT,
+					 &(int){ 1 }, sizeof(int)));
+		EXPECT_EQ(EOPNOTSUPP, errno);
+		SKIP(return false,
+		     "this kernel refuses SO_REUSEPORT to ktcp (before 6.2)");
+	}
+	set_flag(_metadata, fd, SO_REUSEPORT);
+	return true;
+}
+
 /* Binds every socket of @fd to one free loopback port; returns it. */
 static uint16_t bind_all_to_one_port(struct __test_metadata *_metadata,
 				     const int *fd, int n)
@@ -638,7 +656,8 @@ TEST_F(bind, reuseport_reads_back_what_was_set)
 
 	ASSERT_EQ(0, getsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &val, &len));
 	EXPECT_EQ(0, val);
-	set_flag(_metadata, fd, SO_REUSEPORT);
+	if (!set_reuseport(_metadata, variant->ktcp, fd))
+		return;
 	ASSERT_EQ(0, getsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &val, &len));
 	EXPECT_EQ(1, val);
 }
@@ -650,7 +669,8 @@ TEST_F(bind, reuseport_listeners_share_a_port)
 
 	for (i = 0; i < 3; i++) {
 		fd[i] = open_sock(_metadata, &self->socks, self->family);
-		set_flag(_metadata, fd[i], SO_REUSEPORT);
+		if (!set_reuseport(_metadata, variant->ktcp, fd[i]))
+			return;
 	}
 	bind_all_to_one_port(_metadata, fd, 3);
 	for (i = 0; i < 3; i++)
@@ -666,7 +686,8 @@ TEST_F(bind, reuseport_on_one_side_only_is_eaddrinuse)
 	struct sockaddr_in sin;
 	uint16_t port;
 
-	set_flag(_metadata, fd1, SO_REUSEPORT);
+	if (!set_reuseport(_metadata, variant->ktcp, fd1))
+		return;
 	port = bind_free_port(_metadata, fd1, inet_addr_port("127.0.0.1", 0),
 			      TEST_PORT_LOW, TEST_PORT_HIGH);
 	ASSERT_EQ(0, listen(fd1, 8));
@@ -686,7 +707,8 @@ TEST_F(bind, reuseport_of_another_user_is_eaddrinuse)
 	uint16_t port;
 	pid_t pid;
 
-	set_flag(_metadata, fd, SO_REUSEPORT);
+	if (!set_reuseport(_metadata, variant->ktcp, fd))
+		return;
 	port = bind_free_port(_metadata, fd, inet_addr_port("127.0.0.1", 0),
 			      TEST_PORT_LOW, TEST_PORT_HIGH);
 	ASSERT_EQ(0, listen(fd, 8));
@@ -764,7 +786,8 @@ TEST_F(bind, reuseport_group_spreads_connections)
 
 	for (i = 0; i < SPREAD_LISTENERS; i++) {
 		lfd[i] = open_sock(_metadata, &self->socks, self->family);
-		set_flag(_metadata, lfd[i], SO_REUSEPORT);
+		if (!set_reuseport(_metadata, variant->ktcp, lfd[i]))
+			return;
 	}
 	port = bind_all_to_one_port(_metadata, lfd, SPREAD_LISTENERS);
 	for (i = 0; i < SPREAD_LISTENERS; i++)
@@ -803,7 +826,8 @@ TEST_F(bind, reuseport_closed_listener_leaves_the_group)
 
 	for (i = 0; i < 2; i++) {
 		lfd[i] = open_sock(_metadata, &self->socks, self->family);
-		set_flag(_metadata, lfd[i], SO_REUSEPORT);
+		if (!set_reuseport(_metadata, variant->ktcp, lfd[i]))
+			return;
 	}
 	port = bind_all_to_one_port(_metadata, lfd, 2);
 	ASSERT_EQ(0, listen(lfd[0], 8));

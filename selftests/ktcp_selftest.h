@@ -15,11 +15,13 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/types.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -186,6 +188,22 @@ static inline uint64_t fnv64(uint64_t hash, const unsigned char *buf,
 	for (i = 0; i < len; i++)
 		hash = (hash ^ buf[i]) * FNV64_PRIME;
 	return hash;
+}
+
+/*
+ * SO_REUSEPORT on ktcp needs 6.2: stable kernels refuse it in
+ * sock_setsockopt() to families other than AF_INET and AF_INET6, and
+ * only from 6.2 on may a family take SOL_SOCKET itself
+ * (SOCK_CUSTOM_SOCKOPT).  Debian 12's 6.1 is such a kernel.
+ */
+static inline bool ktcp_has_reuseport(void)
+{
+	struct utsname u;
+	int major, minor;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &major, &minor) != 2)
+		return true;
+	return major > 6 || (major == 6 && minor >= 2);
 }
 
 #ifdef __KSELFTEST_HARNESS_H

@@ -232,8 +232,13 @@ TEST_F(opt, socket_level_options_and_calls)
 	EXPECT_EQ(1, get_int(fd, SOL_SOCKET, SO_KEEPALIVE));
 	EXPECT_EQ(0, set_int(fd, SOL_SOCKET, SO_REUSEADDR, 1));
 	EXPECT_EQ(1, get_int(fd, SOL_SOCKET, SO_REUSEADDR));
-	EXPECT_EQ(0, set_int(fd, SOL_SOCKET, SO_REUSEPORT, 1));
-	EXPECT_EQ(1, get_int(fd, SOL_SOCKET, SO_REUSEPORT));
+	if (variant->ktcp && !ktcp_has_reuseport()) {
+		EXPECT_EQ(-EOPNOTSUPP, set_int(fd, SOL_SOCKET, SO_REUSEPORT, 1));
+		EXPECT_EQ(0, get_int(fd, SOL_SOCKET, SO_REUSEPORT));
+	} else {
+		EXPECT_EQ(0, set_int(fd, SOL_SOCKET, SO_REUSEPORT, 1));
+		EXPECT_EQ(1, get_int(fd, SOL_SOCKET, SO_REUSEPORT));
+	}
 	EXPECT_EQ(0, set_int(fd, SOL_SOCKET, SO_REUSEPORT, 0));
 	EXPECT_EQ(0, get_int(fd, SOL_SOCKET, SO_REUSEPORT));
 	EXPECT_EQ(-ENOPROTOOPT, set_int(fd, SOL_SOCKET, 9999, 1));
