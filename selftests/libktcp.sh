@@ -73,6 +73,40 @@ start()
 	return 1
 }
 
+# snapshot: ktcp's sockets and counters and native's sockets in the
+# namespace, for the diagnosis of a client that hangs.
+snapshot()
+{
+	echo "/proc/net/ktcp:"
+	ip netns exec "$ns" cat /proc/net/ktcp
+	echo "ktcp counters: $(ip netns exec "$ns" tr '\n' ' ' </proc/net/ktcp_snmp)"
+	echo "native sockets:"
+	ip netns exec "$ns" ss -tnie
+}
+
+# watched SECONDS COMMAND...: COMMAND under timeout SECONDS; if it still
+# runs 10 s before that, snapshot goes to $ktcp_tmp/hang.txt.
+watched()
+{
+	local secs=$1 watcher rc
+	shift
+
+	rm -f "$ktcp_tmp/hang.txt"
+	(sleep $((secs - 10)) && snapshot >"$ktcp_tmp/hang.txt" 2>&1) &
+	watcher=$!
+	ip netns exec "$ns" timeout "$secs" "$@"
+	rc=$?
+	kill "$watcher" 2>/dev/null
+	wait "$watcher" 2>/dev/null
+	return $rc
+}
+
+# hang_report: what watched() saw, if it saw anything.
+hang_report()
+{
+	[ -s "$ktcp_tmp/hang.txt" ] && cat "$ktcp_tmp/hang.txt"
+}
+
 # expect_ok DESC OUTPUT: a Python client passes when it printed only "ok".
 expect_ok()
 {
@@ -99,7 +133,7 @@ hport=$port
 url=http://127.0.0.1:$hport
 
 desc="curl: two files on one ktcp connection, byte for byte, connection reused"
-ip netns exec "$ns" timeout 60 curl -sS -v -o "$ktcp_tmp/a.got" "$url/a.txt" \
+watched 60 curl -sS -v -o "$ktcp_tmp/a.got" "$url/a.txt" \
 	-o "$ktcp_tmp/b.got" "$url/b.bin" 2>"$ktcp_tmp/curl.err"
 rc=$?
 if [ $rc -eq 0 ] && cmp -s "$root/a.txt" "$ktcp_tmp/a.got" &&
@@ -107,7 +141,8 @@ if [ $rc -eq 0 ] && cmp -s "$root/a.txt" "$ktcp_tmp/a.got" &&
    grep -q 'Re-using existing connection' "$ktcp_tmp/curl.err"; then
 	tap_ok "$desc"
 else
-	tap_fail "$desc" "curl exit $rc" "$(grep -E '^[*<>] ' "$ktcp_tmp/curl.err" | head -20)"
+	tap_fail "$desc" "curl exit $rc" "$(grep -E '^[*<>] ' "$ktcp_tmp/curl.err" | head -20)" \
+		"$(hang_report)"
 fi
 
 desc="curl: a POST body comes back exactly"
@@ -119,7 +154,7 @@ else
 fi
 
 desc="python http.client: three requests on one connection, one source port"
-out=$(ip netns exec "$ns" timeout 60 python3 - "$hport" <<'EOF' 2>&1
+out=$(watched 60 python3 - "$hport" <<'EOF' 2>&1
 import http.client, sys
 c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=30)
 ports = set()
@@ -134,7 +169,9 @@ assert len(ports) == 1, ports
 print("ok")
 EOF
 )
-expect_ok "$desc" "$out"
+report=$(hang_report)
+expect_ok "$desc" "$out${report:+
+$report}"
 
 desc="a request for a missing file gets 404"
 code=$(ip netns exec "$ns" timeout 60 curl -s -o /dev/null -w '%{http_code}' "$url/nope")
