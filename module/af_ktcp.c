@@ -79,8 +79,13 @@ static int __net_init ktcp_net_init(struct net *net)
 	err = ktcp_ipv4_init_net(net);
 	if (err)
 		goto err_proc;
+	err = ktcp_ipv6_init_net(net);
+	if (err)
+		goto err_ipv4;
 	return 0;
 
+err_ipv4:
+	ktcp_ipv4_exit_net(net);
 err_proc:
 	ktcp_proc_exit_net(net);
 err_sysctl:
@@ -92,6 +97,7 @@ static void __net_exit ktcp_net_exit(struct net *net)
 {
 	struct ktcp_net *kn = ktcp_net(net);
 
+	ktcp_ipv6_exit_net(net);
 	ktcp_ipv4_exit_net(net);
 	ktcp_proc_exit_net(net);
 	ktcp_sysctl_exit_net(net);

@@ -23,11 +23,19 @@ static int ktcp_checksum_ok(struct sk_buff *skb)
 	return skb_csum_unnecessary(skb) || !__skb_checksum_complete(skb);
 }
 
-/*
- * Deliver to @sk the socket way: straight into the state machine if no
- * process owns the socket, else onto its backlog for release_sock().
+/**
+ * ktcp_deliver() - hand a segment to its socket, the socket way
+ * @sk: the socket the hook found, held
+ * @skb: the segment, skb->data at the TCP header; consumed
+ *
+ * Straight into the state machine if no process owns the socket, else
+ * onto its backlog for release_sock().  Both hooks, IPv4 and IPv6, use
+ * it.
+ *
+ * Return: true if a SYN ended a TIME_WAIT and @skb, not consumed, is
+ * for a listener now.
  */
-static bool ktcp_deliver(struct sock *sk, struct sk_buff *skb)
+bool ktcp_deliver(struct sock *sk, struct sk_buff *skb)
 {
 	struct net *net = sock_net(sk);
 	bool again = false;

@@ -7,6 +7,7 @@
 #define _KTCP_H
 
 #include <linux/ip.h>
+#include <linux/ipv6.h>
 #include <linux/list.h>
 #include <linux/siphash.h>
 #include <linux/skbuff.h>
@@ -15,6 +16,7 @@
 #include <linux/timer.h>
 #include <linux/types.h>
 #include <net/inet_sock.h>
+#include <net/ipv6.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 #include <net/sock.h>
@@ -99,8 +101,9 @@ struct ktcp_listen;
 struct ktcp_request_info {
 	struct hlist_node	all_node;	/* ktcp_net.requests, RCU */
 	struct rcu_head		rcu;
-	__be32			laddr;
-	__be32			raddr;
+	struct in6_addr		laddr;		/* IPv4: v4-mapped */
+	struct in6_addr		raddr;
+	bool			ipv6;		/* the SYN came over IPv6 */
 	__be16			lport;
 	__be16			rport;
 	kuid_t			uid;		/* the listener's */
@@ -132,6 +135,19 @@ struct ktcp_sock {
 	struct hlist_node	all_node;	/* ktcp_net.sockets, sockets_lock */
 	bool			bound;		/* sk_lock; in the port table */
 	bool			hashed;		/* sk_lock; in the 4-tuple table */
+	/*
+	 * The address family the user sees (getsockname, accept): 0 until
+	 * the first bind() or connect() says AF_INET or AF_INET6, and
+	 * read as AF_INET then.  Set under sk_lock before the socket
+	 * enters a table, fixed while it is in one.
+	 */
+	u8			family;
+	/*
+	 * The connection runs over IPv6: addresses in sk_v6_rcv_saddr and
+	 * sk_v6_daddr.  False for IPv4, v4-mapped ones of an AF_INET6
+	 * socket included (inet_rcv_saddr, inet_daddr).  Like family.
+	 */
+	bool			ipv6;
 
 	/* All below: protected by the socket lock (sk_lock or bh lock). */
 	u32			iss;
@@ -316,12 +332,19 @@ int ktcp_port_listen(struct sock *sk);
 void ktcp_port_inherit(struct sock *child, struct sock *listener);
 void ktcp_port_unbind(struct sock *sk);
 bool ktcp_port_owned(struct net *net, __be32 addr, u16 port);
+bool ktcp_port_owned6(struct net *net, const struct in6_addr *addr, u16 port);
 int ktcp_conn_hash(struct sock *sk);
 void ktcp_conn_unhash(struct sock *sk);
 struct sock *ktcp_conn_lookup(struct net *net, __be32 saddr, __be16 sport,
 			      __be32 daddr, __be16 dport);
+struct sock *ktcp_conn_lookup6(struct net *net, const struct in6_addr *saddr,
+			       __be16 sport, const struct in6_addr *daddr,
+			       __be16 dport);
 struct sock *ktcp_listener_lookup(struct net *net, __be32 saddr, __be16 sport,
 				  __be32 daddr, u16 dport);
+struct sock *ktcp_listener_lookup6(struct net *net,
+				   const struct in6_addr *saddr, __be16 sport,
+				   const struct in6_addr *daddr, u16 dport);
 void ktcp_sock_list_add(struct sock *sk);
 void ktcp_sock_list_del(struct sock *sk);
 
@@ -333,11 +356,51 @@ int ktcp_ip_send(struct net *net, struct sock *sk, struct sk_buff *skb,
 u16 ktcp_route_mss(struct net *net, struct sock *sk, __be32 saddr,
 		   __be32 daddr);
 struct sk_buff *ktcp_alloc_skb(unsigned int payload, gfp_t gfp);
+bool ktcp_deliver(struct sock *sk, struct sk_buff *skb);
+
+/* ipv6.c */
+int ktcp_ipv6_init_net(struct net *net);
+void ktcp_ipv6_exit_net(struct net *net);
+int ktcp_ip6_send(struct net *net, struct sock *sk, struct sk_buff *skb,
+		  const struct in6_addr *saddr, const struct in6_addr *daddr);
+u16 ktcp_route_mss6(struct net *net, struct sock *sk,
+		    const struct in6_addr *saddr,
+		    const struct in6_addr *daddr);
 
 /* The MSS a route's MTU allows: less the IP and TCP headers. */
 static inline u16 ktcp_mss_for_mtu(u32 mtu)
 {
 	return clamp_t(u32, mtu, 576, 65535) - 40;
+}
+
+/* The same over IPv6: a 40-byte header, and IPv6's minimum MTU. */
+static inline u16 ktcp_mss_for_mtu6(u32 mtu)
+{
+	return clamp_t(u32, mtu, IPV6_MIN_MTU, 65535) - 60;
+}
+
+/* Did @skb, a received segment, come over IPv6? */
+static inline bool ktcp_skb_ipv6(const struct sk_buff *skb)
+{
+	return skb->protocol == htons(ETH_P_IPV6);
+}
+
+/*
+ * A received segment's addresses, for code that serves both families:
+ * IPv4 ones as v4-mapped IPv6 addresses.  Returns ktcp_skb_ipv6().
+ */
+static inline bool ktcp_skb_addrs(const struct sk_buff *skb,
+				  struct in6_addr *saddr,
+				  struct in6_addr *daddr)
+{
+	if (ktcp_skb_ipv6(skb)) {
+		*saddr = ipv6_hdr(skb)->saddr;
+		*daddr = ipv6_hdr(skb)->daddr;
+		return true;
+	}
+	ipv6_addr_set_v4mapped(ip_hdr(skb)->saddr, saddr);
+	ipv6_addr_set_v4mapped(ip_hdr(skb)->daddr, daddr);
+	return false;
 }
 
 #define KTCP_TSTAMP_OPTLEN	12	/* two NOPs and the option */
@@ -368,7 +431,7 @@ static inline void ktcp_syn_acked(struct ktcp_sock *ks)
 #define KTCP_DELACK	(HZ / 25)	/* native's TCP_DELACK_MIN */
 
 /* Room for link, IP and TCP headers in front of what we send. */
-#define KTCP_HEADROOM	(MAX_HEADER + sizeof(struct iphdr) + 60)
+#define KTCP_HEADROOM	(MAX_HEADER + sizeof(struct ipv6hdr) + 60)
 
 /* output.c */
 void ktcp_send_syn(struct sock *sk);
@@ -377,9 +440,10 @@ void ktcp_send_ack_now_or_later(struct sock *sk);
 void ktcp_send_probe(struct sock *sk);
 void ktcp_send_rst(struct sock *sk);
 void ktcp_send_reset_reply(struct net *net, struct sk_buff *skb);
-int ktcp_send_synack(struct net *net, __be32 saddr, __be32 daddr,
-		     __be16 sport, __be16 dport, u32 iss, u32 rcv_nxt,
-		     const struct ktcp_out_options *opts, u16 window);
+int ktcp_send_synack(struct net *net, bool ipv6, const struct in6_addr *saddr,
+		     const struct in6_addr *daddr, __be16 sport, __be16 dport,
+		     u32 iss, u32 rcv_nxt, const struct ktcp_out_options *opts,
+		     u16 window);
 void ktcp_write_xmit(struct sock *sk);
 bool ktcp_push_held(struct sock *sk);
 void ktcp_retransmit_syn(struct sock *sk);

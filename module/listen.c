@@ -25,8 +25,9 @@
 struct ktcp_request {
 	struct ktcp_request_info info;		/* must stay first */
 	struct hlist_node	node;
-	__be32			laddr;
-	__be32			raddr;
+	struct in6_addr		laddr;		/* IPv4: v4-mapped */
+	struct in6_addr		raddr;
+	bool			ipv6;		/* the SYN came over IPv6 */
 	__be16			lport;
 	__be16			rport;
 	u32			iss;
@@ -52,22 +53,28 @@ struct ktcp_listen {
 };
 
 static struct hlist_head *ktcp_synq_bucket(struct ktcp_listen *l,
-					   __be32 raddr, __be16 rport)
+					   const struct in6_addr *raddr,
+					   __be16 rport)
 {
-	u32 h = jhash_2words((__force u32)raddr, (__force u32)rport, 0);
+	u32 h = jhash_2words(ipv6_addr_hash(raddr), (__force u32)rport, 0);
 
 	return &l->synq[hash_32(h, KTCP_SYNQ_HASH_BITS)];
 }
 
+/* The request of @skb's 4-tuple, IPv4 or IPv6 (mapped never clash). */
 static struct ktcp_request *ktcp_synq_find(struct ktcp_listen *l,
-					   __be32 laddr, __be32 raddr,
-					   __be16 rport)
+					   const struct sk_buff *skb)
 {
+	const struct tcphdr *th = tcp_hdr(skb);
+	struct in6_addr raddr, laddr;
 	struct ktcp_request *req;
 
-	hlist_for_each_entry(req, ktcp_synq_bucket(l, raddr, rport), node)
-		if (req->raddr == raddr && req->rport == rport &&
-		    req->laddr == laddr)
+	ktcp_skb_addrs(skb, &raddr, &laddr);
+	hlist_for_each_entry(req, ktcp_synq_bucket(l, &raddr, th->source),
+			     node)
+		if (req->rport == th->source && req->lport == th->dest &&
+		    ipv6_addr_equal(&req->raddr, &raddr) &&
+		    ipv6_addr_equal(&req->laddr, &laddr))
 			return req;
 	return NULL;
 }
@@ -78,10 +85,11 @@ static void ktcp_synq_add(struct sock *sk, struct ktcp_request *req)
 	struct ktcp_listen *l = ktcp_sk(sk)->listen;
 	struct ktcp_request_info *info = &req->info;
 
-	hlist_add_head(&req->node, ktcp_synq_bucket(l, req->raddr, req->rport));
+	hlist_add_head(&req->node, ktcp_synq_bucket(l, &req->raddr, req->rport));
 	l->synq_len++;
 	info->laddr = req->laddr;
 	info->raddr = req->raddr;
+	info->ipv6 = req->ipv6;
 	info->lport = req->lport;
 	info->rport = req->rport;
 	info->uid = sock_i_uid(sk);
@@ -115,8 +123,8 @@ static int ktcp_req_send_synack(struct sock *sk, struct ktcp_request *req)
 		.tsecr		= req->opts.tsval,
 	};
 
-	return ktcp_send_synack(sock_net(sk), req->laddr, req->raddr,
-				req->lport, req->rport, req->iss, req->irs + 1,
+	return ktcp_send_synack(sock_net(sk), req->ipv6, &req->laddr,
+				&req->raddr, req->lport, req->rport, req->iss, req->irs + 1,
 				&o, min(ktcp_rcv_window(sk), 65535U));
 }
 
@@ -274,12 +282,20 @@ static struct sock *ktcp_create_child(struct sock *sk,
 	child->sk_uid = sk->sk_uid;
 
 	inet = inet_sk(child);
-	inet->inet_rcv_saddr = req->laddr;
-	inet->inet_saddr = req->laddr;
-	inet->inet_daddr = req->raddr;
+	child->sk_v6_rcv_saddr = req->laddr;
+	child->sk_v6_daddr = req->raddr;
+	if (!req->ipv6) {
+		inet->inet_rcv_saddr = req->laddr.s6_addr32[3];
+		inet->inet_saddr = req->laddr.s6_addr32[3];
+		inet->inet_daddr = req->raddr.s6_addr32[3];
+	}
 	inet->inet_dport = req->rport;
 
 	ks = ktcp_sk(child);
+	/* An AF_INET6 listener's children are AF_INET6, v4-mapped or not. */
+	ks->family = ktcp_sk(sk)->family;
+	ks->ipv6 = req->ipv6;
+	child->sk_ipv6only = sk->sk_ipv6only;
 	ks->nodelay = ktcp_sk(sk)->nodelay;
 	ks->cork = ktcp_sk(sk)->cork;
 	ks->user_mss = ktcp_sk(sk)->user_mss;
@@ -334,6 +350,21 @@ static u32 ktcp_cookie_minute(void)
 	return (u32)(jiffies / (60 * HZ));
 }
 
+/* A SYN cookie for a 4-tuple of either family (IPv4: v4-mapped). */
+static u32 ktcp_cookie_make_for(struct ktcp_net *kn, bool ipv6,
+				const struct in6_addr *laddr,
+				const struct in6_addr *raddr, __be16 lport,
+				__be16 rport, u32 peer_isn, u16 mss)
+{
+	if (ipv6)
+		return ktcp_cookie_make6(&kn->cookie_key, laddr, raddr, lport,
+					 rport, peer_isn, ktcp_cookie_minute(),
+					 mss);
+	return ktcp_cookie_make(&kn->cookie_key, laddr->s6_addr32[3],
+				raddr->s6_addr32[3], lport, rport, peer_isn,
+				ktcp_cookie_minute(), mss);
+}
+
 static void ktcp_listen_drop(struct sock *sk)
 {
 	ktcp_inc_stats(sock_net(sk), KTCP_MIB_LISTEN_DROPS);
@@ -344,15 +375,17 @@ static void ktcp_listen_syn(struct sock *sk, struct sk_buff *skb,
 			    const struct ktcp_syn_options *opts)
 {
 	struct ktcp_listen *l = ktcp_sk(sk)->listen;
-	const struct iphdr *iph = ip_hdr(skb);
 	const struct tcphdr *th = tcp_hdr(skb);
 	struct net *net = sock_net(sk);
 	struct ktcp_net *kn = ktcp_net(net);
 	int cookies = ktcp_sysctl(net, syncookies);
+	struct in6_addr raddr, laddr;
 	struct ktcp_request *req;
+	bool ipv6;
 	u16 mss;
 
-	req = ktcp_synq_find(l, iph->daddr, iph->saddr, th->source);
+	ipv6 = ktcp_skb_addrs(skb, &raddr, &laddr);
+	req = ktcp_synq_find(l, skb);
 	if (req) {	/* the peer lost our SYN-ACK */
 		ktcp_req_send_synack(sk, req);
 		return;
@@ -363,7 +396,9 @@ static void ktcp_listen_syn(struct sock *sk, struct sk_buff *skb,
 		return;
 	}
 	mss = ktcp_clamp_user_mss(ktcp_sk(sk),
-				  ktcp_route_mss(net, NULL, iph->daddr, iph->saddr));
+				  ipv6 ? ktcp_route_mss6(net, NULL, &laddr, &raddr) :
+				  ktcp_route_mss(net, NULL, laddr.s6_addr32[3],
+						 raddr.s6_addr32[3]));
 	if (cookies == 2 ||
 	    l->synq_len >= ktcp_sysctl(net, max_syn_backlog)) {
 		u32 cookie;
@@ -379,12 +414,12 @@ static void ktcp_listen_syn(struct sock *sk, struct sk_buff *skb,
 			ktcp_listen_drop(sk);
 			return;
 		}
-		cookie = ktcp_cookie_make(&kn->cookie_key, iph->daddr,
-					  iph->saddr, th->dest, th->source,
-					  ntohl(th->seq), ktcp_cookie_minute(),
-					  min_t(u16, opts->mss ?: 536, mss));
+		cookie = ktcp_cookie_make_for(kn, ipv6, &laddr, &raddr,
+					      th->dest, th->source,
+					      ntohl(th->seq),
+					      min_t(u16, opts->mss ?: 536, mss));
 		ktcp_inc_stats(net, KTCP_MIB_SYNCOOKIES_SENT);
-		ktcp_send_synack(net, iph->daddr, iph->saddr, th->dest,
+		ktcp_send_synack(net, ipv6, &laddr, &raddr, th->dest,
 				 th->source, cookie, ntohl(th->seq) + 1, &o,
 				 min(ktcp_rcv_window(sk), 65535U));
 		return;
@@ -395,13 +430,19 @@ static void ktcp_listen_syn(struct sock *sk, struct sk_buff *skb,
 		ktcp_listen_drop(sk);
 		return;
 	}
-	req->laddr = iph->daddr;
-	req->raddr = iph->saddr;
+	req->laddr = laddr;
+	req->raddr = raddr;
+	req->ipv6 = ipv6;
 	req->lport = th->dest;
 	req->rport = th->source;
 	req->irs = ntohl(th->seq);
-	req->iss = ktcp_isn(&kn->isn_key, iph->daddr, iph->saddr, th->dest,
-			    th->source, ktime_get_real_ns());
+	if (ipv6)
+		req->iss = ktcp_isn6(&kn->isn_key, &laddr, &raddr, th->dest,
+				     th->source, ktime_get_real_ns());
+	else
+		req->iss = ktcp_isn(&kn->isn_key, laddr.s6_addr32[3],
+				    raddr.s6_addr32[3], th->dest, th->source,
+				    ktime_get_real_ns());
 	req->mss = mss;
 	req->opts = *opts;
 	req->wscale_ok = opts->wscale_ok && ktcp_sysctl(net, window_scaling);
@@ -420,26 +461,36 @@ static void ktcp_listen_syn(struct sock *sk, struct sk_buff *skb,
 static bool ktcp_cookie_request(struct sock *sk, struct sk_buff *skb,
 				struct ktcp_request *req)
 {
-	const struct iphdr *iph = ip_hdr(skb);
 	const struct tcphdr *th = tcp_hdr(skb);
 	struct net *net = sock_net(sk);
+	struct ktcp_net *kn = ktcp_net(net);
 	u32 irs = ntohl(th->seq) - 1;
 	u32 cookie = ntohl(th->ack_seq) - 1;
+	struct in6_addr raddr, laddr;
+	bool ipv6;
 	u16 mss;
 
 	if (!ktcp_sysctl(net, syncookies))
 		return false;
-	mss = ktcp_cookie_check(&ktcp_net(net)->cookie_key, iph->daddr,
-				iph->saddr, th->dest, th->source, irs,
-				ktcp_cookie_minute(), cookie);
+	ipv6 = ktcp_skb_addrs(skb, &raddr, &laddr);
+	if (ipv6)
+		mss = ktcp_cookie_check6(&kn->cookie_key, &laddr, &raddr,
+					 th->dest, th->source, irs,
+					 ktcp_cookie_minute(), cookie);
+	else
+		mss = ktcp_cookie_check(&kn->cookie_key, laddr.s6_addr32[3],
+					raddr.s6_addr32[3], th->dest,
+					th->source, irs, ktcp_cookie_minute(),
+					cookie);
 	if (!mss) {
 		ktcp_inc_stats(net, KTCP_MIB_SYNCOOKIES_FAILED);
 		return false;
 	}
 	ktcp_inc_stats(net, KTCP_MIB_SYNCOOKIES_RECV);
 	memset(req, 0, sizeof(*req));
-	req->laddr = iph->daddr;
-	req->raddr = iph->saddr;
+	req->laddr = laddr;
+	req->raddr = raddr;
+	req->ipv6 = ipv6;
 	req->lport = th->dest;
 	req->rport = th->source;
 	req->irs = irs;
@@ -453,13 +504,12 @@ static bool ktcp_cookie_request(struct sock *sk, struct sk_buff *skb,
 static void ktcp_listen_ack(struct sock *sk, struct sk_buff *skb)
 {
 	struct ktcp_listen *l = ktcp_sk(sk)->listen;
-	const struct iphdr *iph = ip_hdr(skb);
 	const struct tcphdr *th = tcp_hdr(skb);
 	struct net *net = sock_net(sk);
 	struct ktcp_request *req, cookie_req;
 	struct sock *child;
 
-	req = ktcp_synq_find(l, iph->daddr, iph->saddr, th->source);
+	req = ktcp_synq_find(l, skb);
 	if (!req) {
 		if (!ktcp_cookie_request(sk, skb, &cookie_req)) {
 			ktcp_send_reset_reply(net, skb);
@@ -521,8 +571,7 @@ int ktcp_listen_rcv(struct sock *sk, struct sk_buff *skb)
 	if (!ktcp_segment_options(sk, skb, &opts))
 		goto drop;
 	if (th->rst) {
-		req = ktcp_synq_find(ktcp_sk(sk)->listen, ip_hdr(skb)->daddr,
-				     ip_hdr(skb)->saddr, th->source);
+		req = ktcp_synq_find(ktcp_sk(sk)->listen, skb);
 		if (req && ntohl(th->seq) == req->irs + 1)
 			ktcp_synq_drop(sk, req);
 		goto drop;

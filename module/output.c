@@ -10,6 +10,7 @@
 #include <linux/tcp.h>
 #include <net/checksum.h>
 #include <net/ip.h>
+#include <net/ip6_checksum.h>
 #include <net/tcp_states.h>
 
 #include "ktcp.h"
@@ -68,6 +69,35 @@ static void ktcp_checksum(struct sk_buff *skb, __be32 saddr, __be32 daddr)
 	csum = skb_checksum(skb, 0, skb->len, 0);
 	th->check = csum_tcpudp_magic(saddr, daddr, skb->len, IPPROTO_TCP, csum);
 	skb->ip_summed = CHECKSUM_NONE;
+}
+
+static void ktcp_checksum6(struct sk_buff *skb, const struct in6_addr *saddr,
+			   const struct in6_addr *daddr)
+{
+	struct tcphdr *th = tcp_hdr(skb);
+	__wsum csum;
+
+	th->check = 0;
+	csum = skb_checksum(skb, 0, skb->len, 0);
+	th->check = csum_ipv6_magic(saddr, daddr, skb->len, IPPROTO_TCP, csum);
+	skb->ip_summed = CHECKSUM_NONE;
+}
+
+/*
+ * Checksum and send a segment between addresses of either family: IPv4
+ * ones are v4-mapped in @saddr and @daddr.  Consumes @skb.
+ */
+static int ktcp_xmit_to(struct net *net, struct sock *sk, struct sk_buff *skb,
+			bool ipv6, const struct in6_addr *saddr,
+			const struct in6_addr *daddr)
+{
+	if (ipv6) {
+		ktcp_checksum6(skb, saddr, daddr);
+		return ktcp_ip6_send(net, sk, skb, saddr, daddr);
+	}
+	ktcp_checksum(skb, saddr->s6_addr32[3], daddr->s6_addr32[3]);
+	return ktcp_ip_send(net, sk, skb, saddr->s6_addr32[3],
+			    daddr->s6_addr32[3]);
 }
 
 /**
@@ -211,6 +241,9 @@ static int ktcp_send_segment(struct sock *sk, u32 seq, u8 flags,
 	}
 	ktcp_push_header(skb, inet->inet_sport, inet->inet_dport, seq,
 			 ks->rcv_nxt, flags, win, &opts);
+	if (ks->ipv6)
+		return ktcp_xmit_to(sock_net(sk), sk, skb, true,
+				    &sk->sk_v6_rcv_saddr, &sk->sk_v6_daddr);
 	ktcp_checksum(skb, inet->inet_saddr, inet->inet_daddr);
 	return ktcp_ip_send(sock_net(sk), sk, skb, inet->inet_saddr,
 			    inet->inet_daddr);
@@ -263,9 +296,11 @@ void ktcp_send_rst(struct sock *sk)
 	ktcp_send_segment(sk, ktcp_sk(sk)->snd_nxt, KTCP_RST, NULL, 0);
 }
 
-int ktcp_send_synack(struct net *net, __be32 saddr, __be32 daddr,
-		     __be16 sport, __be16 dport, u32 iss, u32 rcv_nxt,
-		     const struct ktcp_out_options *opts, u16 window)
+/* A SYN-ACK for a request socket or a cookie; no socket sends it. */
+int ktcp_send_synack(struct net *net, bool ipv6, const struct in6_addr *saddr,
+		     const struct in6_addr *daddr, __be16 sport, __be16 dport,
+		     u32 iss, u32 rcv_nxt, const struct ktcp_out_options *opts,
+		     u16 window)
 {
 	struct sk_buff *skb = ktcp_alloc_skb(0, GFP_ATOMIC);
 
@@ -273,8 +308,7 @@ int ktcp_send_synack(struct net *net, __be32 saddr, __be32 daddr,
 		return -ENOBUFS;
 	ktcp_push_header(skb, sport, dport, iss, rcv_nxt, KTCP_SYN | KTCP_ACK,
 			 window, opts);
-	ktcp_checksum(skb, saddr, daddr);
-	return ktcp_ip_send(net, NULL, skb, saddr, daddr);
+	return ktcp_xmit_to(net, NULL, skb, ipv6, saddr, daddr);
 }
 
 /*
@@ -285,8 +319,9 @@ int ktcp_send_synack(struct net *net, __be32 saddr, __be32 daddr,
 void ktcp_send_reset_reply(struct net *net, struct sk_buff *in)
 {
 	const struct tcphdr *th = tcp_hdr(in);
-	const struct iphdr *iph = ip_hdr(in);
+	struct in6_addr saddr, daddr;
 	struct sk_buff *skb;
+	bool ipv6;
 	u32 seq = 0, ack = 0;
 	u8 flags = KTCP_RST;
 
@@ -302,9 +337,9 @@ void ktcp_send_reset_reply(struct net *net, struct sk_buff *in)
 	if (!skb)
 		return;
 	ktcp_push_header(skb, th->dest, th->source, seq, ack, flags, 0, NULL);
-	ktcp_checksum(skb, iph->daddr, iph->saddr);
 	ktcp_inc_stats(net, KTCP_MIB_OUT_RSTS);
-	ktcp_ip_send(net, NULL, skb, iph->daddr, iph->saddr);
+	ipv6 = ktcp_skb_addrs(in, &saddr, &daddr);
+	ktcp_xmit_to(net, NULL, skb, ipv6, &daddr, &saddr);
 }
 
 /* Queue our FIN behind the data; ktcp_write_xmit() sends it. */

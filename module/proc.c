@@ -2,6 +2,9 @@
 /*
  * /proc/net/ktcp: every ktcp socket of the namespace, in the columns of
  * /proc/net/tcp so that existing tools and eyes can read it.
+ * /proc/net/ktcp6 likewise for the AF_INET6 sockets, in the columns of
+ * /proc/net/tcp6 (v4-mapped connections of AF_INET6 sockets included,
+ * as there).  A request socket goes to the file of its SYN's family.
  */
 
 #include <linux/proc_fs.h>
@@ -21,16 +24,24 @@
  */
 #define KTCP_SEQ_REQUEST	1UL
 
-static void *ktcp_seq_idx(struct ktcp_net *kn, loff_t pos)
+static int ktcp_seq_show6(struct seq_file *seq, void *v);
+
+/* Which of the two files @seq is: true for /proc/net/ktcp6. */
+static bool ktcp_seq_v6(struct seq_file *seq)
+{
+	return seq->op->show == ktcp_seq_show6;
+}
+
+static void *ktcp_seq_idx(struct ktcp_net *kn, loff_t pos, bool v6)
 {
 	struct ktcp_request_info *req;
-	struct hlist_node *node;
+	struct ktcp_sock *ks;
 
-	hlist_for_each(node, &kn->sockets)
-		if (pos-- == 0)
-			return node;
+	hlist_for_each_entry(ks, &kn->sockets, all_node)
+		if ((READ_ONCE(ks->family) == AF_INET6) == v6 && pos-- == 0)
+			return &ks->all_node;
 	hlist_for_each_entry_rcu(req, &kn->requests, all_node)
-		if (pos-- == 0)
+		if (req->ipv6 == v6 && pos-- == 0)
 			return (void *)((unsigned long)&req->all_node |
 					KTCP_SEQ_REQUEST);
 	return NULL;
@@ -43,13 +54,15 @@ static void *ktcp_seq_start(struct seq_file *seq, loff_t *pos)
 
 	spin_lock_bh(&kn->sockets_lock);
 	rcu_read_lock();
-	return *pos ? ktcp_seq_idx(kn, *pos - 1) : SEQ_START_TOKEN;
+	return *pos ? ktcp_seq_idx(kn, *pos - 1, ktcp_seq_v6(seq)) :
+		      SEQ_START_TOKEN;
 }
 
 static void *ktcp_seq_next(struct seq_file *seq, void *v, loff_t *pos)
 {
 	++*pos;
-	return ktcp_seq_idx(ktcp_net(seq_file_net(seq)), *pos - 1);
+	return ktcp_seq_idx(ktcp_net(seq_file_net(seq)), *pos - 1,
+			    ktcp_seq_v6(seq));
 }
 
 static void ktcp_seq_stop(struct seq_file *seq, void *v)
@@ -66,14 +79,36 @@ static void ktcp_seq_show_request(struct seq_file *seq,
 				  const struct ktcp_request_info *req)
 {
 	seq_printf(seq, "%4lld: %08X:%04X %08X:%04X %02X %08X:%08X %02X:%08lX %08X %5u %8d %u %d %pK",
-		   seq->index - 1, req->laddr, ntohs(req->lport),
-		   req->raddr, ntohs(req->rport), TCP_SYN_RECV, 0, 0, 1,
+		   seq->index - 1, req->laddr.s6_addr32[3], ntohs(req->lport),
+		   req->raddr.s6_addr32[3], ntohs(req->rport), TCP_SYN_RECV, 0, 0, 1,
 		   jiffies_delta_to_clock_t(READ_ONCE(req->expires) - jiffies),
 		   READ_ONCE(req->retrans),
 		   from_kuid_munged(seq_user_ns(seq), req->uid), 0, 0, 0, req);
 }
 
-static int ktcp_seq_show(struct seq_file *seq, void *v)
+/* An IPv6 address and port as /proc/net/tcp6 prints them: raw words. */
+static void ktcp_seq_put_addr6(struct seq_file *seq, const struct in6_addr *a,
+			       __be16 port)
+{
+	seq_printf(seq, " %08X%08X%08X%08X:%04X", a->s6_addr32[0],
+		   a->s6_addr32[1], a->s6_addr32[2], a->s6_addr32[3],
+		   ntohs(port));
+}
+
+static void ktcp_seq_show_request6(struct seq_file *seq,
+				   const struct ktcp_request_info *req)
+{
+	seq_printf(seq, "%4lld:", seq->index - 1);
+	ktcp_seq_put_addr6(seq, &req->laddr, req->lport);
+	ktcp_seq_put_addr6(seq, &req->raddr, req->rport);
+	seq_printf(seq, " %02X %08X:%08X %02X:%08lX %08X %5u %8d %d %d %pK\n",
+		   TCP_SYN_RECV, 0, 0, 1,
+		   jiffies_delta_to_clock_t(READ_ONCE(req->expires) - jiffies),
+		   READ_ONCE(req->retrans),
+		   from_kuid_munged(seq_user_ns(seq), req->uid), 0, 0, 0, req);
+}
+
+static int __ktcp_seq_show(struct seq_file *seq, void *v, bool v6)
 {
 	unsigned long expires = 0;
 	int state, timer = 0;
@@ -82,13 +117,27 @@ static int ktcp_seq_show(struct seq_file *seq, void *v)
 	struct inet_sock *inet;
 	struct sock *sk;
 
-	seq_setwidth(seq, KTCP_PROC_LINE - 1);
-	if (v == SEQ_START_TOKEN) {
-		seq_puts(seq, "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode");
-		goto pad;
+	if (v6) {
+		if (v == SEQ_START_TOKEN) {
+			seq_puts(seq, "  sl  local_address                         remote_address                        st");
+			seq_puts(seq, " tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n");
+			return 0;
+		}
+	} else {
+		seq_setwidth(seq, KTCP_PROC_LINE - 1);
+		if (v == SEQ_START_TOKEN) {
+			seq_puts(seq, "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode");
+			goto pad;
+		}
 	}
 	if ((unsigned long)v & KTCP_SEQ_REQUEST) {
 		v = (void *)((unsigned long)v & ~KTCP_SEQ_REQUEST);
+		if (v6) {
+			ktcp_seq_show_request6(seq,
+					       hlist_entry(v, struct ktcp_request_info,
+							   all_node));
+			return 0;
+		}
 		ktcp_seq_show_request(seq, hlist_entry(v, struct ktcp_request_info,
 						       all_node));
 		goto pad;
@@ -117,6 +166,18 @@ static int ktcp_seq_show(struct seq_file *seq, void *v)
 		timer = state == TCP_TIME_WAIT ? 3 : 2;
 		expires = ks->wait_timer.expires;
 	}
+	if (v6) {
+		seq_printf(seq, "%4lld:", seq->index - 1);
+		ktcp_seq_put_addr6(seq, &sk->sk_v6_rcv_saddr, inet->inet_sport);
+		ktcp_seq_put_addr6(seq, &sk->sk_v6_daddr, inet->inet_dport);
+		seq_printf(seq, " %02X %08X:%08X %02X:%08lX %08X %5u %8d %lu %d %pK\n",
+			   state, tx_queue, rx_queue, timer,
+			   timer ? jiffies_delta_to_clock_t(expires - jiffies) : 0L,
+			   READ_ONCE(ks->retransmits),
+			   from_kuid_munged(seq_user_ns(seq), sock_i_uid(sk)),
+			   0, sock_i_ino(sk), refcount_read(&sk->sk_refcnt), sk);
+		return 0;
+	}
 	seq_printf(seq, "%4lld: %08X:%04X %08X:%04X %02X %08X:%08X %02X:%08lX %08X %5u %8d %lu %d %pK",
 		   seq->index - 1,
 		   inet->inet_rcv_saddr, ntohs(inet->inet_sport),
@@ -131,11 +192,28 @@ pad:
 	return 0;
 }
 
+static int ktcp_seq_show(struct seq_file *seq, void *v)
+{
+	return __ktcp_seq_show(seq, v, false);
+}
+
+static int ktcp_seq_show6(struct seq_file *seq, void *v)
+{
+	return __ktcp_seq_show(seq, v, true);
+}
+
 static const struct seq_operations ktcp_seq_ops = {
 	.start	= ktcp_seq_start,
 	.next	= ktcp_seq_next,
 	.stop	= ktcp_seq_stop,
 	.show	= ktcp_seq_show,
+};
+
+static const struct seq_operations ktcp6_seq_ops = {
+	.start	= ktcp_seq_start,
+	.next	= ktcp_seq_next,
+	.stop	= ktcp_seq_stop,
+	.show	= ktcp_seq_show6,
 };
 
 /* The names of the kernel's own Tcp: and TcpExt: counters. */
@@ -192,16 +270,24 @@ int ktcp_proc_init_net(struct net *net)
 	if (!proc_create_net("ktcp", 0444, net->proc_net, &ktcp_seq_ops,
 			     sizeof(struct seq_net_private)))
 		return -ENOMEM;
+	if (!proc_create_net("ktcp6", 0444, net->proc_net, &ktcp6_seq_ops,
+			     sizeof(struct seq_net_private)))
+		goto err_ktcp;
 	if (!proc_create_net_single("ktcp_snmp", 0444, net->proc_net,
-				    ktcp_snmp_show, NULL)) {
-		remove_proc_entry("ktcp", net->proc_net);
-		return -ENOMEM;
-	}
+				    ktcp_snmp_show, NULL))
+		goto err_ktcp6;
 	return 0;
+
+err_ktcp6:
+	remove_proc_entry("ktcp6", net->proc_net);
+err_ktcp:
+	remove_proc_entry("ktcp", net->proc_net);
+	return -ENOMEM;
 }
 
 void ktcp_proc_exit_net(struct net *net)
 {
 	remove_proc_entry("ktcp_snmp", net->proc_net);
+	remove_proc_entry("ktcp6", net->proc_net);
 	remove_proc_entry("ktcp", net->proc_net);
 }

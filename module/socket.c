@@ -10,8 +10,11 @@
 #include <linux/net.h>
 #include <linux/poll.h>
 #include <linux/slab.h>
+#include <net/addrconf.h>
 #include <net/inet_sock.h>
 #include <net/ip.h>
+#include <net/ip6_route.h>
+#include <net/ipv6.h>
 #include <net/route.h>
 #include <net/sock.h>
 #include <net/tcp_states.h>
@@ -198,10 +201,13 @@ static int ktcp_disconnect(struct sock *sk)
 		ktcp_port_unbind(sk);
 	inet->inet_daddr = 0;
 	inet->inet_dport = 0;
+	sk->sk_v6_daddr = in6addr_any;
 	if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK)) {
 		inet->inet_saddr = 0;
 		inet->inet_rcv_saddr = 0;
+		sk->sk_v6_rcv_saddr = in6addr_any;
 	}
+	ks->ipv6 = false;
 	ks->fin_queued = false;
 	ks->retransmits = 0;
 	WRITE_ONCE(sk->sk_shutdown, 0);
@@ -264,7 +270,8 @@ static int ktcp_release(struct socket *sock)
 	return 0;
 }
 
-static int ktcp_bind(struct socket *sock, struct sockaddr *uaddr, int addr_len)
+static int ktcp_bind4(struct socket *sock, struct sockaddr *uaddr,
+		      int addr_len)
 {
 	struct sockaddr_in *sin = (struct sockaddr_in *)uaddr;
 	struct sock *sk = sock->sk;
@@ -291,6 +298,7 @@ static int ktcp_bind(struct socket *sock, struct sockaddr *uaddr, int addr_len)
 		err = -EINVAL;
 		goto out;
 	}
+	ktcp_sk(sk)->family = AF_INET;
 	err = ktcp_port_bind(sk, sin->sin_addr.s_addr, port);
 	if (err)
 		goto out;
@@ -306,6 +314,150 @@ out:
 	return err;
 }
 
+/*
+ * The address checks of __inet6_bind() for @addr; @v4addr is what an
+ * IPv4 segment must be sent to: the v4-mapped address, INADDR_ANY for
+ * ::, unused (0) for another IPv6 address.  Socket locked.
+ */
+static int ktcp_bind6_addr(struct sock *sk, const struct sockaddr_in6 *sin6,
+			   int addr_len, __be32 *v4addr)
+{
+	const struct in6_addr *addr = &sin6->sin6_addr;
+	struct net *net = sock_net(sk);
+	int addr_type = ipv6_addr_type(addr);
+	struct net_device *dev = NULL;
+	int err = 0;
+
+	*v4addr = 0;
+	if (addr_type & IPV6_ADDR_MULTICAST)
+		return -EINVAL;
+	if (addr_type == IPV6_ADDR_MAPPED) {
+		int chk;
+
+		if (sk->sk_ipv6only)
+			return -EINVAL;
+		*v4addr = addr->s6_addr32[3];
+		chk = inet_addr_type(net, *v4addr);
+		if (!inet_addr_valid_or_nonlocal(net, inet_sk(sk), *v4addr, chk))
+			return -EADDRNOTAVAIL;
+		return 0;
+	}
+	if (addr_type == IPV6_ADDR_ANY)
+		return 0;
+
+	rcu_read_lock();
+	if (__ipv6_addr_needs_scope_id(addr_type)) {
+		if (addr_len >= (int)sizeof(struct sockaddr_in6) &&
+		    sin6->sin6_scope_id)
+			sk->sk_bound_dev_if = sin6->sin6_scope_id;
+		if (!sk->sk_bound_dev_if) {
+			err = -EINVAL;
+			goto out;
+		}
+	}
+	if (sk->sk_bound_dev_if) {
+		dev = dev_get_by_index_rcu(net, sk->sk_bound_dev_if);
+		if (!dev) {
+			err = -ENODEV;
+			goto out;
+		}
+	}
+	if (!ipv6_can_nonlocal_bind(net, inet_sk(sk)) &&
+	    !ipv6_chk_addr(net, addr, dev, 0))
+		err = -EADDRNOTAVAIL;
+out:
+	rcu_read_unlock();
+	return err;
+}
+
+/* inet6_bind(): the socket becomes AF_INET6. */
+static int ktcp_bind6(struct socket *sock, struct sockaddr *uaddr,
+		      int addr_len)
+{
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)uaddr;
+	struct sock *sk = sock->sk;
+	struct net *net = sock_net(sk);
+	int old_dev, err;
+	__be32 v4addr;
+	u16 port;
+
+	err = ktcp_check_bind_addr6(uaddr, addr_len);
+	if (err)
+		return err;
+
+	port = ntohs(sin6->sin6_port);
+	if (port && inet_port_requires_bind_service(net, port) &&
+	    !ns_capable(net->user_ns, CAP_NET_BIND_SERVICE))
+		return -EACCES;
+
+	lock_sock(sk);
+	if (sk->sk_state != TCP_CLOSE || ktcp_sk(sk)->bound) {
+		err = -EINVAL;
+		goto out;
+	}
+	old_dev = sk->sk_bound_dev_if;
+	err = ktcp_bind6_addr(sk, sin6, addr_len, &v4addr);
+	if (err)
+		goto fail;
+	ktcp_sk(sk)->family = AF_INET6;
+	sk->sk_v6_rcv_saddr = sin6->sin6_addr;
+	err = ktcp_port_bind(sk, v4addr, port);
+	if (err)
+		goto fail;
+	if (!ipv6_addr_any(&sin6->sin6_addr))
+		sk->sk_userlocks |= SOCK_BINDADDR_LOCK;
+	if (port)
+		sk->sk_userlocks |= SOCK_BINDPORT_LOCK;
+	goto out;
+fail:
+	sk->sk_v6_rcv_saddr = in6addr_any;
+	sk->sk_bound_dev_if = old_dev;
+out:
+	release_sock(sk);
+	return err;
+}
+
+/*
+ * bind(): a struct sockaddr_in or a struct sockaddr_in6.  The first one
+ * that passes its checks gives the socket its family (addr.h).
+ */
+static int ktcp_bind(struct socket *sock, struct sockaddr *uaddr, int addr_len)
+{
+	int family = ktcp_addr_family(READ_ONCE(ktcp_sk(sock->sk)->family),
+				      uaddr, addr_len);
+
+	if (family == AF_INET6)
+		return ktcp_bind6(sock, uaddr, addr_len);
+	return ktcp_bind4(sock, uaddr, addr_len);
+}
+
+static int ktcp_getname6(struct sock *sk, struct sockaddr *uaddr, int peer)
+{
+	DECLARE_SOCKADDR(struct sockaddr_in6 *, sin6, uaddr);
+	struct inet_sock *inet = inet_sk(sk);
+
+	sin6->sin6_family = AF_INET6;
+	sin6->sin6_flowinfo = 0;
+	if (peer) {
+		if (!inet->inet_dport ||
+		    ((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_SYN_SENT)))
+			return -ENOTCONN;
+		sin6->sin6_port = inet->inet_dport;
+		sin6->sin6_addr = sk->sk_v6_daddr;
+	} else {
+		sin6->sin6_port = inet->inet_sport;
+		sin6->sin6_addr = sk->sk_v6_rcv_saddr;
+	}
+	sin6->sin6_scope_id = ipv6_iface_scope_id(&sin6->sin6_addr,
+						  sk->sk_bound_dev_if);
+	return sizeof(*sin6);
+}
+
+/*
+ * getsockname()/getpeername(): a struct sockaddr_in6 for an AF_INET6
+ * socket, else a struct sockaddr_in (also before any bind or connect:
+ * 0.0.0.0:0, as a fresh AF_INET socket reports).
+ */
 static int ktcp_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
 {
 	DECLARE_SOCKADDR(struct sockaddr_in *, sin, uaddr);
@@ -314,6 +466,10 @@ static int ktcp_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
 	int err = sizeof(*sin);
 
 	lock_sock(sk);
+	if (ktcp_sk(sk)->family == AF_INET6) {
+		err = ktcp_getname6(sk, uaddr, peer);
+		goto out;
+	}
 	sin->sin_family = AF_INET;
 	if (peer) {
 		if (!inet->inet_dport ||
@@ -378,7 +534,63 @@ static __poll_t ktcp_poll(struct file *file, struct socket *sock,
 	return mask;
 }
 
-/* tcp_v4_connect(): route, source address, port, ISN, SYN. */
+/*
+ * The addresses are in place: take a port if bind() gave none, enter
+ * the 4-tuple, pick the ISN (RFC 6528) and send the SYN.
+ */
+static int ktcp_connect_start(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct inet_sock *inet = inet_sk(sk);
+	struct net *net = sock_net(sk);
+	int err;
+
+	if (!ks->bound) {
+		err = ktcp_port_bind(sk, inet->inet_saddr, 0);
+		if (err)
+			return err;
+	}
+	err = ktcp_conn_hash(sk);
+	if (err)
+		return err;
+
+	if (ks->ipv6)
+		ks->iss = ktcp_isn6(&ktcp_net(net)->isn_key,
+				    &sk->sk_v6_rcv_saddr, &sk->sk_v6_daddr,
+				    inet->inet_sport, inet->inet_dport,
+				    ktime_get_real_ns());
+	else
+		ks->iss = ktcp_isn(&ktcp_net(net)->isn_key, inet->inet_saddr,
+				   inet->inet_daddr, inet->inet_sport,
+				   inet->inet_dport, ktime_get_real_ns());
+	ks->snd_una = ks->iss;
+	ks->snd_nxt = ks->iss + 1;
+	ks->write_seq = ks->iss + 1;
+	ks->snd_max = ks->snd_nxt;
+	ks->rcv_wnd = 0;
+	ks->retransmits = 0;
+	ks->fin_queued = false;
+	/* What our SYN offers; ktcp_take_syn() keeps what the peer takes. */
+	ks->wscale_ok = ktcp_sysctl(net, window_scaling);
+	ks->rcv_wscale = ks->wscale_ok ?
+			 ktcp_wscale_for(READ_ONCE(sk->sk_rcvbuf)) : 0;
+	ks->snd_wscale = 0;
+	ks->tstamp_ok = ktcp_sysctl(net, timestamps);
+	ks->ts_offset = get_random_u32();
+	ks->ts_recent = 0;
+	ks->sack_ok = ktcp_sysctl(net, sack);
+	ktcp_set_state(sk, TCP_SYN_SENT);
+	ktcp_inc_stats(net, KTCP_MIB_ACTIVE_OPENS);
+	ktcp_send_syn(sk);
+	ktcp_reset_rtx_timer(sk);
+	return 0;
+}
+
+/*
+ * tcp_v4_connect(): route, source address, port, ISN, SYN.  Also the
+ * v4-mapped connect() of an AF_INET6 socket, whose addresses then show
+ * v4-mapped in sk_v6_rcv_saddr and sk_v6_daddr.
+ */
 static int ktcp_v4_connect(struct sock *sk, struct sockaddr *uaddr,
 			   int addr_len)
 {
@@ -408,53 +620,141 @@ static int ktcp_v4_connect(struct sock *sk, struct sockaddr *uaddr,
 	ks->advmss = ktcp_clamp_user_mss(ks, ktcp_mss_for_mtu(dst_mtu(&rt->dst)));
 	ip_rt_put(rt);
 
+	if (ks->family != AF_INET6)
+		ks->family = AF_INET;
+	ks->ipv6 = false;
 	if (!inet->inet_saddr)
 		inet->inet_saddr = fl4.saddr;
 	inet->inet_rcv_saddr = inet->inet_saddr;
 	inet->inet_daddr = usin->sin_addr.s_addr;
 	inet->inet_dport = usin->sin_port;
+	ipv6_addr_set_v4mapped(inet->inet_saddr, &sk->sk_v6_rcv_saddr);
+	ipv6_addr_set_v4mapped(inet->inet_daddr, &sk->sk_v6_daddr);
 
-	if (!ks->bound) {
-		err = ktcp_port_bind(sk, inet->inet_saddr, 0);
-		if (err)
-			goto fail;
-	}
-	err = ktcp_conn_hash(sk);
+	err = ktcp_connect_start(sk);
 	if (err)
 		goto fail;
-
-	ks->iss = ktcp_isn(&ktcp_net(net)->isn_key, inet->inet_saddr,
-			   inet->inet_daddr, inet->inet_sport,
-			   inet->inet_dport, ktime_get_real_ns());
-	ks->snd_una = ks->iss;
-	ks->snd_nxt = ks->iss + 1;
-	ks->write_seq = ks->iss + 1;
-	ks->snd_max = ks->snd_nxt;
-	ks->rcv_wnd = 0;
-	ks->retransmits = 0;
-	ks->fin_queued = false;
-	/* What our SYN offers; ktcp_take_syn() keeps what the peer takes. */
-	ks->wscale_ok = ktcp_sysctl(net, window_scaling);
-	ks->rcv_wscale = ks->wscale_ok ?
-			 ktcp_wscale_for(READ_ONCE(sk->sk_rcvbuf)) : 0;
-	ks->snd_wscale = 0;
-	ks->tstamp_ok = ktcp_sysctl(net, timestamps);
-	ks->ts_offset = get_random_u32();
-	ks->ts_recent = 0;
-	ks->sack_ok = ktcp_sysctl(net, sack);
-	ktcp_set_state(sk, TCP_SYN_SENT);
-	ktcp_inc_stats(net, KTCP_MIB_ACTIVE_OPENS);
-	ktcp_send_syn(sk);
-	ktcp_reset_rtx_timer(sk);
 	return 0;
 
 fail:
 	inet->inet_daddr = 0;
 	inet->inet_dport = 0;
+	sk->sk_v6_daddr = in6addr_any;
 	if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK)) {
 		inet->inet_saddr = 0;
 		inet->inet_rcv_saddr = 0;
+		sk->sk_v6_rcv_saddr = in6addr_any;
 	}
+	return err;
+}
+
+/* A v4-mapped connect() of an AF_INET6 socket goes out over IPv4. */
+static int ktcp_v6_connect_mapped(struct sock *sk,
+				  const struct sockaddr_in6 *usin)
+{
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET,
+		.sin_port = usin->sin6_port,
+		.sin_addr.s_addr = usin->sin6_addr.s6_addr32[3],
+	};
+
+	if (sk->sk_ipv6only)
+		return -ENETUNREACH;
+	/* Bound to an IPv6 address: no IPv4 source to send from. */
+	if (!ipv6_addr_any(&sk->sk_v6_rcv_saddr) &&
+	    !ipv6_addr_v4mapped(&sk->sk_v6_rcv_saddr))
+		return -ENETUNREACH;
+	return ktcp_v4_connect(sk, (struct sockaddr *)&sin, sizeof(sin));
+}
+
+/* tcp_v6_connect(): the same over IPv6; the socket becomes AF_INET6. */
+static int ktcp_v6_connect(struct sock *sk, struct sockaddr *uaddr,
+			   int addr_len)
+{
+	struct sockaddr_in6 *usin = (struct sockaddr_in6 *)uaddr;
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct inet_sock *inet = inet_sk(sk);
+	struct net *net = sock_net(sk);
+	struct in6_addr daddr;
+	struct dst_entry *dst;
+	struct flowi6 fl6;
+	int addr_type, err;
+
+	if (addr_len < KTCP_SIN6_LEN_MIN)
+		return -EINVAL;
+	if (usin->sin6_family != AF_INET6)
+		return -EAFNOSUPPORT;
+
+	daddr = usin->sin6_addr;
+	/* connect() to :: means the loopback, as in tcp_v6_connect(). */
+	if (ipv6_addr_any(&daddr)) {
+		if (ipv6_addr_v4mapped(&sk->sk_v6_rcv_saddr))
+			ipv6_addr_set_v4mapped(htonl(INADDR_LOOPBACK), &daddr);
+		else
+			daddr = in6addr_loopback;
+	}
+	addr_type = ipv6_addr_type(&daddr);
+	if (addr_type & IPV6_ADDR_MULTICAST)
+		return -ENETUNREACH;
+	if (addr_type & IPV6_ADDR_MAPPED) {
+		struct sockaddr_in6 mapped = *usin;
+
+		mapped.sin6_addr = daddr;
+		ks->family = AF_INET6;
+		return ktcp_v6_connect_mapped(sk, &mapped);
+	}
+	if (ipv6_addr_v4mapped(&sk->sk_v6_rcv_saddr))
+		return -ENETUNREACH;
+	if (addr_type & IPV6_ADDR_LINKLOCAL) {
+		if (addr_len >= (int)sizeof(struct sockaddr_in6) &&
+		    usin->sin6_scope_id) {
+			if (sk->sk_bound_dev_if &&
+			    sk->sk_bound_dev_if != usin->sin6_scope_id)
+				return -EINVAL;
+			sk->sk_bound_dev_if = usin->sin6_scope_id;
+		}
+		if (!sk->sk_bound_dev_if)
+			return -EINVAL;
+	}
+
+	memset(&fl6, 0, sizeof(fl6));
+	fl6.flowi6_proto = IPPROTO_TCP;
+	fl6.daddr = daddr;
+	fl6.saddr = sk->sk_v6_rcv_saddr;
+	fl6.flowi6_oif = sk->sk_bound_dev_if;
+	fl6.flowi6_mark = READ_ONCE(sk->sk_mark);
+	fl6.flowi6_uid = sk->sk_uid;
+	fl6.fl6_dport = usin->sin6_port;
+	fl6.fl6_sport = inet->inet_sport;
+	/* No socket to the routing code: a ktcp socket has no ipv6_pinfo. */
+	dst = ip6_dst_lookup_flow(net, NULL, &fl6, NULL);
+	if (IS_ERR(dst))
+		return PTR_ERR(dst);
+	ks->advmss = ktcp_clamp_user_mss(ks, ktcp_mss_for_mtu6(dst_mtu(dst)));
+	dst_release(dst);
+
+	ks->family = AF_INET6;
+	ks->ipv6 = true;
+	if (ipv6_addr_any(&sk->sk_v6_rcv_saddr))
+		sk->sk_v6_rcv_saddr = fl6.saddr;
+	sk->sk_v6_daddr = daddr;
+	inet->inet_dport = usin->sin6_port;
+	/* Never an IPv4 address: no IPv4 lookup matches this socket. */
+	inet->inet_saddr = 0;
+	inet->inet_rcv_saddr = 0;
+	inet->inet_daddr = 0;
+
+	err = ktcp_connect_start(sk);
+	if (err)
+		goto fail;
+	return 0;
+
+fail:
+	ks->ipv6 = false;
+	inet->inet_dport = 0;
+	sk->sk_v6_daddr = in6addr_any;
+	if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK))
+		sk->sk_v6_rcv_saddr = in6addr_any;
 	return err;
 }
 
@@ -506,7 +806,11 @@ static int ktcp_connect(struct socket *sock, struct sockaddr *uaddr,
 		err = -EISCONN;
 		if (sk->sk_state != TCP_CLOSE)
 			goto out;
-		err = ktcp_v4_connect(sk, uaddr, addr_len);
+		if (ktcp_addr_family(ktcp_sk(sk)->family, uaddr,
+				     addr_len) == AF_INET6)
+			err = ktcp_v6_connect(sk, uaddr, addr_len);
+		else
+			err = ktcp_v4_connect(sk, uaddr, addr_len);
 		if (err < 0)
 			goto out;
 		sock->state = SS_CONNECTING;
@@ -557,6 +861,9 @@ static int ktcp_listen(struct socket *sock, int backlog)
 	if (sk->sk_state != TCP_CLOSE)
 		goto out;
 	if (!ktcp_sk(sk)->bound) {
+		/* No bind() said which family: 0.0.0.0, an IPv4 socket. */
+		if (!ktcp_sk(sk)->family)
+			ktcp_sk(sk)->family = AF_INET;
 		err = ktcp_port_bind(sk, 0, 0);
 		if (err)
 			goto out;

@@ -2,11 +2,13 @@
 /*
  * Socket options and ioctls of AF_KTCP.  SOL_SOCKET is the core's
  * (sock_setsockopt()); SOL_IP goes to the IPv4 code, which only touches
- * the inet_sock every ktcp socket starts with.  SOL_TCP is ours: each
+ * the inet_sock every ktcp socket starts with.  SOL_IPV6 has
+ * IPV6_V6ONLY alone (ktcp sockets have no ipv6_pinfo).  SOL_TCP is ours: each
  * option takes the values, and fails with the errno, that
  * do_tcp_setsockopt() and do_tcp_getsockopt() give.
  */
 
+#include <linux/in6.h>
 #include <linux/jiffies.h>
 #include <linux/sockios.h>
 #include <linux/termios.h>
@@ -186,6 +188,52 @@ static int ktcp_set_sol_socket(struct socket *sock, int optname,
 	return 0;
 }
 
+/*
+ * IPV6_V6ONLY as do_ipv6_setsockopt() takes it: an int, EINVAL once the
+ * socket has a port.  An AF_INET socket has no SOL_IPV6 (ENOPROTOOPT,
+ * as ip_setsockopt() answers); one with no family yet takes the option
+ * for the AF_INET6 bind() or connect() to come.
+ */
+static int ktcp_set_ipv6_opt(struct sock *sk, int optname, sockptr_t optval,
+			     unsigned int optlen)
+{
+	int val, err = 0;
+
+	if (optname != IPV6_V6ONLY)
+		return -ENOPROTOOPT;
+	if (optlen < sizeof(int))
+		return -EINVAL;
+	if (copy_from_sockptr(&val, optval, sizeof(val)))
+		return -EFAULT;
+	lock_sock(sk);
+	if (ktcp_sk(sk)->family == AF_INET)
+		err = -ENOPROTOOPT;
+	else if (inet_sk(sk)->inet_num)
+		err = -EINVAL;
+	else
+		sk->sk_ipv6only = !!val;
+	release_sock(sk);
+	return err;
+}
+
+static int ktcp_get_ipv6_opt(struct sock *sk, int optname,
+			     char __user *optval, int __user *optlen)
+{
+	int len, val;
+
+	if (optname != IPV6_V6ONLY || ktcp_sk(sk)->family == AF_INET)
+		return -ENOPROTOOPT;
+	if (get_user(len, optlen))
+		return -EFAULT;
+	if (len < 0)
+		return -EINVAL;
+	len = min_t(unsigned int, len, sizeof(int));
+	val = sk->sk_ipv6only;
+	if (put_user(len, optlen) || copy_to_user(optval, &val, len))
+		return -EFAULT;
+	return 0;
+}
+
 int ktcp_setsockopt(struct socket *sock, int level, int optname,
 		    sockptr_t optval, unsigned int optlen)
 {
@@ -196,6 +244,8 @@ int ktcp_setsockopt(struct socket *sock, int level, int optname,
 		return ktcp_set_sol_socket(sock, optname, optval, optlen);
 	if (level == SOL_IP)
 		return ip_setsockopt(sk, level, optname, optval, optlen);
+	if (level == SOL_IPV6)
+		return ktcp_set_ipv6_opt(sk, optname, optval, optlen);
 	if (level != SOL_TCP)
 		return -ENOPROTOOPT;
 	if (optname == TCP_CONGESTION)
@@ -362,6 +412,8 @@ int ktcp_getsockopt(struct socket *sock, int level, int optname,
 
 	if (level == SOL_IP)
 		return ip_getsockopt(sk, level, optname, optval, optlen);
+	if (level == SOL_IPV6)
+		return ktcp_get_ipv6_opt(sk, optname, optval, optlen);
 	if (level != SOL_TCP)
 		return -ENOPROTOOPT;
 	if (optname == TCP_INFO)

@@ -15,7 +15,9 @@
 #include <linux/random.h>
 #include <linux/sched.h>
 #include <linux/uidgid.h>
+#include <net/inet6_hashtables.h>
 #include <net/inet_hashtables.h>
+#include <net/ipv6.h>
 #include <net/tcp_states.h>
 
 #include "ktcp.h"
@@ -60,20 +62,132 @@ static struct ktcp_bucket *ktcp_conn_bucket(struct ktcp_net *kn,
 	return &kn->conns[hash_32(h, KTCP_CONN_HASH_BITS)];
 }
 
-static bool ktcp_addr_overlap(__be32 a, __be32 b)
+static struct ktcp_bucket *ktcp_conn_bucket6(struct ktcp_net *kn,
+					     const struct in6_addr *laddr,
+					     __be16 lport,
+					     const struct in6_addr *raddr,
+					     __be16 rport)
 {
-	return !a || !b || a == b;
+	u32 h = jhash_3words(ipv6_addr_hash(laddr), ipv6_addr_hash(raddr),
+			     (__force u32)lport << 16 | (__force u32)rport, 0);
+
+	return &kn->conns[hash_32(h, KTCP_CONN_HASH_BITS)];
+}
+
+/* The bucket of @sk's 4-tuple, in its family. */
+static struct ktcp_bucket *ktcp_sk_conn_bucket(struct ktcp_net *kn,
+					       const struct sock *sk)
+{
+	const struct inet_sock *inet = inet_sk(sk);
+
+	if (ktcp_sk(sk)->ipv6)
+		return ktcp_conn_bucket6(kn, &sk->sk_v6_rcv_saddr,
+					 inet->inet_sport, &sk->sk_v6_daddr,
+					 inet->inet_dport);
+	return ktcp_conn_bucket(kn, inet->inet_rcv_saddr, inet->inet_sport,
+				inet->inet_daddr, inet->inet_dport);
+}
+
+/* Do @a and @b have the same 4-tuple? */
+static bool ktcp_same_tuple(const struct sock *a, const struct sock *b)
+{
+	const struct inet_sock *ia = inet_sk(a), *ib = inet_sk(b);
+
+	if (ktcp_sk(a)->ipv6 != ktcp_sk(b)->ipv6 ||
+	    ia->inet_sport != ib->inet_sport ||
+	    ia->inet_dport != ib->inet_dport)
+		return false;
+	if (ktcp_sk(a)->ipv6)
+		return ipv6_addr_equal(&a->sk_v6_rcv_saddr,
+				       &b->sk_v6_rcv_saddr) &&
+		       ipv6_addr_equal(&a->sk_v6_daddr, &b->sk_v6_daddr);
+	return ia->inet_rcv_saddr == ib->inet_rcv_saddr &&
+	       ia->inet_daddr == ib->inet_daddr;
+}
+
+/*
+ * Which local addresses of one family a socket takes segments for:
+ * none, any, or one (its bound address).  An IPv4 socket takes IPv4
+ * only.  An AF_INET6 socket bound to :: takes IPv6, and IPv4 too unless
+ * IPV6_V6ONLY; bound to a v4-mapped address it takes only that IPv4
+ * address, bound to another IPv6 address only that one (as native).
+ */
+enum ktcp_scope {
+	KTCP_SCOPE_NONE,
+	KTCP_SCOPE_ANY,
+	KTCP_SCOPE_ONE,
+};
+
+static enum ktcp_scope ktcp_scope4(const struct sock *sk)
+{
+	const struct in6_addr *a = &sk->sk_v6_rcv_saddr;
+
+	if (ktcp_sk(sk)->family == AF_INET6) {
+		if (ipv6_addr_any(a))
+			return sk->sk_ipv6only ? KTCP_SCOPE_NONE : KTCP_SCOPE_ANY;
+		if (!ipv6_addr_v4mapped(a))
+			return KTCP_SCOPE_NONE;
+	}
+	return sk->sk_rcv_saddr ? KTCP_SCOPE_ONE : KTCP_SCOPE_ANY;
+}
+
+static enum ktcp_scope ktcp_scope6(const struct sock *sk)
+{
+	const struct in6_addr *a = &sk->sk_v6_rcv_saddr;
+
+	if (ktcp_sk(sk)->family != AF_INET6 || ipv6_addr_v4mapped(a))
+		return KTCP_SCOPE_NONE;
+	return ipv6_addr_any(a) ? KTCP_SCOPE_ANY : KTCP_SCOPE_ONE;
+}
+
+/* How well @sk takes IPv4 @addr: 0 not, 1 as a wildcard, 2 exactly. */
+static int ktcp_takes4(const struct sock *sk, __be32 addr)
+{
+	switch (ktcp_scope4(sk)) {
+	case KTCP_SCOPE_ANY:
+		return 1;
+	case KTCP_SCOPE_ONE:
+		return sk->sk_rcv_saddr == addr ? 2 : 0;
+	default:
+		return 0;
+	}
+}
+
+static int ktcp_takes6(const struct sock *sk, const struct in6_addr *addr)
+{
+	switch (ktcp_scope6(sk)) {
+	case KTCP_SCOPE_ANY:
+		return 1;
+	case KTCP_SCOPE_ONE:
+		return ipv6_addr_equal(&sk->sk_v6_rcv_saddr, addr) ? 2 : 0;
+	default:
+		return 0;
+	}
+}
+
+/* Is there an address, of either family, that both sockets take? */
+static bool ktcp_addr_overlap(const struct sock *a, const struct sock *b)
+{
+	enum ktcp_scope a4 = ktcp_scope4(a), b4 = ktcp_scope4(b);
+	enum ktcp_scope a6 = ktcp_scope6(a), b6 = ktcp_scope6(b);
+
+	if (a4 && b4 && (a4 == KTCP_SCOPE_ANY || b4 == KTCP_SCOPE_ANY ||
+			 a->sk_rcv_saddr == b->sk_rcv_saddr))
+		return true;
+	return a6 && b6 && (a6 == KTCP_SCOPE_ANY || b6 == KTCP_SCOPE_ANY ||
+			    ipv6_addr_equal(&a->sk_v6_rcv_saddr,
+					    &b->sk_v6_rcv_saddr));
 }
 
 /*
  * The rules of inet_bind_conflict() that apply to a TCP port: with
  * SO_REUSEADDR on both, only a listener blocks; with SO_REUSEPORT on
  * both, one user may stack any number of sockets, listeners included.
+ * @sk's own address is already in place.
  */
-static bool ktcp_bind_conflict(const struct sock *sk, const struct sock *other,
-			       __be32 addr)
+static bool ktcp_bind_conflict(const struct sock *sk, const struct sock *other)
 {
-	if (other == sk || !ktcp_addr_overlap(other->sk_rcv_saddr, addr))
+	if (other == sk || !ktcp_addr_overlap(other, sk))
 		return false;
 	if (sk->sk_bound_dev_if && other->sk_bound_dev_if &&
 	    sk->sk_bound_dev_if != other->sk_bound_dev_if)
@@ -126,24 +240,52 @@ out:
 	return found;
 }
 
+/*
+ * A native IPv6 listener that would take @sk's IPv6 segments: on its
+ * address, or on :: (the native listeners on each specific IPv6 address
+ * of a wildcard bind are not looked for).
+ */
+static bool ktcp_native_listener6(struct sock *sk, u16 port)
+{
+	struct net *net = sock_net(sk);
+	bool found;
+
+	if (!ktcp_scope6(sk))
+		return false;
+	rcu_read_lock();
+	found = inet6_lookup_listener(net, net->ipv4.tcp_death_row.hashinfo,
+				      NULL, 0, &in6addr_any, 0,
+				      &sk->sk_v6_rcv_saddr, port, 0, 0);
+	if (!found && !ipv6_addr_any(&sk->sk_v6_rcv_saddr))
+		found = inet6_lookup_listener(net,
+					      net->ipv4.tcp_death_row.hashinfo,
+					      NULL, 0, &in6addr_any, 0,
+					      &in6addr_any, port, 0, 0);
+	rcu_read_unlock();
+	return found;
+}
+
 static bool ktcp_port_take(struct ktcp_net *kn, struct sock *sk, __be32 addr,
 			   u16 port)
 {
 	struct ktcp_bucket *b = ktcp_port_bucket(kn, port);
 	struct inet_sock *inet = inet_sk(sk);
+	__be32 old_rcv = inet->inet_rcv_saddr;
 	struct ktcp_sock *other;
 	bool taken = false;
 
-	if (ktcp_native_listener_on(sock_net(sk), addr, port))
-		return false;
+	inet->inet_rcv_saddr = addr;
+	if ((ktcp_scope4(sk) &&
+	     ktcp_native_listener_on(sock_net(sk), addr, port)) ||
+	    ktcp_native_listener6(sk, port))
+		goto restore;
 
 	spin_lock_bh(&b->lock);
 	hlist_for_each_entry(other, &b->chain, bind_node) {
 		if (other->inet.inet_num == port &&
-		    ktcp_bind_conflict(sk, &other->inet.sk, addr))
+		    ktcp_bind_conflict(sk, &other->inet.sk))
 			goto out;
 	}
-	inet->inet_rcv_saddr = addr;
 	inet->inet_saddr = addr;
 	inet->inet_num = port;
 	inet->inet_sport = htons(port);
@@ -152,6 +294,9 @@ static bool ktcp_port_take(struct ktcp_net *kn, struct sock *sk, __be32 addr,
 	taken = true;
 out:
 	spin_unlock_bh(&b->lock);
+restore:
+	if (!taken)
+		inet->inet_rcv_saddr = old_rcv;
 	return taken;
 }
 
@@ -206,8 +351,7 @@ int ktcp_port_listen(struct sock *sk)
 	spin_lock_bh(&b->lock);
 	hlist_for_each_entry(other, &b->chain, bind_node) {
 		if (other->inet.inet_num == inet->inet_num &&
-		    ktcp_bind_conflict(sk, &other->inet.sk,
-				       inet->inet_rcv_saddr)) {
+		    ktcp_bind_conflict(sk, &other->inet.sk)) {
 			err = -EADDRINUSE;
 			goto out;
 		}
@@ -261,53 +405,70 @@ bool ktcp_port_owned(struct net *net, __be32 addr, u16 port)
 	struct ktcp_sock *ks;
 
 	hlist_for_each_entry_rcu(ks, &b->chain, bind_node) {
-		if (ks->inet.inet_num == port &&
-		    ktcp_addr_overlap(ks->inet.inet_rcv_saddr, addr))
+		if (ks->inet.inet_num == port && ktcp_takes4(&ks->inet.sk, addr))
 			return true;
 	}
 	return false;
 }
 
-/* How well listener @sk matches @daddr:@dport: 0 not, 1 wildcard, 2 exact. */
-static int ktcp_listener_score(const struct ktcp_sock *ks, __be32 daddr,
+/* The same for IPv6 @addr.  RCU. */
+bool ktcp_port_owned6(struct net *net, const struct in6_addr *addr, u16 port)
+{
+	struct ktcp_bucket *b = ktcp_port_bucket(ktcp_net(net), port);
+	struct ktcp_sock *ks;
+
+	hlist_for_each_entry_rcu(ks, &b->chain, bind_node) {
+		if (ks->inet.inet_num == port && ktcp_takes6(&ks->inet.sk, addr))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * How well listener @ks matches the IPv4 (@daddr6 NULL) or IPv6
+ * destination of a segment: 0 not, 1 wildcard, 2 exact.
+ */
+static int ktcp_listener_score(const struct ktcp_sock *ks,
+			       const struct in6_addr *daddr6, __be32 daddr,
 			       u16 dport)
 {
 	const struct sock *sk = &ks->inet.sk;
 
 	if (ks->inet.inet_num != dport || READ_ONCE(sk->sk_state) != TCP_LISTEN)
 		return 0;
-	if (sk->sk_rcv_saddr == daddr)
-		return 2;
-	return sk->sk_rcv_saddr ? 0 : 1;
+	return daddr6 ? ktcp_takes6(sk, daddr6) : ktcp_takes4(sk, daddr);
 }
 
 /* Do @a and @b belong to one SO_REUSEPORT group? */
 static bool ktcp_reuseport_peers(const struct sock *a, const struct sock *b)
 {
 	return a->sk_reuseport && b->sk_reuseport &&
+	       ktcp_sk(a)->family == ktcp_sk(b)->family &&
 	       a->sk_rcv_saddr == b->sk_rcv_saddr &&
+	       ipv6_addr_equal(&a->sk_v6_rcv_saddr, &b->sk_v6_rcv_saddr) &&
 	       uid_eq(a->sk_uid, b->sk_uid);
 }
 
 /*
- * The listener for a segment from @saddr:@sport to @daddr:@dport, an
- * exact address before a wildcard.  A SO_REUSEPORT group shares the
- * connections by a hash of the 4-tuple, as reuseport_select_sock()
- * does, so every segment of one handshake (a SYN-cookie ACK too) finds
- * the same member.  RCU; returns a held socket or NULL.
+ * The listener for a segment to @daddr6 (IPv6) or @daddr (IPv4, then
+ * @daddr6 is NULL), port @dport, an exact address before a wildcard.
+ * A SO_REUSEPORT group shares the connections by @hash, a hash of the
+ * 4-tuple, as reuseport_select_sock() does, so every segment of one
+ * handshake (a SYN-cookie ACK too) finds the same member.  RCU; returns
+ * a held socket or NULL.
  */
-struct sock *ktcp_listener_lookup(struct net *net, __be32 saddr, __be16 sport,
-				  __be32 daddr, u16 dport)
+static struct sock *__ktcp_listener_lookup(struct net *net,
+					   const struct in6_addr *daddr6,
+					   __be32 daddr, u16 dport, u32 hash)
 {
 	struct ktcp_bucket *b = ktcp_port_bucket(ktcp_net(net), dport);
-	static u32 ktcp_reuseport_secret __read_mostly;
 	struct sock *best = NULL;
 	int score, best_score = 0;
 	struct ktcp_sock *ks;
 	u32 members = 0, pick;
 
 	hlist_for_each_entry_rcu(ks, &b->chain, bind_node) {
-		score = ktcp_listener_score(ks, daddr, dport);
+		score = ktcp_listener_score(ks, daddr6, daddr, dport);
 		if (score > best_score) {
 			best = &ks->inet.sk;
 			best_score = score;
@@ -318,16 +479,10 @@ struct sock *ktcp_listener_lookup(struct net *net, __be32 saddr, __be16 sport,
 		}
 	}
 	if (members > 1) {
-		net_get_random_once(&ktcp_reuseport_secret,
-				    sizeof(ktcp_reuseport_secret));
-		pick = reciprocal_scale(jhash_3words((__force u32)saddr,
-						     (__force u32)daddr,
-						     (__force u32)sport << 16 |
-						     dport,
-						     ktcp_reuseport_secret),
-					members);
+		pick = reciprocal_scale(hash, members);
 		hlist_for_each_entry_rcu(ks, &b->chain, bind_node) {
-			if (ktcp_listener_score(ks, daddr, dport) == best_score &&
+			if (ktcp_listener_score(ks, daddr6, daddr, dport) ==
+			    best_score &&
 			    ktcp_reuseport_peers(best, &ks->inet.sk) &&
 			    !pick--) {
 				best = &ks->inet.sk;
@@ -340,6 +495,35 @@ struct sock *ktcp_listener_lookup(struct net *net, __be32 saddr, __be16 sport,
 	return best;
 }
 
+static u32 ktcp_reuseport_secret __read_mostly;
+
+struct sock *ktcp_listener_lookup(struct net *net, __be32 saddr, __be16 sport,
+				  __be32 daddr, u16 dport)
+{
+	net_get_random_once(&ktcp_reuseport_secret,
+			    sizeof(ktcp_reuseport_secret));
+	return __ktcp_listener_lookup(net, NULL, daddr, dport,
+				      jhash_3words((__force u32)saddr,
+						   (__force u32)daddr,
+						   (__force u32)sport << 16 |
+						   dport,
+						   ktcp_reuseport_secret));
+}
+
+struct sock *ktcp_listener_lookup6(struct net *net,
+				   const struct in6_addr *saddr, __be16 sport,
+				   const struct in6_addr *daddr, u16 dport)
+{
+	net_get_random_once(&ktcp_reuseport_secret,
+			    sizeof(ktcp_reuseport_secret));
+	return __ktcp_listener_lookup(net, daddr, 0, dport,
+				      jhash_3words(ipv6_addr_hash(saddr),
+						   ipv6_addr_hash(daddr),
+						   (__force u32)sport << 16 |
+						   dport,
+						   ktcp_reuseport_secret));
+}
+
 /*
  * Enter @sk's 4-tuple into the connection table.  Return: 0, or
  * -EADDRNOTAVAIL if another connection has it (inet_hash_connect()'s
@@ -348,21 +532,14 @@ struct sock *ktcp_listener_lookup(struct net *net, __be32 saddr, __be16 sport,
 int ktcp_conn_hash(struct sock *sk)
 {
 	struct ktcp_net *kn = ktcp_net(sock_net(sk));
-	struct inet_sock *inet = inet_sk(sk);
 	struct ktcp_bucket *b;
 	struct ktcp_sock *other;
 	int err = 0;
 
-	b = ktcp_conn_bucket(kn, inet->inet_rcv_saddr, inet->inet_sport,
-			     inet->inet_daddr, inet->inet_dport);
+	b = ktcp_sk_conn_bucket(kn, sk);
 	spin_lock_bh(&b->lock);
 	hlist_for_each_entry(other, &b->chain, conn_node) {
-		struct inet_sock *o = &other->inet;
-
-		if (o->inet_rcv_saddr == inet->inet_rcv_saddr &&
-		    o->inet_sport == inet->inet_sport &&
-		    o->inet_daddr == inet->inet_daddr &&
-		    o->inet_dport == inet->inet_dport) {
+		if (ktcp_same_tuple(&other->inet.sk, sk)) {
 			err = -EADDRNOTAVAIL;
 			goto out;
 		}
@@ -377,13 +554,11 @@ out:
 void ktcp_conn_unhash(struct sock *sk)
 {
 	struct ktcp_net *kn = ktcp_net(sock_net(sk));
-	struct inet_sock *inet = inet_sk(sk);
 	struct ktcp_bucket *b;
 
 	if (!ktcp_sk(sk)->hashed)
 		return;
-	b = ktcp_conn_bucket(kn, inet->inet_rcv_saddr, inet->inet_sport,
-			     inet->inet_daddr, inet->inet_dport);
+	b = ktcp_sk_conn_bucket(kn, sk);
 	spin_lock_bh(&b->lock);
 	hlist_del_init_rcu(&ktcp_sk(sk)->conn_node);
 	spin_unlock_bh(&b->lock);
@@ -401,12 +576,36 @@ struct sock *ktcp_conn_lookup(struct net *net, __be32 saddr, __be16 sport,
 	hlist_for_each_entry_rcu(ks, &b->chain, conn_node) {
 		struct inet_sock *inet = &ks->inet;
 
-		if (inet->inet_rcv_saddr == daddr &&
+		if (!ks->ipv6 && inet->inet_rcv_saddr == daddr &&
 		    inet->inet_sport == dport &&
 		    inet->inet_daddr == saddr &&
 		    inet->inet_dport == sport) {
 			if (refcount_inc_not_zero(&inet->sk.sk_refcnt))
 				return &inet->sk;
+			return NULL;
+		}
+	}
+	return NULL;
+}
+
+/* The same for an IPv6 segment. */
+struct sock *ktcp_conn_lookup6(struct net *net, const struct in6_addr *saddr,
+			       __be16 sport, const struct in6_addr *daddr,
+			       __be16 dport)
+{
+	struct ktcp_bucket *b;
+	struct ktcp_sock *ks;
+
+	b = ktcp_conn_bucket6(ktcp_net(net), daddr, dport, saddr, sport);
+	hlist_for_each_entry_rcu(ks, &b->chain, conn_node) {
+		struct sock *sk = &ks->inet.sk;
+
+		if (ks->ipv6 && ks->inet.inet_sport == dport &&
+		    ks->inet.inet_dport == sport &&
+		    ipv6_addr_equal(&sk->sk_v6_rcv_saddr, daddr) &&
+		    ipv6_addr_equal(&sk->sk_v6_daddr, saddr)) {
+			if (refcount_inc_not_zero(&sk->sk_refcnt))
+				return sk;
 			return NULL;
 		}
 	}

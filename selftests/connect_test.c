@@ -948,18 +948,45 @@ TEST_F_TIMEOUT(connect_errors, connect_short_addrlen_is_einval, 20)
 }
 
 /*
- * Native: a sockaddr of another family, here AF_INET6 in a
- * sockaddr_in-sized buffer, is EAFNOSUPPORT and leaves the socket
- * unbound.  ktcp must do the same.
+ * Native: AF_INET6 in a sockaddr_in-sized buffer is EAFNOSUPPORT to an
+ * AF_INET socket and leaves it unbound.  ktcp differs on purpose: its
+ * sockets speak both families, and an AF_INET6 address is held to
+ * AF_INET6's rules, where 16 bytes are too short: EINVAL, as
+ * tcp_v6_connect() says (ipv6_test checks it against AF_INET6).  The
+ * socket stays unbound either way.
  */
-TEST_F_TIMEOUT(connect_errors, connect_inet6_family_is_eafnosupport, 20)
+TEST_F_TIMEOUT(connect_errors, connect_inet6_family_in_sockaddr_in_is_refused,
+	       20)
 {
 	uint16_t port = closed_port(_metadata, &self->socks);
 	int fd = open_sock(_metadata, &self->socks, self->family, 0);
 	struct sockaddr_in sin = sin_of(AF_INET6, "127.0.0.1", port);
 
-	ASSERT_EQ(EAFNOSUPPORT, connect_err(fd, &sin, sizeof(sin)));
+	ASSERT_EQ(variant->ktcp ? EINVAL : EAFNOSUPPORT,
+		  connect_err(fd, &sin, sizeof(sin)));
 	assert_sin(_metadata, name_of(_metadata, fd, false), "0.0.0.0", 0);
+}
+
+/*
+ * Native: to an AF_INET socket a whole struct sockaddr_in6 is
+ * EAFNOSUPPORT.  ktcp must match once its socket is IPv4, here by a
+ * bind() of a struct sockaddr_in.
+ */
+TEST_F_TIMEOUT(connect_errors, connect_sockaddr_in6_to_ipv4_socket_is_eafnosupport,
+	       20)
+{
+	uint16_t port = closed_port(_metadata, &self->socks);
+	int fd = open_sock(_metadata, &self->socks, self->family, 0);
+	struct sockaddr_in sin = loopback(0);
+	struct sockaddr_in6 sin6;
+
+	ASSERT_EQ(0, bind(fd, (struct sockaddr *)&sin, sizeof(sin)));
+	memset(&sin6, 0, sizeof(sin6));
+	sin6.sin6_family = AF_INET6;
+	sin6.sin6_port = htons(port);
+	sin6.sin6_addr = in6addr_loopback;
+	ASSERT_EQ(-1, connect(fd, (struct sockaddr *)&sin6, sizeof(sin6)));
+	ASSERT_EQ(EAFNOSUPPORT, errno);
 }
 
 /*

@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * IPv6 below ktcp, the counterpart of ipv4.c.  Input: a netfilter hook
+ * at NF_INET_LOCAL_IN for NFPROTO_IPV6, per namespace, takes the TCP
+ * segments that belong to a ktcp socket or to a port ktcp holds
+ * (NF_STOLEN) and leaves every other packet to the native stack.
+ * Output: route, add the IPv6 header, ip6_local_out().
+ */
+
+#include <linux/ipv6.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter_ipv6.h>
+#include <linux/tcp.h>
+#include <net/ip6_checksum.h>
+#include <net/ip6_route.h>
+#include <net/ipv6.h>
+#include <net/netfilter/nf_conntrack.h>
+
+#include "ktcp.h"
+
+static bool ktcp_checksum6_ok(struct sk_buff *skb)
+{
+	if (skb_checksum_init(skb, IPPROTO_TCP, ip6_compute_pseudo))
+		return false;
+	return skb_csum_unnecessary(skb) || !__skb_checksum_complete(skb);
+}
+
+static unsigned int ktcp_nf6_local_in(void *priv, struct sk_buff *skb,
+				      const struct nf_hook_state *state)
+{
+	struct net *net = state->net;
+	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
+	const struct tcphdr *th;
+	u8 nexthdr = ip6h->nexthdr;
+	__be16 frag_off;
+	struct sock *sk;
+	int thoff;
+
+	thoff = ipv6_skip_exthdr(skb, skb_network_offset(skb) + sizeof(*ip6h),
+				 &nexthdr, &frag_off);
+	/* Fragments: the native stack reassembles them, after this hook. */
+	if (thoff < 0 || nexthdr != IPPROTO_TCP || frag_off)
+		return NF_ACCEPT;
+	if (!pskb_may_pull(skb, thoff + sizeof(*th)))
+		return NF_ACCEPT;	/* not a segment: native counts it */
+	ip6h = ipv6_hdr(skb);
+	/* tcp_v6_rcv() drops these; so does the native stack for us. */
+	if (ipv6_addr_v4mapped(&ip6h->saddr) ||
+	    ipv6_addr_is_multicast(&ip6h->daddr))
+		return NF_ACCEPT;
+	th = (const struct tcphdr *)(skb->data + thoff);
+
+	sk = ktcp_conn_lookup6(net, &ip6h->saddr, th->source, &ip6h->daddr,
+			       th->dest);
+	if (!sk)
+		sk = ktcp_listener_lookup6(net, &ip6h->saddr, th->source,
+					   &ip6h->daddr, ntohs(th->dest));
+	if (!sk && !ktcp_port_owned6(net, &ip6h->daddr, ntohs(th->dest)))
+		return NF_ACCEPT;
+
+	/* From here on the segment is ktcp's, whatever becomes of it. */
+	ktcp_inc_stats(net, KTCP_MIB_IN_SEGS);
+	/* A CHECKSUM_COMPLETE sum then covers the segment alone. */
+	skb_pull_rcsum(skb, thoff);
+	skb_reset_transport_header(skb);
+	th = tcp_hdr(skb);
+	if (th->doff < sizeof(*th) / 4 || !pskb_may_pull(skb, th->doff * 4)) {
+		ktcp_inc_stats(net, KTCP_MIB_IN_ERRS);
+		goto drop;
+	}
+	if (!ktcp_checksum6_ok(skb)) {
+		ktcp_inc_stats(net, KTCP_MIB_IN_CSUM_ERRORS);
+		ktcp_inc_stats(net, KTCP_MIB_IN_ERRS);
+		goto drop;
+	}
+	/* The skb outlives this RCU section and the conntrack entry. */
+	skb_dst_drop(skb);
+	nf_reset_ct(skb);
+
+	if (!sk) {
+		ktcp_send_reset_reply(net, skb);
+		goto drop;
+	}
+	if (ktcp_deliver(sk, skb)) {
+		/* A SYN ended a TIME_WAIT: a new connection for a listener. */
+		sock_put(sk);
+		sk = ktcp_listener_lookup6(net, &ipv6_hdr(skb)->saddr,
+					   tcp_hdr(skb)->source,
+					   &ipv6_hdr(skb)->daddr,
+					   ntohs(tcp_hdr(skb)->dest));
+		if (!sk) {
+			ktcp_send_reset_reply(net, skb);
+			goto drop;
+		}
+		ktcp_deliver(sk, skb);
+	}
+	sock_put(sk);
+	return NF_STOLEN;
+
+drop:
+	if (sk)
+		sock_put(sk);
+	kfree_skb(skb);
+	return NF_STOLEN;
+}
+
+static const struct nf_hook_ops ktcp_nf6_ops = {
+	.hook		= ktcp_nf6_local_in,
+	.pf		= NFPROTO_IPV6,
+	.hooknum	= NF_INET_LOCAL_IN,
+	.priority	= NF_IP6_PRI_FIRST,
+};
+
+int ktcp_ipv6_init_net(struct net *net)
+{
+	return nf_register_net_hook(net, &ktcp_nf6_ops);
+}
+
+void ktcp_ipv6_exit_net(struct net *net)
+{
+	nf_unregister_net_hook(net, &ktcp_nf6_ops);
+}
+
+/*
+ * The route from @saddr to @daddr.  No socket goes to the routing code:
+ * a ktcp socket has no ipv6_pinfo, which it would read.
+ */
+static struct dst_entry *ktcp_route6(struct net *net, struct sock *sk,
+				     struct flowi6 *fl6,
+				     const struct in6_addr *saddr,
+				     const struct in6_addr *daddr)
+{
+	memset(fl6, 0, sizeof(*fl6));
+	fl6->flowi6_proto = IPPROTO_TCP;
+	fl6->daddr = *daddr;
+	fl6->saddr = *saddr;
+	if (sk) {
+		fl6->flowi6_oif = sk->sk_bound_dev_if;
+		fl6->flowi6_mark = READ_ONCE(sk->sk_mark);
+		fl6->flowi6_uid = sk->sk_uid;
+	}
+	return ip6_dst_lookup_flow(net, NULL, fl6, NULL);
+}
+
+/* The MSS to announce: the route's MTU less the IPv6 and TCP headers. */
+u16 ktcp_route_mss6(struct net *net, struct sock *sk,
+		    const struct in6_addr *saddr, const struct in6_addr *daddr)
+{
+	struct dst_entry *dst;
+	struct flowi6 fl6;
+	u32 mtu;
+
+	dst = ktcp_route6(net, sk, &fl6, saddr, daddr);
+	if (IS_ERR(dst))
+		return IPV6_MIN_MTU - 60;
+	mtu = dst_mtu(dst);
+	dst_release(dst);
+	return ktcp_mss_for_mtu6(mtu);
+}
+
+/**
+ * ktcp_ip6_send() - route a TCP segment and hand it to IPv6
+ * @net: namespace
+ * @sk: the sending socket, or NULL for replies (RST) without one
+ * @skb: a complete TCP segment, checksum filled, transport header set
+ * @saddr: source address
+ * @daddr: destination address
+ *
+ * Consumes @skb.  Return: 0 or a negative errno.
+ */
+int ktcp_ip6_send(struct net *net, struct sock *sk, struct sk_buff *skb,
+		  const struct in6_addr *saddr, const struct in6_addr *daddr)
+{
+	struct dst_entry *dst;
+	struct ipv6hdr *ip6h;
+	struct flowi6 fl6;
+	int hlimit;
+
+	dst = ktcp_route6(net, sk, &fl6, saddr, daddr);
+	if (IS_ERR(dst)) {
+		kfree_skb(skb);
+		return PTR_ERR(dst);
+	}
+	skb_dst_set(skb, dst);
+
+	ip6h = skb_push(skb, sizeof(*ip6h));
+	skb_reset_network_header(skb);
+	ip6_flow_hdr(ip6h, 0, 0);	/* no IPV6_TCLASS, no flow label */
+	ip6h->payload_len = htons(skb->len - sizeof(*ip6h));
+	ip6h->nexthdr = IPPROTO_TCP;
+	hlimit = ip6_dst_hoplimit(dst);
+	ip6h->hop_limit = hlimit;
+	ip6h->saddr = fl6.saddr;
+	ip6h->daddr = fl6.daddr;
+	skb->protocol = htons(ETH_P_IPV6);
+	if (sk) {
+		skb->priority = READ_ONCE(sk->sk_priority);
+		skb->mark = READ_ONCE(sk->sk_mark);
+	}
+	ktcp_inc_stats(net, KTCP_MIB_OUT_SEGS);
+	return ip6_local_out(net, NULL, skb);
+}
