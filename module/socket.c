@@ -329,8 +329,6 @@ static int ktcp_bind6_addr(struct sock *sk, const struct sockaddr_in6 *sin6,
 	int err = 0;
 
 	*v4addr = 0;
-	if (addr_type & IPV6_ADDR_MULTICAST)
-		return -EINVAL;
 	if (addr_type == IPV6_ADDR_MAPPED) {
 		int chk;
 
@@ -384,6 +382,8 @@ static int ktcp_bind6(struct socket *sock, struct sockaddr *uaddr,
 	err = ktcp_check_bind_addr6(uaddr, addr_len);
 	if (err)
 		return err;
+	if (ipv6_addr_is_multicast(&sin6->sin6_addr))
+		return -EINVAL;
 
 	port = ntohs(sin6->sin6_port);
 	if (port && inet_port_requires_bind_service(net, port) &&
@@ -404,8 +404,12 @@ static int ktcp_bind6(struct socket *sock, struct sockaddr *uaddr,
 	err = ktcp_port_bind(sk, v4addr, port);
 	if (err)
 		goto fail;
-	if (!ipv6_addr_any(&sin6->sin6_addr))
+	if (!ipv6_addr_any(&sin6->sin6_addr)) {
 		sk->sk_userlocks |= SOCK_BINDADDR_LOCK;
+		/* As inet6_bind(): one IPv6 address takes no IPv4. */
+		if (!ipv6_addr_v4mapped(&sin6->sin6_addr))
+			sk->sk_ipv6only = 1;
+	}
 	if (port)
 		sk->sk_userlocks |= SOCK_BINDPORT_LOCK;
 	goto out;

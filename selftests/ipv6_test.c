@@ -268,6 +268,8 @@ TEST_F(bind6, bind_loopback_reports_sockaddr_in6)
 	ASSERT_EQ(0, bind_err(fd, &sin6, sizeof(sin6)));
 	got = name6(_metadata, fd, false);
 	assert_addr6(_metadata, &got, "::1", 0);
+	/* One IPv6 address takes no IPv4: IPV6_V6ONLY now reads 1. */
+	EXPECT_EQ(1, v6only_of(_metadata, fd));
 }
 
 /* Native: [::]:port reads back as :: and the port. */
