@@ -445,7 +445,8 @@ static bool ktcp_reuseport_peers(const struct sock *a, const struct sock *b)
 	return a->sk_reuseport && b->sk_reuseport &&
 	       ktcp_sk(a)->family == ktcp_sk(b)->family &&
 	       a->sk_rcv_saddr == b->sk_rcv_saddr &&
-	       ipv6_addr_equal(&a->sk_v6_rcv_saddr, &b->sk_v6_rcv_saddr) &&
+	       (ktcp_sk(a)->family != AF_INET6 ||
+		ipv6_addr_equal(&a->sk_v6_rcv_saddr, &b->sk_v6_rcv_saddr)) &&
 	       uid_eq(a->sk_uid, b->sk_uid);
 }
 
