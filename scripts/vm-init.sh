@@ -18,7 +18,18 @@ export HOME=/root TERM=dumb LANG=C.UTF-8
 
 # Every program started over 9p costs seconds on the emulated debug
 # kernel: few of them, and shell builtins where they do.
-mount -a -T "${0%/*}/vm-fstab"
+mount -t proc proc /proc
+if ! mount -a -T "${0%/*}/vm-fstab"; then
+	echo "vm-init: mount -a failed; mounting one by one"
+	mount -t sysfs sysfs /sys
+	mkdir -p /dev/pts /dev/shm
+	mount -t devpts devpts /dev/pts
+	mount -t tmpfs tmpfs /dev/shm
+	mount -t tmpfs -o mode=0755 tmpfs /run
+	mount -t tmpfs -o mode=1777 tmpfs /tmp
+	mount -t debugfs debugfs /sys/kernel/debug
+	mount -t cgroup2 cgroup2 /sys/fs/cgroup
+fi
 # nginx and friends write under /var: a writable layer over it.
 mkdir -p /run/var/upper /run/var/work
 mount -t overlay -o lowerdir=/var,upperdir=/run/var/upper,workdir=/run/var/work \
