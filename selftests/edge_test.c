@@ -49,19 +49,6 @@ static int run(const char *cmd)
 	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 
-static int write_file(const char *path, const char *val)
-{
-	FILE *f = fopen(path, "w");
-	int rc;
-
-	if (!f)
-		return -errno;
-	rc = fputs(val, f) < 0 ? -EIO : 0;
-	if (fclose(f))
-		rc = -errno;
-	return rc;
-}
-
 /* The sysctl of the variant's stack: net.ipv4.tcp_NAME or net.ktcp.NAME. */
 static int set_stack_sysctl(bool ktcp, const char *name, const char *val)
 {

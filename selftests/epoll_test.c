@@ -135,19 +135,6 @@ static int lo_up(void)
 	return rc;
 }
 
-static int write_file(const char *path, const char *val)
-{
-	FILE *f = fopen(path, "w");
-	int rc;
-
-	if (!f)
-		return -errno;
-	rc = fputs(val, f) < 0 ? -EIO : 0;
-	if (fclose(f))
-		rc = -errno;
-	return rc;
-}
-
 FIXTURE_SETUP(epoll)
 {
 	self->socks.n = 0;
