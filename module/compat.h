@@ -11,6 +11,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/version.h>
+#include <linux/net.h>
 #include <net/net_namespace.h>
 
 /* 6.11 made the table argument of proc handlers const. */
@@ -60,9 +61,9 @@ ktcp_register_net_sysctl(struct net *net, const char *path,
 
 /*
  * sock_setsockopt() refuses SO_REUSEPORT to families other than AF_INET
- * and AF_INET6 (6.9, and stable kernels since, Debian's 6.1 among
- * them).  From 6.2 on a family may take SOL_SOCKET itself, as MPTCP
- * does, with SOCK_CUSTOM_SOCKOPT; before, ktcp has no SO_REUSEPORT.
+ * and AF_INET6 (stable kernels too: Debian's 6.1 does).  Where a family
+ * may take SOL_SOCKET itself, as MPTCP does, with SOCK_CUSTOM_SOCKOPT
+ * (6.12 can, 6.1 cannot), ktcp does; elsewhere it has no SO_REUSEPORT.
  */
 static inline void ktcp_own_sol_socket(struct socket *sock)
 {

@@ -228,6 +228,20 @@ static void ktcp_ack_rtt(struct sock *sk, const struct ktcp_syn_options *opts,
 		ktcp_rtt_sample(sk, karn_rtt);
 }
 
+/*
+ * tcp_check_space(): wake writers only if one of them found the send
+ * buffer full (sendmsg() or poll() set SOCK_NOSPACE).  Waking on every
+ * ACK would hand an edge-triggered epoll an EPOLLOUT per ACK, where
+ * native TCP gives one after EAGAIN and none while there was room.
+ */
+static void ktcp_check_space(struct sock *sk)
+{
+	/* Pairs with the barrier in ktcp_poll() after it sets the bit. */
+	smp_mb();
+	if (sk->sk_socket && test_bit(SOCK_NOSPACE, &sk->sk_socket->flags))
+		sk->sk_write_space(sk);
+}
+
 /* Free what @ack acknowledges; RTT from the oldest never-resent one. */
 static void ktcp_clean_acked(struct sock *sk, u32 ack,
 			     const struct ktcp_syn_options *opts)
@@ -269,8 +283,7 @@ static void ktcp_clean_acked(struct sock *sk, u32 ack,
 		sk_stop_timer(sk, &ks->rtx_timer);
 	else
 		ktcp_reset_rtx_timer(sk);
-	if (sk->sk_socket)
-		sk->sk_write_space(sk);
+	ktcp_check_space(sk);
 }
 
 /* Take in the SACK blocks of an ACK (RFC 2018). */

@@ -15,6 +15,8 @@ debs=(
 	# runtime for the libFuzzer targets, peers for the interop tests
 	zlib1g-dev clang libclang-rt-14-dev valgrind
 	wrk apache2-utils nginx-light nodejs
+	# libktcp-preload.so's in-VM tests (selftests/preload.sh)
+	iperf3 redis-server redis-tools
 )
 
 . "$(dirname "$0")/lib.sh"

@@ -48,13 +48,13 @@ ktcp_kvm_works()
 		</dev/null >/dev/null 2>&1
 }
 
-# ktcp_qemu_args BZIMAGE MODS RESULTS ACCEL INIT: sets qemu_args to boot a
+# ktcp_qemu_args BZIMAGE RESULTS ACCEL INIT: sets qemu_args to boot a
 # kernel that has 9p, virtio and devtmpfs built in (the test kernel)
 # straight from QEMU, with INIT (scripts/vm-init.sh) as PID 1, which runs
 # RESULTS/.vm-command.
 ktcp_qemu_args()
 {
-	local image=$1 mods=$2 results=$3 accel=$4 init=$5
+	local image=$1 results=$2 accel=$3 init=$4
 	local p9=security_model=none,multidevs=remap
 
 	qemu_args=(-name ktcp-test -machine q35 -accel "$accel" -cpu max
@@ -65,7 +65,7 @@ ktcp_qemu_args()
 		-fsdev "local,id=results,path=$results,$p9"
 		-device virtio-9p-pci,fsdev=results,mount_tag=ktcp.results
 		-kernel "$image"
-		-append "rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=524288,access=any ro console=ttyS0 quiet loglevel=1 panic=-1 mitigations=off ktcp.results=$results ktcp.mods=$mods init=$init")
+		-append "rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=524288,access=any ro console=ttyS0 quiet loglevel=1 panic=-1 mitigations=off ktcp.results=$results init=$init")
 }
 
 # ktcp_vm KERNEL RESULTS_DIR SCRIPT [ARGS...]: boot KERNEL, run SCRIPT
@@ -99,9 +99,7 @@ ktcp_vm()
 		# while the tree is edited.
 		init=$(dirname "$1")/vm-init.sh
 		[ -x "$init" ] || init=$KTCP_ROOT/scripts/vm-init.sh
-		ktcp_qemu_args "$probe" \
-			"$kernel/.virtme_mods/lib/modules/0.0.0" "$results" \
-			"$accel" "$init"
+		ktcp_qemu_args "$probe" "$results" "$accel" "$init"
 		timeout --kill-after=30 "$timeout_s" \
 			qemu-system-x86_64 "${qemu_args[@]}" </dev/null
 	else

@@ -19,7 +19,7 @@ cd "$KTCP_ROOT"
 
 build=$KTCP_ROOT/build
 mkdir -p "$build"
-passed=0 failed=0
+passed=0 failed=0 vms_run=
 
 count() # count SUITE PASSED FAILED
 {
@@ -91,6 +91,8 @@ run_vm() # run_vm NAME KERNEL MODDIR KSRC|-
 	local name=$1 kernel=$2 moddir=$3 vksrc=$4
 	local results=$build/results/$name
 
+	vms_run+=" $name"
+
 	local stage=$build/stage/$name
 
 	rm -rf "$results" "$stage"
@@ -136,9 +138,9 @@ if [ "$failed" -gt 0 ]; then
 	grep -H -E '^ *not ok |\[FAILED\]' "$build"/results/*/console.log \
 		"$build"/results/*/kunit.txt 2>/dev/null |
 		sed "s|^$build/results/|#   |" | head -40 >&2
-	for vm in "$build"/results/*/; do
-		[ -f "$vm/done" ] ||
-			echo "#   $(basename "$vm"): the VM did not finish" >&2
+	for vm in $vms_run; do
+		[ -f "$build/results/$vm/done" ] ||
+			echo "#   $vm: the VM did not finish" >&2
 	done
 fi
 [ -z "${KTCP_ONLY:-}" ] ||

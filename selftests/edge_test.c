@@ -49,19 +49,6 @@ static int run(const char *cmd)
 	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 
-static int write_file(const char *path, const char *val)
-{
-	FILE *f = fopen(path, "w");
-	int rc;
-
-	if (!f)
-		return -errno;
-	rc = fputs(val, f) < 0 ? -EIO : 0;
-	if (fclose(f))
-		rc = -errno;
-	return rc;
-}
-
 /* The sysctl of the variant's stack: net.ipv4.tcp_NAME or net.ktcp.NAME. */
 static int set_stack_sysctl(bool ktcp, const char *name, const char *val)
 {
@@ -201,7 +188,7 @@ static int proc_state(bool ktcp, unsigned short port)
  * Native: two SYNs cross (both sides in SYN_SENT), each answers with a
  * SYN-ACK, both reach ESTABLISHED (RFC 9293 figure 8).  ktcp the same.
  */
-TEST_F_TIMEOUT(edge, simultaneous_open_establishes_both_sides, 30)
+TEST_F_TIMEOUT(edge, simultaneous_open_establishes_both_sides, 120)
 {
 	struct sockaddr_in to_a = loopback(PORT_A), to_b = loopback(PORT_B);
 	int a = edge_socket(_metadata, self, SOCK_NONBLOCK);
@@ -229,7 +216,7 @@ TEST_F_TIMEOUT(edge, simultaneous_open_establishes_both_sides, 30)
  * Native: both sides send FIN before seeing the other's; each goes
  * FIN_WAIT1 -> CLOSING -> TIME_WAIT, both read EOF.  ktcp the same.
  */
-TEST_F_TIMEOUT(edge, simultaneous_close_ends_in_time_wait_on_both_sides, 30)
+TEST_F_TIMEOUT(edge, simultaneous_close_ends_in_time_wait_on_both_sides, 120)
 {
 	struct sockaddr_in to_s = loopback(PORT_S);
 	int l = edge_socket(_metadata, self, 0);
@@ -261,7 +248,7 @@ TEST_F_TIMEOUT(edge, simultaneous_close_ends_in_time_wait_on_both_sides, 30)
  * Native: with every packet lost and tcp_syn_retries=1, connect()
  * gives up after the SYN and one retransmission: ETIMEDOUT.
  */
-TEST_F_TIMEOUT(edge, connect_times_out_after_syn_retries, 30)
+TEST_F_TIMEOUT(edge, connect_times_out_after_syn_retries, 120)
 {
 	struct sockaddr_in to = loopback(PORT_S);
 	int l = edge_socket(_metadata, self, 0);
@@ -287,7 +274,7 @@ TEST_F_TIMEOUT(edge, connect_times_out_after_syn_retries, 30)
  * one connection waits already, two handshakes run at once (netem), and
  * the second of their ACKs overflows.  ktcp the same.
  */
-TEST_F_TIMEOUT(edge, abort_on_overflow_resets_the_completing_ack, 30)
+TEST_F_TIMEOUT(edge, abort_on_overflow_resets_the_completing_ack, 120)
 {
 	struct sockaddr_in to = loopback(PORT_S);
 	int l = edge_socket(_metadata, self, 0);
@@ -323,7 +310,7 @@ TEST_F_TIMEOUT(edge, abort_on_overflow_resets_the_completing_ack, 30)
  * a new SYN from the same client port with a higher sequence number
  * opens a new connection (RFC 9293 3.10.7.4, tcp_timewait_state_process).
  */
-TEST_F_TIMEOUT(edge, new_syn_on_a_time_wait_tuple_connects, 30)
+TEST_F_TIMEOUT(edge, new_syn_on_a_time_wait_tuple_connects, 120)
 {
 	struct sockaddr_in to = loopback(PORT_S);
 	int l = edge_socket(_metadata, self, 0);
@@ -366,7 +353,7 @@ TEST_F_TIMEOUT(edge, new_syn_on_a_time_wait_tuple_connects, 30)
  * SYN_RECV (03) with the client's port.  ktcp lists its request sockets
  * in /proc/net/ktcp the same way.
  */
-TEST_F_TIMEOUT(edge, request_socket_is_listed_in_syn_recv, 30)
+TEST_F_TIMEOUT(edge, request_socket_is_listed_in_syn_recv, 120)
 {
 	struct sockaddr_in to = loopback(PORT_S);
 	int l = edge_socket(_metadata, self, 0);
@@ -390,7 +377,7 @@ TEST_F_TIMEOUT(edge, request_socket_is_listed_in_syn_recv, 30)
  * Native: an orphan in FIN_WAIT_2 (we closed, the peer never does) is
  * gone after tcp_fin_timeout seconds.  ktcp: after net.ktcp.fin_timeout.
  */
-TEST_F_TIMEOUT(edge, orphan_in_fin_wait2_goes_after_fin_timeout, 30)
+TEST_F_TIMEOUT(edge, orphan_in_fin_wait2_goes_after_fin_timeout, 120)
 {
 	struct sockaddr_in to = loopback(PORT_S);
 	int l = edge_socket(_metadata, self, 0);
@@ -419,7 +406,7 @@ TEST_F_TIMEOUT(edge, orphan_in_fin_wait2_goes_after_fin_timeout, 30)
  * returns at once and the FIN is still in flight.  netem makes the
  * difference visible.  ktcp the same.
  */
-TEST_F_TIMEOUT(edge, so_linger_with_timeout_waits_for_the_ack_of_fin, 30)
+TEST_F_TIMEOUT(edge, so_linger_with_timeout_waits_for_the_ack_of_fin, 120)
 {
 	struct linger lg = { .l_onoff = 1, .l_linger = 5 };
 	struct sockaddr_in to = loopback(PORT_S);
@@ -456,7 +443,7 @@ TEST_F_TIMEOUT(edge, so_linger_with_timeout_waits_for_the_ack_of_fin, 30)
  * Native: poll() and epoll on a listener report POLLIN/EPOLLIN once a
  * connection waits in the accept queue, and nothing before.
  */
-TEST_F_TIMEOUT(edge, listener_polls_readable_when_a_connection_waits, 30)
+TEST_F_TIMEOUT(edge, listener_polls_readable_when_a_connection_waits, 120)
 {
 	struct sockaddr_in to = loopback(PORT_S);
 	struct epoll_event ev = { .events = EPOLLIN }, out;

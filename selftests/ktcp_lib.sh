@@ -98,6 +98,21 @@ tap_exit()
 
 # --- sockets held by ktcp_bind_hold ----------------------------------
 
+# wait_file FILE PID [SECS]: wait until FILE exists; false if PID died
+# first or SECS (default 120) went by.  A fixed short wait is not
+# enough: under emulation a debug kernel takes seconds to start a
+# process in a namespace.
+wait_file()
+{
+	local file=$1 pid=$2 end=$((SECONDS + ${3:-120}))
+
+	while [ ! -e "$file" ]; do
+		kill -0 "$pid" 2>/dev/null || [ -e "$file" ] || return 1
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.1
+	done
+}
+
 # hold_start NAME COMMAND...
 # Runs COMMAND (ending in a ktcp_bind_hold invocation, possibly behind
 # "ip netns exec NS") in the background with its stdin on a FIFO, and

@@ -206,6 +206,20 @@ static inline bool ktcp_has_reuseport(void)
 	return major > 6 || (major == 6 && minor >= 2);
 }
 
+/* Writes @val to @path (a sysctl, say); 0 or minus the errno. */
+static inline int write_file(const char *path, const char *val)
+{
+	FILE *f = fopen(path, "w");
+	int rc;
+
+	if (!f)
+		return -errno;
+	rc = fputs(val, f) < 0 ? -EIO : 0;
+	if (fclose(f))
+		rc = -errno;
+	return rc;
+}
+
 #ifdef __KSELFTEST_HARNESS_H
 
 /* The family of the loaded ktcp module; fails the test without it. */

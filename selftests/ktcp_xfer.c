@@ -8,7 +8,7 @@
  *   ktcp_xfer send ktcp|inet ADDR PORT BYTES
  *   ktcp_xfer recv ktcp|inet ADDR PORT BYTES [--read-delay-ms N]
  *                  [--keepalive IDLE,INTVL,CNT [--keepalive-after FILE]]
- *                  [--ready FILE]
+ *                  [--ready FILE] [--accepted FILE]
  *
  * recv listens on ADDR:PORT, accepts one connection and reads until
  * EOF; it prints "ok BYTES HASH" if exactly BYTES bytes of the stream
@@ -18,7 +18,10 @@
  * exists, so that a test can cut the link first and count every probe
  * that follows.  send connects, writes BYTES, shuts down the write
  * side, waits for the peer's EOF and prints "sent BYTES HASH".
- * --ready FILE is created once the listener listens.
+ * --ready FILE is created once the listener listens, --accepted FILE
+ * once accept() returned: a test that cuts the link must wait for the
+ * latter, as the client's ESTABLISHED does not mean its final ACK
+ * reached the listener yet.
  */
 
 #define _GNU_SOURCE	/* strerrorname_np() */
@@ -181,9 +184,22 @@ static int do_keepalive(int fd, const char *spec, const char *after)
 	return 0;
 }
 
+/* Tell the test script a step is done: FILE exists (if one was asked for). */
+static void mark(const char *file)
+{
+	FILE *f;
+
+	if (!file)
+		return;
+	f = fopen(file, "w");
+	if (f)
+		fclose(f);
+}
+
 int main(int argc, char **argv)
 {
 	const char *keepalive = NULL, *keepalive_after = NULL, *ready = NULL;
+	const char *accepted = NULL;
 	unsigned long long bytes;
 	struct sockaddr_in sin;
 	int delay_ms = 0, fd, i;
@@ -202,6 +218,8 @@ int main(int argc, char **argv)
 			keepalive_after = argv[i + 1];
 		else if (!strcmp(argv[i], "--ready"))
 			ready = argv[i + 1];
+		else if (!strcmp(argv[i], "--accepted"))
+			accepted = argv[i + 1];
 	}
 	bytes = strtoull(argv[5], NULL, 0);
 	sin = addr_of(argv[3], argv[4]);
@@ -215,16 +233,12 @@ int main(int argc, char **argv)
 	set_int(fd, SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR");
 	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) || listen(fd, 1))
 		die("bind/listen");
-	if (ready) {
-		FILE *f = fopen(ready, "w");
-
-		if (f)
-			fclose(f);
-	}
+	mark(ready);
 	i = accept(fd, NULL, NULL);
 	if (i < 0)
 		die("accept");
 	close(fd);
+	mark(accepted);
 	if (keepalive)
 		return do_keepalive(i, keepalive, keepalive_after);
 	return do_recv(i, bytes, delay_ms);

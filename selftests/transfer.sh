@@ -88,11 +88,8 @@ xfer_pair()
 	rm -f "$ready"
 	timeout "$secs" ip netns exec "$nsa" "$xfer" recv "$rfam" "$addr_a" \
 		"$port" "$bytes" --ready "$ready" "$@" >"$ktcp_tmp/$name.recv" 2>&1 &
-	local rpid=$! i
-	for i in $(seq 100); do
-		[ -e "$ready" ] && break
-		sleep 0.1
-	done
+	local rpid=$!
+	wait_file "$ready" "$rpid"
 	timeout "$secs" ip netns exec "$nsb" "$xfer" send "$sfam" "$addr_a" \
 		"$port" "$bytes" >"$ktcp_tmp/$name.send" 2>&1
 	wait "$rpid"
@@ -166,30 +163,34 @@ done
 # --- 7-9: keepalive -------------------------------------------------
 
 # keepalive FAMILY: a FAMILY server in a accepts a native client from b,
-# which stays silent; then b's link goes down, and only then does the
+# which stays silent (nc -d: it never reads its stdin); once the server
+# has accepted it, b's link goes down, and only then does the
 # server arm keepalive 3,1,3 (--keepalive-after): every probe it sends
 # goes to a peer that cannot answer, however slow the guest is.
+probes_desc="keepalive: ktcp sent exactly TCP_KEEPCNT (3) probes before giving up"
 for fam in ktcp inet; do
 	desc="keepalive: a $fam socket whose peer vanished fails with ETIMEDOUT"
 	port=$((7400 + ktcp_ntests))
 	ready=$ktcp_tmp/ka-$fam.ready
+	accepted=$ktcp_tmp/ka-$fam.accepted
 	armed=$ktcp_tmp/ka-$fam.armed
 	ip -n "$nsb" link set veth-xb up
-	timeout 60 ip netns exec "$nsa" "$xfer" recv "$fam" "$addr_a" "$port" 0 \
+	timeout 300 ip netns exec "$nsa" "$xfer" recv "$fam" "$addr_a" "$port" 0 \
 		--keepalive 3,1,3 --keepalive-after "$armed" --ready "$ready" \
-		>"$ktcp_tmp/ka-$fam" 2>&1 &
+		--accepted "$accepted" >"$ktcp_tmp/ka-$fam" 2>&1 &
 	kpid=$!
-	for i in $(seq 100); do
-		[ -e "$ready" ] && break
-		sleep 0.1
-	done
-	sleep 30 | timeout 40 ip netns exec "$nsb" nc "$addr_a" "$port" >/dev/null 2>&1 &
+	wait_file "$ready" "$kpid"
+	timeout 300 ip netns exec "$nsb" nc -d "$addr_a" "$port" </dev/null >/dev/null 2>&1 &
 	cpid=$!
-	for i in $(seq 200); do
-		ip netns exec "$nsb" ss -Htn state established \
-			"( dport = :$port )" | grep -q . && break
-		sleep 0.1
-	done
+	# The link goes down only once the server holds the connection.
+	if ! wait_file "$accepted" "$kpid"; then
+		kill "$kpid" "$cpid" 2>/dev/null
+		wait "$kpid" "$cpid" 2>/dev/null
+		tap_fail "$desc" "the server never accepted the native client" \
+			"server said: $(cat "$ktcp_tmp/ka-$fam")"
+		[ "$fam" = ktcp ] && tap_fail "$probes_desc" "no connection"
+		continue
+	fi
 	ip -n "$nsb" link set veth-xb down
 	probes0=$(counter "$nsa" KtcpKeepaliveProbes)
 	touch "$armed"
@@ -204,11 +205,10 @@ for fam in ktcp inet; do
 	fi
 	if [ "$fam" = ktcp ]; then
 		probes=$(($(counter "$nsa" KtcpKeepaliveProbes) - probes0))
-		desc="keepalive: ktcp sent exactly TCP_KEEPCNT (3) probes before giving up"
 		if [ "$probes" -eq 3 ]; then
-			tap_ok "$desc"
+			tap_ok "$probes_desc"
 		else
-			tap_fail "$desc" "KtcpKeepaliveProbes moved by $probes"
+			tap_fail "$probes_desc" "KtcpKeepaliveProbes moved by $probes"
 		fi
 	fi
 done

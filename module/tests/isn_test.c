@@ -15,6 +15,7 @@ static const siphash_key_t isn_other_key = { { 1, 2 } };
 #define A2	htonl(0x0a000002)
 #define P1	htons(40000)
 #define P2	htons(80)
+#define P3	htons(40001)
 
 static void isn_advances_with_the_clock(struct kunit *test)
 {
@@ -29,7 +30,7 @@ static void isn_differs_per_tuple_and_key(struct kunit *test)
 {
 	u32 base = ktcp_isn(&isn_test_key, A1, A2, P1, P2, 0);
 
-	KUNIT_EXPECT_NE(test, base, ktcp_isn(&isn_test_key, A1, A2, P1 + 1, P2, 0));
+	KUNIT_EXPECT_NE(test, base, ktcp_isn(&isn_test_key, A1, A2, P3, P2, 0));
 	KUNIT_EXPECT_NE(test, base, ktcp_isn(&isn_test_key, A2, A1, P1, P2, 0));
 	KUNIT_EXPECT_NE(test, base, ktcp_isn(&isn_other_key, A1, A2, P1, P2, 0));
 }
@@ -92,7 +93,7 @@ static void isn6_differs_per_tuple_and_key(struct kunit *test)
 	u32 base = ktcp_isn6(&isn_test_key, &isn_b1, &isn_b2, P1, P2, 0);
 
 	KUNIT_EXPECT_NE(test, base,
-			ktcp_isn6(&isn_test_key, &isn_b1, &isn_b2, P1 + 1, P2, 0));
+			ktcp_isn6(&isn_test_key, &isn_b1, &isn_b2, P3, P2, 0));
 	KUNIT_EXPECT_NE(test, base,
 			ktcp_isn6(&isn_test_key, &isn_b2, &isn_b1, P1, P2, 0));
 	KUNIT_EXPECT_NE(test, base,

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Run every libktcp suite -- unit tests, the same under ASan and UBSan,
-# interop tests against real peers, bounded fuzz runs -- and end with one line "P passed, F failed"
+# libktcp-preload.so's host tests, interop tests against real peers,
+# bounded fuzz runs -- and end with one line "P passed, F failed"
 # summing them all.  Each suite's own summary line is shown as a
 # comment.  A suite that exits nonzero without counting a failure, or
 # prints no summary, counts as one failure.  Exit status: 0 only if
@@ -40,6 +41,7 @@ suite() # suite NAME COMMAND...
 
 suite unit ./build/tests/unit-tests
 suite sanitize ./build/tests/unit-tests-san
+suite preload ./build/tests/preload-tests
 suite interop tests/interop.sh
 suite fuzz tests/fuzz.sh
 

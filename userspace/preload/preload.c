@@ -1,0 +1,647 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * libktcp-preload.so: unmodified programs on ktcp.
+ *
+ *	LD_PRELOAD=libktcp-preload.so PROGRAM...
+ *
+ * turns the program's AF_INET stream sockets into AF_KTCP sockets.
+ * KTCP_PRELOAD (spec.h) says which: all of them, from socket() on, or
+ * only those that bind() or connect() to listed ports.  The second
+ * needs a lazy conversion: the socket starts native, and at bind() or
+ * connect() a ktcp socket takes over its file descriptor number
+ * (dup3()), with the flags and options the program set so far.
+ *
+ * Everything else passes through untouched: other families (AF_INET6
+ * included: ktcp has no IPv6 yet), other socket types, other protocols.
+ * The converted sockets are real file descriptors, so read, write,
+ * poll, epoll, sendfile and close need nothing from this library.
+ * ktcp itself answers with struct sockaddr_in addresses and
+ * SO_PROTOCOL IPPROTO_TCP; only SO_DOMAIN would give its own family
+ * away, and getsockopt() below reports AF_INET instead.
+ *
+ * When ktcp is not there (module not loaded), the program runs on
+ * native TCP and one line on stderr says so, unless
+ * KTCP_PRELOAD_VERBOSE=0.  KTCP_PRELOAD_STRICT=1 makes the sockets
+ * fail with EAFNOSUPPORT instead.  KTCP_PRELOAD_VERBOSE=2 also logs
+ * every conversion.  KTCP_FAMILY_PATH works as in libktcp.
+ *
+ * Safe in threads, forks and signal handlers: after the constructor
+ * the state is read-only but for atomics, and the wrappers call only
+ * system calls (no malloc, no stdio, no locks).  errno is what the
+ * native call would leave: the library's own calls never change it.
+ */
+#define _GNU_SOURCE	/* RTLD_NEXT, dup3(), secure_getenv() */
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <linux/ktcp.h>
+#include <ktcp/socket.h>
+
+#include "spec.h"
+
+#define ENV_SPEC	"KTCP_PRELOAD"
+#define ENV_VERBOSE	"KTCP_PRELOAD_VERBOSE"
+#define ENV_STRICT	"KTCP_PRELOAD_STRICT"
+
+#define LOG_PREFIX	"libktcp-preload: "
+
+/* Large enough for every option in copied_opts[]. */
+#define OPT_BUF_SIZE	64
+
+static struct {
+	int (*socket)(int domain, int type, int protocol);
+	int (*bind)(int fd, const struct sockaddr *addr, socklen_t len);
+	int (*connect)(int fd, const struct sockaddr *addr, socklen_t len);
+	int (*getsockopt)(int fd, int level, int name, void *val,
+			  socklen_t *len);
+} real;
+
+/* Written once by preload_init(), read-only afterwards. */
+static struct preload_spec spec;
+static int verbose = 1;
+static bool strict;
+static char family_path[PATH_MAX];
+
+enum { INIT_NOT_YET, INIT_RUNNING, INIT_DONE };
+static int init_state;		/* atomic */
+static int family_cache;	/* atomic: the ktcp family once known, else 0 */
+static int warned;		/* atomic: the "ktcp not available" line went out */
+
+/* --- messages on stderr, with nothing but write() ------------------ */
+
+struct msg {
+	char buf[256];
+	size_t len;
+};
+
+static void msg_str(struct msg *m, const char *s)
+{
+	while (*s && m->len < sizeof(m->buf) - 1)
+		m->buf[m->len++] = *s++;
+}
+
+static void msg_int(struct msg *m, long v)
+{
+	char digits[24];
+	unsigned long u = v < 0 ? -(unsigned long)v : (unsigned long)v;
+	int n = 0;
+
+	if (v < 0)
+		msg_str(m, "-");
+	do {
+		digits[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	while (n && m->len < sizeof(m->buf) - 1)
+		m->buf[m->len++] = digits[--n];
+}
+
+static void msg_send(struct msg *m)
+{
+	int saved = errno;
+	size_t off = 0;
+
+	m->buf[m->len++] = '\n';
+	while (off < m->len) {
+		ssize_t n = write(STDERR_FILENO, m->buf + off, m->len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	errno = saved;
+}
+
+static void msg_start(struct msg *m)
+{
+	m->len = 0;
+	msg_str(m, LOG_PREFIX);
+}
+
+/* Why ktcp could not be used, in words; strerror() is not signal-safe. */
+static void msg_reason(struct msg *m, int err)
+{
+	switch (err) {
+	case ENOENT:
+		msg_str(m, "the ktcp module is not loaded (no ");
+		msg_str(m, family_path);
+		msg_str(m, ")");
+		break;
+	case EINVAL:
+		msg_str(m, "no family number in ");
+		msg_str(m, family_path);
+		break;
+	case EAFNOSUPPORT:
+		msg_str(m, "the kernel does not support the family in ");
+		msg_str(m, family_path);
+		break;
+	default:
+		msg_str(m, "error ");
+		msg_int(m, err);
+		msg_str(m, " opening a ktcp socket");
+		break;
+	}
+}
+
+/* Once per process: ktcp is missing, so the program runs without it. */
+static void warn_unavailable(int err)
+{
+	struct msg m;
+
+	if (verbose < 1 || __atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED))
+		return;
+	msg_start(&m);
+	msg_reason(&m, err);
+	msg_str(&m, strict ? ": failing (KTCP_PRELOAD_STRICT=1)" :
+			     ": using native TCP");
+	msg_send(&m);
+}
+
+/* --- set-up ---------------------------------------------------------- */
+
+static void parse_env(void)
+{
+	const char *s;
+
+	s = getenv(ENV_VERBOSE);
+	if (s && s[0] >= '0' && s[0] <= '2' && !s[1])
+		verbose = s[0] - '0';
+	s = getenv(ENV_STRICT);
+	strict = s && !strcmp(s, "1");
+
+	/* As in ktcp_family(): not from the caller of a set-user-ID program. */
+	s = secure_getenv(KTCP_FAMILY_PATH_ENV);
+	if (!s || !*s || strlen(s) >= sizeof(family_path))
+		s = KTCP_FAMILY_PARAM_PATH;
+	strcpy(family_path, s);
+
+	s = getenv(ENV_SPEC);
+	if (preload_spec_parse(s, &spec) && verbose >= 1) {
+		struct msg m;
+
+		msg_start(&m);
+		msg_str(&m, "cannot parse " ENV_SPEC "=");
+		msg_str(&m, s);
+		msg_str(&m, ", expected all, off or ports=LIST: nothing moves to ktcp");
+		msg_send(&m);
+	}
+}
+
+static void resolve(void)
+{
+	/* Casts through void *: ISO C has no object-to-function conversion. */
+	*(void **)&real.socket = dlsym(RTLD_NEXT, "socket");
+	*(void **)&real.bind = dlsym(RTLD_NEXT, "bind");
+	*(void **)&real.connect = dlsym(RTLD_NEXT, "connect");
+	*(void **)&real.getsockopt = dlsym(RTLD_NEXT, "getsockopt");
+}
+
+/*
+ * The constructor normally does this before main(), and before any
+ * thread exists.  A socket call from an earlier constructor of another
+ * library does it first; should two threads race there, the loser
+ * waits for the winner.
+ */
+static void preload_init(void)
+{
+	int expected = INIT_NOT_YET;
+
+	if (__atomic_load_n(&init_state, __ATOMIC_ACQUIRE) == INIT_DONE)
+		return;
+	if (!__atomic_compare_exchange_n(&init_state, &expected, INIT_RUNNING,
+					 false, __ATOMIC_ACQUIRE,
+					 __ATOMIC_ACQUIRE)) {
+		while (__atomic_load_n(&init_state, __ATOMIC_ACQUIRE) != INIT_DONE)
+			sched_yield();
+		return;
+	}
+	resolve();
+	parse_env();
+	__atomic_store_n(&init_state, INIT_DONE, __ATOMIC_RELEASE);
+}
+
+__attribute__((constructor))
+static void preload_constructor(void)
+{
+	preload_init();
+}
+
+/* --- ktcp sockets ---------------------------------------------------- */
+
+/* The ktcp family, read once and then remembered; -errno if absent. */
+static int ktcp_family_get(void)
+{
+	int family = __atomic_load_n(&family_cache, __ATOMIC_RELAXED);
+
+	if (family > 0)
+		return family;
+	family = ktcp_family_from_path(family_path);
+	if (family > 0)
+		__atomic_store_n(&family_cache, family, __ATOMIC_RELAXED);
+	return family;
+}
+
+/*
+ * A new ktcp stream socket with SOCK_NONBLOCK/SOCK_CLOEXEC @flags, or
+ * -errno.  A remembered family that the kernel refuses belongs to an
+ * unloaded (or reloaded) module: forget it and read it once more.
+ */
+static int ktcp_open(int flags, int protocol)
+{
+	int tries, family, fd;
+
+	for (tries = 0; tries < 2; tries++) {
+		family = ktcp_family_get();
+		if (family < 0)
+			return family;
+		fd = real.socket(family, SOCK_STREAM | flags, protocol);
+		if (fd >= 0)
+			return fd;
+		if (errno != EAFNOSUPPORT)
+			return -errno;
+		__atomic_store_n(&family_cache, 0, __ATOMIC_RELAXED);
+	}
+	return -EAFNOSUPPORT;
+}
+
+/*
+ * Out of descriptors or memory: native TCP would fail the same way, so
+ * the program hears of it.  Any other failure means ktcp is unusable.
+ */
+static bool resource_error(int err)
+{
+	return err == EMFILE || err == ENFILE || err == ENOBUFS ||
+	       err == ENOMEM;
+}
+
+static bool inet_stream(int domain, int type, int protocol)
+{
+	return domain == AF_INET &&
+	       (type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) == SOCK_STREAM &&
+	       (protocol == 0 || protocol == IPPROTO_TCP);
+}
+
+static void log_converted(int fd, const char *call, unsigned int port)
+{
+	struct msg m;
+
+	if (verbose < 2)
+		return;
+	msg_start(&m);
+	msg_str(&m, "fd ");
+	msg_int(&m, fd);
+	msg_str(&m, " is on ktcp (");
+	msg_str(&m, call);
+	if (port) {
+		msg_str(&m, " port ");
+		msg_int(&m, port);
+	}
+	msg_str(&m, ")");
+	msg_send(&m);
+}
+
+/* --- lazy conversion (KTCP_PRELOAD=ports=...) ------------------------ */
+
+enum opt_kind {
+	OPT_PLAIN,	/* set back exactly what getsockopt() returned */
+	OPT_BUFSIZE,	/* SO_RCVBUF/SO_SNDBUF: the kernel doubles what is set */
+};
+
+struct opt {
+	int level;
+	int name;
+	const char *label;
+	enum opt_kind kind;
+};
+
+#define OPT(level, name)	{ level, name, #name, OPT_PLAIN }
+
+/*
+ * The options a program may have set on a socket before bind() or
+ * connect() and that still matter afterwards.
+ */
+static const struct opt copied_opts[] = {
+	OPT(SOL_SOCKET, SO_REUSEADDR),
+	OPT(SOL_SOCKET, SO_REUSEPORT),
+	OPT(SOL_SOCKET, SO_KEEPALIVE),
+	{ SOL_SOCKET, SO_RCVBUF, "SO_RCVBUF", OPT_BUFSIZE },
+	{ SOL_SOCKET, SO_SNDBUF, "SO_SNDBUF", OPT_BUFSIZE },
+	OPT(SOL_SOCKET, SO_LINGER),
+	OPT(SOL_SOCKET, SO_RCVTIMEO),
+	OPT(SOL_SOCKET, SO_SNDTIMEO),
+	OPT(SOL_SOCKET, SO_RCVLOWAT),
+	OPT(SOL_SOCKET, SO_OOBINLINE),
+	OPT(SOL_SOCKET, SO_DONTROUTE),
+	OPT(SOL_SOCKET, SO_PRIORITY),
+	OPT(SOL_SOCKET, SO_MARK),
+	OPT(SOL_SOCKET, SO_BINDTODEVICE),
+	OPT(SOL_SOCKET, SO_MAX_PACING_RATE),
+	OPT(IPPROTO_IP, IP_TOS),
+	OPT(IPPROTO_IP, IP_TTL),
+	OPT(IPPROTO_IP, IP_FREEBIND),
+	OPT(IPPROTO_IP, IP_TRANSPARENT),
+	OPT(IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT),
+	OPT(IPPROTO_TCP, TCP_NODELAY),
+	OPT(IPPROTO_TCP, TCP_CORK),
+	OPT(IPPROTO_TCP, TCP_MAXSEG),
+	OPT(IPPROTO_TCP, TCP_KEEPIDLE),
+	OPT(IPPROTO_TCP, TCP_KEEPINTVL),
+	OPT(IPPROTO_TCP, TCP_KEEPCNT),
+	OPT(IPPROTO_TCP, TCP_USER_TIMEOUT),
+	OPT(IPPROTO_TCP, TCP_DEFER_ACCEPT),
+	OPT(IPPROTO_TCP, TCP_WINDOW_CLAMP),
+	OPT(IPPROTO_TCP, TCP_NOTSENT_LOWAT),
+	OPT(IPPROTO_TCP, TCP_LINGER2),
+	OPT(IPPROTO_TCP, TCP_SYNCNT),
+	OPT(IPPROTO_TCP, TCP_FASTOPEN),
+	OPT(IPPROTO_TCP, TCP_CONGESTION),
+};
+
+static void warn_option(int fd, const struct opt *o, int err)
+{
+	struct msg m;
+
+	if (verbose < 1)
+		return;
+	msg_start(&m);
+	msg_str(&m, "fd ");
+	msg_int(&m, fd);
+	msg_str(&m, ": ");
+	msg_str(&m, o->label);
+	msg_str(&m, " is not carried over to ktcp (errno ");
+	msg_int(&m, err);
+	msg_str(&m, ")");
+	msg_send(&m);
+}
+
+/*
+ * Give @to the options of @from that differ from those of @fresh, a
+ * native socket nobody touched: exactly what the program set, however
+ * it set it.  An option ktcp refuses is reported and left behind, as a
+ * program on ktcp from the start would have seen its setsockopt() fail.
+ */
+static void copy_options(int from, int to, int fresh, int fd)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(copied_opts) / sizeof(copied_opts[0]); i++) {
+		const struct opt *o = &copied_opts[i];
+		unsigned char val[OPT_BUF_SIZE], def[OPT_BUF_SIZE];
+		socklen_t len = sizeof(val), dlen = sizeof(def);
+		int half;
+
+		if (real.getsockopt(from, o->level, o->name, val, &len) ||
+		    real.getsockopt(fresh, o->level, o->name, def, &dlen))
+			continue;	/* unknown to this kernel: never set */
+		if (len == dlen && !memcmp(val, def, len))
+			continue;
+		if (o->kind == OPT_BUFSIZE && len == sizeof(int)) {
+			memcpy(&half, val, sizeof(half));
+			half /= 2;
+			memcpy(val, &half, sizeof(half));
+		}
+		if (setsockopt(to, o->level, o->name, val, len))
+			warn_option(fd, o, errno);
+	}
+}
+
+static int real_int_opt(int fd, int level, int name)
+{
+	socklen_t len = sizeof(int);
+	int val;
+
+	if (real.getsockopt(fd, level, name, &val, &len) || len != sizeof(int))
+		return -1;
+	return val;
+}
+
+/* Whether @fd is a native TCP/IPv4 socket that is not bound yet. */
+static bool convertible(int fd)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+
+	if (real_int_opt(fd, SOL_SOCKET, SO_DOMAIN) != AF_INET ||
+	    real_int_opt(fd, SOL_SOCKET, SO_TYPE) != SOCK_STREAM ||
+	    real_int_opt(fd, SOL_SOCKET, SO_PROTOCOL) != IPPROTO_TCP)
+		return false;
+	/*
+	 * Bound already (or connected, or listening): its port is taken
+	 * on native TCP, and it stays there.
+	 */
+	if (getsockname(fd, (struct sockaddr *)&sin, &len) ||
+	    sin.sin_family != AF_INET || sin.sin_port)
+		return false;
+	return true;
+}
+
+/* A lazy conversion failed for want of descriptors or memory. */
+static void warn_not_converted(int fd, int err)
+{
+	struct msg m;
+
+	if (verbose < 1)
+		return;
+	msg_start(&m);
+	msg_str(&m, "fd ");
+	msg_int(&m, fd);
+	msg_str(&m, " stays on native TCP: error ");
+	msg_int(&m, err);
+	msg_str(&m, strict ? " (KTCP_PRELOAD_STRICT=1: failing)" : "");
+	msg_send(&m);
+}
+
+/*
+ * Put a ktcp socket in place of the native socket @fd.  Returns 0 when
+ * the call may go on, on ktcp or, failing that, natively; with
+ * KTCP_PRELOAD_STRICT=1 a failure is -errno instead, and the call fails.
+ */
+static int convert(int fd, const char *call, unsigned int port)
+{
+	int fl, fdfl, kfd, fresh, err = 0;
+
+	if (!convertible(fd))
+		return 0;
+	fl = fcntl(fd, F_GETFL);
+	fdfl = fcntl(fd, F_GETFD);
+	if (fl < 0 || fdfl < 0)
+		return 0;
+
+	/* Close-on-exec until dup3(): another thread may fork and exec. */
+	kfd = ktcp_open(SOCK_CLOEXEC | (fl & O_NONBLOCK ? SOCK_NONBLOCK : 0),
+			IPPROTO_TCP);
+	if (kfd < 0) {
+		if (resource_error(-kfd)) {
+			warn_not_converted(fd, -kfd);
+			return strict ? kfd : 0;
+		}
+		warn_unavailable(-kfd);
+		return strict ? -EAFNOSUPPORT : 0;
+	}
+	fresh = real.socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP);
+	if (fresh < 0) {
+		err = -errno;
+		goto out;
+	}
+	copy_options(fd, kfd, fresh, fd);
+	close(fresh);
+
+	/* Atomically: the number never points at nothing. */
+	if (dup3(kfd, fd, fdfl & FD_CLOEXEC ? O_CLOEXEC : 0) < 0)
+		err = -errno;
+	else
+		log_converted(fd, call, port);
+out:
+	close(kfd);
+	if (!err)
+		return 0;
+	warn_not_converted(fd, -err);
+	return strict ? err : 0;
+}
+
+/* The port of an AF_INET address, or 0 for anything else. */
+static unsigned int inet_port(const struct sockaddr *addr, socklen_t len)
+{
+	struct sockaddr_in sin;
+
+	if (!addr || len < sizeof(sin))
+		return 0;
+	memcpy(&sin, addr, sizeof(sin));
+	if (sin.sin_family != AF_INET)
+		return 0;
+	return ntohs(sin.sin_port);
+}
+
+/* bind() and connect(): convert first if the port is listed. */
+static int before_call(int fd, const struct sockaddr *addr, socklen_t len,
+		       const char *call)
+{
+	unsigned int port;
+	int saved = errno, err;
+
+	if (spec.mode != PRELOAD_PORTS)
+		return 0;
+	port = inet_port(addr, len);
+	if (!port || !preload_spec_port(&spec, port))
+		return 0;
+	err = convert(fd, call, port);
+	errno = saved;
+	return err;
+}
+
+/* --- the interposed calls -------------------------------------------- */
+
+int socket(int domain, int type, int protocol)
+{
+	int saved = errno, fd;
+
+	preload_init();
+	if (!real.socket) {
+		errno = ENOSYS;
+		return -1;
+	}
+	if (spec.mode != PRELOAD_ALL || !inet_stream(domain, type, protocol))
+		return real.socket(domain, type, protocol);
+
+	fd = ktcp_open(type & (SOCK_NONBLOCK | SOCK_CLOEXEC), protocol);
+	if (fd >= 0) {
+		log_converted(fd, "socket", 0);
+		errno = saved;
+		return fd;
+	}
+	if (resource_error(-fd)) {
+		errno = -fd;
+		return -1;
+	}
+	warn_unavailable(-fd);
+	if (strict) {
+		errno = EAFNOSUPPORT;
+		return -1;
+	}
+	errno = saved;
+	return real.socket(domain, type, protocol);
+}
+
+int bind(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	int err;
+
+	preload_init();
+	if (!real.bind) {
+		errno = ENOSYS;
+		return -1;
+	}
+	err = before_call(fd, addr, len, "bind");
+	if (err) {
+		errno = -err;
+		return -1;
+	}
+	return real.bind(fd, addr, len);
+}
+
+int connect(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	int err;
+
+	preload_init();
+	if (!real.connect) {
+		errno = ENOSYS;
+		return -1;
+	}
+	err = before_call(fd, addr, len, "connect");
+	if (err) {
+		errno = -err;
+		return -1;
+	}
+	return real.connect(fd, addr, len);
+}
+
+/* Families a ktcp module can never have: no need to look it up. */
+static bool common_family(int family)
+{
+	return family == AF_INET || family == AF_INET6 || family == AF_UNIX ||
+	       family == AF_NETLINK || family == AF_PACKET;
+}
+
+int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
+{
+	int ret, domain, family;
+
+	preload_init();
+	if (!real.getsockopt) {
+		errno = ENOSYS;
+		return -1;
+	}
+	ret = real.getsockopt(fd, level, name, val, len);
+	if (ret || level != SOL_SOCKET || name != SO_DOMAIN || !val || !len ||
+	    *len < sizeof(int))
+		return ret;
+
+	/* A ktcp socket is an AF_INET socket to the program. */
+	memcpy(&domain, val, sizeof(domain));
+	family = __atomic_load_n(&family_cache, __ATOMIC_RELAXED);
+	if (family <= 0 && !common_family(domain)) {
+		int saved = errno;
+
+		family = ktcp_family_get();
+		errno = saved;
+	}
+	if (family > 0 && domain == family) {
+		domain = AF_INET;
+		memcpy(val, &domain, sizeof(domain));
+	}
+	return ret;
+}
