@@ -11,49 +11,9 @@
 #include <linux/netfilter_ipv4.h>
 #include <linux/tcp.h>
 #include <net/ip.h>
-#include <net/netfilter/nf_conntrack.h>
 #include <net/route.h>
 
 #include "ktcp.h"
-
-static int ktcp_checksum_ok(struct sk_buff *skb)
-{
-	if (skb_checksum_init(skb, IPPROTO_TCP, inet_compute_pseudo))
-		return false;
-	return skb_csum_unnecessary(skb) || !__skb_checksum_complete(skb);
-}
-
-/**
- * ktcp_deliver() - hand a segment to its socket, the socket way
- * @sk: the socket the hook found, held
- * @skb: the segment, skb->data at the TCP header; consumed
- *
- * Straight into the state machine if no process owns the socket, else
- * onto its backlog for release_sock().  Both hooks, IPv4 and IPv6, use
- * it.
- *
- * Return: true if a SYN ended a TIME_WAIT and @skb, not consumed, is
- * for a listener now.
- */
-bool ktcp_deliver(struct sock *sk, struct sk_buff *skb)
-{
-	struct net *net = sock_net(sk);
-	bool again = false;
-
-	bh_lock_sock_nested(sk);
-	if (!sock_owned_by_user(sk)) {
-		if (READ_ONCE(sk->sk_state) == TCP_LISTEN)
-			ktcp_listen_rcv(sk, skb);
-		else
-			again = ktcp_rcv(sk, skb) == -EAGAIN;
-	} else if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
-				  READ_ONCE(sk->sk_sndbuf))) {
-		ktcp_inc_stats(net, KTCP_MIB_BACKLOG_DROPS);
-		kfree_skb(skb);
-	}
-	bh_unlock_sock(sk);
-	return again;
-}
 
 static unsigned int ktcp_nf_local_in(void *priv, struct sk_buff *skb,
 				     const struct nf_hook_state *state)
@@ -79,49 +39,12 @@ static unsigned int ktcp_nf_local_in(void *priv, struct sk_buff *skb,
 	if (!sk && !ktcp_port_owned(net, iph->daddr, ntohs(th->dest)))
 		return NF_ACCEPT;
 
-	/* From here on the segment is ktcp's, whatever becomes of it. */
-	ktcp_inc_stats(net, KTCP_MIB_IN_SEGS);
+	/*
+	 * From here on the segment is ktcp's, whatever becomes of it.  A
+	 * valid IPv4 header sums to zero: a CHECKSUM_COMPLETE sum stays.
+	 */
 	__skb_pull(skb, thoff);
-	skb_reset_transport_header(skb);
-	th = tcp_hdr(skb);
-	if (th->doff < sizeof(*th) / 4 || !pskb_may_pull(skb, th->doff * 4)) {
-		ktcp_inc_stats(net, KTCP_MIB_IN_ERRS);
-		goto drop;
-	}
-	if (!ktcp_checksum_ok(skb)) {
-		ktcp_inc_stats(net, KTCP_MIB_IN_CSUM_ERRORS);
-		ktcp_inc_stats(net, KTCP_MIB_IN_ERRS);
-		goto drop;
-	}
-	/* The skb outlives this RCU section and the conntrack entry. */
-	skb_dst_drop(skb);
-	nf_reset_ct(skb);
-
-	if (!sk) {
-		ktcp_send_reset_reply(net, skb);
-		goto drop;
-	}
-	if (ktcp_deliver(sk, skb)) {
-		/* A SYN ended a TIME_WAIT: a new connection for a listener. */
-		sock_put(sk);
-		sk = ktcp_listener_lookup(net, ip_hdr(skb)->saddr,
-					  tcp_hdr(skb)->source,
-					  ip_hdr(skb)->daddr,
-					  ntohs(tcp_hdr(skb)->dest));
-		if (!sk) {
-			ktcp_send_reset_reply(net, skb);
-			goto drop;
-		}
-		ktcp_deliver(sk, skb);
-	}
-	sock_put(sk);
-	return NF_STOLEN;
-
-drop:
-	if (sk)
-		sock_put(sk);
-	kfree_skb(skb);
-	return NF_STOLEN;
+	return ktcp_segment_in(net, sk, skb);
 }
 
 static const struct nf_hook_ops ktcp_nf_ops = {

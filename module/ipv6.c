@@ -11,19 +11,10 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv6.h>
 #include <linux/tcp.h>
-#include <net/ip6_checksum.h>
 #include <net/ip6_route.h>
 #include <net/ipv6.h>
-#include <net/netfilter/nf_conntrack.h>
 
 #include "ktcp.h"
-
-static bool ktcp_checksum6_ok(struct sk_buff *skb)
-{
-	if (skb_checksum_init(skb, IPPROTO_TCP, ip6_compute_pseudo))
-		return false;
-	return skb_csum_unnecessary(skb) || !__skb_checksum_complete(skb);
-}
 
 static unsigned int ktcp_nf6_local_in(void *priv, struct sk_buff *skb,
 				      const struct nf_hook_state *state)
@@ -58,50 +49,12 @@ static unsigned int ktcp_nf6_local_in(void *priv, struct sk_buff *skb,
 	if (!sk && !ktcp_port_owned6(net, &ip6h->daddr, ntohs(th->dest)))
 		return NF_ACCEPT;
 
-	/* From here on the segment is ktcp's, whatever becomes of it. */
-	ktcp_inc_stats(net, KTCP_MIB_IN_SEGS);
-	/* A CHECKSUM_COMPLETE sum then covers the segment alone. */
+	/*
+	 * From here on the segment is ktcp's, whatever becomes of it; a
+	 * CHECKSUM_COMPLETE sum then covers the segment alone.
+	 */
 	skb_pull_rcsum(skb, thoff);
-	skb_reset_transport_header(skb);
-	th = tcp_hdr(skb);
-	if (th->doff < sizeof(*th) / 4 || !pskb_may_pull(skb, th->doff * 4)) {
-		ktcp_inc_stats(net, KTCP_MIB_IN_ERRS);
-		goto drop;
-	}
-	if (!ktcp_checksum6_ok(skb)) {
-		ktcp_inc_stats(net, KTCP_MIB_IN_CSUM_ERRORS);
-		ktcp_inc_stats(net, KTCP_MIB_IN_ERRS);
-		goto drop;
-	}
-	/* The skb outlives this RCU section and the conntrack entry. */
-	skb_dst_drop(skb);
-	nf_reset_ct(skb);
-
-	if (!sk) {
-		ktcp_send_reset_reply(net, skb);
-		goto drop;
-	}
-	if (ktcp_deliver(sk, skb)) {
-		/* A SYN ended a TIME_WAIT: a new connection for a listener. */
-		sock_put(sk);
-		sk = ktcp_listener_lookup6(net, &ipv6_hdr(skb)->saddr,
-					   tcp_hdr(skb)->source,
-					   &ipv6_hdr(skb)->daddr,
-					   ntohs(tcp_hdr(skb)->dest));
-		if (!sk) {
-			ktcp_send_reset_reply(net, skb);
-			goto drop;
-		}
-		ktcp_deliver(sk, skb);
-	}
-	sock_put(sk);
-	return NF_STOLEN;
-
-drop:
-	if (sk)
-		sock_put(sk);
-	kfree_skb(skb);
-	return NF_STOLEN;
+	return ktcp_segment_in(net, sk, skb);
 }
 
 static const struct nf_hook_ops ktcp_nf6_ops = {

@@ -356,7 +356,10 @@ int ktcp_ip_send(struct net *net, struct sock *sk, struct sk_buff *skb,
 u16 ktcp_route_mss(struct net *net, struct sock *sk, __be32 saddr,
 		   __be32 daddr);
 struct sk_buff *ktcp_alloc_skb(unsigned int payload, gfp_t gfp);
-bool ktcp_deliver(struct sock *sk, struct sk_buff *skb);
+
+/* deliver.c */
+unsigned int ktcp_segment_in(struct net *net, struct sock *sk,
+			     struct sk_buff *skb);
 
 /* ipv6.c */
 int ktcp_ipv6_init_net(struct net *net);

@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * From either netfilter hook (ipv4.c, ipv6.c) to the socket: what is
+ * the same for both families once a hook has found the segment to be
+ * ktcp's.  The header and checksum are checked and counted, a segment
+ * for a port ktcp holds without a socket is answered with a RST, and
+ * the rest goes to its socket under the socket lock or onto its
+ * backlog.
+ */
+
+#include <linux/ipv6.h>
+#include <linux/netfilter.h>
+#include <linux/tcp.h>
+#include <net/ip.h>
+#include <net/ip6_checksum.h>
+#include <net/netfilter/nf_conntrack.h>
+
+#include "ktcp.h"
+
+static bool ktcp_checksum_ok(struct sk_buff *skb)
+{
+	__sum16 bad;
+
+	if (skb->protocol == htons(ETH_P_IPV6))
+		bad = skb_checksum_init(skb, IPPROTO_TCP, ip6_compute_pseudo);
+	else
+		bad = skb_checksum_init(skb, IPPROTO_TCP, inet_compute_pseudo);
+	if (bad)
+		return false;
+	return skb_csum_unnecessary(skb) || !__skb_checksum_complete(skb);
+}
+
+/* The listener a SYN that ended a TIME_WAIT is for, held, or NULL. */
+static struct sock *ktcp_listener_of(struct net *net, struct sk_buff *skb)
+{
+	const struct tcphdr *th = tcp_hdr(skb);
+
+	if (skb->protocol == htons(ETH_P_IPV6))
+		return ktcp_listener_lookup6(net, &ipv6_hdr(skb)->saddr,
+					     th->source, &ipv6_hdr(skb)->daddr,
+					     ntohs(th->dest));
+	return ktcp_listener_lookup(net, ip_hdr(skb)->saddr, th->source,
+				    ip_hdr(skb)->daddr, ntohs(th->dest));
+}
+
+/*
+ * Straight into the state machine if no process owns the socket, else
+ * onto its backlog for release_sock().  True if a SYN ended a TIME_WAIT
+ * and @skb, not consumed, is for a listener now.
+ */
+static bool ktcp_deliver(struct sock *sk, struct sk_buff *skb)
+{
+	struct net *net = sock_net(sk);
+	bool again = false;
+
+	bh_lock_sock_nested(sk);
+	if (!sock_owned_by_user(sk)) {
+		if (READ_ONCE(sk->sk_state) == TCP_LISTEN)
+			ktcp_listen_rcv(sk, skb);
+		else
+			again = ktcp_rcv(sk, skb) == -EAGAIN;
+	} else if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
+				  READ_ONCE(sk->sk_sndbuf))) {
+		ktcp_inc_stats(net, KTCP_MIB_BACKLOG_DROPS);
+		kfree_skb(skb);
+	}
+	bh_unlock_sock(sk);
+	return again;
+}
+
+/**
+ * ktcp_segment_in() - take a segment the hook found to be ktcp's
+ * @net: the namespace it arrived in
+ * @sk: its socket, held (the reference is dropped here), or NULL for a
+ *	port ktcp holds with no socket for the segment
+ * @skb: the segment, skb->data at the TCP header; consumed
+ *
+ * Return: NF_STOLEN, whatever became of @skb.
+ */
+unsigned int ktcp_segment_in(struct net *net, struct sock *sk,
+			     struct sk_buff *skb)
+{
+	const struct tcphdr *th;
+
+	ktcp_inc_stats(net, KTCP_MIB_IN_SEGS);
+	skb_reset_transport_header(skb);
+	th = tcp_hdr(skb);
+	if (th->doff < sizeof(*th) / 4 || !pskb_may_pull(skb, th->doff * 4)) {
+		ktcp_inc_stats(net, KTCP_MIB_IN_ERRS);
+		goto drop;
+	}
+	if (!ktcp_checksum_ok(skb)) {
+		ktcp_inc_stats(net, KTCP_MIB_IN_CSUM_ERRORS);
+		ktcp_inc_stats(net, KTCP_MIB_IN_ERRS);
+		goto drop;
+	}
+	/* The skb outlives the hook's RCU section and the conntrack entry. */
+	skb_dst_drop(skb);
+	nf_reset_ct(skb);
+
+	if (!sk) {
+		ktcp_send_reset_reply(net, skb);
+		goto drop;
+	}
+	if (ktcp_deliver(sk, skb)) {
+		sock_put(sk);
+		sk = ktcp_listener_of(net, skb);
+		if (!sk) {
+			ktcp_send_reset_reply(net, skb);
+			goto drop;
+		}
+		ktcp_deliver(sk, skb);
+	}
+	sock_put(sk);
+	return NF_STOLEN;
+
+drop:
+	if (sk)
+		sock_put(sk);
+	kfree_skb(skb);
+	return NF_STOLEN;
+}
