@@ -60,27 +60,29 @@ static struct tcphdr *ktcp_push_header(struct sk_buff *skb, __be16 sport,
 	return th;
 }
 
+/* Zero th->check and sum the segment: the caller adds the pseudo header. */
+static __wsum ktcp_segment_sum(struct sk_buff *skb)
+{
+	tcp_hdr(skb)->check = 0;
+	skb->ip_summed = CHECKSUM_NONE;
+	return skb_checksum(skb, 0, skb->len, 0);
+}
+
 static void ktcp_checksum(struct sk_buff *skb, __be32 saddr, __be32 daddr)
 {
-	struct tcphdr *th = tcp_hdr(skb);
-	__wsum csum;
+	__wsum csum = ktcp_segment_sum(skb);
 
-	th->check = 0;
-	csum = skb_checksum(skb, 0, skb->len, 0);
-	th->check = csum_tcpudp_magic(saddr, daddr, skb->len, IPPROTO_TCP, csum);
-	skb->ip_summed = CHECKSUM_NONE;
+	tcp_hdr(skb)->check = csum_tcpudp_magic(saddr, daddr, skb->len,
+						IPPROTO_TCP, csum);
 }
 
 static void ktcp_checksum6(struct sk_buff *skb, const struct in6_addr *saddr,
 			   const struct in6_addr *daddr)
 {
-	struct tcphdr *th = tcp_hdr(skb);
-	__wsum csum;
+	__wsum csum = ktcp_segment_sum(skb);
 
-	th->check = 0;
-	csum = skb_checksum(skb, 0, skb->len, 0);
-	th->check = csum_ipv6_magic(saddr, daddr, skb->len, IPPROTO_TCP, csum);
-	skb->ip_summed = CHECKSUM_NONE;
+	tcp_hdr(skb)->check = csum_ipv6_magic(saddr, daddr, skb->len,
+					      IPPROTO_TCP, csum);
 }
 
 /*

@@ -270,6 +270,13 @@ static int ktcp_release(struct socket *sock)
 	return 0;
 }
 
+/* Ports below ip_unprivileged_port_start need CAP_NET_BIND_SERVICE. */
+static bool ktcp_may_bind_port(struct net *net, u16 port)
+{
+	return !port || !inet_port_requires_bind_service(net, port) ||
+	       ns_capable(net->user_ns, CAP_NET_BIND_SERVICE);
+}
+
 static int ktcp_bind4(struct socket *sock, struct sockaddr *uaddr,
 		      int addr_len)
 {
@@ -289,8 +296,7 @@ static int ktcp_bind4(struct socket *sock, struct sockaddr *uaddr,
 		return -EADDRNOTAVAIL;
 
 	port = ntohs(sin->sin_port);
-	if (port && inet_port_requires_bind_service(net, port) &&
-	    !ns_capable(net->user_ns, CAP_NET_BIND_SERVICE))
+	if (!ktcp_may_bind_port(net, port))
 		return -EACCES;
 
 	lock_sock(sk);
@@ -386,8 +392,7 @@ static int ktcp_bind6(struct socket *sock, struct sockaddr *uaddr,
 		return -EINVAL;
 
 	port = ntohs(sin6->sin6_port);
-	if (port && inet_port_requires_bind_service(net, port) &&
-	    !ns_capable(net->user_ns, CAP_NET_BIND_SERVICE))
+	if (!ktcp_may_bind_port(net, port))
 		return -EACCES;
 
 	lock_sock(sk);
