@@ -51,6 +51,7 @@ struct ktcp_http_req {
 	unsigned int seq;
 	int active;		/* handler called, response not ended */
 	int started;		/* head sent */
+	int answered;		/* the server answered for the handler */
 	int no_body;		/* HEAD request, or 1xx/204/304 */
 	int chunked;
 	int64_t cl_left;	/* bytes the Content-Length still allows, -1: none */
@@ -270,7 +271,8 @@ static void flush(struct conn *c)
  */
 static int conn_queue(struct conn *c, const void *data, size_t len)
 {
-	if (c->dead || c->failed)
+	/* after the server's error answer, the handler's goes nowhere */
+	if (c->dead || c->failed || (c->req.active && c->req.answered))
 		return -EPIPE;
 	if (queued(c) >= FLUSH_NOW && !c->busy_flushing) {
 		c->busy_flushing = 1;
@@ -480,8 +482,17 @@ static void stream_body(struct conn *c)
 						  c->in_len - c->raw_pos, &d, &dl);
 
 		if (n < 0) {
-			/* the response may have started: no 400, just close */
-			c->failed = 1;
+			/*
+			 * No more of this body is read.  400, as for a whole
+			 * body, unless the handler's response has started;
+			 * then only the close says it.
+			 */
+			c->keep_alive = 0;
+			c->state = C_HANDLER;
+			if (!c->req.started) {
+				send_error(c, 400, NULL);
+				c->req.answered = 1;
+			}
 			body_piece(c, NULL, 0, (int)n);
 			return;
 		}

@@ -478,16 +478,37 @@ TEST(server_streamed_body_answered_early_closes)
 	close(fd);
 }
 
-TEST(server_streamed_bad_chunk_fails_the_body_and_closes)
+TEST(server_streamed_bad_chunk_gets_400_and_close)
 {
 	struct ktcp_http_server_config cfg = { .stream_bodies = 1 };
 	int port = testsrv_start("inet", &cfg);
 	int fd = testsrv_connect("inet", port);
-	char c;
 
 	send_str(fd, "POST /streamed HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
 		     "3\r\nabc\r\nzz\r\n");
-	/* the handler heard of it (and answered into a failed connection) */
-	ASSERT_EQ_INT(recv(fd, &c, 1, 0), 0);
+	/* the server's 400, not the handler's echo: it answered later */
+	expect_bytes(fd, "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\n"
+		     "Content-Length: 12\r\nConnection: close\r\n\r\nBad Request\n");
+	expect_eof(fd);
+	close(fd);
+	/* and the handler heard why */
+	fd = testsrv_connect("inet", port);
+	send_str(fd, "GET /bodyerr HTTP/1.1\r\nHost: x\r\n\r\n");
+	expect_bytes(fd, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n-74");
+	close(fd);
+}
+
+TEST(server_streamed_bad_chunk_after_the_response_began_closes)
+{
+	struct ktcp_http_server_config cfg = { .stream_bodies = 1 };
+	int port = testsrv_start("inet", &cfg);
+	int fd = testsrv_connect("inet", port);
+
+	send_str(fd, "POST /streamed-started HTTP/1.1\r\nHost: x\r\n"
+		     "Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\nzz\r\n");
+	/* no 400 inside a response: it ends, and the close says the rest */
+	expect_bytes(fd, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+		     "1\r\nx\r\n3\r\nabc\r\n0\r\n\r\n");
+	expect_eof(fd);
 	close(fd);
 }

@@ -8,6 +8,9 @@
  *   /stream     chunked: "a", "bb", "ccc"
  *   /big/N      N bytes of 'x'
  *   /maxq       the largest send queue seen so far, in decimal
+ *   /streamed   a streamed body, echoed once complete, with X-Body-Status
+ *   /streamed-started  the same, behind a chunked response begun at once
+ *   /bodyerr    the last error a streamed body failed with, in decimal
  *   /ws         WebSocket echo (max message 20 MiB)
  *   other       200 "hello"
  */
@@ -31,6 +34,7 @@
 #include "harness.h"
 
 static size_t testsrv_maxq;
+static int testsrv_body_error;
 static pid_t testsrv_pid;
 static char testsrv_path[256];
 
@@ -44,6 +48,7 @@ struct testsrv_acc {
 	char *buf;
 	size_t len;
 	int calls, status;
+	int started;	/* the response began before the body */
 };
 
 /* Streamed bodies: collect, and echo the body back once complete. */
@@ -60,6 +65,15 @@ static void testsrv_on_body(struct ktcp_http_req *req, const void *d,
 	a->calls++;
 	if (status == 0)
 		return;
+	if (status < 0)
+		testsrv_body_error = status;
+	if (a->started) {
+		ktcp_http_resp_write(req, a->buf, a->len);
+		ktcp_http_resp_end(req);
+		free(a->buf);
+		free(a);
+		return;
+	}
 	snprintf(buf, sizeof(buf), "%d", status);
 	ktcp_http_resp_header(req, "X-Body-Status", buf);
 	ktcp_http_resp_send(req, status == 1 ? 200 : 400, a->buf, a->len);
@@ -98,6 +112,17 @@ static void testsrv_handler(struct ktcp_http_req *req, void *arg)
 	} else if (h->target_len == 9 && !memcmp(h->target, "/streamed", 9)) {
 		ktcp_http_req_on_body(req, testsrv_on_body,
 				      calloc(1, sizeof(struct testsrv_acc)));
+	} else if (h->target_len == 17 &&
+		   !memcmp(h->target, "/streamed-started", 17)) {
+		struct testsrv_acc *a = calloc(1, sizeof(*a));
+
+		a->started = 1;
+		ktcp_http_resp_start(req, 200, -1);
+		ktcp_http_resp_write(req, "x", 1);
+		ktcp_http_req_on_body(req, testsrv_on_body, a);
+	} else if (h->target_len == 8 && !memcmp(h->target, "/bodyerr", 8)) {
+		snprintf(buf, sizeof(buf), "%d", testsrv_body_error);
+		ktcp_http_resp_send(req, 200, buf, strlen(buf));
 	} else if (h->target_len == 6 && !memcmp(h->target, "/early", 6)) {
 		ktcp_http_resp_send(req, 200, "early", 5);
 	} else if (h->target_len == 5 && !memcmp(h->target, "/maxq", 5)) {

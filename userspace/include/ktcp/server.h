@@ -133,8 +133,11 @@ const void *ktcp_http_req_body(const struct ktcp_http_req *req, size_t *len);
  * Content-Length bodies, with none for chunked ones); or one call with
  * a negative errno when the body cannot complete (-ECONNRESET: the
  * connection went away; -EBADMSG, -EFBIG: a bad chunk, after which
- * the connection closes without a 400).  Either way, the handler
- * still ends the response (writes may fail with -EPIPE).
+ * no more of the body is read and the connection closes once the
+ * response is out; if the handler had not started its response, the
+ * server has answered 400 for it and what the handler writes goes
+ * nowhere).  Either way, the handler still ends the response (writes
+ * may fail with -EPIPE).
  */
 typedef void (*ktcp_http_body_fn)(struct ktcp_http_req *req,
 				  const void *data, size_t len, int status,
