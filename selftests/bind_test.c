@@ -39,18 +39,7 @@
 #include <linux/ktcp.h>
 #include <ktcp/socket.h>
 
-/* The 6.12 harness's __timeout_handler() leaves a parameter unused. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#include "kselftest_harness.h"
-#pragma GCC diagnostic pop
-
-#include "ktcp_selftest.h"
-
-
-#define INET_PORT_RANGE_PATH	"/proc/sys/net/ipv4/ip_local_port_range"
-#define KTCP_PORT_RANGE_PATH	"/proc/sys/net/ktcp/ip_local_port_range"
-#define PROC_NET_TCP_PATH	"/proc/net/tcp"
+#include "ktcp_harness.h"
 
 /* TCP_CLOSE in the "st" column of /proc/net/tcp (include/net/tcp_states.h). */
 #define TCP_STATE_CLOSE		7U
@@ -69,7 +58,6 @@
 /* The sysctl tests narrow the ktcp ephemeral range to these two ports. */
 #define NARROW_PORT_LOW		62000
 #define NARROW_PORT_HIGH	62001
-
 
 static struct sockaddr_in inet_addr_port(const char *ip, uint16_t port)
 {
@@ -177,25 +165,6 @@ static int read_text(const char *path, char *buf, size_t size)
 	close(fd);
 	buf[n] = '\0';
 	return 0;
-}
-
-/* Writes @text in one write(); returns 0 or the errno of open()/write(). */
-static int write_text(const char *path, const char *text)
-{
-	size_t len = strlen(text);
-	ssize_t n;
-	int fd, err = 0;
-
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return errno;
-	n = write(fd, text, len);
-	if (n < 0)
-		err = errno;
-	else if ((size_t)n != len)
-		err = EIO;
-	close(fd);
-	return err;
 }
 
 static void read_port_range(struct __test_metadata *_metadata,
@@ -1130,7 +1099,7 @@ FIXTURE_TEARDOWN_PARENT(ktcp_sysctl)
 {
 	/* The sockets were the test process's: they closed with it. */
 	if (self->saved) {
-		int err = write_text(KTCP_PORT_RANGE_PATH, self->saved_range);
+		int err = -write_file(KTCP_PORT_RANGE_PATH, self->saved_range);
 
 		/*
 		 * No EXPECT_EQ() { handler }: after a failed ASSERT the
@@ -1152,7 +1121,7 @@ static void set_narrow_range(struct __test_metadata *_metadata)
 
 	snprintf(text, sizeof(text), "%d %d\n", NARROW_PORT_LOW,
 		 NARROW_PORT_HIGH);
-	err = write_text(KTCP_PORT_RANGE_PATH, text);
+	err = -write_file(KTCP_PORT_RANGE_PATH, text);
 	ASSERT_EQ(0, err) {
 		TH_LOG("write \"%d %d\" to %s: %s", NARROW_PORT_LOW,
 		       NARROW_PORT_HIGH, KTCP_PORT_RANGE_PATH, strerror(err));
@@ -1246,7 +1215,7 @@ TEST_F(ktcp_sysctl, inverted_port_range_write_is_einval)
 
 	read_port_range(_metadata, KTCP_PORT_RANGE_PATH, &before_low,
 			&before_high);
-	EXPECT_EQ(EINVAL, write_text(KTCP_PORT_RANGE_PATH, "5 4\n"));
+	EXPECT_EQ(-EINVAL, write_file(KTCP_PORT_RANGE_PATH, "5 4\n"));
 	read_port_range(_metadata, KTCP_PORT_RANGE_PATH, &low, &high);
 	EXPECT_EQ(before_low, low);
 	EXPECT_EQ(before_high, high);

@@ -48,20 +48,7 @@
 #include <linux/ktcp.h>
 #include <ktcp/socket.h>
 
-/* The 6.12 harness's __timeout_handler() leaves a parameter unused. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#include "kselftest_harness.h"
-#pragma GCC diagnostic pop
-
-#include "ktcp_selftest.h"
-
-
-#define INET_PORT_RANGE_PATH	"/proc/sys/net/ipv4/ip_local_port_range"
-#define KTCP_PORT_RANGE_PATH	"/proc/sys/net/ktcp/ip_local_port_range"
-#define PROC_NET_TCP_PATH	"/proc/net/tcp"
-#define PROC_NET_NETSTAT_PATH	"/proc/net/netstat"
-#define KTCP_SNMP_PATH		"/proc/net/ktcp_snmp"
+#include "ktcp_harness.h"
 
 /* The "st" column of /proc/net/tcp (include/net/tcp_states.h). */
 #define TCP_STATE_ESTABLISHED	0x01U
@@ -79,7 +66,6 @@
 /* Bounds of every blocking call. */
 #define SOCK_TIMEOUT_MS		5000
 #define POLL_MS			2000
-
 
 #define BULK_UP_BYTES		(1024 * 1024)
 #define BULK_DOWN_BYTES		(256 * 1024)

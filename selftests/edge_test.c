@@ -31,12 +31,7 @@
 
 #include <ktcp/socket.h>
 
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#include "kselftest_harness.h"
-#pragma GCC diagnostic pop
-
-#include "ktcp_selftest.h"
+#include "ktcp_harness.h"
 
 #define PORT_A	40001
 #define PORT_B	40002

@@ -54,13 +54,7 @@
 #include <linux/sockios.h>
 #include <ktcp/socket.h>
 
-/* The 6.12 harness's __timeout_handler() leaves a parameter unused. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#include "kselftest_harness.h"
-#pragma GCC diagnostic pop
-
-#include "ktcp_selftest.h"
+#include "ktcp_harness.h"
 
 #define DEBUG_KERNEL_ENV	"KTCP_DEBUG_KERNEL"
 

@@ -37,13 +37,7 @@
 #include <linux/ktcp.h>
 #include <ktcp/socket.h>
 
-/* The 6.12 harness's __timeout_handler() leaves a parameter unused. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#include "kselftest_harness.h"
-#pragma GCC diagnostic pop
-
-#include "ktcp_selftest.h"
+#include "ktcp_harness.h"
 
 #define TEST_PORT_LOW		40000
 #define TEST_PORT_HIGH		44999

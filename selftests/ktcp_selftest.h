@@ -5,8 +5,9 @@
  * that teardown closes what is left, the socket calls the tests wrap,
  * and the byte stream whose hash both ends of a transfer compare.
  *
- * The helpers that assert need kselftest_harness.h, included first;
- * without it (ktcp_xfer) only the rest is defined.
+ * The helpers that assert need kselftest_harness.h, included first
+ * (ktcp_harness.h does both); without it (ktcp_xfer) only the rest is
+ * defined.
  */
 #ifndef _KTCP_SELFTEST_H
 #define _KTCP_SELFTEST_H
@@ -27,6 +28,12 @@
 
 #include <linux/ktcp.h>
 #include <ktcp/socket.h>
+
+#define INET_PORT_RANGE_PATH	"/proc/sys/net/ipv4/ip_local_port_range"
+#define KTCP_PORT_RANGE_PATH	"/proc/sys/net/ktcp/ip_local_port_range"
+#define PROC_NET_TCP_PATH	"/proc/net/tcp"
+#define PROC_NET_NETSTAT_PATH	"/proc/net/netstat"
+#define KTCP_SNMP_PATH		"/proc/net/ktcp_snmp"
 
 /* KTCP_SELFTEST_INET_ONLY=1 skips the ktcp variants (host runs). */
 #define INET_ONLY_ENV		"KTCP_SELFTEST_INET_ONLY"

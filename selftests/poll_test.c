@@ -29,12 +29,7 @@
 
 #include <ktcp/socket.h>
 
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#include "kselftest_harness.h"
-#pragma GCC diagnostic pop
-
-#include "ktcp_selftest.h"
+#include "ktcp_harness.h"
 
 #define PORT_INET	42001
 #define PORT_KTCP	42002

@@ -32,12 +32,7 @@
 
 #include <ktcp/socket.h>
 
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#include "kselftest_harness.h"
-#pragma GCC diagnostic pop
-
-#include "ktcp_selftest.h"
+#include "ktcp_harness.h"
 
 #define PORT	41001
 

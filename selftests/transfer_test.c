@@ -47,13 +47,7 @@
 
 #include <ktcp/socket.h>
 
-/* The 6.12 harness's __timeout_handler() leaves a parameter unused. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#include "kselftest_harness.h"
-#pragma GCC diagnostic pop
-
-#include "ktcp_selftest.h"
+#include "ktcp_harness.h"
 
 #define TRANSFER_MIB_ENV	"KTCP_TRANSFER_MIB"
 #define TRANSFER_MIB_DEFAULT	100ULL
