@@ -95,9 +95,7 @@ FIXTURE_SETUP(edge)
 			TH_LOG("ktcp_family(): %s; is ktcp.ko loaded?",
 			       strerror(-self->family));
 	}
-	/* A private namespace: netem and sysctls touch nothing else. */
-	ASSERT_EQ(0, unshare(CLONE_NEWNET)) TH_LOG("unshare: %s", strerror(errno));
-	ASSERT_EQ(0, run("ip link set lo up"));
+	enter_private_netns(_metadata);
 	if (variant->ktcp)
 		ASSERT_EQ(0, set_stack_sysctl(true, "tw_timeout", "1"));
 }

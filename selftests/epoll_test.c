@@ -109,26 +109,6 @@ FIXTURE_VARIANT_ADD(epoll, ktcp) {
 	.ktcp = true,
 };
 
-static int lo_up(void)
-{
-	struct ifreq ifr;
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	int rc;
-
-	if (fd < 0)
-		return -errno;
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
-	rc = ioctl(fd, SIOCGIFFLAGS, &ifr);
-	if (!rc) {
-		ifr.ifr_flags |= IFF_UP;
-		rc = ioctl(fd, SIOCSIFFLAGS, &ifr);
-	}
-	rc = rc ? -errno : 0;
-	close(fd);
-	return rc;
-}
-
 FIXTURE_SETUP(epoll)
 {
 	self->socks.n = 0;
@@ -138,8 +118,7 @@ FIXTURE_SETUP(epoll)
 			SKIP(return, "KTCP_SELFTEST_INET_ONLY set");
 		self->family = ktcp_family_or_fail(_metadata);
 	}
-	ASSERT_EQ(0, unshare(CLONE_NEWNET)) TH_LOG("unshare: %s", strerror(errno));
-	ASSERT_EQ(0, lo_up()) TH_LOG("lo up: %s", strerror(errno));
+	enter_private_netns(_metadata);
 	/* The echo test leaves its clients in TIME_WAIT: not for a minute. */
 	if (variant->ktcp)
 		ASSERT_EQ(0, write_file("/proc/sys/net/ktcp/tw_timeout", "1"));

@@ -229,6 +229,32 @@ static inline int write_file(const char *path, const char *val)
 
 #ifdef __KSELFTEST_HARNESS_H
 
+#include <net/if.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+
+/*
+ * Moves the test into a network namespace of its own with loopback
+ * up: the sysctls and qdiscs it changes there touch nothing else.
+ */
+static inline void enter_private_netns(struct __test_metadata *_metadata)
+{
+	struct ifreq ifr;
+	int fd;
+
+	ASSERT_EQ(0, unshare(CLONE_NEWNET)) TH_LOG("unshare: %s", strerror(errno));
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	ASSERT_LE(0, fd) TH_LOG("socket: %s", strerror(errno));
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	ASSERT_EQ(0, ioctl(fd, SIOCGIFFLAGS, &ifr))
+		TH_LOG("SIOCGIFFLAGS lo: %s", strerror(errno));
+	ifr.ifr_flags |= IFF_UP;
+	ASSERT_EQ(0, ioctl(fd, SIOCSIFFLAGS, &ifr))
+		TH_LOG("SIOCSIFFLAGS lo: %s", strerror(errno));
+	close(fd);
+}
+
 /* The family of the loaded ktcp module; fails the test without it. */
 static inline int ktcp_family_or_fail(struct __test_metadata *_metadata)
 {

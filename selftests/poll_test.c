@@ -57,8 +57,7 @@ FIXTURE_SETUP(poll)
 	if (inet_only())
 		SKIP(return, "KTCP_SELFTEST_INET_ONLY set: nothing to compare");
 	self->ktcp.family = ktcp_family_or_fail(_metadata);
-	ASSERT_EQ(0, unshare(CLONE_NEWNET)) TH_LOG("unshare: %s", strerror(errno));
-	ASSERT_EQ(0, system("ip link set lo up"));
+	enter_private_netns(_metadata);
 }
 
 FIXTURE_TEARDOWN(poll)

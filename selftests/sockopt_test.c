@@ -67,8 +67,7 @@ FIXTURE_SETUP(opt)
 			SKIP(return, "KTCP_SELFTEST_INET_ONLY set");
 		self->family = ktcp_family_or_fail(_metadata);
 	}
-	ASSERT_EQ(0, unshare(CLONE_NEWNET)) TH_LOG("unshare: %s", strerror(errno));
-	ASSERT_EQ(0, system("ip link set lo up"));
+	enter_private_netns(_metadata);
 }
 
 FIXTURE_TEARDOWN(opt)
