@@ -447,34 +447,7 @@ FIXTURE(conn) {
 	pid_t child;	/* the bulk test's reader, until reaped */
 };
 
-FIXTURE_VARIANT(conn) {
-	bool ktcp_server;
-	bool ktcp_client;
-};
-
-/* Native on both ends. */
-FIXTURE_VARIANT_ADD(conn, inet) {
-	.ktcp_server = false,
-	.ktcp_client = false,
-};
-
-/* ktcp listens and accepts, a native client connects. */
-FIXTURE_VARIANT_ADD(conn, ktcp_server) {
-	.ktcp_server = true,
-	.ktcp_client = false,
-};
-
-/* ktcp connects to a native listener. */
-FIXTURE_VARIANT_ADD(conn, ktcp_client) {
-	.ktcp_server = false,
-	.ktcp_client = true,
-};
-
-/* ktcp on both ends. */
-FIXTURE_VARIANT_ADD(conn, ktcp_both) {
-	.ktcp_server = true,
-	.ktcp_client = true,
-};
+KTCP_PAIR_VARIANTS(conn, inet);
 
 FIXTURE_SETUP(conn)
 {

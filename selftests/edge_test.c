@@ -70,17 +70,7 @@ FIXTURE(edge) {
 	int nfds;
 };
 
-FIXTURE_VARIANT(edge) {
-	bool ktcp;
-};
-
-FIXTURE_VARIANT_ADD(edge, inet) {
-	.ktcp = false,
-};
-
-FIXTURE_VARIANT_ADD(edge, ktcp) {
-	.ktcp = true,
-};
+KTCP_FAMILY_VARIANTS(edge, inet);
 
 FIXTURE_SETUP(edge)
 {

@@ -97,17 +97,7 @@ FIXTURE(epoll) {
 	struct socks socks;
 };
 
-FIXTURE_VARIANT(epoll) {
-	bool ktcp;
-};
-
-FIXTURE_VARIANT_ADD(epoll, inet) {
-	.ktcp = false,
-};
-
-FIXTURE_VARIANT_ADD(epoll, ktcp) {
-	.ktcp = true,
-};
+KTCP_FAMILY_VARIANTS(epoll, inet);
 
 FIXTURE_SETUP(epoll)
 {

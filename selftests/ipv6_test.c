@@ -206,17 +206,7 @@ FIXTURE(bind6) {
 	struct socks socks;
 };
 
-FIXTURE_VARIANT(bind6) {
-	bool ktcp;
-};
-
-FIXTURE_VARIANT_ADD(bind6, inet6) {
-	.ktcp = false,
-};
-
-FIXTURE_VARIANT_ADD(bind6, ktcp) {
-	.ktcp = true,
-};
+KTCP_FAMILY_VARIANTS(bind6, inet6);
 
 FIXTURE_SETUP(bind6)
 {
@@ -455,34 +445,7 @@ FIXTURE(conn6) {
 	struct socks socks;
 };
 
-FIXTURE_VARIANT(conn6) {
-	bool ktcp_server;
-	bool ktcp_client;
-};
-
-/* Native AF_INET6 on both ends. */
-FIXTURE_VARIANT_ADD(conn6, inet6) {
-	.ktcp_server = false,
-	.ktcp_client = false,
-};
-
-/* ktcp listens and accepts, a native client connects. */
-FIXTURE_VARIANT_ADD(conn6, ktcp_server) {
-	.ktcp_server = true,
-	.ktcp_client = false,
-};
-
-/* ktcp connects to a native listener. */
-FIXTURE_VARIANT_ADD(conn6, ktcp_client) {
-	.ktcp_server = false,
-	.ktcp_client = true,
-};
-
-/* ktcp on both ends. */
-FIXTURE_VARIANT_ADD(conn6, ktcp_both) {
-	.ktcp_server = true,
-	.ktcp_client = true,
-};
+KTCP_PAIR_VARIANTS(conn6, inet6);
 
 FIXTURE_SETUP(conn6)
 {

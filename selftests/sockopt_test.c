@@ -46,17 +46,7 @@ FIXTURE(opt) {
 	struct socks socks;
 };
 
-FIXTURE_VARIANT(opt) {
-	bool ktcp;
-};
-
-FIXTURE_VARIANT_ADD(opt, inet) {
-	.ktcp = false,
-};
-
-FIXTURE_VARIANT_ADD(opt, ktcp) {
-	.ktcp = true,
-};
+KTCP_FAMILY_VARIANTS(opt, inet);
 
 FIXTURE_SETUP(opt)
 {

@@ -5,10 +5,10 @@
  * EPIPE, SIGPIPE and ECONNRESET, sendfile() and splice().
  *
  * The "transfer" fixture runs the very same code in every variant; only
- * the families passed to socket() differ.  "inet_to_inet" is native
- * AF_INET on both ends and documents what native TCP does; the other
- * variants put ktcp on the client end, the server end or both (variant
- * names read client_to_server) and check that ktcp does the same.
+ * the families passed to socket() differ.  "inet" is native AF_INET on
+ * both ends and documents what native TCP does; the other variants put
+ * ktcp on the server end, the client end or both (ktcp_server,
+ * ktcp_client, ktcp_both) and check that ktcp does the same.
  * Checks of one end's behaviour run on the client end and then on the
  * server end, so that ktcp is checked in both roles.
  *
@@ -218,31 +218,7 @@ FIXTURE(transfer) {
 	int file_fd;		/* the sendfile test's file */
 };
 
-FIXTURE_VARIANT(transfer) {
-	bool ktcp_client;
-	bool ktcp_server;
-};
-
-FIXTURE_VARIANT_ADD(transfer, ktcp_to_ktcp) {
-	.ktcp_client = true,
-	.ktcp_server = true,
-};
-
-FIXTURE_VARIANT_ADD(transfer, ktcp_to_inet) {
-	.ktcp_client = true,
-	.ktcp_server = false,
-};
-
-FIXTURE_VARIANT_ADD(transfer, inet_to_ktcp) {
-	.ktcp_client = false,
-	.ktcp_server = true,
-};
-
-/* The reference: what native TCP does. */
-FIXTURE_VARIANT_ADD(transfer, inet_to_inet) {
-	.ktcp_client = false,
-	.ktcp_server = false,
-};
+KTCP_PAIR_VARIANTS(transfer, inet);
 
 /* One more connection to the fixture's listener, both of its ends. */
 static void open_conn(struct __test_metadata *_metadata,
