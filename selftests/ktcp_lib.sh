@@ -20,6 +20,7 @@ ktcp_ntests=0
 ktcp_nfail=0
 declare -A ktcp_hold_pid=()
 declare -A ktcp_hold_fd=()
+ktcp_netns=()
 
 # A numeric #define of uapi/linux/ktcp.h, or $2 if the header is absent.
 ktcp_uapi_define()
@@ -36,6 +37,30 @@ ktcp_uapi_define()
 ktcp_lib_init()
 {
 	ktcp_tmp=$(mktemp -d "${TMPDIR:-/tmp}/ktcp-selftest.XXXXXX")
+}
+
+# ktcp_require TOOL...: skip the whole script unless root, with every TOOL.
+ktcp_require()
+{
+	local tool
+
+	[ "$(id -u)" -eq 0 ] || tap_skip_all "needs root"
+	for tool; do
+		command -v "$tool" >/dev/null || tap_skip_all "needs $tool"
+	done
+}
+
+# netns_add NS...: new network namespaces with lo up, which
+# ktcp_lib_cleanup deletes.
+netns_add()
+{
+	local ns
+
+	for ns; do
+		ip netns add "$ns" || tap_bail "cannot create network namespace $ns"
+		ktcp_netns+=("$ns")
+		ip -n "$ns" link set lo up
+	done
 }
 
 # --- TAP -------------------------------------------------------------
@@ -209,6 +234,9 @@ ktcp_lib_cleanup()
 	for name in "${!ktcp_hold_pid[@]}"; do
 		kill "${ktcp_hold_pid[$name]}" 2>/dev/null || true
 		hold_stop "$name" || true
+	done
+	for name in ${ktcp_netns[@]+"${ktcp_netns[@]}"}; do
+		ip netns del "$name" 2>/dev/null || true
 	done
 	if [ -n "$ktcp_tmp" ]; then
 		rm -rf "$ktcp_tmp"

@@ -36,7 +36,6 @@ cleanup()
 		kill "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
 	done
-	ip netns del "$ns" 2>/dev/null
 	ktcp_lib_cleanup
 }
 trap cleanup EXIT
@@ -47,8 +46,7 @@ tap_plan 8
 for b in http_server ws_server; do
 	[ -x "$bin/$b" ] || tap_bail "$bin/$b missing: make -C userspace"
 done
-ip netns add "$ns" || tap_bail "ip netns add $ns"
-ip -n "$ns" link set lo up
+netns_add "$ns"
 
 passive()
 {
@@ -60,12 +58,12 @@ passive()
 # Not in a subshell: the cleanup needs its pid.
 start()
 {
-	local name=$1 i
+	local name=$1 _
 	shift
 
 	ip netns exec "$ns" "$@" >"$ktcp_tmp/$name.out" 2>"$ktcp_tmp/$name.err" &
 	pids+=($!)
-	for i in $(seq 300); do
+	for _ in $(seq 300); do
 		port=$(sed -n 's/^listening on \([0-9]*\)$/\1/p' "$ktcp_tmp/$name.out")
 		[ -n "$port" ] && return 0
 		sleep 0.1

@@ -32,34 +32,23 @@ default_high=$(ktcp_uapi_define KTCP_EPHEMERAL_PORT_HIGH 65535)
 
 ns1=ktcp-ns1-$$
 ns2=ktcp-ns2-$$
-created_ns=()
 
 # shellcheck disable=SC2317 # called from the EXIT trap
 cleanup()
 {
-	local ns
-
 	ktcp_lib_cleanup
-	for ns in ${created_ns[@]+"${created_ns[@]}"}; do
-		ip netns del "$ns" 2>/dev/null || true
-	done
 }
 
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-[ "$(id -u)" -eq 0 ] || tap_skip_all "needs root"
-command -v ip >/dev/null || tap_skip_all "needs ip (iproute2)"
+ktcp_require ip
 [ -x "$KTCP_BIND_HOLD" ] || tap_bail "$KTCP_BIND_HOLD missing: run make first"
 [ -r /sys/module/ktcp/parameters/family ] || tap_bail "ktcp module is not loaded"
 family=$(cat /sys/module/ktcp/parameters/family)
 
 ktcp_lib_init
-for ns in "$ns1" "$ns2"; do
-	ip netns add "$ns" || tap_bail "cannot create network namespace $ns"
-	created_ns+=("$ns")
-	ip -n "$ns" link set lo up
-done
+netns_add "$ns1" "$ns2"
 
 # in_ns NS COMMAND...
 in_ns()

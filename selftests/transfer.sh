@@ -34,35 +34,24 @@ nsb=ktcp-xb-$$
 addr_a=10.78.0.1
 addr_b=10.78.0.2
 netem=(loss 5% reorder 25% duplicate 5% corrupt 1% delay 20ms 10ms)
-created_ns=()
 
 # shellcheck disable=SC2317 # called from the EXIT trap
 cleanup()
 {
-	local ns
-
 	jobs -p | xargs -r kill 2>/dev/null
 	ktcp_lib_cleanup
-	for ns in ${created_ns[@]+"${created_ns[@]}"}; do
-		ip netns del "$ns" 2>/dev/null || true
-	done
 }
 
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-[ "$(id -u)" -eq 0 ] || tap_skip_all "needs root"
-for tool in ip tc ss nc timeout; do
-	command -v "$tool" >/dev/null || tap_skip_all "needs $tool"
-done
+ktcp_require ip tc ss nc timeout
 [ -x "$xfer" ] || tap_bail "$xfer missing: run make first"
 [ -r /sys/module/ktcp/parameters/family ] || tap_bail "ktcp module is not loaded"
 
 ktcp_lib_init
+netns_add "$nsa" "$nsb"
 for ns in "$nsa" "$nsb"; do
-	ip netns add "$ns" || tap_bail "cannot create network namespace $ns"
-	created_ns+=("$ns")
-	ip -n "$ns" link set lo up
 	ip netns exec "$ns" sysctl -qw net.ktcp.tw_timeout=1
 done
 ip link add veth-xa netns "$nsa" type veth peer name veth-xb netns "$nsb" ||

@@ -101,7 +101,6 @@ port_rst=7201
 port_tw=7301
 port_flood=7401
 
-created_ns=()
 declare -A bg_pid=()
 fifo_fds=()
 tw_until=0	# when the longest TIME-WAIT made here ends (epoch s)
@@ -476,14 +475,11 @@ cleanup()
 	# most), or the module could not be unloaded after the suites.
 	for ((i = 0; i < 50; i++)); do
 		left=
-		for ns in ${created_ns[@]+"${created_ns[@]}"}; do
+		for ns in ${ktcp_netns[@]+"${ktcp_netns[@]}"}; do
 			left+=$(socket_rows "$ns" 2>/dev/null || true)
 		done
 		[ -n "$left" ] || break
 		sleep 0.2
-	done
-	for ns in ${created_ns[@]+"${created_ns[@]}"}; do
-		ip netns del "$ns" 2>/dev/null || true
 	done
 	ktcp_lib_cleanup
 }
@@ -491,10 +487,7 @@ cleanup()
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-[ "$(id -u)" -eq 0 ] || tap_skip_all "needs root"
-for tool in ip nc tcpdump python3 timeout; do
-	command -v "$tool" >/dev/null || tap_skip_all "needs $tool"
-done
+ktcp_require ip nc tcpdump python3 timeout
 [ -r "$rst_inject" ] || tap_bail "$rst_inject missing"
 case $flood_seconds in
 ''|*[!0-9]*) tap_bail "KTCP_FLOOD_SECONDS='$flood_seconds' is not a number" ;;
@@ -506,11 +499,7 @@ if [ "$native_only" != 1 ]; then
 fi
 
 ktcp_lib_init
-for ns in "$nsa" "$nsb"; do
-	ip netns add "$ns" || tap_bail "cannot create network namespace $ns"
-	created_ns+=("$ns")
-	ip -n "$ns" link set lo up
-done
+netns_add "$nsa" "$nsb"
 ip -n "$nsa" link add "$veth_a" type veth peer name "$veth_b" netns "$nsb" ||
 	tap_bail "cannot create the veth pair"
 ip -n "$nsa" addr add "$addr_a/24" dev "$veth_a"
