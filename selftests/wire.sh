@@ -335,7 +335,9 @@ get_sysctl()
 # capture_start NAME NS IFACE: tcpdump into NAME.pcap until capture_stop
 capture_start()
 {
-	bg_start "$1" 120 "$2" tcpdump -i "$3" -n -U --immediate-mode -Z root -s 256 \
+	# capture_stop ends it; the bound is for a script that dies, and
+	# must outlast the slowest cases (9-11: minutes on the debug guest).
+	bg_start "$1" 900 "$2" tcpdump -i "$3" -n -U --immediate-mode -Z root -s 256 \
 		-w "$ktcp_tmp/$1.pcap" tcp
 	if ! wait_for "$ktcp_tmp/$1.err" 'listening on' "$patience"; then
 		tap_diag "tcpdump did not start:" "$(bg_out "$1")"
@@ -435,11 +437,13 @@ last_ack()
 # file may be an older one; print the last ACK seen either way.
 wait_ack()
 {
-	local i got
+	local got end=$((SECONDS + patience))
 
-	for i in $(seq $((patience * 5))); do
+	# Bounded by the clock: one decode of the capture alone takes
+	# seconds on the debug guest.
+	while :; do
 		got=$(last_ack "$1" "$2" "$3" "$4" "$5")
-		[ "$got" = "$6" ] && break
+		[ "$got" = "$6" ] || [ "$SECONDS" -ge "$end" ] && break
 		sleep 0.2
 	done
 	echo "$got"
