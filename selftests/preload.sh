@@ -6,7 +6,11 @@
 # In a namespace of its own (lo only), each pair of real programs runs
 # three ways: the client on ktcp against a native server, a native
 # client against the server on ktcp, and both on ktcp:
-#  - curl against python3 -m http.server: a file, by its sha256;
+#  - curl against python3 -m http.server: a file, by its sha256; over
+#    IPv4, and over IPv6 (curl -g http://[::1]:PORT/ against
+#    --bind ::), then IPv4 clients of the dual-stack server on ktcp
+#    (curl http://127.0.0.1:PORT/, the server naming them
+#    ::ffff:127.0.0.1);
 #  - wrk against nginx (master and one worker, sendfile on): no socket
 #    errors, only 2xx; and curl fetches a file from it by its sha256;
 #  - iperf3 both directions (-R): bytes sent and received, no error;
@@ -14,10 +18,13 @@
 #    -t set,get completes both tests.
 # Every case checks the open counters of both stacks, ktcp's
 # (/proc/net/ktcp_snmp) and native's (/proc/net/snmp): each connection
-# is opened by the stack the case says, and by no other.  Two Python
-# cases check what a program sees of a converted socket (SO_DOMAIN,
-# addresses, errno, inodes in /proc/net/ktcp) and the lazy conversion
-# of KTCP_PRELOAD=ports=...
+# is opened by the stack the case says, and by no other (native TCP
+# counts IPv6 there too).  Three Python cases check what a program
+# sees of a converted socket (SO_DOMAIN, addresses, errno, inodes in
+# /proc/net/ktcp), the same for AF_INET6 (struct sockaddr_in6
+# addresses before and after bind(), IPV6_V6ONLY, listen() without
+# bind(), inodes in /proc/net/ktcp6), and the lazy conversion of
+# KTCP_PRELOAD=ports=... for both families.
 #
 # Programs on ktcp run with KTCP_PRELOAD_STRICT=1: without ktcp they
 # fail instead of quietly running natively.  A missing program fails
@@ -66,7 +73,7 @@ cleanup()
 trap cleanup EXIT
 
 ktcp_lib_init
-tap_plan 23
+tap_plan 29
 
 [ -r "$so" ] || tap_bail "$so missing: make -C userspace"
 [ -r /proc/net/ktcp_snmp ] || tap_bail "ktcp is not loaded"
@@ -140,15 +147,16 @@ opens_moved()
 	return $ok
 }
 
-# listening ktcp|native PORT: a listener of that stack holds PORT.
+# listening ktcp|native PORT: a listener of that stack holds PORT,
+# over IPv4 or IPv6.
 listening()
 {
 	local file=$net/tcp
 
 	[ "$1" = ktcp ] && file=$net/ktcp
 	awk -v p="$(printf ':%04X' "$2")" '
-		NR > 1 && $4 == "0A" && substr($2, length($2) - 4) == p { f = 1 }
-		END { exit !f }' "$file"
+		FNR > 1 && $4 == "0A" && substr($2, length($2) - 4) == p { f = 1 }
+		END { exit !f }' "$file" "${file}6"
 }
 
 # start NAME ktcp|native PORT COMMAND...: a server, on the stack named,
@@ -279,19 +287,100 @@ try:
     raise SystemExit("connected to port 1")
 except OSError as e:
     assert e.errno == errno.ECONNREFUSED, e
-# UDP, AF_UNIX and AF_INET6 stay native
+# UDP and AF_UNIX stay native
 u = socket(AF_INET, SOCK_DGRAM)
 u.bind(("127.0.0.1", 0))
 x, y = socketpair()
 x.sendall(b"unix")
 assert y.recv(4) == b"unix"
-v6 = socket(AF_INET6, SOCK_STREAM)
-v6.bind(("::1", 0))
-v6.listen(1)
-assert v6.getsockopt(SOL_SOCKET, SO_DOMAIN) == AF_INET6
-k = inodes("/proc/net/ktcp")
-assert not {ino(u), ino(x), ino(v6)} & k, "UDP, unix or IPv6 in /proc/net/ktcp"
-assert ino(u) in inodes("/proc/net/udp") and ino(v6) in inodes("/proc/net/tcp6")
+k = inodes("/proc/net/ktcp") | inodes("/proc/net/ktcp6")
+assert not {ino(u), ino(x)} & k, "UDP or unix in /proc/net/ktcp"
+assert ino(u) in inodes("/proc/net/udp")
+print("ok")
+EOF
+)
+	[ "$out" = ok ] || { echo "$out"; return 1; }
+}
+
+py_inet6()
+{
+	local out
+
+	out=$(on_ktcp timeout 120 python3 - <<'EOF' 2>&1
+import errno, os
+from socket import *
+
+def inodes(path):
+    with open(path) as f:
+        next(f)
+        return {int(l.split()[9]) for l in f if l.strip()}
+
+def ino(s):
+    return os.fstat(s.fileno()).st_ino
+
+lo, hi = map(int, open("/proc/sys/net/ktcp/ip_local_port_range").read().split())
+# before bind(): what a fresh native AF_INET6 socket says
+l = socket(AF_INET6, SOCK_STREAM)
+assert l.getsockopt(SOL_SOCKET, SO_DOMAIN) == AF_INET6
+assert l.getsockname() == ("::", 0, 0, 0), l.getsockname()
+assert l.getsockopt(IPPROTO_IPV6, IPV6_V6ONLY) == 0
+l.setsockopt(IPPROTO_IPV6, IPV6_V6ONLY, 1)
+l.bind(("::1", 0))
+l.listen(4)
+port = l.getsockname()[1]
+assert l.getsockname() == ("::1", port, 0, 0), l.getsockname()
+assert l.getsockopt(IPPROTO_IPV6, IPV6_V6ONLY) == 1
+c = create_connection(("::1", port), timeout=60)
+a, peer = l.accept()
+for s in (l, c, a):
+    assert s.getsockopt(SOL_SOCKET, SO_DOMAIN) == AF_INET6, s
+    assert s.getsockopt(SOL_SOCKET, SO_PROTOCOL) == IPPROTO_TCP, s
+    assert s.getsockopt(SOL_SOCKET, SO_TYPE) == SOCK_STREAM, s
+assert a.getsockname() == ("::1", port, 0, 0), a.getsockname()
+assert c.getpeername() == ("::1", port, 0, 0), c.getpeername()
+assert peer == c.getsockname() == a.getpeername(), (peer, c.getsockname())
+assert lo <= c.getsockname()[1] <= hi, (c.getsockname(), lo, hi)
+k6 = inodes("/proc/net/ktcp6")
+assert {ino(l), ino(c), ino(a)} <= k6, "not in /proc/net/ktcp6"
+d = socket(fileno=os.dup(a.fileno()))
+assert d.family == AF_INET6 and d.type == SOCK_STREAM, (d.family, d.type)
+d.close()
+data = os.urandom(300000)
+c.sendall(data)
+c.shutdown(SHUT_WR)
+got = b""
+while True:
+    b = a.recv(65536)
+    if not b:
+        break
+    got += b
+assert got == data, len(got)
+# a closed port of ::1: ECONNREFUSED, and still an AF_INET6 socket
+r = socket(AF_INET6, SOCK_STREAM)
+try:
+    r.connect(("::1", 1))
+    raise SystemExit("connected to port 1")
+except OSError as e:
+    assert e.errno == errno.ECONNREFUSED, e
+assert r.getsockopt(SOL_SOCKET, SO_DOMAIN) == AF_INET6
+# listen() without bind(): a dual-stack listener on [::], as native
+w = socket(AF_INET6, SOCK_STREAM)
+w.listen(1)
+name = w.getsockname()
+assert name[0] == "::" and name[1] and len(name) == 4, name
+assert ino(w) in inodes("/proc/net/ktcp6"), "listen() without bind() not IPv6"
+v4 = create_connection(("127.0.0.1", name[1]), timeout=60)
+b, bpeer = w.accept()
+assert bpeer == ("::ffff:127.0.0.1", v4.getsockname()[1], 0, 0), bpeer
+# an AF_INET6 client to a v4-mapped address: IPv4 on the wire, IPv6 names
+m = create_connection(("::ffff:127.0.0.1", name[1]), timeout=60)
+mname = m.getsockname()
+assert mname[0] == "::ffff:127.0.0.1" and len(mname) == 4, mname
+assert m.getpeername() == ("::ffff:127.0.0.1", name[1], 0, 0), m.getpeername()
+assert m.getsockopt(SOL_SOCKET, SO_DOMAIN) == AF_INET6
+assert ino(m) in inodes("/proc/net/ktcp6"), "v4-mapped client not in /proc/net/ktcp6"
+b, bpeer = w.accept()
+assert bpeer == mname, (bpeer, mname)
 print("ok")
 EOF
 )
@@ -343,15 +432,33 @@ for port, lsock, on_ktcp in ((7001, s, True), (7002, o, False)):
     assert a.recv(64) == b"port %d" % port
     a.close()
     c.close()
+# AF_INET6: IPV6_V6ONLY, set before bind(), goes along
+s6 = socket(AF_INET6, SOCK_STREAM)
+i0 = ino(s6)
+s6.setsockopt(IPPROTO_IPV6, IPV6_V6ONLY, 1)
+s6.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1)
+s6.bind(("::1", 7001))
+s6.listen(4)
+assert ino(s6) != i0 and ino(s6) in inodes("/proc/net/ktcp6"), "IPv6 not on ktcp"
+assert s6.getsockopt(IPPROTO_IPV6, IPV6_V6ONLY) == 1, "IPV6_V6ONLY lost"
+assert s6.getsockopt(SOL_SOCKET, SO_DOMAIN) == AF_INET6
+c = create_connection(("::1", 7001), timeout=60)
+assert ino(c) in inodes("/proc/net/ktcp6"), "IPv6 client not on ktcp"
+a, peer = s6.accept()
+assert peer == c.getsockname() and peer[0] == "::1", peer
+c.close()
+a.close()
 print("ok")
 EOF
 )
 	[ "$out" = ok ] || { echo "$out"; return 1; }
 }
 
-check "python on ktcp: SO_DOMAIN/SO_PROTOCOL/addresses/errno as native, sockets in /proc/net/ktcp, UDP/unix/IPv6 left native" \
+check "python on ktcp: SO_DOMAIN/SO_PROTOCOL/addresses/errno as native, sockets in /proc/net/ktcp, UDP/unix left native" \
 	"python3" py_transparency
-check "KTCP_PRELOAD=ports=7001: that port's sockets move with O_NONBLOCK, FD_CLOEXEC, SO_REUSEADDR, TCP_NODELAY; port 7002 stays native" \
+check "python AF_INET6 on ktcp: SO_DOMAIN, sockaddr_in6 names before and after bind, IPV6_V6ONLY, listen() without bind() dual stack, v4-mapped connect, sockets in /proc/net/ktcp6" \
+	"python3" py_inet6
+check "KTCP_PRELOAD=ports=7001: that port's sockets move with O_NONBLOCK, FD_CLOEXEC, SO_REUSEADDR, TCP_NODELAY, IPV6_V6ONLY; port 7002 stays native" \
 	"python3" py_lazy
 
 # --- curl against python3 -m http.server ----------------------------
@@ -367,9 +474,15 @@ if command -v python3 >/dev/null; then
 		--bind 127.0.0.1 --directory "$www"
 	start http-ktcp ktcp 8002 python3 -m http.server 8002 \
 		--bind 127.0.0.1 --directory "$www"
+	# Dual stack: http.server sets IPV6_V6ONLY to 0 before bind().
+	start http6-native native 8003 python3 -m http.server 8003 \
+		--bind :: --directory "$www"
+	start http6-ktcp ktcp 8004 python3 -m http.server 8004 \
+		--bind :: --directory "$www"
 fi
 
-# curl_file CLIENT_STACK SERVER PORT KA KP NA NP
+# curl_file CLIENT_STACK SERVER PORT KA KP NA NP: over IPv4, or over
+# IPv6 with curl_host=[::1].
 curl_file()
 {
 	local client=$1 server=$2 port=$3 before rc
@@ -378,8 +491,8 @@ curl_file()
 	server_up "$server" || return 1
 	rm -f "$ktcp_tmp/got"
 	before=$(opens)
-	"$(stack_of "$client")" timeout 120 curl -sS --max-time 100 \
-		-o "$ktcp_tmp/got" "http://127.0.0.1:$port/file.bin"
+	"$(stack_of "$client")" timeout 120 curl -gsS --max-time 100 \
+		-o "$ktcp_tmp/got" "http://${curl_host:-127.0.0.1}:$port/file.bin"
 	rc=$?
 	[ $rc -eq 0 ] || { echo "curl exit $rc"; return 1; }
 	[ "$(sha "$ktcp_tmp/got")" = "$want_sha" ] ||
@@ -393,6 +506,40 @@ check "native curl -> http.server on ktcp: sha256 of ${file_kib} KiB, one ktcp p
 	"curl python3" curl_file native http-ktcp 8002 =0 =1 =1 =0
 check "curl on ktcp -> http.server on ktcp: sha256 of ${file_kib} KiB, ktcp opens both ends" \
 	"curl python3" curl_file ktcp http-ktcp 8002 =1 =1 =0 =0
+curl_host='[::1]'
+check "IPv6: curl on ktcp -> native http.server on [::1]: sha256 of ${file_kib} KiB, one ktcp active open" \
+	"curl python3" curl_file ktcp http6-native 8003 =1 =0 =0 =1
+check "IPv6: native curl -> http.server on ktcp on [::1]: sha256 of ${file_kib} KiB, one ktcp passive open" \
+	"curl python3" curl_file native http6-ktcp 8004 =0 =1 =1 =0
+check "IPv6: curl on ktcp -> http.server on ktcp on [::1]: sha256 of ${file_kib} KiB, ktcp opens both ends" \
+	"curl python3" curl_file ktcp http6-ktcp 8004 =1 =1 =0 =0
+curl_host=
+
+# mapped_gets: how many requests for file.bin the dual-stack server on
+# ktcp logged from ::ffff:127.0.0.1.
+mapped_gets()
+{
+	grep -c '^::ffff:127\.0\.0\.1 .*"GET /file\.bin ' "$ktcp_tmp/http6-ktcp.err"
+}
+
+# curl_mapped CLIENT_STACK KA KP NA NP: an IPv4 client of the
+# dual-stack http.server on ktcp, which must see it as ::ffff:127.0.0.1.
+curl_mapped()
+{
+	local n
+
+	n=$(mapped_gets)
+	curl_file "$1" http6-ktcp 8004 "${@:2}" || return 1
+	[ "$(mapped_gets)" -gt "$n" ] && return 0
+	echo "no request from ::ffff:127.0.0.1 in the server's log:"
+	tail -3 "$ktcp_tmp/http6-ktcp.err"
+	return 1
+}
+
+check "dual stack: native curl over IPv4 -> http.server on ktcp on [::]: sha256, the server sees ::ffff:127.0.0.1" \
+	"curl python3" curl_mapped native =0 =1 =1 =0
+check "dual stack: curl on ktcp over IPv4 -> http.server on ktcp on [::]: sha256, the server sees ::ffff:127.0.0.1" \
+	"curl python3" curl_mapped ktcp =1 =1 =0 =0
 
 # --- wrk and curl against nginx -------------------------------------
 
@@ -585,7 +732,7 @@ servers_stop()
 	for p in "${pids[@]}"; do
 		kill -0 "$p" 2>/dev/null || dead=$((dead + 1))
 	done
-	[ ${#pids[@]} -eq 8 ] || { echo "${#pids[@]} of 8 servers started"; return 1; }
+	[ ${#pids[@]} -eq 10 ] || { echo "${#pids[@]} of 10 servers started"; return 1; }
 	[ $dead -eq 0 ] || { echo "$dead servers died"; tail -3 "$ktcp_tmp"/*.err; return 1; }
 	for p in "${pids[@]}"; do
 		kill "$p"
@@ -602,7 +749,7 @@ servers_stop()
 	ps -o pid=,args= -p $left
 	return 1
 }
-check "all 8 servers (4 on ktcp) still run, and stop on SIGTERM leaving no process behind" \
+check "all 10 servers (5 on ktcp) still run, and stop on SIGTERM leaving no process behind" \
 	"" servers_stop
 
 tap_exit

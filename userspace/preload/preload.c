@@ -4,20 +4,27 @@
  *
  *	LD_PRELOAD=libktcp-preload.so PROGRAM...
  *
- * turns the program's AF_INET stream sockets into AF_KTCP sockets.
- * KTCP_PRELOAD (spec.h) says which: all of them, from socket() on, or
- * only those that bind() or connect() to listed ports.  The second
- * needs a lazy conversion: the socket starts native, and at bind() or
- * connect() a ktcp socket takes over its file descriptor number
- * (dup3()), with the flags and options the program set so far.
+ * turns the program's AF_INET and AF_INET6 stream sockets into AF_KTCP
+ * sockets.  KTCP_PRELOAD (spec.h) says which: all of them, from
+ * socket() on, or only those that bind() or connect() to listed ports.
+ * The second needs a lazy conversion: the socket starts native, and at
+ * bind() or connect() a ktcp socket takes over its file descriptor
+ * number (dup3()), with the flags and options the program set so far.
  *
- * Everything else passes through untouched: other families (AF_INET6
- * included: ktcp has no IPv6 yet), other socket types, other protocols.
- * The converted sockets are real file descriptors, so read, write,
- * poll, epoll, sendfile and close need nothing from this library.
- * ktcp itself answers with struct sockaddr_in addresses and
- * SO_PROTOCOL IPPROTO_TCP; only SO_DOMAIN would give its own family
- * away, and getsockopt() below reports AF_INET instead.
+ * Everything else passes through untouched: other families, other
+ * socket types, other protocols.  The converted sockets are real file
+ * descriptors, so read, write, poll, epoll, sendfile and close need
+ * nothing from this library.
+ *
+ * One ktcp socket serves both IP versions: it answers with struct
+ * sockaddr_in or struct sockaddr_in6 once its first bind() or connect()
+ * gave it a family, and as an unbound AF_INET socket before that.  The
+ * library notes the family each converted socket had in the program's
+ * socket() call (fd_note[]) and holds ktcp to it where ktcp cannot know
+ * it: SO_DOMAIN reports it instead of ktcp's own family, getsockname()
+ * of an unbound AF_INET6 socket says [::]:0, an address of the other
+ * family gets the native errno from bind() and connect(), and listen()
+ * without bind() makes an AF_INET6 listener on [::].
  *
  * When ktcp is not there (module not loaded), the program runs on
  * native TCP and one line on stderr says so, unless
@@ -43,6 +50,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <linux/ktcp.h>
@@ -56,6 +64,9 @@
 
 #define LOG_PREFIX	"libktcp-preload: "
 
+/* SIN6_LEN_RFC2133: the shortest struct sockaddr_in6 AF_INET6 takes. */
+#define SIN6_LEN_MIN	24
+
 /* Large enough for every option in copied_opts[]. */
 #define OPT_BUF_SIZE	64
 
@@ -65,6 +76,8 @@ static struct {
 	int (*connect)(int fd, const struct sockaddr *addr, socklen_t len);
 	int (*getsockopt)(int fd, int level, int name, void *val,
 			  socklen_t *len);
+	int (*getsockname)(int fd, struct sockaddr *addr, socklen_t *len);
+	int (*listen)(int fd, int backlog);
 } real;
 
 /* Written once by preload_init(), read-only afterwards. */
@@ -207,6 +220,8 @@ static void resolve(void)
 	*(void **)&real.bind = dlsym(RTLD_NEXT, "bind");
 	*(void **)&real.connect = dlsym(RTLD_NEXT, "connect");
 	*(void **)&real.getsockopt = dlsym(RTLD_NEXT, "getsockopt");
+	*(void **)&real.getsockname = dlsym(RTLD_NEXT, "getsockname");
+	*(void **)&real.listen = dlsym(RTLD_NEXT, "listen");
 }
 
 /*
@@ -289,9 +304,109 @@ static bool resource_error(int err)
 
 static bool inet_stream(int domain, int type, int protocol)
 {
-	return domain == AF_INET &&
+	return (domain == AF_INET || domain == AF_INET6) &&
 	       (type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) == SOCK_STREAM &&
 	       (protocol == 0 || protocol == IPPROTO_TCP);
+}
+
+/* --- the family the program asked for ------------------------------- */
+
+/*
+ * Sockets converted on descriptors up to this are noted; above it,
+ * one of the program's AF_INET6 sockets reads as AF_INET until bound.
+ */
+#define FD_NOTES	65536
+
+/*
+ * fd_note[fd]: the inode of the ktcp socket the library put on @fd,
+ * shifted left by one, with bit 0 set if the program's socket() asked
+ * for AF_INET6.  The library never sees close(), dup2() or accept(), so
+ * a note counts only while @fd still holds that inode: sockfs numbers
+ * its inodes from a counter, and a later socket on the same number has
+ * another one.
+ */
+static unsigned long fd_note[FD_NOTES];	/* atomic */
+
+/* The inode of @fd, 0 if none; keeps errno. */
+static unsigned long fd_inode(int fd)
+{
+	int saved = errno;
+	struct stat st;
+
+	if (fstat(fd, &st))
+		st.st_ino = 0;
+	errno = saved;
+	return (unsigned long)st.st_ino;
+}
+
+/* @fd is now a ktcp socket, of @domain for the program. */
+static void note_family(int fd, int domain)
+{
+	if (fd >= 0 && fd < FD_NOTES)
+		__atomic_store_n(&fd_note[fd],
+				 fd_inode(fd) << 1 | (domain == AF_INET6),
+				 __ATOMIC_RELAXED);
+}
+
+/*
+ * The family the program gave socket() for the ktcp socket on @fd, or
+ * 0 if @fd holds no socket this library converted (or is not noted).
+ * Keeps errno.
+ */
+static int noted_family(int fd)
+{
+	unsigned long note, ino;
+
+	if (fd < 0 || fd >= FD_NOTES)
+		return 0;
+	note = __atomic_load_n(&fd_note[fd], __ATOMIC_RELAXED);
+	if (note < 2)
+		return 0;
+	/* Compared as stored: the top bit of the inode is not. */
+	ino = fd_inode(fd);
+	if (note >> 1 != (ino << 1) >> 1)
+		return 0;
+	return note & 1 ? AF_INET6 : AF_INET;
+}
+
+/*
+ * Whether the ktcp socket on @fd has no family yet, by its answer then:
+ * 0.0.0.0:0 in a struct sockaddr_in.  (An IPv4 socket whose connect()
+ * failed says the same, and holds addresses to AF_INET's rules too.)
+ * Keeps errno.
+ */
+static bool ktcp_unbound(int fd)
+{
+	struct sockaddr_in6 sin6;	/* sin_port is at the same offset */
+	socklen_t len = sizeof(sin6);
+	int saved = errno;
+	bool unbound;
+
+	unbound = !real.getsockname(fd, (struct sockaddr *)&sin6, &len) &&
+		  len == sizeof(struct sockaddr_in) &&
+		  sin6.sin6_family == AF_INET && !sin6.sin6_port;
+	errno = saved;
+	return unbound;
+}
+
+/*
+ * The family of the ktcp socket on @fd as the program knows it: the
+ * noted one, else (an accepted connection, a dup()) what the socket
+ * itself says.
+ */
+static int program_family(int fd)
+{
+	struct sockaddr_in6 sin6;
+	socklen_t len = sizeof(sin6);
+	int family = noted_family(fd), saved = errno;
+
+	if (family)
+		return family;
+	if (!real.getsockname(fd, (struct sockaddr *)&sin6, &len) &&
+	    sin6.sin6_family == AF_INET6)
+		family = AF_INET6;
+	errno = saved;
+	return family ? family : AF_INET;
 }
 
 static void log_converted(int fd, const char *call, unsigned int port)
@@ -354,6 +469,9 @@ static const struct opt copied_opts[] = {
 	OPT(IPPROTO_IP, IP_FREEBIND),
 	OPT(IPPROTO_IP, IP_TRANSPARENT),
 	OPT(IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT),
+	OPT(IPPROTO_IPV6, IPV6_V6ONLY),
+	OPT(IPPROTO_IPV6, IPV6_TCLASS),
+	OPT(IPPROTO_IPV6, IPV6_UNICAST_HOPS),
 	OPT(IPPROTO_TCP, TCP_NODELAY),
 	OPT(IPPROTO_TCP, TCP_CORK),
 	OPT(IPPROTO_TCP, TCP_MAXSEG),
@@ -428,13 +546,16 @@ static int real_int_opt(int fd, int level, int name)
 	return val;
 }
 
-/* Whether @fd is a native TCP/IPv4 socket that is not bound yet. */
-static bool convertible(int fd)
+/*
+ * Whether @fd is a native TCP socket of @family (AF_INET or AF_INET6)
+ * that is not bound yet.
+ */
+static bool convertible(int fd, int family)
 {
-	struct sockaddr_in sin;
-	socklen_t len = sizeof(sin);
+	struct sockaddr_in6 sin6;	/* sin_port is at the same offset */
+	socklen_t len = sizeof(sin6);
 
-	if (real_int_opt(fd, SOL_SOCKET, SO_DOMAIN) != AF_INET ||
+	if (real_int_opt(fd, SOL_SOCKET, SO_DOMAIN) != family ||
 	    real_int_opt(fd, SOL_SOCKET, SO_TYPE) != SOCK_STREAM ||
 	    real_int_opt(fd, SOL_SOCKET, SO_PROTOCOL) != IPPROTO_TCP)
 		return false;
@@ -442,8 +563,8 @@ static bool convertible(int fd)
 	 * Bound already (or connected, or listening): its port is taken
 	 * on native TCP, and it stays there.
 	 */
-	if (getsockname(fd, (struct sockaddr *)&sin, &len) ||
-	    sin.sin_family != AF_INET || sin.sin_port)
+	if (real.getsockname(fd, (struct sockaddr *)&sin6, &len) ||
+	    sin6.sin6_family != family || sin6.sin6_port)
 		return false;
 	return true;
 }
@@ -465,15 +586,16 @@ static void warn_not_converted(int fd, int err)
 }
 
 /*
- * Put a ktcp socket in place of the native socket @fd.  Returns 0 when
+ * Put a ktcp socket in place of the native socket @fd, if it is of the
+ * @family of the address it is bound or connected to.  Returns 0 when
  * the call may go on, on ktcp or, failing that, natively; with
  * KTCP_PRELOAD_STRICT=1 a failure is -errno instead, and the call fails.
  */
-static int convert(int fd, const char *call, unsigned int port)
+static int convert(int fd, int family, const char *call, unsigned int port)
 {
 	int fl, fdfl, kfd, fresh, err = 0;
 
-	if (!convertible(fd))
+	if (!convertible(fd, family))
 		return 0;
 	fl = fcntl(fd, F_GETFL);
 	fdfl = fcntl(fd, F_GETFD);
@@ -491,7 +613,7 @@ static int convert(int fd, const char *call, unsigned int port)
 		warn_unavailable(-kfd);
 		return strict ? -EAFNOSUPPORT : 0;
 	}
-	fresh = real.socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP);
+	fresh = real.socket(family, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP);
 	if (fresh < 0) {
 		err = -errno;
 		goto out;
@@ -500,10 +622,12 @@ static int convert(int fd, const char *call, unsigned int port)
 	close(fresh);
 
 	/* Atomically: the number never points at nothing. */
-	if (dup3(kfd, fd, fdfl & FD_CLOEXEC ? O_CLOEXEC : 0) < 0)
+	if (dup3(kfd, fd, fdfl & FD_CLOEXEC ? O_CLOEXEC : 0) < 0) {
 		err = -errno;
-	else
+	} else {
+		note_family(fd, family);
 		log_converted(fd, call, port);
+	}
 out:
 	close(kfd);
 	if (!err)
@@ -512,32 +636,75 @@ out:
 	return strict ? err : 0;
 }
 
-/* The port of an AF_INET address, or 0 for anything else. */
-static unsigned int inet_port(const struct sockaddr *addr, socklen_t len)
+/*
+ * The family of an address that AF_INET or AF_INET6 would take, a
+ * struct sockaddr_in or a struct sockaddr_in6 at least as long as RFC
+ * 2133's, with its port in *@port; 0 for anything else.
+ */
+static int inet_addr_port(const struct sockaddr *addr, socklen_t len,
+			  unsigned int *port)
 {
-	struct sockaddr_in sin;
+	struct sockaddr_in sin;	/* sin6_port is at the same offset */
 
 	if (!addr || len < sizeof(sin))
 		return 0;
 	memcpy(&sin, addr, sizeof(sin));
-	if (sin.sin_family != AF_INET)
+	if (sin.sin_family != AF_INET &&
+	    (sin.sin_family != AF_INET6 || len < SIN6_LEN_MIN))
 		return 0;
-	return ntohs(sin.sin_port);
+	*port = ntohs(sin.sin_port);
+	return sin.sin_family;
 }
 
-/* bind() and connect(): convert first if the port is listed. */
+/*
+ * What native TCP answers bind() or connect() on a socket of @family
+ * with an address not of @family: -EINVAL if it is too short for
+ * @family's, else -EAFNOSUPPORT.  0 if it is of @family, or for the
+ * kernel to judge.  A ktcp socket with no family yet would take it.
+ */
+static int wrong_family(int family, const struct sockaddr *addr,
+			socklen_t len, bool connecting)
+{
+	sa_family_t af;
+
+	if (!addr || len < sizeof(af))
+		return 0;
+	memcpy(&af, addr, sizeof(af));
+	if (family == AF_INET6) {
+		/* connect(AF_UNSPEC) disconnects, in every family. */
+		if (af == AF_INET6 || (connecting && af == AF_UNSPEC))
+			return 0;
+		return len < SIN6_LEN_MIN ? -EINVAL : -EAFNOSUPPORT;
+	}
+	if (af != AF_INET6)
+		return 0;
+	return len < sizeof(struct sockaddr_in) ? -EINVAL : -EAFNOSUPPORT;
+}
+
+/*
+ * bind() and connect(): refuse an address of the wrong family as native
+ * TCP would; convert first if the port is listed.
+ */
 static int before_call(int fd, const struct sockaddr *addr, socklen_t len,
 		       const char *call)
 {
-	unsigned int port;
-	int saved = errno, err;
+	bool connecting = call[0] == 'c';
+	unsigned int port = 0;
+	int saved = errno, family, err;
 
+	family = noted_family(fd);
+	if (family) {
+		err = wrong_family(family, addr, len, connecting);
+		if (err && ktcp_unbound(fd))
+			return err;
+		return 0;
+	}
 	if (spec.mode != PRELOAD_PORTS)
 		return 0;
-	port = inet_port(addr, len);
-	if (!port || !preload_spec_port(&spec, port))
+	family = inet_addr_port(addr, len, &port);
+	if (!family || !port || !preload_spec_port(&spec, port))
 		return 0;
-	err = convert(fd, call, port);
+	err = convert(fd, family, call, port);
 	errno = saved;
 	return err;
 }
@@ -558,6 +725,7 @@ int socket(int domain, int type, int protocol)
 
 	fd = ktcp_open(type & (SOCK_NONBLOCK | SOCK_CLOEXEC), protocol);
 	if (fd >= 0) {
+		note_family(fd, domain);
 		log_converted(fd, "socket", 0);
 		errno = saved;
 		return fd;
@@ -630,7 +798,7 @@ int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 	    *len < sizeof(int))
 		return ret;
 
-	/* A ktcp socket is an AF_INET socket to the program. */
+	/* A ktcp socket is of the program's family to the program. */
 	memcpy(&domain, val, sizeof(domain));
 	family = __atomic_load_n(&family_cache, __ATOMIC_RELAXED);
 	if (family <= 0 && !common_family(domain)) {
@@ -640,8 +808,51 @@ int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 		errno = saved;
 	}
 	if (family > 0 && domain == family) {
-		domain = AF_INET;
+		domain = program_family(fd);
 		memcpy(val, &domain, sizeof(domain));
 	}
 	return ret;
+}
+
+static const struct sockaddr_in6 in6_any = { .sin6_family = AF_INET6 };
+
+int getsockname(int fd, struct sockaddr *addr, socklen_t *len)
+{
+	socklen_t room;
+	int ret;
+
+	preload_init();
+	if (!real.getsockname) {
+		errno = ENOSYS;
+		return -1;
+	}
+	if (!len || noted_family(fd) != AF_INET6 || !ktcp_unbound(fd))
+		return real.getsockname(fd, addr, len);
+
+	/* Native AF_INET6 says [::]:0 where ktcp says 0.0.0.0:0. */
+	room = *len;
+	ret = real.getsockname(fd, addr, len);	/* checks addr as native */
+	if (ret)
+		return ret;
+	memcpy(addr, &in6_any, room < sizeof(in6_any) ? room : sizeof(in6_any));
+	*len = sizeof(in6_any);
+	return 0;
+}
+
+int listen(int fd, int backlog)
+{
+	preload_init();
+	if (!real.listen || !real.bind) {
+		errno = ENOSYS;
+		return -1;
+	}
+	/*
+	 * Native listen() binds an unbound socket to a port of its
+	 * family's any address, where ktcp would make it IPv4.  A failure
+	 * (no port free: EADDRINUSE) is native listen()'s too.
+	 */
+	if (noted_family(fd) == AF_INET6 && ktcp_unbound(fd) &&
+	    real.bind(fd, (const struct sockaddr *)&in6_any, sizeof(in6_any)))
+		return -1;
+	return real.listen(fd, backlog);
 }

@@ -4,12 +4,13 @@
  * to move onto ktcp.  Pure functions, no I/O: the unit tests call them
  * directly.
  *
- *	(unset), "" or "all"	every AF_INET stream socket, from socket() on
+ *	(unset), "" or "all"	every AF_INET and AF_INET6 stream socket,
+ *				from socket() on
  *	"off"			nothing (the library only passes calls on)
- *	"ports=LIST"		only AF_INET stream sockets that bind() or
- *				connect() to a port of LIST, a comma-separated
- *				list of ports (1-65535) and ranges LOW-HIGH,
- *				e.g. "ports=80,8080,9000-9009"
+ *	"ports=LIST"		only AF_INET and AF_INET6 stream sockets that
+ *				bind() or connect() to a port of LIST, a
+ *				comma-separated list of ports (1-65535) and
+ *				ranges LOW-HIGH, e.g. "ports=80,8080,9000-9009"
  */
 #ifndef KTCP_PRELOAD_SPEC_H
 #define KTCP_PRELOAD_SPEC_H

@@ -14,6 +14,13 @@
  *		listed in KTCP_PRELOAD) and OTHER (not listed); one line
  *		"NAME converted=0|1 ..." each, where converted means that
  *		the descriptor now names another socket (another inode).
+ *	preload-probe lazy6 PORT OTHER
+ *		the same for AF_INET6 sockets, on ::1.
+ *	preload-probe families
+ *		what a program sees of an unbound AF_INET6 socket, and what
+ *		bind() and connect() with an address of the wrong family
+ *		say, for AF_INET and AF_INET6 sockets: "NAME ..." lines
+ *		that must not differ from those of native TCP.
  *	preload-probe threads
  *		eight threads and a forked child open sockets at once;
  *		"threads real=F domain=D" once all agree, else an error line.
@@ -185,13 +192,7 @@ static int cmd_lazy(int port, int port2, int other)
 {
 	struct linger lg = { .l_onoff = 1, .l_linger = 5 };
 	struct timeval tv = { .tv_sec = 3 };
-	struct sockaddr_in6 sin6 = {
-		.sin6_family = AF_INET6,
-		.sin6_port = htons((unsigned short)port),
-		.sin6_addr = IN6ADDR_LOOPBACK_INIT,
-	};
 	int l, c, a, fd, conv, ret, pipefd[2];
-	ino_t before;
 	char buf[8];
 
 	/* A listener with flags and options set the ways programs do. */
@@ -256,17 +257,10 @@ static int cmd_lazy(int port, int port2, int other)
 	print_opts(fd);
 	close(fd);
 
-	/* Other families and types stay. */
+	/* Other types stay. */
 	fd = socket(AF_INET, SOCK_DGRAM, 0);
 	around("udp", fd, do_bind, port, &conv);
 	printf(" type=%d\n", int_opt(fd, SOL_SOCKET, SO_TYPE));
-	close(fd);
-	fd = socket(AF_INET6, SOCK_STREAM, 0);
-	if (fd < 0)
-		die("socket inet6");
-	before = inode(fd);
-	ret = bind(fd, (struct sockaddr *)&sin6, sizeof(sin6));
-	printf("inet6 converted=%d ret=%d\n", inode(fd) != before, ret);
 	close(fd);
 
 	/* Errors of the native call, unchanged. */
@@ -280,6 +274,184 @@ static int cmd_lazy(int port, int port2, int other)
 	printf("pipe ret=%d errno=%d\n", ret, errno);
 	close(c);
 	close(l);
+	return 0;
+}
+
+static struct sockaddr_in6 inet6_addr_of(int port)
+{
+	struct sockaddr_in6 sin6 = {
+		.sin6_family = AF_INET6,
+		.sin6_port = htons((unsigned short)port),
+		.sin6_addr = IN6ADDR_LOOPBACK_INIT,
+	};
+
+	return sin6;
+}
+
+static int do_bind6(int fd, int port)
+{
+	struct sockaddr_in6 sin6 = inet6_addr_of(port);
+
+	return bind(fd, (struct sockaddr *)&sin6, sizeof(sin6));
+}
+
+static int do_connect6(int fd, int port)
+{
+	struct sockaddr_in6 sin6 = inet6_addr_of(port);
+
+	return connect(fd, (struct sockaddr *)&sin6, sizeof(sin6));
+}
+
+/* " family=F port=P" of getsockname(), or " name_errno=E". */
+static void print_name(int fd)
+{
+	struct sockaddr_in6 sin6;
+	socklen_t len = sizeof(sin6);
+
+	if (getsockname(fd, (struct sockaddr *)&sin6, &len))
+		printf(" name_errno=%d\n", errno);
+	else
+		printf(" family=%d port=%d v6only=%d domain=%d\n",
+		       sin6.sin6_family, ntohs(sin6.sin6_port),
+		       int_opt(fd, IPPROTO_IPV6, IPV6_V6ONLY),
+		       int_opt(fd, SOL_SOCKET, SO_DOMAIN));
+}
+
+static int cmd_lazy6(int port, int other)
+{
+	int l, c, a, fd, conv;
+	char buf[8];
+
+	/* IPV6_V6ONLY and O_NONBLOCK, set before bind(), stay. */
+	l = socket(AF_INET6, SOCK_STREAM, 0);
+	if (l < 0)
+		die("socket");
+	if (fcntl(l, F_SETFL, fcntl(l, F_GETFL) | O_NONBLOCK))
+		die("fcntl");
+	set_int(l, SOL_SOCKET, SO_REUSEADDR, 1);
+	set_int(l, IPPROTO_IPV6, IPV6_V6ONLY, 1);
+	around("listener6", l, do_bind6, port, &conv);
+	print_name(l);
+	if (listen(l, 8))
+		die("listen");
+
+	c = socket(AF_INET6, SOCK_STREAM, 0);
+	if (c < 0)
+		die("socket");
+	around("client6", c, do_connect6, port, &conv);
+	print_name(c);
+	a = accept4(l, NULL, NULL, 0);
+	if (a < 0)
+		die("accept");
+	if (write(c, "ping", 4) != 4 || read(a, buf, 4) != 4 ||
+	    memcmp(buf, "ping", 4))
+		die("data");
+	printf("data6 ok\n");
+	close(a);
+	close(c);
+
+	/* A port not listed. */
+	fd = socket(AF_INET6, SOCK_STREAM, 0);
+	around("other6", fd, do_bind6, other, &conv);
+	printf("\n");
+	close(fd);
+
+	/* A struct sockaddr_in to a listed port: native EINVAL. */
+	fd = socket(AF_INET6, SOCK_STREAM, 0);
+	around("inet_addr6", fd, do_bind, port, &conv);
+	printf("\n");
+	close(fd);
+
+	/* And the other way round: native EAFNOSUPPORT. */
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	around("inet6_addr", fd, do_connect6, port, &conv);
+	printf("\n");
+	close(fd);
+	close(l);
+	return 0;
+}
+
+/* "NAME ret=R errno=E" of @call on @fd with @len bytes of @addr. */
+static void try_addr(const char *name, int fd,
+		     int (*call)(int, const struct sockaddr *, socklen_t),
+		     const void *addr, socklen_t len)
+{
+	int ret;
+
+	errno = ERRNO_SENTINEL;
+	ret = call(fd, addr, len);
+	printf("%s ret=%d errno=%d\n", name, ret, ret ? errno : 0);
+}
+
+static int cmd_families(void)
+{
+	/* Room for a struct sockaddr_in6, whatever the family said. */
+	union {
+		struct sockaddr_in sin;
+		struct sockaddr_in6 sin6;
+		unsigned char bytes[sizeof(struct sockaddr_in6)];
+	} any4 = { .sin = { .sin_family = AF_INET } },
+	  unspec = { .sin = { .sin_family = AF_UNSPEC } },
+	  any6 = { .sin6 = { .sin6_family = AF_INET6 } }, got;
+	int fd6 = socket(AF_INET6, SOCK_STREAM, 0);
+	int fd4 = socket(AF_INET, SOCK_STREAM, 0);
+	socklen_t len;
+	size_t i;
+	int ret;
+
+	if (fd6 < 0 || fd4 < 0)
+		die("socket");
+
+	/* An unbound AF_INET6 socket's name, in whole and cut short. */
+	memset(&got, 0xa5, sizeof(got));
+	len = sizeof(got);
+	if (getsockname(fd6, (struct sockaddr *)&got, &len))
+		die("getsockname");
+	printf("name6 len=%u bytes=", len);
+	for (i = 0; i < sizeof(got); i++)
+		printf("%02x", got.bytes[i]);
+	printf(" domain=%d\n", int_opt(fd6, SOL_SOCKET, SO_DOMAIN));
+	memset(&got, 0xa5, sizeof(got));
+	len = 6;
+	if (getsockname(fd6, (struct sockaddr *)&got, &len))
+		die("getsockname");
+	printf("name6_short len=%u bytes=", len);
+	for (i = 0; i < 8; i++)
+		printf("%02x", got.bytes[i]);
+	printf("\n");
+	errno = ERRNO_SENTINEL;
+	len = sizeof(got);
+	ret = getsockname(fd6, (struct sockaddr *)8, &len);
+	printf("name6_badaddr ret=%d errno=%d\n", ret, errno);
+	errno = ERRNO_SENTINEL;
+	ret = getsockname(fd6, (struct sockaddr *)&got, NULL);
+	printf("name6_nulllen ret=%d errno=%d\n", ret, errno);
+
+	/* Addresses of the other family, long and short. */
+	try_addr("bind6_sin", fd6, bind, &any4, sizeof(struct sockaddr_in));
+	try_addr("bind6_sin_long", fd6, bind, &any4, sizeof(any4));
+	try_addr("bind6_unspec", fd6, bind, &unspec, sizeof(struct sockaddr_in));
+	try_addr("bind6_unspec_long", fd6, bind, &unspec, sizeof(unspec));
+	try_addr("connect6_sin", fd6, connect, &any4, sizeof(struct sockaddr_in));
+	try_addr("connect6_sin_long", fd6, connect, &any4, sizeof(any4));
+	try_addr("connect6_unspec", fd6, connect, &unspec, sizeof(struct sockaddr_in));
+	try_addr("bind4_sin6", fd4, bind, &any6, sizeof(any6));
+	try_addr("bind4_sin6_short", fd4, bind, &any6, 8);
+	try_addr("connect4_sin6", fd4, connect, &any6, sizeof(any6));
+	try_addr("connect4_sin6_short", fd4, connect, &any6, 8);
+
+	/* All refused: both are as unbound as before. */
+	len = sizeof(got);
+	if (getsockname(fd6, (struct sockaddr *)&got, &len))
+		die("getsockname");
+	printf("after6 len=%u family=%d port=%d\n", len, got.sin6.sin6_family,
+	       ntohs(got.sin6.sin6_port));
+	len = sizeof(got);
+	if (getsockname(fd4, (struct sockaddr *)&got, &len))
+		die("getsockname");
+	printf("after4 len=%u family=%d port=%d domain=%d\n", len,
+	       got.sin.sin_family, ntohs(got.sin.sin_port),
+	       int_opt(fd4, SOL_SOCKET, SO_DOMAIN));
 	return 0;
 }
 
@@ -354,9 +526,13 @@ int main(int argc, char **argv)
 		return cmd_sockets();
 	if (argc == 5 && !strcmp(argv[1], "lazy"))
 		return cmd_lazy(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]));
+	if (argc == 4 && !strcmp(argv[1], "lazy6"))
+		return cmd_lazy6(atoi(argv[2]), atoi(argv[3]));
+	if (argc == 2 && !strcmp(argv[1], "families"))
+		return cmd_families();
 	if (argc == 2 && !strcmp(argv[1], "threads"))
 		return cmd_threads();
-	fprintf(stderr, "usage: %s sockets | lazy PORT PORT2 OTHER | threads\n",
+	fprintf(stderr, "usage: %s sockets | lazy PORT PORT2 OTHER | lazy6 PORT OTHER | families | threads\n",
 		argv[0]);
 	return 2;
 }

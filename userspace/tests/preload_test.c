@@ -10,7 +10,10 @@
  * be AF_INET6, while SO_DOMAIN, rewritten, still says AF_INET);
  * AF_INET keeps converted sockets working, and a conversion then shows
  * as a new inode behind the same descriptor, or as the library's own
- * KTCP_PRELOAD_VERBOSE=2 log line.  A family file that is missing,
+ * KTCP_PRELOAD_VERBOSE=2 log line.  AF_INET also stands in for a ktcp
+ * socket that no bind() or connect() gave a family yet: it answers as
+ * an unbound AF_INET socket, and the library must make an AF_INET6
+ * socket of the program's look native all the same.  A family file that is missing,
  * malformed or names a family no kernel has plays the unloaded module.
  */
 #define _GNU_SOURCE	/* dlopen() flags */
@@ -325,19 +328,57 @@ TEST(all_passes_udp_unix_and_bad_calls_through)
 	ASSERT_LINE(p.out, "inet_bad_type", "error=" S(EINVAL));
 }
 
-TEST(all_passes_inet6_through)
+TEST(all_moves_inet6_stream_sockets_that_stay_inet6_to_the_program)
 {
-	/* ktcp as AF_INET: an AF_INET6 socket that moved would show it. */
+	/* ktcp as AF_INET: a ktcp socket with no family yet. */
 	const char *env[] = { family_env(S(AF_INET)), "KTCP_PRELOAD=all",
 			      "KTCP_PRELOAD_VERBOSE=2", NULL };
 	struct probe p;
 
 	probe_sockets(&p, env);
+	/* getsockname() and SO_DOMAIN say AF_INET6, as they would natively. */
 	ASSERT_LINE(p.out, "inet6_stream", "real=" S(AF_INET6),
-		    "domain=" S(AF_INET6), "type=" STR_SOCK_STREAM);
-	/* The library's own word: exactly the three AF_INET streams moved. */
-	ASSERT_EQ_INT(count_str(p.err, "is on ktcp (socket)"), 3);
-	ASSERT_EQ_INT(count_lines(p.err), 3);
+		    "domain=" S(AF_INET6), "type=" STR_SOCK_STREAM,
+		    "proto=" STR_IPPROTO_TCP, "errno=kept");
+	ASSERT_LINE(p.out, "inet_stream", "real=" S(AF_INET), "domain=" S(AF_INET));
+	/* The library's own word: the three AF_INET and the AF_INET6 stream. */
+	ASSERT_EQ_INT(count_str(p.err, "is on ktcp (socket)"), 4);
+	ASSERT_EQ_INT(count_lines(p.err), 4);
+}
+
+static void probe_families(struct probe *p, const char *const *env)
+{
+	static const char *const args[] = { "families", NULL };
+
+	run_probe(p, env, args);
+}
+
+TEST(unbound_inet6_and_wrong_family_addresses_answer_as_native)
+{
+	const char *native[] = { "KTCP_PRELOAD=off", NULL };
+	const char *ktcp[] = { family_env(S(AF_INET)), "KTCP_PRELOAD_VERBOSE=2",
+			       NULL };
+	struct probe n, k;
+
+	probe_families(&n, native);
+	ASSERT_STR(n.err, "");
+	/* What native TCP says, spelled out once. */
+	ASSERT_LINE(n.out, "name6", "len=28", "domain=" S(AF_INET6),
+		    "bytes=0a00" "0000" "00000000" /* port, flow */
+		    "00000000000000000000000000000000" "00000000" /* ::, scope */);
+	ASSERT_LINE(n.out, "name6_short", "len=28", "bytes=0a0000000000a5a5");
+	ASSERT_LINE(n.out, "name6_badaddr", "ret=-1", "errno=" S(EFAULT));
+	ASSERT_LINE(n.out, "bind6_sin", "ret=-1", "errno=" S(EINVAL));
+	ASSERT_LINE(n.out, "bind6_sin_long", "ret=-1", "errno=" S(EAFNOSUPPORT));
+	ASSERT_LINE(n.out, "connect6_sin_long", "ret=-1", "errno=" S(EAFNOSUPPORT));
+	ASSERT_LINE(n.out, "bind4_sin6", "ret=-1", "errno=" S(EAFNOSUPPORT));
+	ASSERT_LINE(n.out, "after6", "len=28", "family=" S(AF_INET6), "port=0");
+
+	/* The same, word for word, from the converted sockets. */
+	probe_families(&k, ktcp);
+	ASSERT_STR(k.out, n.out);
+	ASSERT_EQ_INT(count_str(k.err, "is on ktcp (socket)"), 2);
+	ASSERT_EQ_INT(count_lines(k.err), 2);
 }
 
 TEST(off_and_ports_modes_leave_socket_alone)
@@ -405,7 +446,7 @@ TEST(without_module_strict_fails_with_eafnosupport)
 	ASSERT_LINE(p.out, "inet_flags", "error=" S(EAFNOSUPPORT));
 	/* What would never be ktcp's still works. */
 	ASSERT_LINE(p.out, "inet_udp", "real=" S(AF_INET));
-	ASSERT_LINE(p.out, "inet6_stream", "real=" S(AF_INET6));
+	ASSERT_LINE(p.out, "inet6_stream", "error=" S(EAFNOSUPPORT));
 	ASSERT_EQ_INT(count_lines(p.err), 1);
 	ASSERT_TRUE(strstr(p.err, "failing (KTCP_PRELOAD_STRICT=1)"));
 }
@@ -537,7 +578,7 @@ TEST(ports_moves_at_bind_and_connect_with_flags_and_options)
 	ASSERT_EQ_INT(count_lines(p.err), 4);
 }
 
-TEST(ports_leaves_other_ports_bound_sockets_udp_and_inet6_alone)
+TEST(ports_leaves_other_ports_bound_sockets_and_udp_alone)
 {
 	struct lazy_ports lp;
 	const char *env[] = { family_env(S(AF_INET)), lp.spec, NULL };
@@ -549,11 +590,37 @@ TEST(ports_leaves_other_ports_bound_sockets_udp_and_inet6_alone)
 	ASSERT_LINE(p.out, "other", "converted=0", "ret=0", "errno=kept");
 	ASSERT_LINE(p.out, "prebound", "converted=0", "ret=0");
 	ASSERT_LINE(p.out, "udp", "converted=0", "ret=0", "type=" STR_SOCK_DGRAM);
-	ASSERT_LINE(p.out, "inet6", "converted=0", "ret=0");
 	/* Errors of the native calls, unchanged. */
 	ASSERT_LINE(p.out, "badfd", "ret=-1", "errno=" S(EBADF));
 	ASSERT_LINE(p.out, "pipe", "ret=-1", "errno=" S(ENOTSOCK));
 	ASSERT_STR(p.err, "");
+}
+
+TEST(ports_moves_inet6_at_bind_and_connect_with_ipv6_v6only)
+{
+	struct lazy_ports lp;
+	/* ktcp as AF_INET6, which an AF_INET6 bind() or connect() makes it. */
+	const char *env[] = { family_env(S(AF_INET6)), lp.spec,
+			      "KTCP_PRELOAD_VERBOSE=2", NULL };
+	const char *args[] = { "lazy6", lp.port, lp.other, NULL };
+	struct probe p;
+
+	lazy_ports(&lp);
+	run_probe(&p, env, args);
+	ASSERT_LINE(p.out, "listener6", "converted=1", "ret=0", "errno=kept",
+		    "family=" S(AF_INET6), "v6only=1", "domain=" S(AF_INET6));
+	ASSERT_LINE(p.out, "client6", "converted=1", "ret=0", "errno=kept",
+		    "family=" S(AF_INET6), "v6only=0", "domain=" S(AF_INET6));
+	ASSERT_TRUE(strstr(p.out, "\ndata6 ok\n"));
+	ASSERT_LINE(p.out, "other6", "converted=0", "ret=0", "errno=kept");
+	/* An address of the other family: not moved, native errno. */
+	ASSERT_LINE(p.out, "inet_addr6", "converted=0", "ret=-1",
+		    "errno=" S(EINVAL));
+	ASSERT_LINE(p.out, "inet6_addr", "converted=0", "ret=-1",
+		    "errno=" S(EAFNOSUPPORT));
+	ASSERT_EQ_INT(count_str(p.err, "is on ktcp (bind port "), 1);
+	ASSERT_EQ_INT(count_str(p.err, "is on ktcp (connect port "), 1);
+	ASSERT_EQ_INT(count_lines(p.err), 2);
 }
 
 TEST(ports_without_module_stays_native_and_warns_once)
@@ -597,6 +664,8 @@ TEST(library_exports_only_the_calls_it_replaces)
 	ASSERT_TRUE(defined_in(h, "bind", so));
 	ASSERT_TRUE(defined_in(h, "connect", so));
 	ASSERT_TRUE(defined_in(h, "getsockopt", so));
+	ASSERT_TRUE(defined_in(h, "getsockname", so));
+	ASSERT_TRUE(defined_in(h, "listen", so));
 	/* libktcp's code inside must not interpose on a program's libktcp. */
 	ASSERT_TRUE(!dlsym(h, "ktcp_family_from_path"));
 	ASSERT_TRUE(!dlsym(h, "ktcp_family"));
