@@ -543,10 +543,20 @@ static void ktcp_listen_ack(struct sock *sk, struct sk_buff *skb)
 		goto drop;
 	}
 	sk->sk_data_ready(sk);
-	/* The ACK may carry data already: the child takes it. */
-	/* Listener (nested, from the hook) -> child (subclass 0), as native. */
+	/*
+	 * The ACK may carry data already: the child takes it, or its
+	 * backlog does if accept() has already handed it to a process
+	 * that holds it.  Listener (nested, from the hook) -> child
+	 * (subclass 0), as native.
+	 */
 	bh_lock_sock(child);
-	ktcp_rcv(child, skb);
+	if (!sock_owned_by_user(child)) {
+		ktcp_rcv(child, skb);
+	} else if (sk_add_backlog(child, skb, READ_ONCE(child->sk_rcvbuf) +
+				  READ_ONCE(child->sk_sndbuf))) {
+		ktcp_inc_stats(sock_net(child), KTCP_MIB_BACKLOG_DROPS);
+		kfree_skb(skb);
+	}
 	bh_unlock_sock(child);
 	return;
 drop:

@@ -88,8 +88,18 @@ void ktcp_done(struct sock *sk)
 
 static int ktcp_backlog_rcv(struct sock *sk, struct sk_buff *skb)
 {
-	if (sk->sk_state == TCP_LISTEN)
-		return ktcp_listen_rcv(sk, skb);
+	if (sk->sk_state == TCP_LISTEN) {
+		/*
+		 * The ACK that completes a handshake locks the child with
+		 * bh_lock_sock(), which the hook does in softirq: with
+		 * softirqs on here, one for the child on this CPU would
+		 * spin on it forever (lockdep saw it, 2026-11-27).
+		 */
+		local_bh_disable();
+		ktcp_listen_rcv(sk, skb);
+		local_bh_enable();
+		return 0;
+	}
 	if (ktcp_rcv(sk, skb) == -EAGAIN)
 		kfree_skb(skb);
 	return 0;
