@@ -951,7 +951,7 @@ else
 	while [ "$(date +%s%N)" -lt "$t_end" ]; do
 		t0=$(date +%s%N)
 		tries=$((tries + 1))
-		if exchange flood.reply "flood $tries"; then
+		if exchange flood.reply "flood $tries" "$patience"; then
 			good=$((good + 1))
 		else
 			fails+=("exchange $tries at +$(((t0 - t_end) / 1000000000 + flood_seconds)) s:" \
