@@ -94,10 +94,21 @@ tap_diag()
 	done
 }
 
+# Where a slow suite spends its time: a diagnostic after every result
+# that came 10 s or more after the one before (or the script's start).
+ktcp_tap_seconds=0
+ktcp_tap_elapsed()
+{
+	[ $((SECONDS - ktcp_tap_seconds)) -lt 10 ] ||
+		echo "# $((SECONDS - ktcp_tap_seconds)) s since the previous result"
+	ktcp_tap_seconds=$SECONDS
+}
+
 tap_ok()
 {
 	ktcp_ntests=$((ktcp_ntests + 1))
 	echo "ok $ktcp_ntests - $1"
+	ktcp_tap_elapsed
 }
 
 # tap_fail DESCRIPTION [DIAGNOSTIC...]
@@ -108,6 +119,7 @@ tap_fail()
 	echo "not ok $ktcp_ntests - $1"
 	shift
 	tap_diag "$@"
+	ktcp_tap_elapsed
 }
 
 # Summary line, then exit 0 if every test passed, 1 otherwise.
