@@ -75,19 +75,11 @@ static int bind_sin(int fd, const struct sockaddr_in *sin)
 	return bind_err(fd, sin, sizeof(*sin));
 }
 
+/* Nothing here blocks: no timeouts to set. */
 static int open_sock(struct __test_metadata *_metadata, struct socks *socks,
 		     int family)
 {
-	int fd;
-
-	ASSERT_GT(MAX_SOCKS, socks->n);
-	fd = socket(family, SOCK_STREAM, 0);
-	ASSERT_LE(0, fd) {
-		TH_LOG("socket(%d, SOCK_STREAM, 0): %s", family,
-		       strerror(errno));
-	}
-	socks->fd[socks->n++] = fd;
-	return fd;
+	return open_tracked_sock(_metadata, socks, family, 0, 0);
 }
 
 /*

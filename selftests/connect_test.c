@@ -85,14 +85,8 @@ static struct sockaddr_in loopback(uint16_t port)
 static int open_sock(struct __test_metadata *_metadata, struct socks *socks,
 		     int family, int type_flags)
 {
-	int fd;
-
-	fd = socket(family, SOCK_STREAM | type_flags, 0);
-	ASSERT_LE(0, fd) {
-		TH_LOG("socket(%d, SOCK_STREAM | %#x, 0): %s", family,
-		       type_flags, strerror(errno));
-	}
-	return track_sock(_metadata, socks, fd, SOCK_TIMEOUT_MS);
+	return open_tracked_sock(_metadata, socks, family, type_flags,
+				 SOCK_TIMEOUT_MS);
 }
 
 /* connect() that returns 0 or the errno, for ASSERT_EQ(EXXX, ...). */

@@ -67,13 +67,7 @@ static struct sockaddr_in6 sin6_of(const char *ip, uint16_t port)
 static int open_sock(struct __test_metadata *_metadata, struct socks *socks,
 		     int family)
 {
-	int fd = socket(family, SOCK_STREAM, 0);
-
-	ASSERT_LE(0, fd) {
-		TH_LOG("socket(%d, SOCK_STREAM, 0): %s", family,
-		       strerror(errno));
-	}
-	return track_sock(_metadata, socks, fd, SOCK_TIMEOUT_MS);
+	return open_tracked_sock(_metadata, socks, family, 0, SOCK_TIMEOUT_MS);
 }
 
 /* bind() and connect() that return 0 or the errno. */

@@ -318,6 +318,30 @@ static inline int track_sock(struct __test_metadata *_metadata,
 	return fd;
 }
 
+/*
+ * socket(@family, SOCK_STREAM | @type_flags, 0) taken into @socks, its
+ * blocking calls bounded by @timeout_ms (0: left as the kernel made
+ * them, for tests of the socket's defaults).
+ */
+static inline int open_tracked_sock(struct __test_metadata *_metadata,
+				    struct socks *socks, int family,
+				    int type_flags, unsigned int timeout_ms)
+{
+	int fd;
+
+	ASSERT_GT(MAX_SOCKS, socks->n);
+	fd = socket(family, SOCK_STREAM | type_flags, 0);
+	ASSERT_LE(0, fd) {
+		TH_LOG("socket(%d, SOCK_STREAM | %#x, 0): %s", family,
+		       type_flags, strerror(errno));
+	}
+	if (!timeout_ms) {
+		socks->fd[socks->n++] = fd;
+		return fd;
+	}
+	return track_sock(_metadata, socks, fd, timeout_ms);
+}
+
 static inline int so_error(struct __test_metadata *_metadata, int fd)
 {
 	socklen_t len = sizeof(int);

@@ -144,13 +144,7 @@ static uint64_t transfer_bytes(struct __test_metadata *_metadata)
 static int open_sock(struct __test_metadata *_metadata, struct socks *socks,
 		     int family)
 {
-	int fd = socket(family, SOCK_STREAM, 0);
-
-	ASSERT_LE(0, fd) {
-		TH_LOG("socket(%d, SOCK_STREAM, 0): %s", family,
-		       strerror(errno));
-	}
-	return track_sock(_metadata, socks, fd, SOCK_TIMEOUT_MS);
+	return open_tracked_sock(_metadata, socks, family, 0, SOCK_TIMEOUT_MS);
 }
 
 /*
