@@ -52,6 +52,12 @@ ktcp_kvm_works()
 # kernel that has 9p, virtio and devtmpfs built in (the test kernel)
 # straight from QEMU, with INIT (scripts/vm-init.sh) as PID 1, which runs
 # RESULTS/.vm-command.
+#
+# The root is the host's, read-only, with cache=loose: without a page
+# cache every exec reads the binary and its libraries through 9p again,
+# and starting tcpdump took 10 to 30 s on the emulated debug kernel.
+# Files the host changes during the run may look stale inside, which is
+# why the tests run from a staged copy.
 ktcp_qemu_args()
 {
 	local image=$1 results=$2 accel=$3 init=$4
@@ -65,7 +71,7 @@ ktcp_qemu_args()
 		-fsdev "local,id=results,path=$results,$p9"
 		-device virtio-9p-pci,fsdev=results,mount_tag=ktcp.results
 		-kernel "$image"
-		-append "rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=524288,access=any ro console=ttyS0 quiet loglevel=1 panic=-1 mitigations=off ktcp.results=$results init=$init")
+		-append "rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=524288,access=any,cache=loose ro console=ttyS0 quiet loglevel=1 panic=-1 mitigations=off ktcp.results=$results init=$init")
 }
 
 # ktcp_vm KERNEL RESULTS_DIR SCRIPT [ARGS...]: boot KERNEL, run SCRIPT

@@ -358,7 +358,23 @@ capture_stop()
 #  1 frame  2 ip.src  3 tcp.srcport  4 ip.dst  5 tcp.dstport  6 syn
 #  7 ack  8 fin  9 rst  10 tcp.len  11 tcp.ack_raw  12 checksum (1 good,
 #  0 bad, 2 unverified)  13 tcp.seq_raw
+#
+# Starting tcpdump takes 10 s and more on the debug guest, so the
+# decoded text is kept beside the capture and reused while the capture
+# has not grown.
 decode()
+{
+	local size
+
+	size=$(stat -c %s "$1" 2>/dev/null) || size=0
+	if [ ! -e "$1.decoded" ] || [ "$(cat "$1.size" 2>/dev/null)" != "$size" ]; then
+		decode_now "$1" >"$1.decoded"
+		echo "$size" >"$1.size"
+	fi
+	cat "$1.decoded"
+}
+
+decode_now()
 {
 	timeout 60 tcpdump -r "$1" -n -S -vv tcp 2>/dev/null | awk '
 	/ Flags \[/ {
