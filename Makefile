@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # make               ktcp.ko (+ ktcp_kunit.ko where KDIR has KUnit) and libktcp
-# make check         checkpatch --strict, sparse, userspace -Wall -Wextra -Werror
+# make check         checkpatch --strict, sparse, userspace -Wall -Wextra -Werror,
+#                    shellcheck on the scripts
 # make test          every test, host and VMs (scripts/test.sh)
 # make demo          the main job on Debian's stock kernel (scripts/demo.sh)
 #
@@ -23,7 +24,15 @@ modules:
 userspace:
 	$(MAKE) -C userspace
 
-check: checkpatch sparse userspace-check
+check: checkpatch sparse userspace-check shellcheck
+
+# From each script's directory, so that -x follows what it sources.
+shellcheck:
+	cd scripts && shellcheck -x -S warning *.sh
+	cd selftests && shellcheck -x -S warning *.sh
+	cd userspace/tests && shellcheck -x -S warning *.sh
+	cd userspace/bench && shellcheck -x -S warning *.sh
+	shellcheck -S warning .ci/run
 
 checkpatch:
 	@test -x $(KSRC)/scripts/checkpatch.pl || { echo "checkpatch.pl not found under KSRC=$(KSRC)" >&2; exit 1; }
@@ -55,4 +64,4 @@ clean:
 	$(MAKE) -C userspace clean
 	rm -rf build
 
-.PHONY: all modules userspace check checkpatch sparse userspace-check test demo clean
+.PHONY: all modules userspace check checkpatch sparse userspace-check shellcheck test demo clean

@@ -7,7 +7,7 @@
 set -uo pipefail
 
 . "$(dirname "$0")/lib.sh"
-cd "$KTCP_ROOT"
+cd "$KTCP_ROOT" || exit 1
 
 "$KTCP_ROOT/scripts/install-deps.sh" || ktcp_die "could not install dependencies"
 stock=$(ktcp_stock_version)

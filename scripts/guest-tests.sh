@@ -43,9 +43,9 @@ ktcp_short_timers()
 # reference that never goes away is a leak, and the next rmmod says so.
 ktcp_wait_idle()
 {
-	local i
+	local _
 
-	for i in $(seq 240); do
+	for _ in $(seq 240); do
 		[ -r /sys/module/ktcp/refcnt ] || return 0
 		[ "$(cat /sys/module/ktcp/refcnt)" = 0 ] && return 0
 		sleep 0.5

@@ -7,7 +7,7 @@ set -euo pipefail
 
 debs=(
 	build-essential bc bison flex libelf-dev libssl-dev dwarves kmod cpio
-	rsync zstd sparse python3 python3-pip
+	rsync zstd sparse shellcheck python3 python3-pip
 	linux-headers-amd64 linux-image-amd64 linux-source-6.12
 	qemu-system-x86 busybox-static
 	iproute2 netcat-openbsd tcpdump tshark hping3 socat curl

@@ -4,6 +4,7 @@
 # Shared by the host-side scripts: where things are, and the VM launcher.
 
 KTCP_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck disable=SC2034 # for the scripts that source this
 KTCP_CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/ktcp
 
 ktcp_log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
@@ -63,6 +64,7 @@ ktcp_qemu_args()
 	local image=$1 results=$2 accel=$3 init=$4
 	local p9=security_model=none,multidevs=remap
 
+	# shellcheck disable=SC2054 # commas separate QEMU suboptions
 	qemu_args=(-name ktcp-test -machine q35 -accel "$accel" -cpu max
 		-smp 2 -m 2G -nodefaults -no-reboot
 		-display none -serial stdio -monitor none

@@ -13,7 +13,7 @@
 set -uo pipefail
 
 . "$(dirname "$0")/lib.sh"
-cd "$KTCP_ROOT"
+cd "$KTCP_ROOT" || exit 1
 
 "$KTCP_ROOT/scripts/install-deps.sh" || ktcp_die "could not install dependencies"
 
@@ -50,7 +50,7 @@ stock=$(ktcp_stock_version)
 [ -n "$stock" ] || ktcp_die "linux-image-amd64 is not installed"
 kdir61=/usr/src/linux-headers-$stock
 
-ktcp_log "host: make check (checkpatch, sparse, -Werror)"
+ktcp_log "host: make check (checkpatch, sparse, -Werror, shellcheck)"
 check make-check make check KSRC="$ksrc" KDIR="$kdir61"
 
 ktcp_log "host: libktcp unit tests"
@@ -105,7 +105,9 @@ run_vm() # run_vm NAME KERNEL MODDIR KSRC|-
 	mkdir -p "$stage/userspace"
 	cp -a "$KTCP_ROOT/userspace/build" "$stage/userspace/"
 	ktcp_log "vm $name: booting $kernel"
-	local t0=$(date +%s)
+	local t0
+
+	t0=$(date +%s)
 	ktcp_vm "$kernel" "$results" "$stage/scripts/guest-tests.sh" \
 		"$moddir" "$stage/selftests/build" "$results" "$vksrc" \
 		"${KTCP_ONLY:-}" 2>&1 |

@@ -35,8 +35,8 @@ free_port()
 
 wait_http() # wait_http PORT
 {
-	local i
-	for i in $(seq 100); do
+	local _
+	for _ in $(seq 100); do
 		curl -s -o /dev/null "http://127.0.0.1:$1/index.html" && return 0
 		sleep 0.1
 	done
@@ -101,7 +101,7 @@ sleep 0.3
 ours=$("$B/ws_load" "$p" "$secs" 64 32 | awk '{ print $2 }')
 python3 -u tests/interop/ws_py_server.py >"$T/pyws.port" &
 pids+=($!)
-for i in $(seq 50); do [ -s "$T/pyws.port" ] && break; sleep 0.1; done
+for _ in $(seq 50); do [ -s "$T/pyws.port" ] && break; sleep 0.1; done
 py=$("$B/ws_load" "$(cat "$T/pyws.port")" "$secs" 64 32 | awk '{ print $2 }')
 printf 'libktcp ws_server   %10s msg/s\n' "${ours:-n/a}"
 printf 'python websockets   %10s msg/s   libktcp/python %s\n' "${py:-n/a}" "$(ratio "$ours" "$py")"

@@ -68,11 +68,11 @@ need() # need TOOL...: fail (not skip) when a peer is missing
 # first line (the port), set $port.
 start()
 {
-	local name=$1 i
+	local name=$1 _
 	shift
 	"$@" >"$T/$name.out" 2>"$T/$name.err" &
 	pids+=($!)
-	for i in $(seq 300); do
+	for _ in $(seq 300); do
 		[ -s "$T/$name.out" ] && break
 		sleep 0.1
 	done
@@ -208,7 +208,7 @@ http {
 NGINX
 	nginx -p "$T/nginx" -c "$T/nginx/nginx.conf" 2>"$T/nginx.err" &
 	pids+=($!)
-	for i in $(seq 200); do
+	for _ in $(seq 200); do
 		curl -s -o /dev/null "http://127.0.0.1:$nport/one.txt" && break
 		sleep 0.1
 	done
@@ -319,10 +319,12 @@ int main(void)
 }
 APP
 	export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
+	# shellcheck disable=SC2046 # pkg-config prints flags: one word each
 	cc -o "$T/app" "$T/app.c" $(pkg-config --cflags --libs libktcp) || return 1
 	[ "$(LD_LIBRARY_PATH=$prefix/lib "$T/app")" = \
 		"Request Header Fields Too Large s3pPLMBiTxaQ9kYGzzhZRbK+xOo=" ] || return 1
 	[ "$(readelf -d "$T/app" | grep -o 'libktcp.so.[0-9]*')" = libktcp.so.0 ] || return 1
+	# shellcheck disable=SC2046 # as above
 	cc -o "$T/app_static" "$T/app.c" $(pkg-config --cflags libktcp) \
 		"$prefix/lib/libktcp.a" $(pkg-config --static --libs-only-l libktcp | sed 's/-lktcp//') &&
 		"$T/app_static" >/dev/null
