@@ -26,8 +26,9 @@
  * @addr_len: its length
  *
  * A ktcp socket takes the family of the first bind() or connect()
- * address whose checks pass, and keeps it, as a native socket keeps
- * the family of socket().  Until then an address says which rules
+ * address of the right length and sa_family, even if the call then
+ * fails, and keeps it, as a native socket keeps the family of
+ * socket().  Until then an address says which rules
  * apply by its sa_family: AF_INET6 those of inet6_bind() and
  * tcp_v6_connect(), anything else (AF_UNSPEC included) those of
  * AF_INET.  Too short to hold sa_family counts as AF_INET, whose

@@ -287,6 +287,19 @@ static bool ktcp_may_bind_port(struct net *net, u16 port)
 	       ns_capable(net->user_ns, CAP_NET_BIND_SERVICE);
 }
 
+/*
+ * A well-formed address gives a socket without a family its family,
+ * as socket() gives a native socket its, whether or not the call then
+ * succeeds: after a failed bind() or connect() to an IPv6 address the
+ * socket is AF_INET6, as a native one would be.
+ */
+static void ktcp_take_family(struct sock *sk, int family)
+{
+	sock_owned_by_me(sk);
+	if (!ktcp_sk(sk)->family)
+		WRITE_ONCE(ktcp_sk(sk)->family, family);
+}
+
 static int ktcp_bind4(struct socket *sock, struct sockaddr *uaddr,
 		      int addr_len)
 {
@@ -299,6 +312,9 @@ static int ktcp_bind4(struct socket *sock, struct sockaddr *uaddr,
 	err = ktcp_check_bind_addr(uaddr, addr_len);
 	if (err)
 		return err;
+	lock_sock(sk);
+	ktcp_take_family(sk, AF_INET);
+	release_sock(sk);
 
 	addr_type = inet_addr_type(net, sin->sin_addr.s_addr);
 	if (!inet_addr_valid_or_nonlocal(net, inet_sk(sk), sin->sin_addr.s_addr,
@@ -314,7 +330,6 @@ static int ktcp_bind4(struct socket *sock, struct sockaddr *uaddr,
 		err = -EINVAL;
 		goto out;
 	}
-	ktcp_sk(sk)->family = AF_INET;
 	err = ktcp_port_bind(sk, sin->sin_addr.s_addr, port);
 	if (err)
 		goto out;
@@ -398,6 +413,9 @@ static int ktcp_bind6(struct socket *sock, struct sockaddr *uaddr,
 	err = ktcp_check_bind_addr6(uaddr, addr_len);
 	if (err)
 		return err;
+	lock_sock(sk);
+	ktcp_take_family(sk, AF_INET6);
+	release_sock(sk);
 	if (ipv6_addr_is_multicast(&sin6->sin6_addr))
 		return -EINVAL;
 
@@ -414,7 +432,6 @@ static int ktcp_bind6(struct socket *sock, struct sockaddr *uaddr,
 	err = ktcp_bind6_addr(sk, sin6, addr_len, &v4addr);
 	if (err)
 		goto fail;
-	ktcp_sk(sk)->family = AF_INET6;
 	sk->sk_v6_rcv_saddr = sin6->sin6_addr;
 	err = ktcp_port_bind(sk, v4addr, port);
 	if (err)
@@ -437,8 +454,8 @@ out:
 }
 
 /*
- * bind(): a struct sockaddr_in or a struct sockaddr_in6.  The first one
- * that passes its checks gives the socket its family (addr.h).
+ * bind(): a struct sockaddr_in or a struct sockaddr_in6.  The first
+ * well-formed one gives the socket its family (addr.h).
  */
 static int ktcp_bind(struct socket *sock, struct sockaddr *uaddr, int addr_len)
 {
@@ -625,6 +642,7 @@ static int ktcp_v4_connect(struct sock *sk, struct sockaddr *uaddr,
 		return -EINVAL;
 	if (usin->sin_family != AF_INET)
 		return -EAFNOSUPPORT;
+	ktcp_take_family(sk, AF_INET);
 
 	rt = ip_route_output_ports(net, &fl4, sk, usin->sin_addr.s_addr,
 				   inet->inet_saddr, usin->sin_port,
@@ -639,8 +657,6 @@ static int ktcp_v4_connect(struct sock *sk, struct sockaddr *uaddr,
 	ks->advmss = ktcp_clamp_user_mss(ks, ktcp_mss_for_mtu(dst_mtu(&rt->dst)));
 	ip_rt_put(rt);
 
-	if (ks->family != AF_INET6)
-		ks->family = AF_INET;
 	ks->ipv6 = false;
 	if (!inet->inet_saddr)
 		inet->inet_saddr = fl4.saddr;
@@ -703,6 +719,7 @@ static int ktcp_v6_connect(struct sock *sk, struct sockaddr *uaddr,
 		return -EINVAL;
 	if (usin->sin6_family != AF_INET6)
 		return -EAFNOSUPPORT;
+	ktcp_take_family(sk, AF_INET6);
 
 	daddr = usin->sin6_addr;
 	/* connect() to :: means the loopback, as in tcp_v6_connect(). */
@@ -719,7 +736,6 @@ static int ktcp_v6_connect(struct sock *sk, struct sockaddr *uaddr,
 		struct sockaddr_in6 mapped = *usin;
 
 		mapped.sin6_addr = daddr;
-		ks->family = AF_INET6;
 		return ktcp_v6_connect_mapped(sk, &mapped);
 	}
 	if (ipv6_addr_v4mapped(&sk->sk_v6_rcv_saddr))
@@ -752,7 +768,6 @@ static int ktcp_v6_connect(struct sock *sk, struct sockaddr *uaddr,
 	ks->advmss = ktcp_clamp_user_mss(ks, ktcp_mss_for_mtu6(dst_mtu(dst)));
 	dst_release(dst);
 
-	ks->family = AF_INET6;
 	ks->ipv6 = true;
 	if (ipv6_addr_any(&sk->sk_v6_rcv_saddr))
 		sk->sk_v6_rcv_saddr = fl6.saddr;

@@ -262,22 +262,29 @@ TEST_F(bind6, bind_any_reports_any)
 	assert_addr6(_metadata, &got, "::", port);
 }
 
-/* Native: an address no interface has is EADDRNOTAVAIL. */
+/*
+ * Native: an address no interface has is EADDRNOTAVAIL, and the socket
+ * stays AF_INET6, unbound: its name is [::]:0.
+ */
 TEST_F(bind6, bind_foreign_address_is_eaddrnotavail)
 {
 	int fd = open_sock(_metadata, &self->socks, self->family);
-	struct sockaddr_in6 sin6 = sin6_of(FOREIGN6, 0);
+	struct sockaddr_in6 sin6 = sin6_of(FOREIGN6, 0), got;
 
 	EXPECT_EQ(EADDRNOTAVAIL, bind_err(fd, &sin6, sizeof(sin6)));
+	got = name6(_metadata, fd, false);
+	EXPECT_TRUE(IN6_IS_ADDR_UNSPECIFIED(&got.sin6_addr));
+	EXPECT_EQ(0, got.sin6_port);
 }
 
-/* Native: a multicast address is EINVAL for a stream socket. */
+/* Native: a multicast address is EINVAL for a stream socket; AF_INET6 stays. */
 TEST_F(bind6, bind_multicast_is_einval)
 {
 	int fd = open_sock(_metadata, &self->socks, self->family);
 	struct sockaddr_in6 sin6 = sin6_of("ff02::1", 0);
 
 	EXPECT_EQ(EINVAL, bind_err(fd, &sin6, sizeof(sin6)));
+	name6(_metadata, fd, false);
 }
 
 /* Native: a second bind() is EINVAL. */
@@ -424,13 +431,19 @@ TEST_F_TIMEOUT(bind6, connect_closed_port_is_econnrefused, 20)
 	name6(_metadata, fd, false);
 }
 
-/* Native: a multicast destination is ENETUNREACH. */
+/*
+ * Native: a multicast destination is ENETUNREACH.  The socket stays
+ * AF_INET6, so a struct sockaddr_in is then too short (EINVAL).
+ */
 TEST_F(bind6, connect_multicast_is_enetunreach)
 {
 	int fd = open_sock(_metadata, &self->socks, self->family);
 	struct sockaddr_in6 sin6 = sin6_of("ff02::1", 9);
+	struct sockaddr_in sin = sin_of(AF_INET, "127.0.0.1", 9);
 
 	EXPECT_EQ(ENETUNREACH, connect_err(fd, &sin6, sizeof(sin6)));
+	name6(_metadata, fd, false);
+	EXPECT_EQ(EINVAL, connect_err(fd, &sin, sizeof(sin)));
 }
 
 /* ---- connections over ::1, and dual stack ------------------------ */
