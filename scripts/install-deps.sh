@@ -10,7 +10,7 @@ debs=(
 	rsync zstd sparse shellcheck python3 python3-pip
 	linux-headers-amd64 linux-image-amd64 linux-source-6.12
 	qemu-system-x86 busybox-static
-	iproute2 netcat-openbsd tcpdump tshark hping3 socat curl
+	iproute2 netcat-openbsd tcpdump hping3 socat curl
 	# libktcp (userspace/): zlib for permessage-deflate, clang and its
 	# runtime for the libFuzzer targets, peers for the interop tests
 	zlib1g-dev clang libclang-rt-14-dev valgrind
