@@ -300,21 +300,13 @@ static void ktcp_take_family(struct sock *sk, int family)
 		WRITE_ONCE(ktcp_sk(sk)->family, family);
 }
 
-static int ktcp_bind4(struct socket *sock, struct sockaddr *uaddr,
-		      int addr_len)
+static int ktcp_bind4(struct socket *sock, struct sockaddr *uaddr)
 {
 	struct sockaddr_in *sin = (struct sockaddr_in *)uaddr;
 	struct sock *sk = sock->sk;
 	struct net *net = sock_net(sk);
 	int addr_type, err;
 	u16 port;
-
-	err = ktcp_check_bind_addr(uaddr, addr_len);
-	if (err)
-		return err;
-	lock_sock(sk);
-	ktcp_take_family(sk, AF_INET);
-	release_sock(sk);
 
 	addr_type = inet_addr_type(net, sin->sin_addr.s_addr);
 	if (!inet_addr_valid_or_nonlocal(net, inet_sk(sk), sin->sin_addr.s_addr,
@@ -410,12 +402,6 @@ static int ktcp_bind6(struct socket *sock, struct sockaddr *uaddr,
 	__be32 v4addr;
 	u16 port;
 
-	err = ktcp_check_bind_addr6(uaddr, addr_len);
-	if (err)
-		return err;
-	lock_sock(sk);
-	ktcp_take_family(sk, AF_INET6);
-	release_sock(sk);
 	if (ipv6_addr_is_multicast(&sin6->sin6_addr))
 		return -EINVAL;
 
@@ -455,16 +441,27 @@ out:
 
 /*
  * bind(): a struct sockaddr_in or a struct sockaddr_in6.  The first
- * well-formed one gives the socket its family (addr.h).
+ * well-formed one gives the socket its family (addr.h); ktcp_bind4()
+ * and ktcp_bind6() see only well-formed addresses.
  */
 static int ktcp_bind(struct socket *sock, struct sockaddr *uaddr, int addr_len)
 {
-	int family = ktcp_addr_family(READ_ONCE(ktcp_sk(sock->sk)->family),
+	struct sock *sk = sock->sk;
+	int family = ktcp_addr_family(READ_ONCE(ktcp_sk(sk)->family),
 				      uaddr, addr_len);
+	int err;
+
+	err = family == AF_INET6 ? ktcp_check_bind_addr6(uaddr, addr_len) :
+				   ktcp_check_bind_addr(uaddr, addr_len);
+	if (err)
+		return err;
+	lock_sock(sk);
+	ktcp_take_family(sk, family);
+	release_sock(sk);
 
 	if (family == AF_INET6)
 		return ktcp_bind6(sock, uaddr, addr_len);
-	return ktcp_bind4(sock, uaddr, addr_len);
+	return ktcp_bind4(sock, uaddr);
 }
 
 static int ktcp_getname6(struct sock *sk, struct sockaddr *uaddr, int peer)
