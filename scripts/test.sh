@@ -5,7 +5,7 @@
 # userspace unit tests on the host, then the KUnit suites and the
 # kselftests inside a VM running the 6.12 debug kernel (KASAN, lockdep,
 # kmemleak) and inside one running Debian's stock 6.1 kernel.
-# Ends with one line: "N passed, N failed".
+# Ends with one line: "N passed, N failed, N skipped".
 #
 # Environment: KTCP_SKIP_612=1 or KTCP_SKIP_61=1 leave one kernel out
 # (the summary then says so); KTCP_VM_TIMEOUT bounds each VM (s);
@@ -20,13 +20,14 @@ cd "$KTCP_ROOT" || exit 1
 
 build=$KTCP_ROOT/build
 mkdir -p "$build"
-passed=0 failed=0 vms_run=
+passed=0 failed=0 skipped=0 vms_run=
 
-count() # count SUITE PASSED FAILED
+count() # count SUITE PASSED FAILED [SKIPPED]
 {
 	passed=$((passed + $2))
 	failed=$((failed + $3))
-	echo "# suite $1: $2 passed, $3 failed" >&2
+	skipped=$((skipped + ${4:-0}))
+	echo "# suite $1: $2 passed, $3 failed, ${4:-0} skipped" >&2
 }
 
 check() # check NAME COMMAND...: one verdict for a host step
@@ -101,6 +102,40 @@ count_kunit()
 	count "$name/kunit-cases" "$kp" "$kf"
 }
 
+# expect_suites NAME RESULTS: every suite that kernel NAME must run has
+# a verdict in RESULTS/counts; one that left none (it did not build, was
+# not staged, or the guest died before it) is a failure.
+expect_suites()
+{
+	local name=$1 results=$2 f s want=()
+
+	for f in "$KTCP_ROOT"/selftests/*_test.c; do
+		want+=("selftest-$(basename "$f" .c)")
+	done
+	for f in "$KTCP_ROOT"/selftests/*.sh; do
+		[ -x "$f" ] || continue
+		s=$(basename "$f" .sh)
+		# libktcp and preload run on the stock kernel only
+		# (guest-tests.sh's debug_skipped).
+		if [ "$name" = 6.12 ]; then
+			case $s in libktcp | preload) continue ;; esac
+		fi
+		want+=("selftest-$s")
+	done
+	for s in "${want[@]}"; do
+		if [ -n "${KTCP_ONLY:-}" ] &&
+		   [[ ",$KTCP_ONLY," != *",${s#selftest-},"* ]]; then
+			continue
+		fi
+		grep -q "^$s " "$results/counts" 2>/dev/null ||
+			count "$name/$s-ran" 0 1
+	done
+	if [ "$name" = 6.12 ] && { [ -z "${KTCP_ONLY:-}" ] ||
+	   [[ ",$KTCP_ONLY," == *",kunit,"* ]]; }; then
+		[ -f "$results/kunit.dmesg" ] || count "$name/kunit-ran" 0 1
+	fi
+}
+
 run_vm() # run_vm NAME KERNEL MODDIR KSRC|-
 {
 	local name=$1 kernel=$2 moddir=$3 vksrc=$4
@@ -130,10 +165,11 @@ run_vm() # run_vm NAME KERNEL MODDIR KSRC|-
 	ktcp_log "vm $name: finished in $(( $(date +%s) - t0 )) s"
 	[ -f "$results/kunit.dmesg" ] && count_kunit "$name" "$vksrc" "$results"
 	if [ -f "$results/counts" ]; then
-		while read -r suite p f; do
-			count "$name/$suite" "$p" "$f"
+		while read -r suite p f s; do
+			count "$name/$suite" "$p" "$f" "${s:-0}"
 		done <"$results/counts"
 	fi
+	expect_suites "$name" "$results"
 	[ -f "$results/done" ] || count "$name/vm-completed" 0 1
 }
 
@@ -162,5 +198,5 @@ if [ "$failed" -gt 0 ]; then
 fi
 [ -z "${KTCP_ONLY:-}" ] ||
 	echo "# only these VM suites ran: $KTCP_ONLY (KTCP_ONLY)" >&2
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
