@@ -60,6 +60,8 @@ static int __net_init ktcp_net_init(struct net *net)
 		.keepalive_time		= 7200,
 		.keepalive_intvl	= 75,
 		.keepalive_probes	= 9,
+		.min_snd_mss		= KTCP_MIN_SND_MSS,
+		.invalid_ratelimit	= 500,
 	};
 	spin_lock_init(&kn->sockets_lock);
 	INIT_HLIST_HEAD(&kn->sockets);

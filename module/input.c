@@ -7,6 +7,8 @@
  * release_sock() (backlog).
  */
 
+#include <linux/math.h>
+#include <linux/random.h>
 #include <linux/tcp.h>
 #include <net/tcp_states.h>
 
@@ -38,28 +40,73 @@ bool ktcp_segment_options(struct sock *sk, const struct sk_buff *skb,
 	return false;
 }
 
-/* RFC 5961 10: at most challenge_ack_limit challenge ACKs a second. */
+/*
+ * RFC 5961 7: the namespace's budget of challenge ACKs for this second.
+ * A fixed budget shared by every connection is a side channel
+ * (CVE-2016-5696): an off-path attacker who spends it and counts the
+ * ACKs he gets back learns whether his guess drew one on a connection
+ * he cannot see.  So, as native does, the budget is drawn at random
+ * each second, between half of challenge_ack_limit and one and a half
+ * times it.
+ */
 bool ktcp_challenge_ack_allowed(struct net *net)
 {
 	struct ktcp_net *kn = ktcp_net(net);
+	int limit = ktcp_sysctl(net, challenge_ack_limit);
+	unsigned long now = jiffies / HZ;
 	bool ok;
 
 	spin_lock_bh(&kn->challenge_lock);
-	if (time_after(jiffies, kn->challenge_stamp + HZ)) {
-		kn->challenge_stamp = jiffies;
-		kn->challenge_count = 0;
+	if (now != kn->challenge_stamp) {
+		kn->challenge_stamp = now;
+		kn->challenge_left = (limit + 1) / 2 +
+				     reciprocal_scale(get_random_u32(), limit);
 	}
-	ok = kn->challenge_count++ < ktcp_sysctl(net, challenge_ack_limit);
+	ok = kn->challenge_left > 0;
+	if (ok)
+		kn->challenge_left--;
 	spin_unlock_bh(&kn->challenge_lock);
 	return ok;
 }
 
+/*
+ * One challenge ACK per invalid_ratelimit ms and connection (native's
+ * tcp_oow_rate_limited()), then the namespace's budget: a flood of
+ * bad segments on one connection neither makes an ACK storm nor
+ * spends the budget of the others.
+ */
 static void ktcp_challenge_ack(struct sock *sk)
 {
-	if (!ktcp_challenge_ack_allowed(sock_net(sk)))
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct net *net = sock_net(sk);
+	u32 gap = msecs_to_jiffies(ktcp_sysctl(net, invalid_ratelimit));
+	u32 now = jiffies;
+
+	if (ks->last_oow_ack && (s32)(now - ks->last_oow_ack) >= 0 &&
+	    now - ks->last_oow_ack < gap) {
+		ktcp_inc_stats(net, KTCP_MIB_ACK_SKIPPED_CHALLENGE);
 		return;
-	ktcp_inc_stats(sock_net(sk), KTCP_MIB_CHALLENGE_ACKS);
+	}
+	ks->last_oow_ack = now ?: 1;	/* 0 means never */
+	if (!ktcp_challenge_ack_allowed(net))
+		return;
+	ktcp_inc_stats(net, KTCP_MIB_CHALLENGE_ACKS);
 	ktcp_send_ack(sk);
+}
+
+/*
+ * RFC 5961 5.2: an acceptable ACK lies in [SND.UNA - MAX.SND.WND,
+ * SND.NXT].  SND.NXT is the highest sequence sent (snd_max: after an
+ * RTO snd_nxt steps back).  MAX.SND.WND is the largest window the peer
+ * offered, but never more than it acknowledged so far, as native
+ * bounds it: a blind injector's ACK must fall near what was sent.
+ */
+static bool ktcp_ack_in_window(const struct ktcp_sock *ks, u32 ack)
+{
+	u32 max_wnd = min_t(u64, ks->max_window, ks->counts.bytes_acked);
+
+	return !ktcp_seq_after(ack, ks->snd_max) &&
+	       !ktcp_seq_before(ack, ks->snd_una - max_wnd);
 }
 
 /* The peer reset the connection: the errno native TCP reports. */
@@ -263,7 +310,7 @@ static void ktcp_clean_acked(struct sock *sk, u32 ack,
 		kfree_skb(skb);
 	}
 	ks->counts.bytes_acked += acked;
-	ks->counts.delivered += DIV_ROUND_UP(acked, ks->mss);
+	ks->counts.delivered += ktcp_mss_segs(ks, acked);
 	ks->snd_una = ack;
 	if (ktcp_seq_after(ack, ks->snd_nxt))	/* resending after an RTO */
 		ks->snd_nxt = ack;
@@ -272,8 +319,9 @@ static void ktcp_clean_acked(struct sock *sk, u32 ack,
 	if (ktcp_seq_before(ks->rexmit_next, ack))
 		ks->rexmit_next = ack;
 	ks->retransmits = 0;
+	ks->probes_stamp = 0;	/* the window opened: no probe is pending */
 	ktcp_ack_rtt(sk, opts, rtt);
-	acked_segs = DIV_ROUND_UP(acked, ks->mss);
+	acked_segs = ktcp_mss_segs(ks, acked);
 	if (ks->in_recovery)
 		ktcp_recovery_ack(sk, ack, acked_segs);
 	else
@@ -325,7 +373,7 @@ static void ktcp_dupack(struct sock *sk)
 	/* RFC 6582 4.1: not again for losses of the same window. */
 	if (ktcp_seq_before(ks->snd_una, ks->recover))
 		return;
-	flight = (ks->snd_nxt - ks->snd_una) / ks->mss;
+	flight = ktcp_mss_segs(ks, ks->snd_nxt - ks->snd_una);
 	ks->ssthresh = max_t(u32, flight / 2, 2);
 	ks->recover = ks->snd_max;
 	ks->in_recovery = true;
@@ -386,8 +434,9 @@ static bool ktcp_rcv_ack(struct sock *sk, struct sk_buff *skb,
 		ktcp_established(sk);
 	}
 
-	if (ktcp_seq_after(ack, ks->snd_max)) {
-		ktcp_send_ack(sk);
+	if (!ktcp_ack_in_window(ks, ack)) {
+		ktcp_inc_stats(sock_net(sk), KTCP_MIB_OLD_ACKS);
+		ktcp_challenge_ack(sk);
 		return false;
 	}
 	if (ks->sack_ok && opts->nr_sacks)

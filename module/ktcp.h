@@ -22,6 +22,7 @@
 #include <net/sock.h>
 
 #include "mib.h"
+#include "mss.h"
 #include "window.h"
 
 /* TCP options (RFC 9293 3.2, RFC 7323, RFC 2018): kind and length. */
@@ -207,7 +208,11 @@ struct ktcp_sock {
 	int			keepalive_time;	/* seconds */
 	int			keepalive_intvl;
 	int			keepalive_probes;
-	u8			probes_out;
+	u8			probes_out;	/* keepalive or persist, unanswered */
+	u32			probes_stamp;	/* jiffies: first unanswered
+						 * persist probe; 0: none
+						 */
+	u32			last_oow_ack;	/* jiffies: last challenge ACK */
 
 	/* Retransmission (RFC 6298), all in jiffies. */
 	u32			srtt;		/* << 3 */
@@ -270,6 +275,9 @@ struct ktcp_sysctl {
 	int	keepalive_time;		/* seconds */
 	int	keepalive_intvl;	/* seconds */
 	int	keepalive_probes;
+	/* issue 11: MSS floor, RFC 5961 5 */
+	int	min_snd_mss;		/* bytes, before options */
+	int	invalid_ratelimit;	/* ms between challenge ACKs, per socket */
 };
 
 /* Everything ktcp owns in one network namespace. */
@@ -286,10 +294,13 @@ struct ktcp_net {
 	siphash_key_t		isn_key;	/* RFC 6528 secret */
 	siphash_key_t		cookie_key;
 	atomic_long_t		mib[KTCP_MIB_MAX];
-	/* challenge ACK budget of the current second */
+	/*
+	 * Challenge ACKs left in the current second: a random number
+	 * around challenge_ack_limit, drawn anew each second.
+	 */
 	spinlock_t		challenge_lock;
-	unsigned long		challenge_stamp;
-	int			challenge_count;
+	unsigned long		challenge_stamp;	/* jiffies / HZ */
+	int			challenge_left;
 };
 
 extern unsigned int ktcp_net_id;
@@ -406,18 +417,21 @@ static inline bool ktcp_skb_addrs(const struct sk_buff *skb,
 	return false;
 }
 
-#define KTCP_TSTAMP_OPTLEN	12	/* two NOPs and the option */
-
-/*
- * The payload of a full segment: the smaller MSS of the two sides, less
- * the timestamp option every segment then carries (RFC 7323 2.1 leaves
- * options out of the MSS; the IP packet must still fit).
- */
+/* The send MSS once both SYNs are in: ktcp_snd_mss() (mss.h). */
 static inline void ktcp_set_mss(struct ktcp_sock *ks, u16 peer_mss)
 {
-	ks->mss = min_t(u16, peer_mss ?: 536, ks->advmss);
-	if (ks->tstamp_ok)
-		ks->mss -= KTCP_TSTAMP_OPTLEN;
+	ks->mss = ktcp_snd_mss(peer_mss, ks->advmss,
+			       ktcp_sysctl(sock_net(&ks->inet.sk), min_snd_mss),
+			       ks->tstamp_ok);
+}
+
+/*
+ * Segments in @bytes.  ktcp_snd_mss() never returns 0; a divide in
+ * softirq must not trust that alone.
+ */
+static inline u32 ktcp_mss_segs(const struct ktcp_sock *ks, u32 bytes)
+{
+	return DIV_ROUND_UP(bytes, max_t(u32, ks->mss, 1));
 }
 
 /*
@@ -432,6 +446,7 @@ static inline void ktcp_syn_acked(struct ktcp_sock *ks)
 }
 
 #define KTCP_DELACK	(HZ / 25)	/* native's TCP_DELACK_MIN */
+#define KTCP_RTO_MAX	(120 * HZ)	/* native's TCP_RTO_MAX: every backoff */
 
 /* Room for link, IP and TCP headers in front of what we send. */
 #define KTCP_HEADROOM	(MAX_HEADER + sizeof(struct ipv6hdr) + 60)

@@ -17,6 +17,7 @@
 
 #include "isn.h"
 #include "ktcp.h"
+#include "rtt.h"
 #include "seq.h"
 
 #define KTCP_SYNQ_HASH_BITS	6
@@ -166,7 +167,8 @@ void ktcp_synack_work(struct sock *sk)
 				ktcp_req_send_synack(sk, req);
 			}
 			req->expires = jiffies +
-				       (KTCP_SYNACK_TIMEOUT << req->retrans);
+				       ktcp_backoff(KTCP_SYNACK_TIMEOUT,
+						    req->retrans, KTCP_RTO_MAX);
 			WRITE_ONCE(req->info.retrans, req->retrans);
 			WRITE_ONCE(req->info.expires, req->expires);
 arm:

@@ -40,6 +40,10 @@ enum ktcp_mib {
 	KTCP_MIB_OFO_PRUNED,		/* out-of-order queue dropped */
 	KTCP_MIB_RCV_PRUNED,		/* data dropped: receive buffer full */
 	KTCP_MIB_DEFER_ACCEPT_DROPS,	/* bare ACK held by TCP_DEFER_ACCEPT */
+	/* issue 11: MSS floor, timers that give up, RFC 5961 5 */
+	KTCP_MIB_ABORT_ON_TIMEOUT,	/* retries, probes or user timeout ran out */
+	KTCP_MIB_ACK_SKIPPED_CHALLENGE,	/* challenge ACK held: per socket limit */
+	KTCP_MIB_OLD_ACKS,		/* ACK outside [SND.UNA - MAX.SND.WND, SND.NXT] */
 	KTCP_MIB_MAX
 };
 

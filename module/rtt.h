@@ -7,6 +7,7 @@
 #ifndef _KTCP_RTT_H
 #define _KTCP_RTT_H
 
+#include <linux/bits.h>
 #include <linux/minmax.h>
 #include <linux/types.h>
 
@@ -35,6 +36,26 @@ static inline u32 ktcp_rtt_update(u32 *srtt, u32 *rttvar, u32 rtt,
 	/* RTO = SRTT + max(G, 4 * RTTVAR); rttvar << 2 is 4 * RTTVAR. */
 	return clamp_t(u32, (*srtt >> 3) + max_t(u32, *rttvar, 1), rto_min,
 		       rto_max);
+}
+
+/**
+ * ktcp_backoff() - @base doubled @shift times, but never above @max
+ * @base: the first timeout, jiffies
+ * @shift: how many times it was doubled
+ * @max: the ceiling (KTCP_RTO_MAX, 120 s as native's TCP_RTO_MAX)
+ *
+ * Safe for any @shift: a retry count from a sysctl (up to 127) or
+ * TCP_DEFER_ACCEPT (up to 255) shifts past the width of a long.
+ */
+static inline unsigned long ktcp_backoff(unsigned long base,
+					 unsigned int shift,
+					 unsigned long max)
+{
+	if (!base || base >= max)
+		return min(base, max);
+	if (shift >= BITS_PER_LONG || (max >> shift) < base)
+		return max;
+	return min(base << shift, max);
 }
 
 #endif /* _KTCP_RTT_H */

@@ -22,6 +22,7 @@ static int ktcp_max_rto_ms = 120000;
 static int ktcp_min_buf = SOCK_MIN_RCVBUF;
 static int ktcp_max_buf = 64 << 20;
 static int ktcp_max_keepidle = KTCP_MAX_KEEPIDLE;
+static int ktcp_min_snd_mss = KTCP_MIN_SND_MSS;
 
 /* Reads and writes "low high" like net.ipv4.ip_local_port_range. */
 static int ktcp_port_range_handler(KTCP_CTL_TABLE_CONST struct ctl_table *table,
@@ -87,6 +88,9 @@ static const struct ctl_table ktcp_sysctl_template[] = {
 	KTCP_SYSCTL_INT(keepalive_time, &ktcp_one, &ktcp_max_keepidle),
 	KTCP_SYSCTL_INT(keepalive_intvl, &ktcp_one, &ktcp_max_keepidle),
 	KTCP_SYSCTL_INT(keepalive_probes, &ktcp_one, &ktcp_max_retries),
+	/* issue 11: MSS floor, RFC 5961 5 */
+	KTCP_SYSCTL_INT(min_snd_mss, &ktcp_min_snd_mss, &ktcp_port_max),
+	KTCP_SYSCTL_INT(invalid_ratelimit, &ktcp_zero, &ktcp_max_rto_ms),
 #undef KTCP_SYSCTL_INT
 	{ }	/* sentinel, for kernels before 6.6 */
 };

@@ -13,7 +13,6 @@
 #include "rtt.h"
 #include "seq.h"
 
-#define KTCP_RTO_MAX	(120 * HZ)
 #define KTCP_RTO_INIT	HZ
 
 void ktcp_rtt_sample(struct sock *sk, u32 rtt)
@@ -38,6 +37,7 @@ static void ktcp_timeout_abort(struct sock *sk)
 {
 	if (sk->sk_state == TCP_SYN_SENT)
 		ktcp_inc_stats(sock_net(sk), KTCP_MIB_ATTEMPT_FAILS);
+	ktcp_inc_stats(sock_net(sk), KTCP_MIB_ABORT_ON_TIMEOUT);
 	WRITE_ONCE(sk->sk_err, READ_ONCE(sk->sk_err_soft) ?: ETIMEDOUT);
 	ktcp_done(sk);
 	if (!sock_flag(sk, SOCK_DEAD))
@@ -53,7 +53,7 @@ static void ktcp_enter_loss(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	struct sk_buff *skb;
-	u32 flight = (ks->snd_nxt - ks->snd_una) / ks->mss;
+	u32 flight = ktcp_mss_segs(ks, ks->snd_nxt - ks->snd_una);
 
 	ks->ssthresh = max_t(u32, flight / 2, 2);
 	ks->cwnd = 1;
@@ -106,6 +106,29 @@ static int ktcp_orphan_retries(struct net *net)
 	return ktcp_sysctl(net, orphan_retries) ?: 8;
 }
 
+/*
+ * Zero-window probes (native's tcp_probe_timer()).  RFC 1122 4.2.2.17
+ * keeps the connection open for as long as the peer answers them, and
+ * any segment from it resets probes_out (ktcp_reset_keepalive()).  A
+ * peer that went silent behind a zero window is given up on after
+ * @limit unanswered probes (retries2, orphan_retries once closed), or
+ * with TCP_USER_TIMEOUT once the first unanswered probe is that old:
+ * else it would hold the socket, its buffers and its namespace for ever.
+ */
+static bool ktcp_probes_exhausted(struct sock *sk, int limit)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
+	if (!ks->probes_stamp) {
+		ks->probes_stamp = jiffies ?: 1;	/* 0 means none */
+	} else if (ks->user_timeout &&
+		   (s32)(jiffies - ks->probes_stamp) >=
+		   (s32)msecs_to_jiffies(ks->user_timeout)) {
+		return true;
+	}
+	return ks->probes_out >= limit;
+}
+
 static void ktcp_rtx_work(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
@@ -134,11 +157,18 @@ static void ktcp_rtx_work(struct sock *sk)
 		if (ktcp_push_held(sk))
 			return;
 		/* Persist: the window is zero, probe it until it opens. */
+		if (ktcp_probes_exhausted(sk, limit)) {
+			ktcp_timeout_abort(sk);
+			return;
+		}
 		ktcp_inc_stats(net, KTCP_MIB_PERSIST_PROBES);
 		ktcp_send_probe(sk);
+		if (ks->probes_out < U8_MAX)
+			ks->probes_out++;
 		goto backoff;
 	}
 
+	ks->probes_stamp = 0;	/* data in flight: the window opened */
 	if (!ks->retransmits)
 		ks->rtx_stamp = ktcp_oldest_unacked_stamp(sk);
 	if (ktcp_retries_exhausted(sk, limit)) {
@@ -152,11 +182,12 @@ static void ktcp_rtx_work(struct sock *sk)
 	else
 		ktcp_enter_loss(sk);
 backoff:
-	ks->rto = min_t(u32, ks->rto << 1, KTCP_RTO_MAX);
+	ks->rto = ktcp_backoff(ks->rto, 1, KTCP_RTO_MAX);
 	ktcp_reset_rtx_timer(sk);
 	/* TCP_USER_TIMEOUT: no later than the moment it runs out. */
-	if (ks->user_timeout && ks->retransmits) {
-		unsigned long end = ks->rtx_stamp +
+	if (ks->user_timeout && (ks->retransmits || ks->probes_stamp)) {
+		unsigned long end = (ks->retransmits ? ks->rtx_stamp :
+				     ks->probes_stamp) +
 				    msecs_to_jiffies(ks->user_timeout);
 
 		if (time_before(end, jiffies + ks->rto))

@@ -60,12 +60,34 @@ static void rtt_zero_sample_counts_as_one_tick(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, srtt >> 3, 1U);
 }
 
+/* Every backoff stops at 120 s, whatever the retry count. */
+static void rtt_backoff_is_capped_for_any_shift(struct kunit *test)
+{
+	const unsigned long max = 120000;
+	unsigned int shift;
+
+	KUNIT_EXPECT_EQ(test, ktcp_backoff(1000, 0, max), 1000UL);
+	KUNIT_EXPECT_EQ(test, ktcp_backoff(1000, 1, max), 2000UL);
+	KUNIT_EXPECT_EQ(test, ktcp_backoff(1000, 6, max), 64000UL);
+	KUNIT_EXPECT_EQ(test, ktcp_backoff(1000, 7, max), max);
+	KUNIT_EXPECT_EQ(test, ktcp_backoff(200000, 0, max), max);
+	KUNIT_EXPECT_EQ(test, ktcp_backoff(0, 5, max), 0UL);
+	for (shift = 0; shift <= 300; shift++) {
+		unsigned long t = ktcp_backoff(1000, shift, max);
+
+		KUNIT_ASSERT_GE(test, t, 1000UL);
+		KUNIT_ASSERT_LE(test, t, max);
+	}
+	KUNIT_EXPECT_EQ(test, ktcp_backoff(1000, 255, max), max);
+}
+
 static struct kunit_case rtt_cases[] = {
 	KUNIT_CASE(rtt_first_sample_sets_srtt_and_half_variation),
 	KUNIT_CASE(rtt_steady_samples_shrink_the_variation),
 	KUNIT_CASE(rtt_a_spike_moves_srtt_by_an_eighth),
 	KUNIT_CASE(rtt_rto_is_clamped),
 	KUNIT_CASE(rtt_zero_sample_counts_as_one_tick),
+	KUNIT_CASE(rtt_backoff_is_capped_for_any_shift),
 	{}
 };
 

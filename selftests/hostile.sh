@@ -1,0 +1,334 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# hostile.sh - a peer that lies: tiny MSS options, a zero window and
+# then silence, ACKs outside the window.  ktcp and native TCP meet the
+# same peer in the same run; the peer judges both on the wire.
+#
+# Namespaces ktcp-ha-<pid> (10.77.3.1, the applications) and
+# ktcp-hb-<pid> (the peer), joined by a veth pair.  The peer,
+# hostile_peer.py, speaks from 10.77.3.99, an address nobody owns: a
+# permanent neighbour entry in ha sends it to hb's link, where the peer
+# reads it from an AF_PACKET socket, so hb's native stack never answers
+# with a RST.  The applications are hostile_app.py, run natively and on
+# ktcp (libktcp-preload.so), the very same code.
+#
+#  1-3  issue 11 item 1: a SYN with MSS 0, 1, 11, 12, 13 or 48, with
+#       and without timestamps, to a ktcp echo server: the handshake
+#       completes, 600 bytes come back intact in segments of 48 bytes
+#       (36 with timestamps; 536/524 for MSS 0, read as no option),
+#       never empty, as native's in every case (MSS 12 with timestamps
+#       made ktcp's send MSS 0 and divided by zero in softirq);
+#  4-5  a ktcp connect() answered by a SYN-ACK with MSS 12 (+TS): the
+#       600 bytes arrive in 36-byte segments, as native's;
+#  6-8  item 4: the peer closes its window and goes silent.  With
+#       retries2 = 3 (net.ktcp and net.ipv4 alike) a blocked writer
+#       gets ETIMEDOUT after 3 unanswered probes, counted on the wire,
+#       as native; and once closed (an orphan, orphan_retries = 2) the
+#       socket is gone from /proc/net/ktcp after 2 probes, as native's
+#       after its 2;
+#  9-10 item 5: ACKs 100000 ahead of SND.NXT and 1000000 behind SND.UNA
+#       each draw one challenge ACK, a burst of 20 draws at most one
+#       (per-socket limit, 500 ms), and the echo still works; native
+#       answers the old ACKs the same way (it drops ACKs of unsent data
+#       without an ACK, where RFC 5961 5.2 and ktcp send one).
+#  11   the counters agree: TCPChallengeACK, TCPACKSkippedChallenge,
+#       KtcpOutOfWindowAcks, KtcpPersistProbes, TCPAbortOnTimeout.
+#
+# Needs root, a loaded ktcp.ko, python3, ip and
+# userspace/build/libktcp-preload.so.  Prints TAP; exits 0 or 1.
+
+set -u
+
+# shellcheck source=ktcp_lib.sh
+. "$(dirname "$0")/ktcp_lib.sh"
+
+bin=${KTCP_USERSPACE_BIN:-$KTCP_SELFTESTS_DIR/../userspace/build}
+so=$bin/libktcp-preload.so
+peer=$KTCP_SELFTESTS_DIR/hostile_peer.py
+app=$KTCP_SELFTESTS_DIR/hostile_app.py
+a=ktcp-ha-$$ b=ktcp-hb-$$
+ip_a=10.77.3.1 ip_peer=10.77.3.99
+pids=()
+holder=
+
+# shellcheck disable=SC2317 # called from the EXIT trap
+cleanup()
+{
+	local p
+
+	for p in "${pids[@]}" ${holder:+"$holder"}; do
+		kill "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	for p in $(ip netns pids "$a" 2>/dev/null) $(ip netns pids "$b" 2>/dev/null); do
+		kill -9 "$p" 2>/dev/null
+	done
+	ktcp_lib_cleanup
+}
+trap cleanup EXIT
+
+ktcp_require python3 ip
+ktcp_lib_init
+[ -r "$so" ] || tap_skip_all "$so missing: make -C userspace"
+[ -r /proc/net/ktcp_snmp ] || tap_skip_all "ktcp is not loaded"
+tap_plan 11
+
+netns_add "$a" "$b"
+ip link add va netns "$a" type veth peer name vb netns "$b" ||
+	tap_bail "veth pair"
+ip -n "$a" addr add "$ip_a/24" dev va
+ip -n "$b" addr add 10.77.3.2/24 dev vb
+ip -n "$a" link set va up
+ip -n "$b" link set vb up
+mac_b=$(ip -n "$b" -o link show vb | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
+ip -n "$a" neigh replace "$ip_peer" lladdr "$mac_b" dev va nud permanent ||
+	tap_bail "neighbour entry for $ip_peer"
+# The same limits for both stacks, in ha only.
+ip netns exec "$a" sh -c '
+	echo 3 >/proc/sys/net/ktcp/retries2
+	echo 2 >/proc/sys/net/ktcp/orphan_retries
+	echo 3 >/proc/sys/net/ipv4/tcp_retries2
+	echo 2 >/proc/sys/net/ipv4/tcp_orphan_retries' ||
+	tap_bail "sysctls in $a"
+
+ip netns exec "$a" sleep 100000 &
+holder=$!
+for _ in $(seq 100); do
+	[ "$(readlink "/proc/$holder/ns/net")" = "$(ip netns exec "$a" readlink /proc/self/ns/net)" ] && break
+	sleep 0.1
+done
+net=/proc/$holder/net
+
+on_ktcp()
+{
+	ip netns exec "$a" env LD_PRELOAD="$so" KTCP_PRELOAD=all \
+		KTCP_PRELOAD_STRICT=1 "$@"
+}
+
+on_native()
+{
+	ip netns exec "$a" "$@"
+}
+
+on_peer()
+{
+	ip netns exec "$b" python3 "$peer" "$1" "$ip_peer" vb "${@:2}"
+}
+
+counter()
+{
+	awk -v n="$1" '$1 == n { print $2 }' "$net/ktcp_snmp"
+}
+
+# json FILE KEY: that field of every JSON line of FILE (numbers, true
+# and false as they are, strings without their quotes).  sed, not
+# python: a process start costs seconds under emulation.
+json()
+{
+	sed -n "s/.*\"$2\": \"\{0,1\}\([^,}\"]*\).*/\1/p" "$1"
+}
+
+# Start the echo servers: ktcp on 7001, native on 7002.
+on_ktcp python3 "$app" echo 7001 >"$ktcp_tmp/echo-ktcp" 2>&1 &
+pids+=($!)
+on_native python3 "$app" echo 7002 >"$ktcp_tmp/echo-native" 2>&1 &
+pids+=($!)
+for _ in $(seq 300); do
+	grep -q listening "$ktcp_tmp/echo-ktcp" &&
+		grep -q listening "$ktcp_tmp/echo-native" && break
+	sleep 0.1
+done
+
+# --- 1-3: MSS options of 0 to 48 at a listener ------------------------
+
+on_peer mss-listen "$ip_a" 7001 >"$ktcp_tmp/mss-ktcp" 2>&1 &
+p1=$!
+on_peer mss-listen "$ip_a" 7002 >"$ktcp_tmp/mss-native" 2>&1
+wait "$p1"
+
+# mss_check FILE: every case worked, in full segments of the floor.
+mss_check()
+{
+	python3 - "$1" <<'EOF'
+import json, sys
+bad = []
+n = 0
+for line in open(sys.argv[1]):
+    try:
+        d = json.loads(line)
+    except ValueError:
+        continue
+    n += 1
+    full = 536 if d["mss"] == 0 else 48
+    if d["ts_agreed"]:
+        full -= 12
+    if not d["ok"] or d["min"] <= 0 or d["max"] != full:
+        bad.append("MSS %d ts %s: ok %s, segments %d..%d (want %d)" %
+                   (d["mss"], d["ts"], d["ok"], d["min"], d["max"], full))
+    if d["ts"] and not d["ts_agreed"]:
+        bad.append("MSS %d: timestamps not agreed" % d["mss"])
+if n != 12:
+    bad.append("%d cases of 12 reported" % n)
+print("\n".join(bad))
+sys.exit(1 if bad else 0)
+EOF
+}
+
+if out=$(mss_check "$ktcp_tmp/mss-ktcp"); then
+	tap_ok "ktcp listener: SYN MSS 0/1/11/12/13/48 +-TS, echo intact in floor-sized segments"
+else
+	tap_fail "ktcp listener: SYN MSS 0/1/11/12/13/48 +-TS, echo intact in floor-sized segments" \
+		"$out" "$(cat "$ktcp_tmp/mss-ktcp")"
+fi
+if out=$(mss_check "$ktcp_tmp/mss-native"); then
+	tap_ok "native listener (reference): the same cases, the same sizes"
+else
+	tap_fail "native listener (reference): the same cases, the same sizes" \
+		"$out" "$(cat "$ktcp_tmp/mss-native")"
+fi
+if [ "$(json "$ktcp_tmp/mss-ktcp" max)" = "$(json "$ktcp_tmp/mss-native" max)" ] &&
+   [ -n "$(json "$ktcp_tmp/mss-ktcp" max)" ]; then
+	tap_ok "ktcp's largest segment equals native's in every case"
+else
+	tap_fail "ktcp's largest segment equals native's in every case" \
+		"ktcp: $(json "$ktcp_tmp/mss-ktcp" max | tr '\n' ' ')" \
+		"native: $(json "$ktcp_tmp/mss-native" max | tr '\n' ' ')"
+fi
+
+# --- 4-5: a SYN-ACK with MSS 12 -------------------------------------
+
+# mss_connect NAME RUN PORT: the peer answers MSS 12; print its report.
+mss_connect()
+{
+	local ppid
+
+	on_peer mss-connect "$3" >"$ktcp_tmp/conn-$1" 2>&1 &
+	ppid=$!
+	sleep 1
+	$2 timeout 60 python3 "$app" send "$ip_peer" "$3" 600 \
+		>"$ktcp_tmp/conn-app-$1" 2>&1
+	wait "$ppid"
+}
+
+for side in ktcp native; do
+	mss_connect "$side" "on_$side" $((7100 + ${#side}))
+	r=$(cat "$ktcp_tmp/conn-$side")
+	if [ "$(json "$ktcp_tmp/conn-$side" ok)" = true ] &&
+	   [ "$(json "$ktcp_tmp/conn-$side" ts_agreed)" = true ] &&
+	   [ "$(json "$ktcp_tmp/conn-$side" max)" = 36 ] &&
+	   [ "$(json "$ktcp_tmp/conn-$side" min)" -gt 0 ]; then
+		tap_ok "$side connect(): SYN-ACK MSS 12 +TS, 600 bytes in 36-byte segments"
+	else
+		tap_fail "$side connect(): SYN-ACK MSS 12 +TS, 600 bytes in 36-byte segments" \
+			"peer: $r" "app: $(cat "$ktcp_tmp/conn-app-$side")"
+	fi
+done
+
+# --- 6-8: zero window, then silence -----------------------------------
+
+probes0=$(counter KtcpPersistProbes)
+aborts0=$(counter TCPAbortOnTimeout)
+# persist NAME RUN PORT HOW: the peer's report, then the app's.
+persist()
+{
+	local ppid
+
+	on_peer persist "$3" 20 >"$ktcp_tmp/persist-$1-$4" 2>&1 &
+	ppid=$!
+	sleep 1
+	$2 timeout 60 python3 "$app" fill "$ip_peer" "$3" "$4" \
+		>"$ktcp_tmp/persist-app-$1-$4" 2>&1
+	wait "$ppid"
+}
+
+persist ktcp on_ktcp 7201 block &
+pk=$!
+persist native on_native 7202 block
+wait "$pk"
+kp=$(json "$ktcp_tmp/persist-ktcp-block" probes)
+np=$(json "$ktcp_tmp/persist-native-block" probes)
+ke=$(json "$ktcp_tmp/persist-app-ktcp-block" error)
+ne=$(json "$ktcp_tmp/persist-app-native-block" error)
+if [ "$kp" = 3 ] && [ "$ke" = ETIMEDOUT ] && [ "$np" = "$kp" ] &&
+   [ "$ne" = ETIMEDOUT ]; then
+	tap_ok "zero window, silent peer: ETIMEDOUT to a blocked writer after retries2 = 3 probes on the wire, as native"
+else
+	tap_fail "zero window, silent peer: ETIMEDOUT to a blocked writer after retries2 = 3 probes on the wire, as native" \
+		"ktcp peer: $(cat "$ktcp_tmp/persist-ktcp-block")" \
+		"ktcp app: $(cat "$ktcp_tmp/persist-app-ktcp-block")" \
+		"native peer: $(cat "$ktcp_tmp/persist-native-block")" \
+		"native app: $(cat "$ktcp_tmp/persist-app-native-block")"
+fi
+
+persist ktcp on_ktcp 7203 close &
+pk=$!
+persist native on_native 7204 close
+wait "$pk"
+kp=$(json "$ktcp_tmp/persist-ktcp-close" probes)
+np=$(json "$ktcp_tmp/persist-native-close" probes)
+if [ "$kp" = 2 ] && [ "$np" = "$kp" ]; then
+	tap_ok "zero window, silent peer, close(): the orphan gives up after orphan_retries = 2 probes, as native"
+else
+	tap_fail "zero window, silent peer, close(): the orphan gives up after orphan_retries = 2 probes, as native" \
+		"ktcp peer: $(cat "$ktcp_tmp/persist-ktcp-close")" \
+		"native peer: $(cat "$ktcp_tmp/persist-native-close")"
+fi
+left=$(awk 'NR > 1 && ($3 ~ /:1C2[0-9A-F]$/)' "$net/ktcp" | wc -l)
+if [ "$left" = 0 ]; then
+	tap_ok "no ktcp socket of the silent peers is left in /proc/net/ktcp"
+else
+	tap_fail "no ktcp socket of the silent peers is left in /proc/net/ktcp" \
+		"$(cat "$net/ktcp")"
+fi
+
+# --- 9-10: ACKs outside the window ------------------------------------
+
+ch0=$(counter TCPChallengeACK)
+sk0=$(counter TCPACKSkippedChallenge)
+oo0=$(counter KtcpOutOfWindowAcks)
+on_peer challenge "$ip_a" 7001 >"$ktcp_tmp/ch-ktcp" 2>&1 &
+p1=$!
+on_peer challenge "$ip_a" 7002 >"$ktcp_tmp/ch-native" 2>&1
+wait "$p1"
+f=$ktcp_tmp/ch-ktcp
+if [ "$(json "$f" ok)" = true ] && [ "$(json "$f" flows)" = true ] &&
+   [ "$(json "$f" ahead)" = 1 ] && [ "$(json "$f" old)" = 1 ] &&
+   [ "$(json "$f" old_burst)" = 1 ] && [ "$(json "$f" ahead_burst)" = 1 ]; then
+	tap_ok "ktcp: ACKs ahead of SND.NXT and behind SND.UNA - MAX.SND.WND draw one challenge ACK each, bursts one, data still flows"
+else
+	tap_fail "ktcp: ACKs ahead of SND.NXT and behind SND.UNA - MAX.SND.WND draw one challenge ACK each, bursts one, data still flows" \
+		"$(cat "$f")"
+fi
+f=$ktcp_tmp/ch-native
+if [ "$(json "$f" ok)" = true ] && [ "$(json "$f" flows)" = true ] &&
+   [ "$(json "$f" old)" = 1 ] && [ "$(json "$f" old_burst)" = 1 ]; then
+	tap_ok "native (reference): old ACKs draw one challenge ACK, bursts one, data still flows"
+	tap_diag "native, ACKs of unsent data: $(json "$f" ahead) and $(json "$f" ahead_burst) ACKs (it drops them silently)"
+else
+	tap_fail "native (reference): old ACKs draw one challenge ACK, bursts one, data still flows" \
+		"$(cat "$f")"
+fi
+
+# --- 11: counters -----------------------------------------------------
+
+probes=$(( $(counter KtcpPersistProbes) - probes0 ))
+aborts=$(( $(counter TCPAbortOnTimeout) - aborts0 ))
+ch=$(( $(counter TCPChallengeACK) - ch0 ))
+sk=$(( $(counter TCPACKSkippedChallenge) - sk0 ))
+oo=$(( $(counter KtcpOutOfWindowAcks) - oo0 ))
+# The ACKs the peer saw, and the 42 it sent: 1 + 1 + 20 + 20.
+seen=0
+for k in ahead old old_burst ahead_burst; do
+	v=$(json "$ktcp_tmp/ch-ktcp" "$k")
+	seen=$((seen + ${v//[^0-9]/}))
+done
+if [ "$probes" = 5 ] && [ "$aborts" = 2 ] && [ "$ch" = "$seen" ] &&
+   [ "$sk" = $((42 - seen)) ] && [ "$oo" = 42 ]; then
+	tap_ok "counters: 5 persist probes, 2 timeouts, the $seen challenge ACKs on the wire, the other $((42 - seen)) of 42 out-of-window ACKs held back"
+else
+	tap_fail "counters: 5 persist probes, 2 timeouts, challenge ACKs as on the wire ($seen), the rest of 42 out-of-window ACKs held back" \
+		"KtcpPersistProbes +$probes TCPAbortOnTimeout +$aborts TCPChallengeACK +$ch TCPACKSkippedChallenge +$sk KtcpOutOfWindowAcks +$oo"
+fi
+
+tap_exit
