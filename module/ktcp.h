@@ -458,6 +458,7 @@ u32 ktcp_rcv_window(struct sock *sk);
 u32 ktcp_ts_now(void);
 
 /* sockopt.c */
+void ktcp_mc_drop(struct sock *sk);
 int ktcp_setsockopt(struct socket *sock, int level, int optname,
 		    sockptr_t optval, unsigned int optlen);
 int ktcp_getsockopt(struct socket *sock, int level, int optname,

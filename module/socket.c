@@ -26,11 +26,20 @@
 #include "ktcp.h"
 #include "state.h"
 
+/*
+ * What inet_sock_destruct() frees for native sockets, which this
+ * destructor replaces: the IP_OPTIONS block and the error queue
+ * (IP_RECVERR).  The socket is SOCK_RCU_FREE, so this runs after a
+ * grace period and no reader can still see inet_opt.
+ */
 static void ktcp_sock_destruct(struct sock *sk)
 {
 	WARN_ON_ONCE(ktcp_sk(sk)->bound);
 	WARN_ON_ONCE(ktcp_sk(sk)->hashed);
 	WARN_ON_ONCE(!hlist_unhashed(&ktcp_sk(sk)->all_node));
+	__skb_queue_purge(&sk->sk_error_queue);
+	kfree(rcu_dereference_protected(inet_sk(sk)->inet_opt, 1));
+	RCU_INIT_POINTER(inet_sk(sk)->inet_opt, NULL);
 }
 
 void ktcp_set_state(struct sock *sk, int state)
@@ -234,6 +243,8 @@ static int ktcp_release(struct socket *sock)
 	if (!sk)
 		return 0;
 
+	/* As inet_release(): groups joined with MCAST_JOIN_GROUP & co. */
+	ktcp_mc_drop(sk);
 	timeout = sock_flag(sk, SOCK_LINGER) ? sk->sk_lingertime : 0;
 	sock_hold(sk);
 	lock_sock(sk);
