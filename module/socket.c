@@ -18,6 +18,7 @@
 #include <net/route.h>
 #include <net/sock.h>
 #include <net/tcp_states.h>
+#include <net/xfrm.h>
 #include <linux/tcp.h>
 #include <linux/sockptr.h>
 
@@ -29,8 +30,10 @@
 /*
  * What inet_sock_destruct() frees for native sockets, which this
  * destructor replaces: the IP_OPTIONS block and the error queue
- * (IP_RECVERR).  The socket is SOCK_RCU_FREE, so this runs after a
- * grace period and no reader can still see inet_opt.
+ * (IP_RECVERR); and the IPsec policies of IP_XFRM_POLICY, which
+ * inet_csk_destroy_sock() frees for native TCP.  The socket is
+ * SOCK_RCU_FREE, so this runs after a grace period and no reader can
+ * still see inet_opt.
  */
 static void ktcp_sock_destruct(struct sock *sk)
 {
@@ -38,6 +41,7 @@ static void ktcp_sock_destruct(struct sock *sk)
 	WARN_ON_ONCE(ktcp_sk(sk)->hashed);
 	WARN_ON_ONCE(!hlist_unhashed(&ktcp_sk(sk)->all_node));
 	__skb_queue_purge(&sk->sk_error_queue);
+	xfrm_sk_free_policy(sk);
 	kfree(rcu_dereference_protected(inet_sk(sk)->inet_opt, 1));
 	RCU_INIT_POINTER(inet_sk(sk)->inet_opt, NULL);
 }
