@@ -164,6 +164,13 @@ static void ktcp_sock_init(struct sock *sk)
 	/* Table readers walk under RCU: free the socket after a grace. */
 	sock_set_flag(sk, SOCK_RCU_FREE);
 	inet_sk(sk)->uc_ttl = -1;
+	/* What inet_create() gives a native socket, as IP_* reads it. */
+	inet_sk(sk)->pmtudisc =
+		READ_ONCE(sock_net(sk)->ipv4.sysctl_ip_no_pmtu_disc) ?
+		IP_PMTUDISC_DONT : IP_PMTUDISC_WANT;
+	inet_sk(sk)->mc_ttl = 1;
+	ktcp_inet_set_mc_loop(sk, true);
+	ktcp_inet_set_mc_all(sk, true);
 	INIT_HLIST_NODE(&ks->bind_node);
 	INIT_HLIST_NODE(&ks->conn_node);
 	INIT_LIST_HEAD(&ks->accept_node);
@@ -311,8 +318,12 @@ static bool ktcp_may_bind_port(struct net *net, u16 port)
 static void ktcp_take_family(struct sock *sk, int family)
 {
 	sock_owned_by_me(sk);
-	if (!ktcp_sk(sk)->family)
-		WRITE_ONCE(ktcp_sk(sk)->family, family);
+	if (ktcp_sk(sk)->family)
+		return;
+	WRITE_ONCE(ktcp_sk(sk)->family, family);
+	/* inet6_create() leaves IP_MULTICAST_ALL off, inet_create() on. */
+	if (family == AF_INET6)
+		ktcp_inet_set_mc_all(sk, false);
 }
 
 static int ktcp_bind4(struct socket *sock, struct sockaddr *uaddr)

@@ -228,7 +228,10 @@ static int ktcp_get_ipv6_opt(struct sock *sk, int optname,
 {
 	int len, val;
 
-	if (optname != IPV6_V6ONLY || ktcp_sk(sk)->family == AF_INET)
+	/* ip_getsockopt() answers EOPNOTSUPP for any level but SOL_IP. */
+	if (READ_ONCE(ktcp_sk(sk)->family) == AF_INET)
+		return -EOPNOTSUPP;
+	if (optname != IPV6_V6ONLY)
 		return -ENOPROTOOPT;
 	if (get_user(len, optlen))
 		return -EFAULT;
@@ -449,12 +452,57 @@ static int ktcp_get_tcp_opt(struct sock *sk, int optname, int *val)
 	}
 }
 
+/*
+ * IP_MTU: native reads the route cached in the socket, which a
+ * connection has from connect() or from its request, and answers
+ * ENOTCONN without one.  ktcp caches no route: ask for the
+ * connection's.  Lengths as do_ip_getsockopt() treats an int.
+ */
+static int ktcp_get_ip_mtu(struct sock *sk, char __user *optval,
+			   int __user *optlen)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct inet_sock *inet = inet_sk(sk);
+	struct net *net = sock_net(sk);
+	int len, val = 0;
+
+	if (get_user(len, optlen))
+		return -EFAULT;
+	if (len < 0)
+		return -EINVAL;
+	lock_sock(sk);
+	if (!((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN))) {
+		if (ks->ipv6)
+			val = ktcp_route_mtu6(net, sk, &sk->sk_v6_rcv_saddr,
+					      &sk->sk_v6_daddr);
+		else
+			val = ktcp_route_mtu(net, sk, inet->inet_saddr,
+					     inet->inet_daddr);
+	}
+	release_sock(sk);
+	if (!val)
+		return -ENOTCONN;
+	if (len < sizeof(int) && len > 0 && val <= 255) {
+		unsigned char ucval = val;
+
+		if (put_user(1, optlen) || put_user(ucval, optval))
+			return -EFAULT;
+		return 0;
+	}
+	len = min_t(unsigned int, len, sizeof(int));
+	if (put_user(len, optlen) || copy_to_user(optval, &val, len))
+		return -EFAULT;
+	return 0;
+}
+
 int ktcp_getsockopt(struct socket *sock, int level, int optname,
 		    char __user *optval, int __user *optlen)
 {
 	struct sock *sk = sock->sk;
 	int len, val, err;
 
+	if (level == SOL_IP && optname == IP_MTU)
+		return ktcp_get_ip_mtu(sk, optval, optlen);
 	if (level == SOL_IP)
 		return ip_getsockopt(sk, level, optname, optval, optlen);
 	if (level == SOL_IPV6)
