@@ -201,10 +201,11 @@ static int ktcp_set_ipv6_opt(struct sock *sk, int optname, sockptr_t optval,
 {
 	int val, err = 0;
 
+	/* ip_setsockopt() looks at the level before anything else. */
+	if (READ_ONCE(ktcp_sk(sk)->family) == AF_INET)
+		return -ENOPROTOOPT;
 	/* A stream socket joins no group: do_ipv6_setsockopt()'s answer. */
-	if ((optname == IPV6_ADD_MEMBERSHIP ||
-	     optname == IPV6_DROP_MEMBERSHIP) &&
-	    READ_ONCE(ktcp_sk(sk)->family) != AF_INET)
+	if (optname == IPV6_ADD_MEMBERSHIP || optname == IPV6_DROP_MEMBERSHIP)
 		return optlen < sizeof(struct ipv6_mreq) ? -EINVAL : -EPROTO;
 	if (optname != IPV6_V6ONLY)
 		return -ENOPROTOOPT;
