@@ -9,7 +9,8 @@
  *
  * Alternates 127.0.0.1 and ::1; every SYN passes ktcp's hook at
  * NF_INET_LOCAL_IN, and so does the native RST that answers it.  Stops
- * after SECONDS or on SIGTERM, and prints "sent N".  Needs CAP_NET_RAW.
+ * after SECONDS or on SIGTERM.  Prints "flooding" once it starts and
+ * "sent N" at the end.  Needs CAP_NET_RAW.
  */
 
 #include <arpa/inet.h>
@@ -86,6 +87,9 @@ int main(int argc, char **argv)
 	d4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	d6.sin6_addr = in6addr_loopback;
 
+	/* Tell the script that the hooks are being hit from now on. */
+	printf("flooding\n");
+	fflush(stdout);
 	memset(&th, 0, sizeof(th));
 	th.dest = htons(atoi(argv[2]));
 	th.doff = sizeof(th) / 4;

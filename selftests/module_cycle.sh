@@ -230,6 +230,14 @@ flood_start()
 		"$KTCP_FLOOD" 60 9 >"$1" 2>&1 &
 	flood_pid=$!
 	flood_pids+=("$flood_pid")
+	# Starting a program takes seconds on a busy emulated machine.
+	for _ in $(seq 300); do
+		grep -q '^flooding$' "$1" 2>/dev/null && return 0
+		kill -0 "$flood_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	why="the flood ${2:-of the init namespace} did not start: $(cat "$1")"
+	return 1
 }
 
 # flood_stop PID OUTFILE: stop it; fails unless it sent segments.
@@ -246,7 +254,7 @@ flood_stop()
 # shellcheck disable=SC2154 # ktcp_tmp: ktcp_lib.sh
 flood_cycle()
 {
-	local j=$1 a b pa pb pi
+	local j=$1 a b pa pb pinit
 
 	a="ktcpfl$$a$j"
 	b="ktcpfl$$b$j"
@@ -256,9 +264,12 @@ flood_cycle()
 		return 1
 	fi
 	netns_add "$a" "$b"
-	flood_start "$ktcp_tmp/flood-init" && pi=$flood_pid
-	flood_start "$ktcp_tmp/flood-a" "$a" && pa=$flood_pid
-	flood_start "$ktcp_tmp/flood-b" "$b" && pb=$flood_pid
+	flood_start "$ktcp_tmp/flood-init" || return 1
+	pinit=$flood_pid
+	flood_start "$ktcp_tmp/flood-a" "$a" || return 1
+	pa=$flood_pid
+	flood_start "$ktcp_tmp/flood-b" "$b" || return 1
+	pb=$flood_pid
 	sleep 0.5
 	# Namespace $a goes (its exit runs in a workqueue) while the
 	# others flood; then the module, with every flood still running.
@@ -266,7 +277,7 @@ flood_cycle()
 		why="no flood in $a: $(cat "$ktcp_tmp/flood-a")"
 	ip netns del "$a"
 	sleep 0.2
-	if ! kill -0 "$pi" 2>/dev/null || ! kill -0 "$pb" 2>/dev/null; then
+	if ! kill -0 "$pinit" 2>/dev/null || ! kill -0 "$pb" 2>/dev/null; then
 		why="a flood ended before rmmod: $(cat "$ktcp_tmp"/flood-*)"
 		return 1
 	fi
@@ -274,7 +285,7 @@ flood_cycle()
 		why="rmmod during the flood: $out"
 		return 1
 	fi
-	flood_stop "$pi" "$ktcp_tmp/flood-init" ||
+	flood_stop "$pinit" "$ktcp_tmp/flood-init" ||
 		why="no flood in the init namespace: $(cat "$ktcp_tmp/flood-init")"
 	flood_stop "$pb" "$ktcp_tmp/flood-b" ||
 		why="no flood in $b: $(cat "$ktcp_tmp/flood-b")"
