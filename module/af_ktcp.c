@@ -88,6 +88,8 @@ static int __net_init ktcp_net_init(struct net *net)
 
 err_ipv4:
 	ktcp_ipv4_exit_net(net);
+	/* The core frees our data at once: let running hooks finish. */
+	synchronize_net();
 err_proc:
 	ktcp_proc_exit_net(net);
 err_sysctl:
@@ -95,12 +97,25 @@ err_sysctl:
 	return err;
 }
 
+/*
+ * Segments stop reaching ktcp first.  nf_unregister_net_hook() does not
+ * wait for a hook that another CPU is running: it only frees the old
+ * hook array after a grace period.  The core calls synchronize_rcu()
+ * between every .pre_exit and every .exit, of a dying namespace and of
+ * unregister_pernet_subsys() alike, and the hooks run under
+ * rcu_read_lock() (nf_hook()), so by the time ktcp_net_exit() frees
+ * the tables no hook can be reading them.
+ */
+static void __net_exit ktcp_net_pre_exit(struct net *net)
+{
+	ktcp_ipv6_exit_net(net);
+	ktcp_ipv4_exit_net(net);
+}
+
 static void __net_exit ktcp_net_exit(struct net *net)
 {
 	struct ktcp_net *kn = ktcp_net(net);
 
-	ktcp_ipv6_exit_net(net);
-	ktcp_ipv4_exit_net(net);
 	ktcp_proc_exit_net(net);
 	ktcp_sysctl_exit_net(net);
 	/* Every user socket holds a reference on its namespace. */
@@ -110,10 +125,11 @@ static void __net_exit ktcp_net_exit(struct net *net)
 }
 
 static struct pernet_operations ktcp_net_ops = {
-	.init	= ktcp_net_init,
-	.exit	= ktcp_net_exit,
-	.id	= &ktcp_net_id,
-	.size	= sizeof(struct ktcp_net),
+	.init		= ktcp_net_init,
+	.pre_exit	= ktcp_net_pre_exit,
+	.exit		= ktcp_net_exit,
+	.id		= &ktcp_net_id,
+	.size		= sizeof(struct ktcp_net),
 };
 
 static struct net_proto_family ktcp_family_ops = {

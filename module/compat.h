@@ -12,6 +12,7 @@
 
 #include <linux/version.h>
 #include <linux/net.h>
+#include <net/inet_sock.h>
 #include <net/net_namespace.h>
 
 /* 6.11 made the table argument of proc handlers const. */
@@ -69,6 +70,25 @@ static inline void ktcp_own_sol_socket(struct socket *sock)
 {
 #ifdef SOCK_CUSTOM_SOCKOPT
 	set_bit(SOCK_CUSTOM_SOCKOPT, &sock->flags);
+#endif
+}
+
+/* 6.6 moved inet_sock's one-bit fields to atomic inet_flags bits. */
+static inline void ktcp_inet_set_mc_loop(struct sock *sk, bool on)
+{
+#if KERNEL_VERSION(6, 6, 0) <= LINUX_VERSION_CODE
+	inet_assign_bit(MC_LOOP, sk, on);
+#else
+	inet_sk(sk)->mc_loop = on;
+#endif
+}
+
+static inline void ktcp_inet_set_mc_all(struct sock *sk, bool on)
+{
+#if KERNEL_VERSION(6, 6, 0) <= LINUX_VERSION_CODE
+	inet_assign_bit(MC_ALL, sk, on);
+#else
+	inet_sk(sk)->mc_all = on;
 #endif
 }
 

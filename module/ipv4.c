@@ -73,8 +73,8 @@ static struct rtable *ktcp_route(struct net *net, struct sock *sk,
 				     sk ? sk->sk_bound_dev_if : 0);
 }
 
-/* The MSS to announce: the route's MTU less the IP and TCP headers. */
-u16 ktcp_route_mss(struct net *net, struct sock *sk, __be32 saddr,
+/* The route's MTU from @saddr to @daddr, 0 without a route. */
+u32 ktcp_route_mtu(struct net *net, struct sock *sk, __be32 saddr,
 		   __be32 daddr)
 {
 	struct flowi4 fl4;
@@ -83,10 +83,19 @@ u16 ktcp_route_mss(struct net *net, struct sock *sk, __be32 saddr,
 
 	rt = ktcp_route(net, sk, &fl4, saddr, daddr);
 	if (IS_ERR(rt))
-		return 536;
+		return 0;
 	mtu = dst_mtu(&rt->dst);
 	ip_rt_put(rt);
-	return ktcp_mss_for_mtu(mtu);
+	return mtu;
+}
+
+/* The MSS to announce: the route's MTU less the IP and TCP headers. */
+u16 ktcp_route_mss(struct net *net, struct sock *sk, __be32 saddr,
+		   __be32 daddr)
+{
+	u32 mtu = ktcp_route_mtu(net, sk, saddr, daddr);
+
+	return mtu ? ktcp_mss_for_mtu(mtu) : 536;
 }
 
 /**

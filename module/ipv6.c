@@ -95,8 +95,8 @@ static struct dst_entry *ktcp_route6(struct net *net, struct sock *sk,
 	return ip6_dst_lookup_flow(net, NULL, fl6, NULL);
 }
 
-/* The MSS to announce: the route's MTU less the IPv6 and TCP headers. */
-u16 ktcp_route_mss6(struct net *net, struct sock *sk,
+/* The route's MTU from @saddr to @daddr, 0 without a route. */
+u32 ktcp_route_mtu6(struct net *net, struct sock *sk,
 		    const struct in6_addr *saddr, const struct in6_addr *daddr)
 {
 	struct dst_entry *dst;
@@ -105,10 +105,19 @@ u16 ktcp_route_mss6(struct net *net, struct sock *sk,
 
 	dst = ktcp_route6(net, sk, &fl6, saddr, daddr);
 	if (IS_ERR(dst))
-		return IPV6_MIN_MTU - 60;
+		return 0;
 	mtu = dst_mtu(dst);
 	dst_release(dst);
-	return ktcp_mss_for_mtu6(mtu);
+	return mtu;
+}
+
+/* The MSS to announce: the route's MTU less the IPv6 and TCP headers. */
+u16 ktcp_route_mss6(struct net *net, struct sock *sk,
+		    const struct in6_addr *saddr, const struct in6_addr *daddr)
+{
+	u32 mtu = ktcp_route_mtu6(net, sk, saddr, daddr);
+
+	return mtu ? ktcp_mss_for_mtu6(mtu) : IPV6_MIN_MTU - 60;
 }
 
 /**

@@ -366,6 +366,8 @@ int ktcp_ip_send(struct net *net, struct sock *sk, struct sk_buff *skb,
 		 __be32 saddr, __be32 daddr);
 u16 ktcp_route_mss(struct net *net, struct sock *sk, __be32 saddr,
 		   __be32 daddr);
+u32 ktcp_route_mtu(struct net *net, struct sock *sk, __be32 saddr,
+		   __be32 daddr);
 struct sk_buff *ktcp_alloc_skb(unsigned int payload, gfp_t gfp);
 
 /* deliver.c */
@@ -378,6 +380,9 @@ void ktcp_ipv6_exit_net(struct net *net);
 int ktcp_ip6_send(struct net *net, struct sock *sk, struct sk_buff *skb,
 		  const struct in6_addr *saddr, const struct in6_addr *daddr);
 u16 ktcp_route_mss6(struct net *net, struct sock *sk,
+		    const struct in6_addr *saddr,
+		    const struct in6_addr *daddr);
+u32 ktcp_route_mtu6(struct net *net, struct sock *sk,
 		    const struct in6_addr *saddr,
 		    const struct in6_addr *daddr);
 
@@ -473,6 +478,7 @@ u32 ktcp_rcv_window(struct sock *sk);
 u32 ktcp_ts_now(void);
 
 /* sockopt.c */
+void ktcp_mc_drop(struct sock *sk);
 int ktcp_setsockopt(struct socket *sock, int level, int optname,
 		    sockptr_t optval, unsigned int optlen);
 int ktcp_getsockopt(struct socket *sock, int level, int optname,

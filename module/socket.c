@@ -18,6 +18,7 @@
 #include <net/route.h>
 #include <net/sock.h>
 #include <net/tcp_states.h>
+#include <net/xfrm.h>
 #include <linux/tcp.h>
 #include <linux/sockptr.h>
 
@@ -26,11 +27,23 @@
 #include "ktcp.h"
 #include "state.h"
 
+/*
+ * What inet_sock_destruct() frees for native sockets, which this
+ * destructor replaces: the IP_OPTIONS block and the error queue
+ * (IP_RECVERR); and the IPsec policies of IP_XFRM_POLICY, which
+ * inet_csk_destroy_sock() frees for native TCP.  The socket is
+ * SOCK_RCU_FREE, so this runs after a grace period and no reader can
+ * still see inet_opt.
+ */
 static void ktcp_sock_destruct(struct sock *sk)
 {
 	WARN_ON_ONCE(ktcp_sk(sk)->bound);
 	WARN_ON_ONCE(ktcp_sk(sk)->hashed);
 	WARN_ON_ONCE(!hlist_unhashed(&ktcp_sk(sk)->all_node));
+	__skb_queue_purge(&sk->sk_error_queue);
+	xfrm_sk_free_policy(sk);
+	kfree(rcu_dereference_protected(inet_sk(sk)->inet_opt, 1));
+	RCU_INIT_POINTER(inet_sk(sk)->inet_opt, NULL);
 }
 
 void ktcp_set_state(struct sock *sk, int state)
@@ -151,6 +164,13 @@ static void ktcp_sock_init(struct sock *sk)
 	/* Table readers walk under RCU: free the socket after a grace. */
 	sock_set_flag(sk, SOCK_RCU_FREE);
 	inet_sk(sk)->uc_ttl = -1;
+	/* What inet_create() gives a native socket, as IP_* reads it. */
+	inet_sk(sk)->pmtudisc =
+		READ_ONCE(sock_net(sk)->ipv4.sysctl_ip_no_pmtu_disc) ?
+		IP_PMTUDISC_DONT : IP_PMTUDISC_WANT;
+	inet_sk(sk)->mc_ttl = 1;
+	ktcp_inet_set_mc_loop(sk, true);
+	ktcp_inet_set_mc_all(sk, true);
 	INIT_HLIST_NODE(&ks->bind_node);
 	INIT_HLIST_NODE(&ks->conn_node);
 	INIT_LIST_HEAD(&ks->accept_node);
@@ -234,6 +254,8 @@ static int ktcp_release(struct socket *sock)
 	if (!sk)
 		return 0;
 
+	/* As inet_release(): groups joined with MCAST_JOIN_GROUP & co. */
+	ktcp_mc_drop(sk);
 	timeout = sock_flag(sk, SOCK_LINGER) ? sk->sk_lingertime : 0;
 	sock_hold(sk);
 	lock_sock(sk);
@@ -296,8 +318,12 @@ static bool ktcp_may_bind_port(struct net *net, u16 port)
 static void ktcp_take_family(struct sock *sk, int family)
 {
 	sock_owned_by_me(sk);
-	if (!ktcp_sk(sk)->family)
-		WRITE_ONCE(ktcp_sk(sk)->family, family);
+	if (ktcp_sk(sk)->family)
+		return;
+	WRITE_ONCE(ktcp_sk(sk)->family, family);
+	/* inet6_create() leaves IP_MULTICAST_ALL off, inet_create() on. */
+	if (family == AF_INET6)
+		ktcp_inet_set_mc_all(sk, false);
 }
 
 static int ktcp_bind4(struct socket *sock, struct sockaddr *uaddr)

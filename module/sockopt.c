@@ -8,8 +8,10 @@
  * do_tcp_setsockopt() and do_tcp_getsockopt() give.
  */
 
+#include <linux/igmp.h>
 #include <linux/in6.h>
 #include <linux/jiffies.h>
+#include <linux/rtnetlink.h>
 #include <linux/sockios.h>
 #include <linux/termios.h>
 #include <linux/tcp.h>
@@ -199,6 +201,12 @@ static int ktcp_set_ipv6_opt(struct sock *sk, int optname, sockptr_t optval,
 {
 	int val, err = 0;
 
+	/* ip_setsockopt() looks at the level before anything else. */
+	if (READ_ONCE(ktcp_sk(sk)->family) == AF_INET)
+		return -ENOPROTOOPT;
+	/* A stream socket joins no group: do_ipv6_setsockopt()'s answer. */
+	if (optname == IPV6_ADD_MEMBERSHIP || optname == IPV6_DROP_MEMBERSHIP)
+		return optlen < sizeof(struct ipv6_mreq) ? -EINVAL : -EPROTO;
 	if (optname != IPV6_V6ONLY)
 		return -ENOPROTOOPT;
 	if (optlen < sizeof(int))
@@ -221,7 +229,10 @@ static int ktcp_get_ipv6_opt(struct sock *sk, int optname,
 {
 	int len, val;
 
-	if (optname != IPV6_V6ONLY || ktcp_sk(sk)->family == AF_INET)
+	/* ip_getsockopt() answers EOPNOTSUPP for any level but SOL_IP. */
+	if (READ_ONCE(ktcp_sk(sk)->family) == AF_INET)
+		return -EOPNOTSUPP;
+	if (optname != IPV6_V6ONLY)
 		return -ENOPROTOOPT;
 	if (get_user(len, optlen))
 		return -EFAULT;
@@ -234,6 +245,36 @@ static int ktcp_get_ipv6_opt(struct sock *sk, int optname,
 	return 0;
 }
 
+/**
+ * ktcp_mc_drop() - leave the groups a socket joined, as inet_release()
+ * @sk: a socket being closed, not locked
+ *
+ * IP_ADD_MEMBERSHIP is refused on a stream socket (EPROTO, as
+ * do_ip_setsockopt() answers a socket with IS_ICSK), but native TCP
+ * takes MCAST_JOIN_GROUP, IP_ADD_SOURCE_MEMBERSHIP and friends, and
+ * inet_release() drops them with ip_mc_drop_socket().  That one is not
+ * exported: leave each group with ip_mc_leave_group(), which frees the
+ * entry and its source filter and puts the device's group.  Each entry
+ * keeps the ifindex it was joined on, so it is found again even if the
+ * device has gone.
+ */
+void ktcp_mc_drop(struct sock *sk)
+{
+	struct inet_sock *inet = inet_sk(sk);
+	struct ip_mc_socklist *iml;
+
+	if (!rcu_access_pointer(inet->mc_list))
+		return;
+	rtnl_lock();
+	while ((iml = rtnl_dereference(inet->mc_list))) {
+		struct ip_mreqn imr = iml->multi;
+
+		if (WARN_ON_ONCE(ip_mc_leave_group(sk, &imr)))
+			break;
+	}
+	rtnl_unlock();
+}
+
 int ktcp_setsockopt(struct socket *sock, int level, int optname,
 		    sockptr_t optval, unsigned int optlen)
 {
@@ -242,6 +283,14 @@ int ktcp_setsockopt(struct socket *sock, int level, int optname,
 
 	if (level == SOL_SOCKET)
 		return ktcp_set_sol_socket(sock, optname, optval, optlen);
+	/*
+	 * The IPv4 code tests IS_ICSK, which a ktcp socket cannot set: it
+	 * would take the socket for an inet_connection_sock.  Give its
+	 * answer for a stream socket here.
+	 */
+	if (level == SOL_IP && (optname == IP_ADD_MEMBERSHIP ||
+				optname == IP_DROP_MEMBERSHIP))
+		return -EPROTO;
 	if (level == SOL_IP)
 		return ip_setsockopt(sk, level, optname, optval, optlen);
 	if (level == SOL_IPV6)
@@ -404,12 +453,57 @@ static int ktcp_get_tcp_opt(struct sock *sk, int optname, int *val)
 	}
 }
 
+/*
+ * IP_MTU: native reads the route cached in the socket, which a
+ * connection has from connect() or from its request, and answers
+ * ENOTCONN without one.  ktcp caches no route: ask for the
+ * connection's.  Lengths as do_ip_getsockopt() treats an int.
+ */
+static int ktcp_get_ip_mtu(struct sock *sk, char __user *optval,
+			   int __user *optlen)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct inet_sock *inet = inet_sk(sk);
+	struct net *net = sock_net(sk);
+	int len, val = 0;
+
+	if (get_user(len, optlen))
+		return -EFAULT;
+	if (len < 0)
+		return -EINVAL;
+	lock_sock(sk);
+	if (!((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN))) {
+		if (ks->ipv6)
+			val = ktcp_route_mtu6(net, sk, &sk->sk_v6_rcv_saddr,
+					      &sk->sk_v6_daddr);
+		else
+			val = ktcp_route_mtu(net, sk, inet->inet_saddr,
+					     inet->inet_daddr);
+	}
+	release_sock(sk);
+	if (!val)
+		return -ENOTCONN;
+	if (len < sizeof(int) && len > 0 && val <= 255) {
+		unsigned char ucval = val;
+
+		if (put_user(1, optlen) || put_user(ucval, optval))
+			return -EFAULT;
+		return 0;
+	}
+	len = min_t(unsigned int, len, sizeof(int));
+	if (put_user(len, optlen) || copy_to_user(optval, &val, len))
+		return -EFAULT;
+	return 0;
+}
+
 int ktcp_getsockopt(struct socket *sock, int level, int optname,
 		    char __user *optval, int __user *optlen)
 {
 	struct sock *sk = sock->sk;
 	int len, val, err;
 
+	if (level == SOL_IP && optname == IP_MTU)
+		return ktcp_get_ip_mtu(sk, optval, optlen);
 	if (level == SOL_IP)
 		return ip_getsockopt(sk, level, optname, optval, optlen);
 	if (level == SOL_IPV6)

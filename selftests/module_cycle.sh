@@ -14,8 +14,15 @@
 #     use; close them; they leave /proc/net/ktcp; rmmod succeeds,
 #     /sys/module/ktcp is gone and the family number no longer creates
 #     sockets (EAFNOSUPPORT);
-#  3. load ktcp.ko again with default parameters (the default family);
-#  4. the kernel log shows no BUG, WARNING, KASAN, lockdep or similar
+#  3. $KTCP_FLOOD_CYCLES times (default 6, 3 on the debug kernel):
+#     insmod; raw SYNs flood 127.0.0.1 and ::1 (build/ktcp_flood) in the
+#     init namespace and in two new ones, from the last CPU; one
+#     namespace is deleted while its flood runs elsewhere, then rmmod
+#     runs on CPU 0 while the other floods still run: ktcp's hooks must
+#     be gone, and no CPU still in them, before its per-namespace
+#     memory is freed (KASAN, in step 5, on the debug kernel);
+#  4. load ktcp.ko again with default parameters (the default family);
+#  5. the kernel log shows no BUG, WARNING, KASAN, lockdep or similar
 #     report since the script started.
 #
 # The script ends with ktcp.ko LOADED, with default parameters, so that
@@ -31,6 +38,13 @@ set -eu
 
 ko=${1:-${KTCP_KO:-}}
 cycles=${KTCP_CYCLES:-20}
+if [ "${KTCP_DEBUG_KERNEL:-0}" = 1 ]; then
+	flood_cycles=${KTCP_FLOOD_CYCLES:-3}
+else
+	flood_cycles=${KTCP_FLOOD_CYCLES:-6}
+fi
+KTCP_FLOOD=${KTCP_FLOOD:-$KTCP_SELFTESTS_DIR/build/ktcp_flood}
+flood_pids=()
 sysmod=/sys/module/ktcp
 fixed_port=20090
 default_family=$(ktcp_uapi_define KTCP_FAMILY_DEFAULT 25)
@@ -39,6 +53,11 @@ marker="module_cycle.sh[$$]: start $(date +%s%N)"
 # shellcheck disable=SC2317 # called from the EXIT trap
 cleanup()
 {
+	local pid
+
+	for pid in ${flood_pids[@]+"${flood_pids[@]}"}; do
+		kill "$pid" 2>/dev/null || true
+	done
 	ktcp_lib_cleanup
 	# Leave the module loaded for the suites that follow.
 	if [ -n "$ko" ] && [ -r "$ko" ] && [ ! -e "$sysmod" ]; then
@@ -53,8 +72,9 @@ trap 'exit 1' INT TERM
 [ -n "$ko" ] || tap_bail "usage: $0 path/to/ktcp.ko (or set KTCP_KO)"
 [ -r "$ko" ] || tap_bail "$ko: not readable"
 [ -x "$KTCP_BIND_HOLD" ] || tap_bail "$KTCP_BIND_HOLD missing: run make first"
-case $cycles in
-''|*[!0-9]*) tap_bail "KTCP_CYCLES='$cycles' is not a number" ;;
+[ -x "$KTCP_FLOOD" ] || tap_bail "$KTCP_FLOOD missing: run make first"
+case $cycles$flood_cycles in
+''|*[!0-9]*) tap_bail "KTCP_CYCLES='$cycles' or KTCP_FLOOD_CYCLES='$flood_cycles' is not a number" ;;
 esac
 
 ktcp_lib_init
@@ -83,7 +103,7 @@ rmmod_settled()
 	rmmod ktcp
 }
 
-tap_plan $((cycles + 3))
+tap_plan $((cycles + flood_cycles + 3))
 
 # 1. family=2 is AF_INET's.
 desc="insmod family=2 fails (AF_INET's slot) and dmesg explains it"
@@ -188,7 +208,111 @@ for i in $(seq "$cycles"); do
 	fi
 done
 
-# 3. Leave it loaded, as the other suites expect.
+# 3. rmmod and namespace deletion while segments run through the hooks.
+# The floods run on the last CPU, rmmod on CPU 0: on a machine with more
+# than one CPU the hook is running elsewhere when the module goes.
+last_cpu=$(( $(nproc) - 1 ))
+pin_last=() pin_first=()
+if [ "$last_cpu" -gt 0 ] && command -v taskset >/dev/null; then
+	pin_last=(taskset -c "$last_cpu")
+	pin_first=(taskset -c 0)
+fi
+
+# flood_start OUTFILE [NS]: a flood for up to 60 s, its pid in
+# $flood_pid.  taskset and "ip netns exec" exec the flood, so that pid
+# is the flood's own.
+flood_start()
+{
+	local ns=()
+
+	[ -z "${2:-}" ] || ns=(ip netns exec "$2")
+	${pin_last[@]+"${pin_last[@]}"} ${ns[@]+"${ns[@]}"} \
+		"$KTCP_FLOOD" 60 9 >"$1" 2>&1 &
+	flood_pid=$!
+	flood_pids+=("$flood_pid")
+	# Starting a program takes seconds on a busy emulated machine.
+	for _ in $(seq 300); do
+		grep -q '^flooding$' "$1" 2>/dev/null && return 0
+		kill -0 "$flood_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	why="the flood ${2:-of the init namespace} did not start: $(cat "$1")"
+	return 1
+}
+
+# flood_stop PID OUTFILE: stop it; fails unless it sent segments.
+flood_stop()
+{
+	local n
+
+	kill "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+	n=$(sed -n 's/^sent \([0-9]*\)$/\1/p' "$2")
+	[ "${n:-0}" -gt 0 ]
+}
+
+# shellcheck disable=SC2154 # ktcp_tmp: ktcp_lib.sh
+flood_cycle()
+{
+	local j=$1 a b pa pb pinit
+
+	a="ktcpfl$$a$j"
+	b="ktcpfl$$b$j"
+
+	if ! out=$(insmod "$ko" 2>&1); then
+		why="insmod: $out"
+		return 1
+	fi
+	netns_add "$a" "$b"
+	flood_start "$ktcp_tmp/flood-init" || return 1
+	pinit=$flood_pid
+	flood_start "$ktcp_tmp/flood-a" "$a" || return 1
+	pa=$flood_pid
+	flood_start "$ktcp_tmp/flood-b" "$b" || return 1
+	pb=$flood_pid
+	sleep 0.5
+	# Namespace $a goes (its exit runs in a workqueue) while the
+	# others flood; then the module, with every flood still running.
+	flood_stop "$pa" "$ktcp_tmp/flood-a" ||
+		why="no flood in $a: $(cat "$ktcp_tmp/flood-a")"
+	ip netns del "$a"
+	sleep 0.2
+	if ! kill -0 "$pinit" 2>/dev/null || ! kill -0 "$pb" 2>/dev/null; then
+		why="a flood ended before rmmod: $(cat "$ktcp_tmp"/flood-*)"
+		return 1
+	fi
+	if ! out=$(${pin_first[@]+"${pin_first[@]}"} rmmod ktcp 2>&1); then
+		why="rmmod during the flood: $out"
+		return 1
+	fi
+	flood_stop "$pinit" "$ktcp_tmp/flood-init" ||
+		why="no flood in the init namespace: $(cat "$ktcp_tmp/flood-init")"
+	flood_stop "$pb" "$ktcp_tmp/flood-b" ||
+		why="no flood in $b: $(cat "$ktcp_tmp/flood-b")"
+	ip netns del "$b"
+	[ -z "$why" ]
+}
+
+for j in $(seq "$flood_cycles"); do
+	desc="flood $j: netns deleted and rmmod while SYNs run through the hooks"
+	why=
+	if flood_cycle "$j"; then
+		tap_ok "$desc"
+		# shellcheck disable=SC2154 # ktcp_tmp: ktcp_lib.sh
+		tap_diag "segments sent: $(cat "$ktcp_tmp"/flood-* | tr '\n' ' ')"
+		continue
+	fi
+	tap_fail "$desc" "$why"
+	for pid in "${flood_pids[@]}"; do
+		kill "$pid" 2>/dev/null || true
+	done
+	if [ -e "$sysmod" ]; then
+		out=$(rmmod_settled 2>&1) ||
+			tap_bail "cannot unload ktcp after a failed flood cycle: $out"
+	fi
+done
+
+# 4. Leave it loaded, as the other suites expect.
 desc="ktcp.ko loaded again with default parameters (family $default_family)"
 if ! out=$(insmod "$ko" 2>&1); then
 	tap_fail "$desc" "insmod: $out"
@@ -198,7 +322,7 @@ else
 	tap_ok "$desc"
 fi
 
-# 4. Anything the debug kernel complained about meanwhile.
+# 5. Anything the debug kernel complained about meanwhile.
 desc="no kernel BUG/WARNING/KASAN/lockdep report during the cycles"
 reports=$(log_since "$marker" | grep -E \
 	-e 'BUG:|WARNING:|KASAN:|UBSAN:|Oops|general protection fault' \
