@@ -32,7 +32,6 @@ static int __net_init ktcp_net_init(struct net *net)
 	struct ktcp_net *kn = ktcp_net(net);
 	int err;
 
-	ktcp_table_init(kn);
 	kn->port_range = ktcp_port_range_pack(KTCP_EPHEMERAL_PORT_LOW,
 					      KTCP_EPHEMERAL_PORT_HIGH);
 	/* The defaults of the native net.ipv4.tcp_* counterparts. */
@@ -63,8 +62,6 @@ static int __net_init ktcp_net_init(struct net *net)
 		.min_snd_mss		= KTCP_MIN_SND_MSS,
 		.invalid_ratelimit	= 500,
 	};
-	spin_lock_init(&kn->sockets_lock);
-	INIT_HLIST_HEAD(&kn->sockets);
 	spin_lock_init(&kn->challenge_lock);
 	spin_lock_init(&kn->requests_lock);
 	INIT_HLIST_HEAD(&kn->requests);
@@ -118,10 +115,8 @@ static void __net_exit ktcp_net_exit(struct net *net)
 
 	ktcp_proc_exit_net(net);
 	ktcp_sysctl_exit_net(net);
-	/* Every user socket holds a reference on its namespace. */
-	WARN_ON_ONCE(!hlist_empty(&kn->sockets));
+	/* Every socket holds a reference on its namespace. */
 	WARN_ON_ONCE(!hlist_empty(&kn->requests));
-	ktcp_table_exit(kn);
 }
 
 static struct pernet_operations ktcp_net_ops = {
@@ -146,9 +141,12 @@ static int __init ktcp_init(void)
 		return -EINVAL;
 	}
 
-	err = proto_register(&ktcp_prot, 1);
+	err = ktcp_tables_init();
 	if (err)
 		return err;
+	err = proto_register(&ktcp_prot, 1);
+	if (err)
+		goto err_tables;
 	err = register_pernet_subsys(&ktcp_net_ops);
 	if (err)
 		goto err_proto;
@@ -173,6 +171,8 @@ err_pernet:
 	unregister_pernet_subsys(&ktcp_net_ops);
 err_proto:
 	proto_unregister(&ktcp_prot);
+err_tables:
+	ktcp_tables_exit();
 	return err;
 }
 
@@ -184,6 +184,7 @@ static void __exit ktcp_exit(void)
 	/* Sockets are SOCK_RCU_FREE: let their last callbacks finish. */
 	rcu_barrier();
 	proto_unregister(&ktcp_prot);
+	ktcp_tables_exit();
 }
 
 module_init(ktcp_init);

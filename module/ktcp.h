@@ -131,10 +131,10 @@ struct ktcp_info_counts {
 
 struct ktcp_sock {
 	struct inet_sock	inet;		/* must stay first */
-	struct hlist_node	bind_node;	/* port table, bucket lock + RCU */
-	struct hlist_node	conn_node;	/* 4-tuple table, bucket lock + RCU */
-	struct hlist_node	all_node;	/* ktcp_net.sockets, sockets_lock */
+	struct hlist_node	bind_node;	/* port table, chain lock + RCU */
+	struct hlist_node	conn_node;	/* 4-tuple table, chain lock + RCU */
 	bool			bound;		/* sk_lock; in the port table */
+	bool			child_port;	/* sk_lock; among its children */
 	bool			hashed;		/* sk_lock; in the 4-tuple table */
 	/*
 	 * The address family the user sees (getsockname, accept): 0 until
@@ -246,13 +246,22 @@ static inline struct ktcp_sock *ktcp_sk(const struct sock *sk)
 	return (struct ktcp_sock *)sk;
 }
 
-#define KTCP_PORT_HASH_BITS	8
-#define KTCP_CONN_HASH_BITS	10
-
-struct ktcp_bucket {
-	spinlock_t		lock;		/* writers, _bh; readers use RCU */
-	struct hlist_head	chain;
+/*
+ * A lookup table (table.c), global: entries of every namespace, keyed
+ * by it too.  Writers take the lock of a chain (bucket & lock_mask),
+ * _bh; readers walk chains under RCU.
+ */
+struct ktcp_table {
+	struct hlist_head	*chains;
+	spinlock_t		*locks;		/* chain & lock_mask */
+	/* Port table only: accepted children, never walked under RCU. */
+	struct hlist_head	*children;
+	u32			mask;		/* chains - 1 */
+	u32			lock_mask;
 };
+
+extern struct ktcp_table ktcp_ports;
+extern struct ktcp_table ktcp_conns;
 
 /* net.ktcp.* sysctls, per namespace; read with READ_ONCE(). */
 struct ktcp_sysctl {
@@ -282,12 +291,8 @@ struct ktcp_sysctl {
 
 /* Everything ktcp owns in one network namespace. */
 struct ktcp_net {
-	struct ktcp_bucket	ports[1 << KTCP_PORT_HASH_BITS];
-	struct ktcp_bucket	conns[1 << KTCP_CONN_HASH_BITS];
 	u32			port_range;	/* READ_ONCE, port_range.h */
 	struct ktcp_sysctl	sysctl;
-	spinlock_t		sockets_lock;	/* _bh */
-	struct hlist_head	sockets;	/* every ktcp socket, for proc */
 	spinlock_t		requests_lock;	/* _bh, a leaf; readers RCU */
 	struct hlist_head	requests;	/* every request socket, for proc */
 	struct ctl_table_header	*sysctl_header;
@@ -336,8 +341,8 @@ void ktcp_done(struct sock *sk);
 void ktcp_destroy_sock(struct sock *sk);
 
 /* table.c */
-void ktcp_table_init(struct ktcp_net *kn);
-void ktcp_table_exit(struct ktcp_net *kn);
+int ktcp_tables_init(void);
+void ktcp_tables_exit(void);
 int ktcp_port_bind(struct sock *sk, __be32 addr, u16 port);
 int ktcp_port_listen(struct sock *sk);
 void ktcp_port_inherit(struct sock *child, struct sock *listener);
@@ -356,8 +361,6 @@ struct sock *ktcp_listener_lookup(struct net *net, __be32 saddr, __be16 sport,
 struct sock *ktcp_listener_lookup6(struct net *net,
 				   const struct in6_addr *saddr, __be16 sport,
 				   const struct in6_addr *daddr, u16 dport);
-void ktcp_sock_list_add(struct sock *sk);
-void ktcp_sock_list_del(struct sock *sk);
 
 /* ipv4.c */
 int ktcp_ipv4_init_net(struct net *net);

@@ -19,10 +19,34 @@
 #define KTCP_PROC_LINE	150
 
 /*
- * Rows: the header, every socket, then every request socket.  A request
- * row is returned as its node pointer with bit 0 set.
+ * Rows come in three passes: the sockets of the port table that have
+ * no 4-tuple (listeners, and sockets only bound, which /proc/net/tcp
+ * would not show), the connection table (every state from SYN_SENT to
+ * TIME_WAIT), then the request sockets.  Each pass is walked chain by
+ * chain under RCU; no lock that softirq takes is held.
  */
-#define KTCP_SEQ_REQUEST	1UL
+enum ktcp_seq_pass {
+	KTCP_SEQ_PORTS,
+	KTCP_SEQ_CONNS,
+	KTCP_SEQ_REQUESTS,
+	KTCP_SEQ_DONE,
+};
+
+/*
+ * Where a read stopped, so that the next read() resumes there instead
+ * of counting rows from the start (native's tcp_seek_last_pos()): the
+ * row at seq position @last_pos is the @offset'th node (0-based) of
+ * chain @bucket of @pass.  Entries join a chain at its tail, so a
+ * resumed chain never shows a row twice; one that leaves the chain
+ * before that node makes the reader miss a row, as native's can.
+ */
+struct ktcp_seq_state {
+	struct seq_net_private	p;	/* first: seq_file_net() */
+	enum ktcp_seq_pass	pass;
+	u32			bucket;
+	u32			offset;
+	loff_t			last_pos;
+};
 
 static int ktcp_seq_show6(struct seq_file *seq, void *v);
 
@@ -32,46 +56,176 @@ static bool ktcp_seq_v6(struct seq_file *seq)
 	return seq->op->show == ktcp_seq_show6;
 }
 
-static void *ktcp_seq_idx(struct ktcp_net *kn, loff_t pos, bool v6)
+static u32 ktcp_seq_chains(enum ktcp_seq_pass pass)
 {
+	switch (pass) {
+	case KTCP_SEQ_PORTS:
+		return ktcp_ports.mask + 1;
+	case KTCP_SEQ_CONNS:
+		return ktcp_conns.mask + 1;
+	case KTCP_SEQ_REQUESTS:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static struct hlist_head *ktcp_seq_chain(struct seq_file *seq,
+					 enum ktcp_seq_pass pass, u32 bucket)
+{
+	switch (pass) {
+	case KTCP_SEQ_PORTS:
+		return &ktcp_ports.chains[bucket];
+	case KTCP_SEQ_CONNS:
+		return &ktcp_conns.chains[bucket];
+	default:
+		return &ktcp_net(seq_file_net(seq))->requests;
+	}
+}
+
+/* The row that @node of a chain of @pass is, or NULL if @seq skips it. */
+static void *ktcp_seq_row(struct seq_file *seq, enum ktcp_seq_pass pass,
+			  struct hlist_node *node)
+{
+	bool v6 = ktcp_seq_v6(seq);
 	struct ktcp_request_info *req;
 	struct ktcp_sock *ks;
 
-	hlist_for_each_entry(ks, &kn->sockets, all_node)
-		if ((READ_ONCE(ks->family) == AF_INET6) == v6 && pos-- == 0)
-			return &ks->all_node;
-	hlist_for_each_entry_rcu(req, &kn->requests, all_node)
-		if (req->ipv6 == v6 && pos-- == 0)
-			return (void *)((unsigned long)&req->all_node |
-					KTCP_SEQ_REQUEST);
+	if (pass == KTCP_SEQ_REQUESTS) {
+		req = hlist_entry(node, struct ktcp_request_info, all_node);
+		return req->ipv6 == v6 ? req : NULL;
+	}
+	if (pass == KTCP_SEQ_PORTS) {
+		ks = hlist_entry(node, struct ktcp_sock, bind_node);
+		/* A connected socket is a row of the connection table. */
+		if (!hlist_unhashed_lockless(&ks->conn_node))
+			return NULL;
+	} else {
+		ks = hlist_entry(node, struct ktcp_sock, conn_node);
+	}
+	if (!net_eq(sock_net(&ks->inet.sk), seq_file_net(seq)) ||
+	    (READ_ONCE(ks->family) == AF_INET6) != v6)
+		return NULL;
+	return ks;
+}
+
+/* The node of row @v of @pass. */
+static struct hlist_node *ktcp_seq_node(enum ktcp_seq_pass pass, void *v)
+{
+	switch (pass) {
+	case KTCP_SEQ_PORTS:
+		return &((struct ktcp_sock *)v)->bind_node;
+	case KTCP_SEQ_CONNS:
+		return &((struct ktcp_sock *)v)->conn_node;
+	default:
+		return &((struct ktcp_request_info *)v)->all_node;
+	}
+}
+
+/*
+ * The first row at or after @node, the st->offset'th node of its chain,
+ * or NULL; st->offset follows.  Offsets count nodes, rows or not, so
+ * that a socket changing from hidden to shown does not move the rows
+ * after it.  RCU.
+ */
+static void *ktcp_seq_scan(struct seq_file *seq, struct hlist_node *node)
+{
+	struct ktcp_seq_state *st = seq->private;
+	void *row;
+
+	for (; node; node = rcu_dereference(hlist_next_rcu(node)), st->offset++) {
+		row = ktcp_seq_row(seq, st->pass, node);
+		if (row)
+			return row;
+	}
 	return NULL;
 }
 
-static void *ktcp_seq_start(struct seq_file *seq, loff_t *pos)
-	__acquires(&kn->sockets_lock) __acquires(RCU)
+/*
+ * The row at the state's place: at or after node st->offset of its
+ * chain, else the first of a later chain.  O(chains + rows) for a whole
+ * read.
+ */
+static void *ktcp_seq_find(struct seq_file *seq)
 {
-	struct ktcp_net *kn = ktcp_net(seq_file_net(seq));
+	struct ktcp_seq_state *st = seq->private;
+	struct hlist_head *head;
+	struct hlist_node *node;
+	u32 skip;
+	void *row;
 
-	spin_lock_bh(&kn->sockets_lock);
+	for (; st->pass < KTCP_SEQ_DONE; st->pass++, st->bucket = 0) {
+		for (; st->bucket < ktcp_seq_chains(st->pass);
+		     st->bucket++, st->offset = 0) {
+			head = ktcp_seq_chain(seq, st->pass, st->bucket);
+			node = rcu_dereference(hlist_first_rcu(head));
+			for (skip = st->offset; node && skip; skip--)
+				node = rcu_dereference(hlist_next_rcu(node));
+			row = ktcp_seq_scan(seq, node);
+			if (row)
+				return row;
+		}
+	}
+	return NULL;
+}
+
+/* The row after @v, which the state points at. */
+static void *ktcp_proc_next_row(struct seq_file *seq, void *v)
+{
+	struct ktcp_seq_state *st = seq->private;
+	struct hlist_node *node;
+	void *row;
+
+	if (v == SEQ_START_TOKEN) {
+		st->pass = KTCP_SEQ_PORTS;
+		st->bucket = 0;
+		st->offset = 0;
+		return ktcp_seq_find(seq);
+	}
+	node = ktcp_seq_node(st->pass, v);
+	st->offset++;
+	row = ktcp_seq_scan(seq, rcu_dereference(hlist_next_rcu(node)));
+	if (row)
+		return row;
+	st->bucket++;
+	st->offset = 0;
+	return ktcp_seq_find(seq);
+}
+
+static void *ktcp_seq_start(struct seq_file *seq, loff_t *pos)
+	__acquires(RCU)
+{
+	struct ktcp_seq_state *st = seq->private;
+	void *v = SEQ_START_TOKEN;
+	loff_t n;
+
 	rcu_read_lock();
-	return *pos ? ktcp_seq_idx(kn, *pos - 1, ktcp_seq_v6(seq)) :
-		      SEQ_START_TOKEN;
+	if (!*pos) {
+		st->last_pos = 0;
+		return SEQ_START_TOKEN;
+	}
+	/* The next read() of a sequential reader: resume at its row. */
+	if (*pos == st->last_pos)
+		return ktcp_seq_find(seq);
+	/* A seek: count rows from the start. */
+	for (n = 0; v && n < *pos; n++)
+		v = ktcp_proc_next_row(seq, v);
+	return v;
 }
 
 static void *ktcp_seq_next(struct seq_file *seq, void *v, loff_t *pos)
 {
 	++*pos;
-	return ktcp_seq_idx(ktcp_net(seq_file_net(seq)), *pos - 1,
-			    ktcp_seq_v6(seq));
+	return ktcp_proc_next_row(seq, v);
 }
 
 static void ktcp_seq_stop(struct seq_file *seq, void *v)
-	__releases(RCU) __releases(&kn->sockets_lock)
+	__releases(RCU)
 {
-	struct ktcp_net *kn = ktcp_net(seq_file_net(seq));
+	struct ktcp_seq_state *st = seq->private;
 
+	st->last_pos = seq->index;
 	rcu_read_unlock();
-	spin_unlock_bh(&kn->sockets_lock);
 }
 
 /* A request socket, as /proc/net/tcp shows one: SYN_RECV, no inode. */
@@ -130,20 +284,17 @@ static int __ktcp_seq_show(struct seq_file *seq, void *v, bool v6)
 			goto pad;
 		}
 	}
-	if ((unsigned long)v & KTCP_SEQ_REQUEST) {
-		v = (void *)((unsigned long)v & ~KTCP_SEQ_REQUEST);
+	if (((struct ktcp_seq_state *)seq->private)->pass ==
+	    KTCP_SEQ_REQUESTS) {
 		if (v6) {
-			ktcp_seq_show_request6(seq,
-					       hlist_entry(v, struct ktcp_request_info,
-							   all_node));
+			ktcp_seq_show_request6(seq, v);
 			return 0;
 		}
-		ktcp_seq_show_request(seq, hlist_entry(v, struct ktcp_request_info,
-						       all_node));
+		ktcp_seq_show_request(seq, v);
 		goto pad;
 	}
 
-	ks = hlist_entry(v, struct ktcp_sock, all_node);
+	ks = v;
 	sk = &ks->inet.sk;
 	inet = &ks->inet;
 	/* Pairs with smp_store_release() in ktcp_set_state(). */
@@ -271,10 +422,10 @@ static int ktcp_snmp_show(struct seq_file *seq, void *v)
 int ktcp_proc_init_net(struct net *net)
 {
 	if (!proc_create_net("ktcp", 0444, net->proc_net, &ktcp_seq_ops,
-			     sizeof(struct seq_net_private)))
+			     sizeof(struct ktcp_seq_state)))
 		return -ENOMEM;
 	if (!proc_create_net("ktcp6", 0444, net->proc_net, &ktcp6_seq_ops,
-			     sizeof(struct seq_net_private)))
+			     sizeof(struct ktcp_seq_state)))
 		goto err_ktcp;
 	if (!proc_create_net_single("ktcp_snmp", 0444, net->proc_net,
 				    ktcp_snmp_show, NULL))

@@ -39,7 +39,6 @@ static void ktcp_sock_destruct(struct sock *sk)
 {
 	WARN_ON_ONCE(ktcp_sk(sk)->bound);
 	WARN_ON_ONCE(ktcp_sk(sk)->hashed);
-	WARN_ON_ONCE(!hlist_unhashed(&ktcp_sk(sk)->all_node));
 	__skb_queue_purge(&sk->sk_error_queue);
 	xfrm_sk_free_policy(sk);
 	kfree(rcu_dereference_protected(inet_sk(sk)->inet_opt, 1));
@@ -80,7 +79,6 @@ void ktcp_destroy_sock(struct sock *sk)
 	ktcp_conn_unhash(sk);
 	ktcp_port_unbind(sk);
 	ktcp_purge_queues(sk);
-	ktcp_sock_list_del(sk);
 	sock_put(sk);
 }
 
@@ -185,7 +183,6 @@ static void ktcp_sock_init(struct sock *sk)
 	ks->advmss = 536;
 	ks->rcv_ratio = 128;	/* half, until segments arrive */
 	ks->counts.min_rtt = ~0U;	/* no sample yet, as native reports */
-	ktcp_sock_list_add(sk);
 }
 
 struct sock *ktcp_sk_alloc(struct net *net, gfp_t gfp)

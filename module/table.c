@@ -1,8 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Port table: which ktcp socket holds which local port, per network
- * namespace.  Writers take the bucket lock; readers (the input path)
- * walk a bucket under RCU, which is why sockets are SOCK_RCU_FREE.
+ * The lookup tables: which ktcp socket holds which local port (the port
+ * table) and which has which 4-tuple (the connection table).  Both are
+ * global, as native's bhash and ehash, keyed by namespace too, sized
+ * from RAM at module load and hashed with a secret (hash.h).  Writers
+ * take a chain's lock; readers (the input path, /proc/net/ktcp) walk a
+ * chain under RCU, which is why sockets are SOCK_RCU_FREE.
+ *
+ * The port table holds the sockets that bind() (or connect()) gave a
+ * port, listeners among them: it is walked for every SYN.  An accepted
+ * child holds its listener's port, as native's inet_bind_bucket owners
+ * do, so that bind() sees the port in use; but it sits in a chain of
+ * its own, which only bind() and listen() walk, so that the
+ * connections a peer opens never lengthen a listener lookup.
  *
  * ktcp shares the port space with the native stack: a port that a
  * native TCP listener holds is never handed to a ktcp socket.
@@ -11,81 +21,157 @@
 #include <linux/hash.h>
 #include <linux/jhash.h>
 #include <linux/inetdevice.h>
+#include <linux/mm.h>
 #include <linux/netdevice.h>
 #include <linux/random.h>
+#include <linux/rculist.h>
 #include <linux/sched.h>
+#include <linux/slab.h>
 #include <linux/uidgid.h>
 #include <net/inet6_hashtables.h>
 #include <net/inet_hashtables.h>
 #include <net/ipv6.h>
+#include <net/netns/hash.h>
 #include <net/tcp_states.h>
 
+#include "hash.h"
 #include "ktcp.h"
 #include "port_range.h"
 
-void ktcp_table_init(struct ktcp_net *kn)
-{
-	int i;
+struct ktcp_table ktcp_ports __read_mostly;
+struct ktcp_table ktcp_conns __read_mostly;
+static siphash_key_t ktcp_table_key __read_mostly;
 
-	for (i = 0; i < ARRAY_SIZE(kn->ports); i++) {
-		spin_lock_init(&kn->ports[i].lock);
-		INIT_HLIST_HEAD(&kn->ports[i].chain);
+static int ktcp_table_alloc(struct ktcp_table *t, u32 buckets, bool children)
+{
+	u32 i, locks = ktcp_hash_locks(buckets);
+
+	t->chains = kvmalloc_array(buckets, sizeof(*t->chains), GFP_KERNEL);
+	t->locks = kvmalloc_array(locks, sizeof(*t->locks), GFP_KERNEL);
+	if (children)
+		t->children = kvmalloc_array(buckets, sizeof(*t->children),
+					     GFP_KERNEL);
+	if (!t->chains || !t->locks || (children && !t->children)) {
+		kvfree(t->chains);
+		kvfree(t->locks);
+		kvfree(t->children);
+		return -ENOMEM;
 	}
-	for (i = 0; i < ARRAY_SIZE(kn->conns); i++) {
-		spin_lock_init(&kn->conns[i].lock);
-		INIT_HLIST_HEAD(&kn->conns[i].chain);
+	for (i = 0; i < buckets; i++) {
+		INIT_HLIST_HEAD(&t->chains[i]);
+		if (children)
+			INIT_HLIST_HEAD(&t->children[i]);
 	}
+	for (i = 0; i < locks; i++)
+		spin_lock_init(&t->locks[i]);
+	t->mask = buckets - 1;
+	t->lock_mask = locks - 1;
+	return 0;
 }
 
-void ktcp_table_exit(struct ktcp_net *kn)
+static void ktcp_table_free(struct ktcp_table *t)
 {
-	int i;
+	u32 i;
 
-	for (i = 0; i < ARRAY_SIZE(kn->ports); i++)
-		WARN_ON_ONCE(!hlist_empty(&kn->ports[i].chain));
-	for (i = 0; i < ARRAY_SIZE(kn->conns); i++)
-		WARN_ON_ONCE(!hlist_empty(&kn->conns[i].chain));
+	for (i = 0; i <= t->mask; i++) {
+		WARN_ON_ONCE(!hlist_empty(&t->chains[i]));
+		WARN_ON_ONCE(t->children && !hlist_empty(&t->children[i]));
+	}
+	kvfree(t->chains);
+	kvfree(t->locks);
+	kvfree(t->children);
 }
 
-static struct ktcp_bucket *ktcp_port_bucket(struct ktcp_net *kn, u16 port)
+/**
+ * ktcp_tables_init() - allocate the port and connection tables
+ *
+ * At module load, before any namespace can use them.  Their size
+ * follows RAM (ktcp_hash_buckets()), as native's ehash does at boot.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int ktcp_tables_init(void)
 {
-	return &kn->ports[hash_32(port, KTCP_PORT_HASH_BITS)];
+	u32 buckets = ktcp_hash_buckets((u64)totalram_pages() << PAGE_SHIFT);
+	int err;
+
+	get_random_bytes(&ktcp_table_key, sizeof(ktcp_table_key));
+	err = ktcp_table_alloc(&ktcp_ports, buckets, true);
+	if (err)
+		return err;
+	err = ktcp_table_alloc(&ktcp_conns, buckets, false);
+	if (err) {
+		ktcp_table_free(&ktcp_ports);
+		return err;
+	}
+	pr_info("lookup tables: %u chains each\n", buckets);
+	return 0;
 }
 
-static struct ktcp_bucket *ktcp_conn_bucket(struct ktcp_net *kn,
-					    __be32 laddr, __be16 lport,
-					    __be32 raddr, __be16 rport)
+/* At module unload, when every socket is gone. */
+void ktcp_tables_exit(void)
 {
-	u32 h = jhash_3words((__force u32)laddr, (__force u32)raddr,
-			     (__force u32)lport << 16 | (__force u32)rport, 0);
-
-	return &kn->conns[hash_32(h, KTCP_CONN_HASH_BITS)];
+	ktcp_table_free(&ktcp_conns);
+	ktcp_table_free(&ktcp_ports);
 }
 
-static struct ktcp_bucket *ktcp_conn_bucket6(struct ktcp_net *kn,
-					     const struct in6_addr *laddr,
-					     __be16 lport,
-					     const struct in6_addr *raddr,
-					     __be16 rport)
+static spinlock_t *ktcp_chain_lock(const struct ktcp_table *t, u32 bucket)
 {
-	u32 h = jhash_3words(ipv6_addr_hash(laddr), ipv6_addr_hash(raddr),
-			     (__force u32)lport << 16 | (__force u32)rport, 0);
+	return &t->locks[bucket & t->lock_mask];
+}
 
-	return &kn->conns[hash_32(h, KTCP_CONN_HASH_BITS)];
+/* The bucket of local @port in @net: the same for owners and children. */
+static u32 ktcp_port_bucket(const struct net *net, u16 port)
+{
+	return ktcp_hash_port(&ktcp_table_key, net_hash_mix(net), port) &
+	       ktcp_ports.mask;
+}
+
+static u32 ktcp_conn_bucket(const struct net *net, __be32 laddr, __be16 lport,
+			    __be32 raddr, __be16 rport)
+{
+	return ktcp_hash4(&ktcp_table_key, net_hash_mix(net), laddr, lport,
+			  raddr, rport) & ktcp_conns.mask;
+}
+
+static u32 ktcp_conn_bucket6(const struct net *net,
+			     const struct in6_addr *laddr, __be16 lport,
+			     const struct in6_addr *raddr, __be16 rport)
+{
+	return ktcp_hash6(&ktcp_table_key, net_hash_mix(net), laddr, lport,
+			  raddr, rport) & ktcp_conns.mask;
 }
 
 /* The bucket of @sk's 4-tuple, in its family. */
-static struct ktcp_bucket *ktcp_sk_conn_bucket(struct ktcp_net *kn,
-					       const struct sock *sk)
+static u32 ktcp_sk_conn_bucket(const struct sock *sk)
 {
 	const struct inet_sock *inet = inet_sk(sk);
 
 	if (ktcp_sk(sk)->ipv6)
-		return ktcp_conn_bucket6(kn, &sk->sk_v6_rcv_saddr,
+		return ktcp_conn_bucket6(sock_net(sk), &sk->sk_v6_rcv_saddr,
 					 inet->inet_sport, &sk->sk_v6_daddr,
 					 inet->inet_dport);
-	return ktcp_conn_bucket(kn, inet->inet_rcv_saddr, inet->inet_sport,
-				inet->inet_daddr, inet->inet_dport);
+	return ktcp_conn_bucket(sock_net(sk), inet->inet_rcv_saddr,
+				inet->inet_sport, inet->inet_daddr,
+				inet->inet_dport);
+}
+
+/*
+ * Append @node to @head.  New entries go last so that a reader of
+ * /proc/net/ktcp that resumes a chain at an offset never sees an entry
+ * twice.  Chains are short; the caller holds the chain's lock.
+ */
+static void ktcp_chain_add_tail(struct hlist_node *node,
+				struct hlist_head *head)
+{
+	struct hlist_node *last = NULL, *pos;
+
+	for (pos = head->first; pos; pos = pos->next)
+		last = pos;
+	if (last)
+		hlist_add_behind_rcu(node, last);
+	else
+		hlist_add_head_rcu(node, head);
 }
 
 /* Do @a and @b have the same 4-tuple? */
@@ -187,7 +273,9 @@ static bool ktcp_addr_overlap(const struct sock *a, const struct sock *b)
  */
 static bool ktcp_bind_conflict(const struct sock *sk, const struct sock *other)
 {
-	if (other == sk || !ktcp_addr_overlap(other, sk))
+	if (other == sk || !net_eq(sock_net(other), sock_net(sk)) ||
+	    inet_sk(other)->inet_num != inet_sk(sk)->inet_num ||
+	    !ktcp_addr_overlap(other, sk))
 		return false;
 	if (sk->sk_bound_dev_if && other->sk_bound_dev_if &&
 	    sk->sk_bound_dev_if != other->sk_bound_dev_if)
@@ -265,13 +353,26 @@ static bool ktcp_native_listener6(struct sock *sk, u16 port)
 	return found;
 }
 
-static bool ktcp_port_take(struct ktcp_net *kn, struct sock *sk, __be32 addr,
-			   u16 port)
+/* Does any owner or child of @sk's port conflict with @sk?  Chain lock. */
+static bool ktcp_port_conflict(const struct sock *sk, u32 bucket)
 {
-	struct ktcp_bucket *b = ktcp_port_bucket(kn, port);
+	struct ktcp_sock *other;
+
+	hlist_for_each_entry(other, &ktcp_ports.chains[bucket], bind_node)
+		if (ktcp_bind_conflict(sk, &other->inet.sk))
+			return true;
+	hlist_for_each_entry(other, &ktcp_ports.children[bucket], bind_node)
+		if (ktcp_bind_conflict(sk, &other->inet.sk))
+			return true;
+	return false;
+}
+
+static bool ktcp_port_take(struct sock *sk, __be32 addr, u16 port)
+{
+	u32 bucket = ktcp_port_bucket(sock_net(sk), port);
+	spinlock_t *lock = ktcp_chain_lock(&ktcp_ports, bucket);
 	struct inet_sock *inet = inet_sk(sk);
 	__be32 old_rcv = inet->inet_rcv_saddr;
-	struct ktcp_sock *other;
 	bool taken = false;
 
 	inet->inet_rcv_saddr = addr;
@@ -280,20 +381,19 @@ static bool ktcp_port_take(struct ktcp_net *kn, struct sock *sk, __be32 addr,
 	    ktcp_native_listener6(sk, port))
 		goto restore;
 
-	spin_lock_bh(&b->lock);
-	hlist_for_each_entry(other, &b->chain, bind_node) {
-		if (other->inet.inet_num == port &&
-		    ktcp_bind_conflict(sk, &other->inet.sk))
-			goto out;
+	spin_lock_bh(lock);
+	inet->inet_num = port;
+	if (ktcp_port_conflict(sk, bucket)) {
+		inet->inet_num = 0;
+		goto out;
 	}
 	inet->inet_saddr = addr;
-	inet->inet_num = port;
 	inet->inet_sport = htons(port);
-	hlist_add_head_rcu(&ktcp_sk(sk)->bind_node, &b->chain);
+	ktcp_chain_add_tail(&ktcp_sk(sk)->bind_node, &ktcp_ports.chains[bucket]);
 	ktcp_sk(sk)->bound = true;
 	taken = true;
 out:
-	spin_unlock_bh(&b->lock);
+	spin_unlock_bh(lock);
 restore:
 	if (!taken)
 		inet->inet_rcv_saddr = old_rcv;
@@ -315,13 +415,13 @@ int ktcp_port_bind(struct sock *sk, __be32 addr, u16 port)
 	u32 range, offset, size, i;
 
 	if (port)
-		return ktcp_port_take(kn, sk, addr, port) ? 0 : -EADDRINUSE;
+		return ktcp_port_take(sk, addr, port) ? 0 : -EADDRINUSE;
 
 	range = READ_ONCE(kn->port_range);
 	size = ktcp_port_range_size(range);
 	offset = get_random_u32() % size;
 	for (i = 0; i < size; i++) {
-		if (ktcp_port_take(kn, sk, addr,
+		if (ktcp_port_take(sk, addr,
 				   ktcp_port_range_nth(range, offset, i)))
 			return 0;
 		cond_resched();
@@ -336,29 +436,33 @@ int ktcp_port_bind(struct sock *sk, __be32 addr, u16 port)
  * listen() checks the port again, as inet_csk_get_port() does: since
  * bind(), SO_REUSEADDR may have let other sockets onto it, and only one
  * of them may listen unless SO_REUSEPORT groups them.  The state changes
- * under the bucket lock, so of two racing listen() calls one fails.
+ * under the chain lock, so of two racing listen() calls one fails.  An
+ * accepted child that was disconnected moves from the children's chain
+ * to the owners', where listener lookups look.
  *
  * Return: 0, or -EADDRINUSE.
  */
 int ktcp_port_listen(struct sock *sk)
 {
-	struct inet_sock *inet = inet_sk(sk);
-	struct ktcp_bucket *b;
-	struct ktcp_sock *other;
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	u32 bucket = ktcp_port_bucket(sock_net(sk), inet_sk(sk)->inet_num);
+	spinlock_t *lock = ktcp_chain_lock(&ktcp_ports, bucket);
 	int err = 0;
 
-	b = ktcp_port_bucket(ktcp_net(sock_net(sk)), inet->inet_num);
-	spin_lock_bh(&b->lock);
-	hlist_for_each_entry(other, &b->chain, bind_node) {
-		if (other->inet.inet_num == inet->inet_num &&
-		    ktcp_bind_conflict(sk, &other->inet.sk)) {
-			err = -EADDRINUSE;
-			goto out;
-		}
+	spin_lock_bh(lock);
+	if (ktcp_port_conflict(sk, bucket)) {
+		err = -EADDRINUSE;
+		goto out;
+	}
+	if (ks->child_port) {
+		/* No RCU reader walks the children's chain. */
+		hlist_del(&ks->bind_node);
+		ktcp_chain_add_tail(&ks->bind_node, &ktcp_ports.chains[bucket]);
+		ks->child_port = false;
 	}
 	ktcp_set_state(sk, TCP_LISTEN);
 out:
-	spin_unlock_bh(&b->lock);
+	spin_unlock_bh(lock);
 	return err;
 }
 
@@ -366,46 +470,64 @@ void ktcp_port_unbind(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	struct inet_sock *inet = inet_sk(sk);
-	struct ktcp_bucket *b;
+	spinlock_t *lock;	/* of the port's chains */
 
 	if (!ks->bound)
 		return;
-	b = ktcp_port_bucket(ktcp_net(sock_net(sk)), inet->inet_num);
-	spin_lock_bh(&b->lock);
+	lock = ktcp_chain_lock(&ktcp_ports,
+			       ktcp_port_bucket(sock_net(sk), inet->inet_num));
+	spin_lock_bh(lock);
 	hlist_del_init_rcu(&ks->bind_node);
-	spin_unlock_bh(&b->lock);
+	spin_unlock_bh(lock);
 	ks->bound = false;
+	ks->child_port = false;
 	inet->inet_num = 0;
 	inet->inet_sport = 0;
 }
 
 /*
- * A child of a listener shares its port: it goes into the port table so
- * that bind() sees the port in use while the connection lives, as a
- * native bind does.
+ * A child of a listener shares its port and holds it while the
+ * connection lives, so that bind() sees the port in use, as a native
+ * bind does.  It goes into the children's chain of the port, which
+ * lookups do not walk: segments find it in the connection table.
  */
 void ktcp_port_inherit(struct sock *child, struct sock *listener)
 {
-	struct ktcp_bucket *b;
 	u16 port = inet_sk(listener)->inet_num;
+	u32 bucket = ktcp_port_bucket(sock_net(child), port);
+	spinlock_t *lock = ktcp_chain_lock(&ktcp_ports, bucket);
 
-	b = ktcp_port_bucket(ktcp_net(sock_net(child)), port);
 	inet_sk(child)->inet_num = port;
 	inet_sk(child)->inet_sport = htons(port);
-	spin_lock_bh(&b->lock);
-	hlist_add_head_rcu(&ktcp_sk(child)->bind_node, &b->chain);
-	spin_unlock_bh(&b->lock);
+	spin_lock_bh(lock);
+	hlist_add_head(&ktcp_sk(child)->bind_node,
+		       &ktcp_ports.children[bucket]);
+	spin_unlock_bh(lock);
 	ktcp_sk(child)->bound = true;
+	ktcp_sk(child)->child_port = true;
+}
+
+/* The owners' chain of local @port in @net. */
+static struct hlist_head *ktcp_port_chain(const struct net *net, u16 port)
+{
+	return &ktcp_ports.chains[ktcp_port_bucket(net, port)];
+}
+
+/* Is @ks, found in a port chain, of @net and on @port? */
+static bool ktcp_port_match(const struct ktcp_sock *ks, const struct net *net,
+			    u16 port)
+{
+	return ks->inet.inet_num == port && net_eq(sock_net(&ks->inet.sk), net);
 }
 
 /* Is @port held by any ktcp socket that would accept @addr?  RCU. */
 bool ktcp_port_owned(struct net *net, __be32 addr, u16 port)
 {
-	struct ktcp_bucket *b = ktcp_port_bucket(ktcp_net(net), port);
 	struct ktcp_sock *ks;
 
-	hlist_for_each_entry_rcu(ks, &b->chain, bind_node) {
-		if (ks->inet.inet_num == port && ktcp_takes4(&ks->inet.sk, addr))
+	hlist_for_each_entry_rcu(ks, ktcp_port_chain(net, port), bind_node) {
+		if (ktcp_port_match(ks, net, port) &&
+		    ktcp_takes4(&ks->inet.sk, addr))
 			return true;
 	}
 	return false;
@@ -414,11 +536,11 @@ bool ktcp_port_owned(struct net *net, __be32 addr, u16 port)
 /* The same for IPv6 @addr.  RCU. */
 bool ktcp_port_owned6(struct net *net, const struct in6_addr *addr, u16 port)
 {
-	struct ktcp_bucket *b = ktcp_port_bucket(ktcp_net(net), port);
 	struct ktcp_sock *ks;
 
-	hlist_for_each_entry_rcu(ks, &b->chain, bind_node) {
-		if (ks->inet.inet_num == port && ktcp_takes6(&ks->inet.sk, addr))
+	hlist_for_each_entry_rcu(ks, ktcp_port_chain(net, port), bind_node) {
+		if (ktcp_port_match(ks, net, port) &&
+		    ktcp_takes6(&ks->inet.sk, addr))
 			return true;
 	}
 	return false;
@@ -429,12 +551,14 @@ bool ktcp_port_owned6(struct net *net, const struct in6_addr *addr, u16 port)
  * destination of a segment: 0 not, 1 wildcard, 2 exact.
  */
 static int ktcp_listener_score(const struct ktcp_sock *ks,
+			       const struct net *net,
 			       const struct in6_addr *daddr6, __be32 daddr,
 			       u16 dport)
 {
 	const struct sock *sk = &ks->inet.sk;
 
-	if (ks->inet.inet_num != dport || READ_ONCE(sk->sk_state) != TCP_LISTEN)
+	if (!ktcp_port_match(ks, net, dport) ||
+	    READ_ONCE(sk->sk_state) != TCP_LISTEN)
 		return 0;
 	return daddr6 ? ktcp_takes6(sk, daddr6) : ktcp_takes4(sk, daddr);
 }
@@ -462,14 +586,14 @@ static struct sock *__ktcp_listener_lookup(struct net *net,
 					   const struct in6_addr *daddr6,
 					   __be32 daddr, u16 dport, u32 hash)
 {
-	struct ktcp_bucket *b = ktcp_port_bucket(ktcp_net(net), dport);
+	struct hlist_head *chain = ktcp_port_chain(net, dport);
 	struct sock *best = NULL;
 	int score, best_score = 0;
 	struct ktcp_sock *ks;
 	u32 members = 0, pick;
 
-	hlist_for_each_entry_rcu(ks, &b->chain, bind_node) {
-		score = ktcp_listener_score(ks, daddr6, daddr, dport);
+	hlist_for_each_entry_rcu(ks, chain, bind_node) {
+		score = ktcp_listener_score(ks, net, daddr6, daddr, dport);
 		if (score > best_score) {
 			best = &ks->inet.sk;
 			best_score = score;
@@ -481,9 +605,9 @@ static struct sock *__ktcp_listener_lookup(struct net *net,
 	}
 	if (members > 1) {
 		pick = reciprocal_scale(hash, members);
-		hlist_for_each_entry_rcu(ks, &b->chain, bind_node) {
-			if (ktcp_listener_score(ks, daddr6, daddr, dport) ==
-			    best_score &&
+		hlist_for_each_entry_rcu(ks, chain, bind_node) {
+			if (ktcp_listener_score(ks, net, daddr6, daddr,
+						dport) == best_score &&
 			    ktcp_reuseport_peers(best, &ks->inet.sk) &&
 			    !pick--) {
 				best = &ks->inet.sk;
@@ -532,37 +656,37 @@ struct sock *ktcp_listener_lookup6(struct net *net,
  */
 int ktcp_conn_hash(struct sock *sk)
 {
-	struct ktcp_net *kn = ktcp_net(sock_net(sk));
-	struct ktcp_bucket *b;
+	u32 bucket = ktcp_sk_conn_bucket(sk);
+	spinlock_t *lock = ktcp_chain_lock(&ktcp_conns, bucket);
 	struct ktcp_sock *other;
 	int err = 0;
 
-	b = ktcp_sk_conn_bucket(kn, sk);
-	spin_lock_bh(&b->lock);
-	hlist_for_each_entry(other, &b->chain, conn_node) {
-		if (ktcp_same_tuple(&other->inet.sk, sk)) {
+	spin_lock_bh(lock);
+	hlist_for_each_entry(other, &ktcp_conns.chains[bucket], conn_node) {
+		if (net_eq(sock_net(&other->inet.sk), sock_net(sk)) &&
+		    ktcp_same_tuple(&other->inet.sk, sk)) {
 			err = -EADDRNOTAVAIL;
 			goto out;
 		}
 	}
-	hlist_add_head_rcu(&ktcp_sk(sk)->conn_node, &b->chain);
+	ktcp_chain_add_tail(&ktcp_sk(sk)->conn_node,
+			    &ktcp_conns.chains[bucket]);
 	ktcp_sk(sk)->hashed = true;
 out:
-	spin_unlock_bh(&b->lock);
+	spin_unlock_bh(lock);
 	return err;
 }
 
 void ktcp_conn_unhash(struct sock *sk)
 {
-	struct ktcp_net *kn = ktcp_net(sock_net(sk));
-	struct ktcp_bucket *b;
+	spinlock_t *lock;	/* of the 4-tuple's chain */
 
 	if (!ktcp_sk(sk)->hashed)
 		return;
-	b = ktcp_sk_conn_bucket(kn, sk);
-	spin_lock_bh(&b->lock);
+	lock = ktcp_chain_lock(&ktcp_conns, ktcp_sk_conn_bucket(sk));
+	spin_lock_bh(lock);
 	hlist_del_init_rcu(&ktcp_sk(sk)->conn_node);
-	spin_unlock_bh(&b->lock);
+	spin_unlock_bh(lock);
 	ktcp_sk(sk)->hashed = false;
 }
 
@@ -570,17 +694,17 @@ void ktcp_conn_unhash(struct sock *sk)
 struct sock *ktcp_conn_lookup(struct net *net, __be32 saddr, __be16 sport,
 			      __be32 daddr, __be16 dport)
 {
-	struct ktcp_bucket *b;
+	u32 bucket = ktcp_conn_bucket(net, daddr, dport, saddr, sport);
 	struct ktcp_sock *ks;
 
-	b = ktcp_conn_bucket(ktcp_net(net), daddr, dport, saddr, sport);
-	hlist_for_each_entry_rcu(ks, &b->chain, conn_node) {
+	hlist_for_each_entry_rcu(ks, &ktcp_conns.chains[bucket], conn_node) {
 		struct inet_sock *inet = &ks->inet;
 
 		if (!ks->ipv6 && inet->inet_rcv_saddr == daddr &&
 		    inet->inet_sport == dport &&
 		    inet->inet_daddr == saddr &&
-		    inet->inet_dport == sport) {
+		    inet->inet_dport == sport &&
+		    net_eq(sock_net(&inet->sk), net)) {
 			if (refcount_inc_not_zero(&inet->sk.sk_refcnt))
 				return &inet->sk;
 			return NULL;
@@ -594,39 +718,21 @@ struct sock *ktcp_conn_lookup6(struct net *net, const struct in6_addr *saddr,
 			       __be16 sport, const struct in6_addr *daddr,
 			       __be16 dport)
 {
-	struct ktcp_bucket *b;
+	u32 bucket = ktcp_conn_bucket6(net, daddr, dport, saddr, sport);
 	struct ktcp_sock *ks;
 
-	b = ktcp_conn_bucket6(ktcp_net(net), daddr, dport, saddr, sport);
-	hlist_for_each_entry_rcu(ks, &b->chain, conn_node) {
+	hlist_for_each_entry_rcu(ks, &ktcp_conns.chains[bucket], conn_node) {
 		struct sock *sk = &ks->inet.sk;
 
 		if (ks->ipv6 && ks->inet.inet_sport == dport &&
 		    ks->inet.inet_dport == sport &&
 		    ipv6_addr_equal(&sk->sk_v6_rcv_saddr, daddr) &&
-		    ipv6_addr_equal(&sk->sk_v6_daddr, saddr)) {
+		    ipv6_addr_equal(&sk->sk_v6_daddr, saddr) &&
+		    net_eq(sock_net(sk), net)) {
 			if (refcount_inc_not_zero(&sk->sk_refcnt))
 				return sk;
 			return NULL;
 		}
 	}
 	return NULL;
-}
-
-void ktcp_sock_list_add(struct sock *sk)
-{
-	struct ktcp_net *kn = ktcp_net(sock_net(sk));
-
-	spin_lock_bh(&kn->sockets_lock);
-	hlist_add_head(&ktcp_sk(sk)->all_node, &kn->sockets);
-	spin_unlock_bh(&kn->sockets_lock);
-}
-
-void ktcp_sock_list_del(struct sock *sk)
-{
-	struct ktcp_net *kn = ktcp_net(sock_net(sk));
-
-	spin_lock_bh(&kn->sockets_lock);
-	hlist_del_init(&ktcp_sk(sk)->all_node);
-	spin_unlock_bh(&kn->sockets_lock);
 }
