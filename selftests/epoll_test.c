@@ -996,21 +996,6 @@ static unsigned int echo_conns(void)
 	return v && !strcmp(v, "1") ? ECHO_CONNS_DEBUG : ECHO_CONNS;
 }
 
-static void raise_nofile(struct __test_metadata *_metadata, rlim_t want)
-{
-	struct rlimit rl;
-
-	ASSERT_EQ(0, getrlimit(RLIMIT_NOFILE, &rl));
-	if (rl.rlim_cur >= want)
-		return;
-	rl.rlim_cur = want;
-	if (rl.rlim_max < want)
-		rl.rlim_max = want;
-	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &rl))
-		TH_LOG("RLIMIT_NOFILE %lu: %s", (unsigned long)want,
-		       strerror(errno));
-}
-
 /*
  * PassiveOpens of this namespace's stack: ktcp's counter, or the Tcp
  * row of /proc/net/snmp (a line of names, then a line of values).

@@ -12,7 +12,26 @@
 #include "kselftest_harness.h"
 #pragma GCC diagnostic pop
 
+#include <sys/resource.h>
+
 #include "ktcp_selftest.h"
+
+/* Room for @want descriptors: tests that hold thousands of sockets. */
+static inline void raise_nofile(struct __test_metadata *_metadata,
+				rlim_t want)
+{
+	struct rlimit rl;
+
+	ASSERT_EQ(0, getrlimit(RLIMIT_NOFILE, &rl));
+	if (rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = want;
+	if (rl.rlim_max < want)
+		rl.rlim_max = want;
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &rl))
+		TH_LOG("RLIMIT_NOFILE %lu: %s", (unsigned long)want,
+		       strerror(errno));
+}
 
 /*
  * Every test of fixture @f twice: on native TCP (variant @native, say

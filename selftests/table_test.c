@@ -94,21 +94,6 @@ static double now_us(void)
 	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
 }
 
-static void raise_nofile(struct __test_metadata *_metadata, rlim_t want)
-{
-	struct rlimit rl;
-
-	ASSERT_EQ(0, getrlimit(RLIMIT_NOFILE, &rl));
-	if (rl.rlim_cur >= want)
-		return;
-	rl.rlim_cur = want;
-	if (rl.rlim_max < want)
-		rl.rlim_max = want;
-	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &rl))
-		TH_LOG("RLIMIT_NOFILE %lu: %s", (unsigned long)want,
-		       strerror(errno));
-}
-
 static unsigned long inode_of_fd(int fd)
 {
 	struct stat st;
