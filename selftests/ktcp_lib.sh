@@ -122,6 +122,14 @@ tap_fail()
 	ktcp_tap_elapsed
 }
 
+# tap_skip DESCRIPTION REASON: counted as a skip, never as a pass.
+tap_skip()
+{
+	ktcp_ntests=$((ktcp_ntests + 1))
+	echo "ok $ktcp_ntests - $1 # SKIP $2"
+	ktcp_tap_elapsed
+}
+
 # Summary line, then exit 0 if every test passed, 1 otherwise.
 tap_exit()
 {
