@@ -30,16 +30,31 @@ if ! mount -a -T "${0%/*}/vm-fstab"; then
 	mount -t debugfs debugfs /sys/kernel/debug
 	mount -t cgroup2 cgroup2 /sys/fs/cgroup
 fi
-# nginx and friends write under /var: a writable layer over it.
-mkdir -p /run/var/upper /run/var/work
-mount -t overlay -o lowerdir=/var,upperdir=/run/var/upper,workdir=/run/var/work \
-	overlay /var
-
 for arg in $(</proc/cmdline); do
 	case $arg in
 	ktcp.results=*) results=${arg#ktcp.results=} ;;
 	esac
 done
+# A checkout under /tmp (git clone ... /tmp/x) lies under the tmpfs
+# just mounted there, with the staged tests and the results share's
+# mount point: bring its top directory back from the host's root (a
+# bind of / leaves the tmpfs out), read-only as the rest of it.
+case ${results:-} in
+/tmp/?*)
+	top=${results#/tmp/}
+	top=/tmp/${top%%/*}
+	mkdir -p /run/host-root "$top"
+	mount --bind / /run/host-root &&
+		mount --bind "/run/host-root$top" "$top" ||
+		echo "vm-init: $top stays hidden under /tmp's tmpfs"
+	;;
+esac
+
+# nginx and friends write under /var: a writable layer over it.
+mkdir -p /run/var/upper /run/var/work
+mount -t overlay -o lowerdir=/var,upperdir=/run/var/upper,workdir=/run/var/work \
+	overlay /var
+
 # The test kernel has built in all that the tests use; module autoload
 # (socket() of an unknown protocol asks for one) would only start
 # modprobe over 9p, which under emulation outlasts a test's timeout.
