@@ -60,6 +60,8 @@ static int __net_init ktcp_net_init(struct net *net)
 		.keepalive_time		= 7200,
 		.keepalive_intvl	= 75,
 		.keepalive_probes	= 9,
+		.max_orphans		= ktcp_max_sockets_default(),
+		.max_tw_buckets		= ktcp_max_sockets_default(),
 	};
 	spin_lock_init(&kn->sockets_lock);
 	INIT_HLIST_HEAD(&kn->sockets);
@@ -128,9 +130,12 @@ static int __init ktcp_init(void)
 		return -EINVAL;
 	}
 
-	err = proto_register(&ktcp_prot, 1);
+	err = ktcp_memory_init();
 	if (err)
 		return err;
+	err = proto_register(&ktcp_prot, 1);
+	if (err)
+		goto err_memory;
 	err = register_pernet_subsys(&ktcp_net_ops);
 	if (err)
 		goto err_proto;
@@ -155,6 +160,8 @@ err_pernet:
 	unregister_pernet_subsys(&ktcp_net_ops);
 err_proto:
 	proto_unregister(&ktcp_prot);
+err_memory:
+	ktcp_memory_exit();
 	return err;
 }
 
@@ -166,6 +173,7 @@ static void __exit ktcp_exit(void)
 	/* Sockets are SOCK_RCU_FREE: let their last callbacks finish. */
 	rcu_barrier();
 	proto_unregister(&ktcp_prot);
+	ktcp_memory_exit();
 }
 
 module_init(ktcp_init);

@@ -40,6 +40,13 @@ enum ktcp_mib {
 	KTCP_MIB_OFO_PRUNED,		/* out-of-order queue dropped */
 	KTCP_MIB_RCV_PRUNED,		/* data dropped: receive buffer full */
 	KTCP_MIB_DEFER_ACCEPT_DROPS,	/* bare ACK held by TCP_DEFER_ACCEPT */
+	/* memory.c: global memory, orphans, TIME_WAIT (issue 11) */
+	KTCP_MIB_MEMORY_PRESSURES,	/* net.ktcp.mem pressure entered */
+	KTCP_MIB_OFO_DROP,		/* out-of-order segment dropped: memory */
+	KTCP_MIB_RCV_QDROP,		/* in-order segment dropped: memory */
+	KTCP_MIB_OFO_COALESCE,		/* out-of-order segment merged */
+	KTCP_MIB_ABORT_ON_MEMORY,	/* orphan reset: too many, or memory */
+	KTCP_MIB_TW_OVERFLOW,		/* closed instead of TIME_WAIT */
 	KTCP_MIB_MAX
 };
 
