@@ -219,7 +219,7 @@ want=$((2 * smack_segs))
 if sink_start smack "$nsa" ktcp "$addr_a" 8402 1 --read; then
 	ip netns exec "$nsb" python3 "$flood" smack --dev veth-mb \
 		--src "$spoofed" --dst "$addr_a:8402" --segs "$smack_segs" \
-		>"$ktcp_tmp/smack.py" 2>&1
+		--state "$ktcp_tmp/smack.json" >"$ktcp_tmp/smack.py" 2>&1
 	wait_line "$ktcp_tmp/smack.out" "^read " "$patience"
 	if grep -q "^read $want ok" "$ktcp_tmp/smack.out"; then
 		tap_ok "SegmentSmack: $(grep '^smack' "$ktcp_tmp/smack.py"), then the data: $want bytes exact"
@@ -227,13 +227,30 @@ if sink_start smack "$nsa" ktcp "$addr_a" 8402 1 --read; then
 		tap_fail "SegmentSmack: $smack_segs one-byte out-of-order segments, then the data" \
 			"$(cat "$ktcp_tmp/smack.py" "$ktcp_tmp/smack.out")"
 	fi
+	# No orphan left behind sending FINs to nobody.
+	ip netns exec "$nsb" python3 "$flood" rst --src "$spoofed" \
+		--dst "$addr_a:8402" --state "$ktcp_tmp/smack.json" >/dev/null 2>&1
 	sink_stop smack
 else
 	tap_fail "SegmentSmack: the ktcp sink did not start" "$(cat "$ktcp_tmp/smack.out")"
 fi
 
 # --- 3. orphans --------------------------------------------------------
+# wait_idle: until no orphan and no TIME_WAIT is left in a.
+wait_idle()
+{
+	local i
+
+	for ((i = 0; i < 150; i++)); do
+		[ "$(counter KtcpTimeWait)" -eq 0 ] &&
+			[ "$(counter KtcpOrphans)" -eq 0 ] && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
 # A native peer that never closes: every ktcp close() leaves an orphan.
+wait_idle
 ip netns exec "$nsa" sysctl -qw net.ktcp.max_orphans=2
 abort0=$(counter TCPAbortOnMemory)
 if sink_start orphans "$nsb" inet "$addr_b" 8403 4; then
@@ -266,10 +283,7 @@ ip netns exec "$nsa" sysctl -qw net.ktcp.max_orphans=65536
 
 # --- 4. TIME_WAIT --------------------------------------------------------
 # Wait out the TIME_WAITs of the orphans above (tw_timeout=1).
-for ((i = 0; i < 100; i++)); do
-	[ "$(counter KtcpTimeWait)" -eq 0 ] && [ "$(counter KtcpOrphans)" -eq 0 ] && break
-	sleep 0.2
-done
+wait_idle
 ip netns exec "$nsa" sysctl -qw net.ktcp.max_tw_buckets=2 net.ktcp.tw_timeout=60
 over0=$(counter TCPTimeWaitOverflow)
 if sink_start tw "$nsb" inet "$addr_b" 8404 5; then

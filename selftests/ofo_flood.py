@@ -5,6 +5,7 @@
   ofo_flood.py flood --dev DEV --src ADDR --dst ADDR:PORT -n CONNS
                --segs K --size BYTES --state FILE
   ofo_flood.py smack --dev DEV --src ADDR --dst ADDR:PORT --segs K
+               [--state FILE]
   ofo_flood.py rst --src ADDR --dst ADDR:PORT --state FILE
 
 The peer has no socket: it speaks from ADDR, an address its own stack
@@ -23,7 +24,8 @@ saves what "rst" needs in FILE.
 
 smack (SegmentSmack, CVE-2018-5390) opens one connection and sends K
 one-byte segments, every other sequence number, highest first, then
-all the data in order (1000-byte segments) and a FIN.  It prints
+all the data in order (1000-byte segments) and a FIN; FILE, if given,
+lets "rst" reset it.  It prints
 "smack K segments in S s" and "filled BYTES".  Byte i of every stream
 is i % 251 (ktcp_hold --read checks it).
 
@@ -189,6 +191,10 @@ def smack(args):
         peer.send(port, isn + 1 + off, irs + 1, ACK | PSH, pattern(off, n))
     peer.send(port, isn + 1 + total, irs + 1, ACK | FIN)
     print("filled %d" % total, flush=True)
+    if args.state:
+        # "rst" resets at isn + 1: RCV.NXT is past the data and the FIN.
+        with open(args.state, "w", encoding="ascii") as f:
+            json.dump({"isn": isn + total + 1, "conns": {port: irs}}, f)
 
 
 def rst(args):
