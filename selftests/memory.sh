@@ -157,7 +157,8 @@ if sink_start hogs "$nsa" ktcp "$addr_a" 8401 "$conns"; then
 			"flood: $(cat "$ktcp_tmp/flood.out")" "sink: $(tail -3 "$ktcp_tmp/hogs.out")"
 	fi
 	now=$(protocols_memory)
-	if [ -n "$peak" ] && [ "$peak" -le $((mem_max + slack)) ] &&
+	# -1 (no accounting at all, as before net.ktcp.mem) is no pass.
+	if [ -n "$peak" ] && [ "$peak" -gt 0 ] && [ "$peak" -le $((mem_max + slack)) ] &&
 	   [ "$now" -le $((mem_max + slack)) ]; then
 		tap_ok "KTCP memory in /proc/net/protocols stayed under net.ktcp.mem[2] ($mem_max pages + $slack per-cpu): peak $peak, now $now, KtcpMemoryPages $(counter KtcpMemoryPages)"
 	else
