@@ -195,18 +195,16 @@ bool ktcp_rmem_schedule(struct sock *sk, struct sk_buff *skb, bool ahead)
  * @sk: the socket, locked
  * @skb: the new segment
  *
- * On failure the send buffer shrinks to what is queued (native's
- * sk_stream_moderate_sndbuf()), so the writer waits for ACKs.
+ * On failure the writer waits (sk_stream_wait_memory()) as for a full
+ * send buffer.  The buffer itself is not cut down as native's
+ * sk_stream_moderate_sndbuf() cuts it: ktcp has no autotuning to grow
+ * it back after the pressure.
  *
  * Return: true if ktcp_wmem_charge() may charge it.
  */
 bool ktcp_wmem_schedule(struct sock *sk, struct sk_buff *skb)
 {
-	if (sk_wmem_schedule(sk, skb->truesize))
-		return true;
-	sk->sk_prot->enter_memory_pressure(sk);
-	sk_stream_moderate_sndbuf(sk);
-	return false;
+	return sk_wmem_schedule(sk, skb->truesize);
 }
 
 /* @skb joins the write queue: count it against SO_SNDBUF and memory. */
