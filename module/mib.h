@@ -44,6 +44,13 @@ enum ktcp_mib {
 	KTCP_MIB_ABORT_ON_TIMEOUT,	/* retries, probes or user timeout ran out */
 	KTCP_MIB_ACK_SKIPPED_CHALLENGE,	/* challenge ACK held: per socket limit */
 	KTCP_MIB_OLD_ACKS,		/* ACK outside [SND.UNA - MAX.SND.WND, SND.NXT] */
+	/* memory.c: global memory, orphans, TIME_WAIT (issue 11) */
+	KTCP_MIB_MEMORY_PRESSURES,	/* net.ktcp.mem pressure entered */
+	KTCP_MIB_OFO_DROP,		/* out-of-order segment dropped: memory */
+	KTCP_MIB_RCV_QDROP,		/* in-order segment dropped: memory */
+	KTCP_MIB_OFO_COALESCE,		/* out-of-order segment merged */
+	KTCP_MIB_ABORT_ON_MEMORY,	/* orphan reset: too many, or memory */
+	KTCP_MIB_TW_OVERFLOW,		/* closed instead of TIME_WAIT */
 	KTCP_MIB_MAX
 };
 
