@@ -208,7 +208,7 @@ static void ktcp_abort_child(struct sock *child)
 	sock_orphan(child);
 	if (child->sk_state != TCP_CLOSE) {
 		ktcp_inc_stats(sock_net(child), KTCP_MIB_ABORT_ON_CLOSE);
-		ktcp_send_rst(child);
+		ktcp_send_rst(child, KTCP_MIB_RST_ABORT_ON_CLOSE);
 		ktcp_done(child);
 	} else {
 		ktcp_destroy_sock(child);
@@ -512,11 +512,11 @@ static void ktcp_listen_ack(struct sock *sk, struct sk_buff *skb)
 	req = ktcp_synq_find(l, skb);
 	if (!req) {
 		if (!ktcp_cookie_request(sk, skb, &cookie_req)) {
-			ktcp_send_reset_reply(net, skb);
+			ktcp_send_reset_reply(net, skb, KTCP_MIB_RST_LISTEN_ACK);
 			goto drop;
 		}
 	} else if (ntohl(th->ack_seq) != req->iss + 1) {
-		ktcp_send_reset_reply(net, skb);
+		ktcp_send_reset_reply(net, skb, KTCP_MIB_RST_BAD_ACK);
 		goto drop;
 	} else if (req->retrans < ktcp_sk(sk)->defer_accept &&
 		   skb->len == th->doff * 4 && !th->fin) {
@@ -529,7 +529,8 @@ static void ktcp_listen_ack(struct sock *sk, struct sk_buff *skb)
 		ktcp_inc_stats(net, KTCP_MIB_LISTEN_OVERFLOWS);
 		ktcp_listen_drop(sk);
 		if (ktcp_sysctl(net, abort_on_overflow)) {
-			ktcp_send_reset_reply(net, skb);
+			ktcp_send_reset_reply(net, skb,
+					      KTCP_MIB_RST_LISTEN_OVERFLOW);
 			if (req)
 				ktcp_synq_drop(sk, req);
 		}
@@ -591,7 +592,8 @@ int ktcp_listen_rcv(struct sock *sk, struct sk_buff *skb)
 		return 0;
 	}
 	if (th->ack) {	/* RFC 9293: any ACK in LISTEN draws a reset */
-		ktcp_send_reset_reply(sock_net(sk), skb);
+		ktcp_send_reset_reply(sock_net(sk), skb,
+				      KTCP_MIB_RST_LISTEN_ACK);
 		goto drop;
 	}
 	if (th->syn && !th->fin)

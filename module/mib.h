@@ -40,6 +40,19 @@ enum ktcp_mib {
 	KTCP_MIB_OFO_PRUNED,		/* out-of-order queue dropped */
 	KTCP_MIB_RCV_PRUNED,		/* data dropped: receive buffer full */
 	KTCP_MIB_DEFER_ACCEPT_DROPS,	/* bare ACK held by TCP_DEFER_ACCEPT */
+	/*
+	 * Why a RST went out: every RST sent counts OutRsts and exactly one
+	 * of these (ktcp_send_rst() and ktcp_send_reset_reply() take it).
+	 */
+	KTCP_MIB_RST_NO_SOCKET,		/* segment for no connection */
+	KTCP_MIB_RST_LISTEN_ACK,	/* ACK in LISTEN: no request, no child */
+	KTCP_MIB_RST_BAD_ACK,		/* ACK of nothing we sent in a handshake */
+	KTCP_MIB_RST_LISTEN_OVERFLOW,	/* accept queue full, abort_on_overflow */
+	KTCP_MIB_RST_ABORT_ON_CLOSE,	/* close(): unread data, unaccepted */
+	KTCP_MIB_RST_ABORT_ON_DATA,	/* data after close() */
+	KTCP_MIB_RST_ABORT_ON_LINGER,	/* close() with SO_LINGER {1, 0} */
+	KTCP_MIB_RST_DISCONNECT,	/* connect(AF_UNSPEC) of a connection */
+	KTCP_MIB_RST_TIMEOUT,		/* keepalive gave up */
 	KTCP_MIB_MAX
 };
 

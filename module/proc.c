@@ -251,6 +251,15 @@ static const char * const ktcp_mib_names[KTCP_MIB_MAX] = {
 	[KTCP_MIB_OFO_PRUNED]		= "OfoPruned",
 	[KTCP_MIB_RCV_PRUNED]		= "RcvPruned",
 	[KTCP_MIB_DEFER_ACCEPT_DROPS]	= "TCPDeferAcceptDrop",
+	[KTCP_MIB_RST_NO_SOCKET]	= "RstNoSocket",
+	[KTCP_MIB_RST_LISTEN_ACK]	= "RstListenAck",
+	[KTCP_MIB_RST_BAD_ACK]		= "RstBadAck",
+	[KTCP_MIB_RST_LISTEN_OVERFLOW]	= "RstListenOverflow",
+	[KTCP_MIB_RST_ABORT_ON_CLOSE]	= "RstAbortOnClose",
+	[KTCP_MIB_RST_ABORT_ON_DATA]	= "RstAbortOnData",
+	[KTCP_MIB_RST_ABORT_ON_LINGER]	= "RstAbortOnLinger",
+	[KTCP_MIB_RST_DISCONNECT]	= "RstDisconnect",
+	[KTCP_MIB_RST_TIMEOUT]		= "RstTimeout",
 };
 
 /* /proc/net/ktcp_snmp: "Name Value", one counter a line. */
