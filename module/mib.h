@@ -40,6 +40,7 @@ enum ktcp_mib {
 	KTCP_MIB_OFO_PRUNED,		/* out-of-order queue dropped */
 	KTCP_MIB_RCV_PRUNED,		/* data dropped: receive buffer full */
 	KTCP_MIB_DEFER_ACCEPT_DROPS,	/* bare ACK held by TCP_DEFER_ACCEPT */
+	KTCP_MIB_LISTEN_CHILD_LATE,	/* listener's segment was its child's */
 	/*
 	 * Why a RST went out: every RST sent counts OutRsts and exactly one
 	 * of these (ktcp_send_rst() and ktcp_send_reset_reply() take it).

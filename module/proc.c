@@ -251,6 +251,7 @@ static const char * const ktcp_mib_names[KTCP_MIB_MAX] = {
 	[KTCP_MIB_OFO_PRUNED]		= "OfoPruned",
 	[KTCP_MIB_RCV_PRUNED]		= "RcvPruned",
 	[KTCP_MIB_DEFER_ACCEPT_DROPS]	= "TCPDeferAcceptDrop",
+	[KTCP_MIB_LISTEN_CHILD_LATE]	= "KtcpListenChildLate",
 	[KTCP_MIB_RST_NO_SOCKET]	= "RstNoSocket",
 	[KTCP_MIB_RST_LISTEN_ACK]	= "RstListenAck",
 	[KTCP_MIB_RST_BAD_ACK]		= "RstBadAck",
