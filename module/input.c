@@ -192,7 +192,8 @@ static int ktcp_rcv_syn_sent(struct sock *sk, struct sk_buff *skb,
 	if (ack && (ktcp_seq_before_eq(cb->ack_seq, ks->iss) ||
 		    ktcp_seq_after(cb->ack_seq, ks->snd_nxt))) {
 		if (!(cb->flags & KTCP_RST))
-			ktcp_send_reset_reply(sock_net(sk), skb);
+			ktcp_send_reset_reply(sock_net(sk), skb,
+					      KTCP_MIB_RST_BAD_ACK);
 		goto drop;
 	}
 	if (cb->flags & KTCP_RST) {
@@ -423,7 +424,8 @@ static bool ktcp_rcv_ack(struct sock *sk, struct sk_buff *skb,
 	if (sk->sk_state == TCP_SYN_RECV) {
 		if (ktcp_seq_before_eq(ack, ks->snd_una) ||
 		    ktcp_seq_after(ack, ks->snd_nxt)) {
-			ktcp_send_reset_reply(sock_net(sk), skb);
+			ktcp_send_reset_reply(sock_net(sk), skb,
+					      KTCP_MIB_RST_BAD_ACK);
 			return false;
 		}
 		ks->snd_una = ack;
@@ -576,7 +578,7 @@ static enum ktcp_data_verdict ktcp_rcv_data(struct sock *sk,
 	if (len && (sk->sk_shutdown & RCV_SHUTDOWN) &&
 	    (1 << sk->sk_state) & (TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)) {
 		ktcp_inc_stats(sock_net(sk), KTCP_MIB_ABORT_ON_DATA);
-		ktcp_send_rst(sk);
+		ktcp_send_rst(sk, KTCP_MIB_RST_ABORT_ON_DATA);
 		ktcp_reset(sk);
 		return KTCP_DATA_NONE;
 	}
@@ -695,7 +697,7 @@ int ktcp_rcv(struct sock *sk, struct sk_buff *skb)
 
 	switch (sk->sk_state) {
 	case TCP_CLOSE:
-		ktcp_send_reset_reply(sock_net(sk), skb);
+		ktcp_send_reset_reply(sock_net(sk), skb, KTCP_MIB_RST_NO_SOCKET);
 		goto drop;
 	case TCP_SYN_SENT:
 		return ktcp_rcv_syn_sent(sk, skb, &opts);

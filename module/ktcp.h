@@ -471,8 +471,9 @@ void ktcp_send_syn(struct sock *sk);
 void ktcp_send_ack(struct sock *sk);
 void ktcp_send_ack_now_or_later(struct sock *sk);
 void ktcp_send_probe(struct sock *sk);
-void ktcp_send_rst(struct sock *sk);
-void ktcp_send_reset_reply(struct net *net, struct sk_buff *skb);
+void ktcp_send_rst(struct sock *sk, enum ktcp_mib why);
+void ktcp_send_reset_reply(struct net *net, struct sk_buff *skb,
+			   enum ktcp_mib why);
 int ktcp_send_synack(struct net *net, bool ipv6, const struct in6_addr *saddr,
 		     const struct in6_addr *daddr, __be16 sport, __be16 dport,
 		     u32 iss, u32 rcv_nxt, const struct ktcp_out_options *opts,

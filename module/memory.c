@@ -254,7 +254,7 @@ bool ktcp_orphan_check(struct sock *sk)
 		return true;
 	net_info_ratelimited("too many orphaned sockets\n");
 	ktcp_inc_stats(sock_net(sk), KTCP_MIB_ABORT_ON_MEMORY);
-	ktcp_send_rst(sk);
+	ktcp_send_rst(sk, KTCP_MIB_RST_ABORT_ON_MEMORY);
 	ktcp_done(sk);
 	return false;
 }

@@ -288,10 +288,15 @@ void ktcp_send_probe(struct sock *sk)
 	ktcp_send_segment(sk, ktcp_sk(sk)->snd_una - 1, KTCP_ACK, NULL, 0);
 }
 
-/* Abort: RST with the ACK, as tcp_send_active_reset() sends it. */
-void ktcp_send_rst(struct sock *sk)
+/**
+ * ktcp_send_rst() - abort: RST with the ACK, as tcp_send_active_reset()
+ * @sk: the connection, locked
+ * @why: the KTCP_MIB_RST_* counter of the cause
+ */
+void ktcp_send_rst(struct sock *sk, enum ktcp_mib why)
 {
 	ktcp_inc_stats(sock_net(sk), KTCP_MIB_OUT_RSTS);
+	ktcp_inc_stats(sock_net(sk), why);
 	ktcp_send_segment(sk, ktcp_sk(sk)->snd_nxt, KTCP_RST, NULL, 0);
 }
 
@@ -310,12 +315,17 @@ int ktcp_send_synack(struct net *net, bool ipv6, const struct in6_addr *saddr,
 	return ktcp_xmit_to(net, NULL, skb, ipv6, saddr, daddr);
 }
 
-/*
- * RFC 9293 3.10.7.1: the reset for a segment that has no connection.
- * Never answer a RST; take the sequence number from the ACK if there is
- * one, else acknowledge the segment.
+/**
+ * ktcp_send_reset_reply() - the reset for a segment that has no connection
+ * @net: the namespace @in arrived in
+ * @in: the segment, not consumed
+ * @why: the KTCP_MIB_RST_* counter of the cause
+ *
+ * RFC 9293 3.10.7.1.  Never answer a RST; take the sequence number from
+ * the ACK if there is one, else acknowledge the segment.
  */
-void ktcp_send_reset_reply(struct net *net, struct sk_buff *in)
+void ktcp_send_reset_reply(struct net *net, struct sk_buff *in,
+			   enum ktcp_mib why)
 {
 	const struct tcphdr *th = tcp_hdr(in);
 	struct in6_addr saddr, daddr;
@@ -337,6 +347,7 @@ void ktcp_send_reset_reply(struct net *net, struct sk_buff *in)
 		return;
 	ktcp_push_header(skb, th->dest, th->source, seq, ack, flags, 0, NULL);
 	ktcp_inc_stats(net, KTCP_MIB_OUT_RSTS);
+	ktcp_inc_stats(net, why);
 	ipv6 = ktcp_skb_addrs(in, &saddr, &daddr);
 	ktcp_xmit_to(net, NULL, skb, ipv6, &daddr, &saddr);
 }

@@ -411,6 +411,17 @@ static const char * const ktcp_mib_names[KTCP_MIB_MAX] = {
 	[KTCP_MIB_OFO_COALESCE]		= "KtcpOfoCoalesce",
 	[KTCP_MIB_ABORT_ON_MEMORY]	= "TCPAbortOnMemory",
 	[KTCP_MIB_TW_OVERFLOW]		= "TCPTimeWaitOverflow",
+	[KTCP_MIB_LISTEN_CHILD_LATE]	= "KtcpListenChildLate",
+	[KTCP_MIB_RST_NO_SOCKET]	= "RstNoSocket",
+	[KTCP_MIB_RST_LISTEN_ACK]	= "RstListenAck",
+	[KTCP_MIB_RST_BAD_ACK]		= "RstBadAck",
+	[KTCP_MIB_RST_LISTEN_OVERFLOW]	= "RstListenOverflow",
+	[KTCP_MIB_RST_ABORT_ON_CLOSE]	= "RstAbortOnClose",
+	[KTCP_MIB_RST_ABORT_ON_DATA]	= "RstAbortOnData",
+	[KTCP_MIB_RST_ABORT_ON_LINGER]	= "RstAbortOnLinger",
+	[KTCP_MIB_RST_DISCONNECT]	= "RstDisconnect",
+	[KTCP_MIB_RST_TIMEOUT]		= "RstTimeout",
+	[KTCP_MIB_RST_ABORT_ON_MEMORY]	= "RstAbortOnMemory",
 };
 
 /* /proc/net/ktcp_snmp: "Name Value", one counter a line. */

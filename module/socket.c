@@ -225,7 +225,7 @@ static int ktcp_disconnect(struct sock *sk)
 	if (old == TCP_LISTEN)
 		ktcp_listen_stop(sk);
 	else if ((1 << old) & (KTCPF_SYNCHRONIZED | TCPF_SYN_RECV))
-		ktcp_send_rst(sk);
+		ktcp_send_rst(sk, KTCP_MIB_RST_DISCONNECT);
 	if (old != TCP_CLOSE && old != TCP_LISTEN && old != TCP_SYN_SENT)
 		WRITE_ONCE(sk->sk_err, ECONNRESET);
 	ktcp_set_state(sk, TCP_CLOSE);
@@ -277,13 +277,13 @@ static int ktcp_release(struct socket *sock)
 	} else if (unread) {
 		/* RFC 2525 2.17: unread data is lost, say so with a RST. */
 		ktcp_inc_stats(sock_net(sk), KTCP_MIB_ABORT_ON_CLOSE);
-		ktcp_send_rst(sk);
+		ktcp_send_rst(sk, KTCP_MIB_RST_ABORT_ON_CLOSE);
 		ktcp_done(sk);
 	} else if (sock_flag(sk, SOCK_LINGER) && !timeout) {
 		/* SO_LINGER {1, 0}: abort. */
 		ktcp_inc_stats(sock_net(sk), KTCP_MIB_ABORT_ON_DATA);
 		if (sk->sk_state != TCP_SYN_SENT)
-			ktcp_send_rst(sk);
+			ktcp_send_rst(sk, KTCP_MIB_RST_ABORT_ON_LINGER);
 		ktcp_done(sk);
 	} else if (sk->sk_state == TCP_SYN_SENT) {
 		ktcp_done(sk);

@@ -248,7 +248,7 @@ static void ktcp_keepalive_work(struct sock *sk)
 		    ks->probes_out &&
 		    idle >= msecs_to_jiffies(ks->user_timeout) :
 		    ks->probes_out >= probes) {
-			ktcp_send_rst(sk);
+			ktcp_send_rst(sk, KTCP_MIB_RST_TIMEOUT);
 			ktcp_timeout_abort(sk);
 			return;
 		}
