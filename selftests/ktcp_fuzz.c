@@ -58,6 +58,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -815,7 +816,16 @@ static uint16_t peer_port(int fd)
 	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
 }
 
-/* The child of listener @v6 for peer port @pport; closes others. */
+/* close() with SO_LINGER {1, 0}: a RST, and the socket is gone at once. */
+static void abort_close(int fd)
+{
+	struct linger lin = { .l_onoff = 1, .l_linger = 0 };
+
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lin, sizeof(lin));
+	close(fd);
+}
+
+/* The child of listener @v6 for peer port @pport; aborts others. */
 static int accept_child(int v6, uint16_t pport, int ms)
 {
 	double end = now() + ms / 1000.0;
@@ -829,26 +839,79 @@ static int accept_child(int v6, uint16_t pport, int ms)
 		}
 		if (peer_port(fd) == pport)
 			return fd;
-		close(fd);
+		abort_close(fd);
 	}
 	return -1;
 }
 
-/* Children of the fuzzer's stray handshakes: take them and close them. */
+/* Children of the fuzzer's stray handshakes: take them and abort them. */
 static void reap_children(void)
 {
 	int v6, fd;
 
 	for (v6 = 0; v6 < 2; v6++)
 		while ((fd = accept4(listen_fd[v6], NULL, NULL, 0)) >= 0)
-			close(fd);
+			abort_close(fd);
 }
+
+/*
+ * Connections left behind without a socket (LAST-ACK, FIN-WAIT, CLOSING,
+ * TIME-WAIT): the fuzzer resets them at the end, so that the namespace
+ * and the module are free again.
+ */
+static struct target history[4096];
+static unsigned int nhistory;
 
 static void target_close(struct target *t)
 {
+	if (t->kind != K_LISTEN && t->kind != K_BOUND &&
+	    t->kind != K_NOSOCK && t->kport)
+		history[nhistory++ % 4096] = *t;
 	if (t->fd >= 0)
-		close(t->fd);
+		abort_close(t->fd);
 	t->fd = -1;
+}
+
+static void send_rst(int v6, uint16_t sport, uint16_t dport, uint32_t seq,
+		     uint32_t ack)
+{
+	struct seg s = { .v6 = v6, .sport = sport, .dport = dport, .seq = seq,
+			 .ack = ack, .flags = TH_RST | (ack ? TH_ACK : 0),
+			 .doff = -1 };
+
+	tun_write(&s, 2);
+}
+
+/*
+ * Reset every connection the fuzzer made: a RST at the sequence number
+ * it believes in, then, for a few seconds, one at the ACK number of each
+ * segment ktcp still sends (a retransmitted FIN, a challenge ACK).
+ */
+static void reset_all(void)
+{
+	unsigned int i, n = nhistory < 4096 ? nhistory : 4096;
+	uint8_t buf[2048];
+	double end;
+
+	for (i = 0; i < n; i++)
+		send_rst(history[i].v6, history[i].pport, history[i].kport,
+			 history[i].snd_nxt, 0);
+	end = now() + 5;
+	while (now() < end) {
+		struct pollfd pfd = { .fd = tun_fd, .events = POLLIN };
+		struct rseg r;
+		ssize_t len;
+
+		if (poll(&pfd, 1, 200) <= 0)
+			continue;
+		len = read(tun_fd, buf, sizeof(buf));
+		if (len <= 0 || parse(buf, len, &r) || r.flags & TH_RST)
+			continue;
+		if (r.flags & TH_ACK)
+			send_rst(r.v6, r.dport, r.sport, r.ack, 0);
+		else if (r.flags & TH_SYN)	/* SYN-SENT takes RST+ACK */
+			send_rst(r.v6, r.dport, r.sport, 0, r.seq + 1);
+	}
 }
 
 static uint16_t new_pport(void)
@@ -1174,7 +1237,7 @@ static int handshake_ok(int v6)
 	fd = accept_child(v6, t.pport, 5000);
 	if (fd < 0)
 		return 0;
-	close(fd);
+	abort_close(fd);
 	return 1;
 }
 
@@ -1321,6 +1384,8 @@ int main(void)
 	int v6;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* ktcp's side writes to connections the fuzzer may have reset. */
+	signal(SIGPIPE, SIG_IGN);
 	if (env && *env)
 		seed = strtoull(env, NULL, 0);
 	else
@@ -1431,6 +1496,7 @@ int main(void)
 	for (i = 0; i < n; i++)
 		target_close(&targets[i]);
 	reap_children();
+	reset_all();
 	for (v6 = 0; v6 < 2; v6++)
 		result(handshake_ok(v6),
 		       "a fresh handshake through the tun completes (%s)",
