@@ -147,7 +147,7 @@ static struct {
 	unsigned long total, ktcp_sure, ktcp_maybe;
 	unsigned long hdr_sure, hdr_maybe, csum_sure, csum_maybe;
 	unsigned long ipdrop4, ipdrop6, native;
-	unsigned long setups, setup_fails;
+	unsigned long setups, setup_fails, small_mss;
 	unsigned long per_kind[K_MAX], per_class[M_MAX];
 } st;
 
@@ -482,6 +482,7 @@ static void add_mss(struct seg *s)
 	uint16_t mss = rnd_mss();
 	uint8_t o[4] = { 2, chance(4) ? rnd_len(4) : 4, mss >> 8, mss & 0xff };
 
+	st.per_class[M_MSS]++;
 	opt_put(s, o, 4);
 }
 
@@ -598,14 +599,21 @@ static void add_options(struct seg *s, const struct target *t, int syn)
 		s->optlen -= 1 + rnd_below(s->optlen < 4 ? s->optlen : 4);
 }
 
-/* The options of a well-formed SYN, at times with an odd MSS. */
+/*
+ * The options of a well-formed SYN or SYN-ACK whose values are odd at
+ * times: MSS 0-65535 (0-12 with timestamps), window scale above 14,
+ * timestamps 0 and wrapped.  Malformed options go in fuzz_one(): a
+ * handshake that ktcp rightly ignores would only cost time here.
+ */
 static void syn_options(struct seg *s, const struct target *t)
 {
 	uint8_t o[4];
 	uint16_t mss = 1460;
 
-	if (!(excluded & 1u << M_MSS) && chance(3))
+	if (!(excluded & 1u << M_MSS) && chance(3)) {
 		mss = rnd_mss();
+		st.per_class[M_MSS]++;
+	}
 	o[0] = 2;
 	o[1] = 4;
 	o[2] = mss >> 8;
@@ -624,8 +632,8 @@ static void syn_options(struct seg *s, const struct target *t)
 		o[2] = chance(4) ? 14 + rnd_below(242) : rnd_below(15);
 		opt_put(s, o, 3);
 	}
-	if (!(excluded & 1u << M_OPT) && chance(4))
-		add_options(s, t, 1);
+	if (mss < 13)
+		st.small_mss++;
 }
 
 /* --- the tun ------------------------------------------------------- */
@@ -973,11 +981,18 @@ static int setup(struct target *t)
 			goto fail;
 		}
 		t->fd = fd;
-		if (tun_read(3000, t->v6, t->kport, t->pport, TH_SYN, &r))
+		if (tun_read(1500, t->v6, t->kport, t->pport, TH_SYN, &r))
 			goto fail;
 		t->isn = r.seq;
 		t->rcv_nxt = r.seq + 1;
 		t->dead = 0;
+		/* Half of them go on to ESTABLISHED, the MSS chosen here. */
+		if (chance(2)) {
+			base_seg(&s, t, TH_SYN | TH_ACK);
+			syn_options(&s, t);
+			tun_write(&s, 2);
+			t->snd_nxt++;
+		}
 		return 0;
 	}
 
@@ -988,7 +1003,7 @@ static int setup(struct target *t)
 	syn_options(&s, t);
 	tun_write(&s, 1);
 	t->snd_nxt++;
-	if (tun_read(3000, t->v6, t->kport, t->pport, TH_SYN | TH_ACK, &r))
+	if (tun_read(1500, t->v6, t->kport, t->pport, TH_SYN | TH_ACK, &r))
 		goto fail;
 	t->isn = r.seq;
 	t->rcv_nxt = r.seq + 1;
@@ -998,7 +1013,7 @@ static int setup(struct target *t)
 	}
 	base_seg(&s, t, TH_ACK);
 	tun_write(&s, 1);
-	t->fd = accept_child(t->v6, t->pport, 3000);
+	t->fd = accept_child(t->v6, t->pport, 1500);
 	if (t->fd < 0)
 		goto fail;
 	if (k == K_ESTAB) {
@@ -1013,7 +1028,7 @@ static int setup(struct target *t)
 		if (k == K_LASTACK) {
 			close(t->fd);
 			t->fd = -1;
-			if (tun_read(3000, t->v6, t->kport, t->pport, TH_FIN,
+			if (tun_read(1500, t->v6, t->kport, t->pport, TH_FIN,
 				     &r))
 				goto fail;
 		}
@@ -1028,7 +1043,7 @@ static int setup(struct target *t)
 		close(t->fd);
 		t->fd = -1;
 	}
-	if (tun_read(3000, t->v6, t->kport, t->pport, TH_FIN, &r))
+	if (tun_read(1500, t->v6, t->kport, t->pport, TH_FIN, &r))
 		goto fail;
 	if (k == K_FINWAIT2 || k == K_TIMEWAIT) {
 		base_seg(&s, t, TH_ACK);
@@ -1095,7 +1110,7 @@ static void fuzz_one(struct target *t)
 		s.win = chance(2) ? rnd_below(3) : 65535 - rnd_below(3);
 	if (on(M_OPT, 2))
 		add_options(&s, t, s.flags & TH_SYN);
-	else if (!(excluded & 1u << M_OPT) && (s.flags & TH_SYN) && chance(2))
+	else if ((s.flags & TH_SYN) && chance(2))
 		syn_options(&s, t);
 	if (on(M_DATA, 3)) {
 		s.datalen = chance(4) ? 1 : rnd_below(1400);
@@ -1455,8 +1470,9 @@ int main(void)
 	       "IPv4 and %lu IPv6 the IP layer drops\n",
 	       st.total, st.ktcp_sure + st.ktcp_maybe, st.ktcp_maybe,
 	       st.native, st.ipdrop4, st.ipdrop6);
-	printf("# %lu handshakes to reach a state, %lu failed\n", st.setups,
-	       st.setup_fails);
+	printf("# %lu handshakes to reach a state, %lu failed"
+	       "\n# %lu SYNs and SYN-ACKs announced an MSS below 13\n",
+	       st.setups, st.setup_fails, st.small_mss);
 	for (i = 0; i < K_MAX; i++)
 		printf("# %lu fuzzed segments at %s\n", st.per_kind[i],
 		       kind_name[i]);
