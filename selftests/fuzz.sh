@@ -66,11 +66,14 @@ log_since()
 
 echo "TAP version 13"
 out=$ktcp_tmp/fuzz.out
-rc=0
-# Its time, two handshakes, two transfers and a margin for the emulator.
-KTCP_FUZZ_SECONDS=$seconds timeout -k 10 $((seconds + 240)) "$fuzz" \
-	>"$out" 2>&1 || rc=$?
-grep -v '^RESULT ' "$out" || true
+# The time limit: its time, then two handshakes, two transfers and a
+# margin for the emulator.  Its diagnostics are shown as they come (a
+# crash leaves them in the log), its RESULT lines afterwards as TAP.
+set +e
+KTCP_FUZZ_SECONDS=$seconds timeout -k 10 $((seconds + 240)) "$fuzz" 2>&1 |
+	tee "$out" | grep --line-buffered -v '^RESULT '
+rc=${PIPESTATUS[0]}
+set -e
 while read -r _ verdict desc; do
 	if [ "$verdict" = ok ]; then
 		tap_ok "$desc"

@@ -1188,6 +1188,39 @@ static long counter(const char *path, const char *name)
 	return v;
 }
 
+/* All of /proc/net/ktcp_snmp, for the deltas printed at the end. */
+#define NSNMP 64
+static char snmp_name[NSNMP][48];
+static long snmp_before[NSNMP];
+
+static int snmp_all(long *vals)
+{
+	char line[256];
+	FILE *f = fopen("/proc/net/ktcp_snmp", "r");
+	int n = 0;
+
+	if (!f)
+		return 0;
+	while (n < NSNMP && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%47s %ld", snmp_name[n], &vals[n]) == 2)
+			n++;
+	fclose(f);
+	return n;
+}
+
+static void snmp_deltas(void)
+{
+	long after[NSNMP];
+	int i, n = snmp_all(after);
+
+	printf("# ktcp_snmp deltas:");
+	for (i = 0; i < n; i++)
+		if (after[i] != snmp_before[i])
+			printf(" %s %+ld", snmp_name[i],
+			       after[i] - snmp_before[i]);
+	printf("\n");
+}
+
 /* A field of the @prefix lines ("Ip: ") of @path (/proc/net/snmp). */
 static long snmp_field(const char *path, const char *prefix, const char *name)
 {
@@ -1395,7 +1428,7 @@ int main(void)
 	unsigned long long seed;
 	unsigned int i, n = sizeof(targets) / sizeof(targets[0]);
 	unsigned long iter = 0;
-	double end;
+	double end, next_report;
 	int v6;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -1445,11 +1478,19 @@ int main(void)
 	csum0 = counter("/proc/net/ktcp_snmp", "InCsumErrors");
 	ip40 = ipdrops4();
 	ip60 = ipdrops6();
+	snmp_all(snmp_before);
 
 	printf("# fuzzing for %d s\n", seconds);
 	end = now() + seconds;
+	next_report = now() + 10;
 	while (now() < end) {
 		struct target *t = &targets[rnd_below(n)];
+
+		if (now() > next_report) {
+			printf("# %.0f s left: %lu segments sent, %lu "
+			       "handshakes\n", end - now(), st.total, st.setups);
+			next_report += 10;
+		}
 
 		if (t->dead || t->sent > 300 || chance(400)) {
 			setup(t);
@@ -1485,8 +1526,7 @@ int main(void)
 	csum1 = counter("/proc/net/ktcp_snmp", "InCsumErrors");
 	ip41 = ipdrops4();
 	ip61 = ipdrops6();
-	printf("# ktcp_snmp: InSegs +%ld, InErrs +%ld, InCsumErrors +%ld\n",
-	       in1 - in0, err1 - err0, csum1 - csum0);
+	snmp_deltas();
 
 	result(st.total > 1000 && st.ktcp_sure > 500,
 	       "fuzzer ran %d s and sent %lu segments", seconds, st.total);
