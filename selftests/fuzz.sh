@@ -32,10 +32,12 @@ fuzz=$KTCP_SELFTESTS_DIR/build/ktcp_fuzz
 seconds=${KTCP_FUZZ_SECONDS:-60}
 sysmod=/sys/module/ktcp
 marker="fuzz.sh[$$]: start $(date +%s%N)"
+kmsg_pid=
 
 # shellcheck disable=SC2317 # called from the EXIT trap
 cleanup()
 {
+	[ -z "$kmsg_pid" ] || kill "$kmsg_pid" 2>/dev/null || true
 	ktcp_lib_cleanup
 	if [ -n "$ko" ] && [ -r "$ko" ] && [ ! -e "$sysmod" ]; then
 		insmod "$ko" 2>/dev/null || true
@@ -69,11 +71,18 @@ out=$ktcp_tmp/fuzz.out
 # The time limit: its time, then two handshakes, two transfers and a
 # margin for the emulator.  Its diagnostics are shown as they come (a
 # crash leaves them in the log), its RESULT lines afterwards as TAP.
+# New kernel messages too: an oops in softirq panics the guest, and a
+# line or two of it may still make it into the log this way.
+dmesg -W 2>/dev/null > >(sed -u 's/^/# kmsg: /') &
+kmsg_pid=$!
 set +e
 KTCP_FUZZ_SECONDS=$seconds timeout -k 10 $((seconds + 240)) "$fuzz" 2>&1 |
 	tee "$out" | grep --line-buffered -v '^RESULT '
 rc=${PIPESTATUS[0]}
 set -e
+sleep 1
+kill "$kmsg_pid" 2>/dev/null || true
+kmsg_pid=
 while read -r _ verdict desc; do
 	if [ "$verdict" = ok ]; then
 		tap_ok "$desc"
