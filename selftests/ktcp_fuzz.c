@@ -418,9 +418,11 @@ static void opt_put(struct seg *s, const uint8_t *o, int n)
 
 static uint16_t rnd_mss(void)
 {
-	switch (rnd_below(5)) {
+	switch (rnd_below(6)) {
 	case 0:
-		return rnd_below(13);		/* 0-12: below the TS option */
+		return 12;	/* with timestamps: nothing left for data */
+	case 5:
+		return rnd_below(12);		/* 0-11: below the TS option */
 	case 1:
 		return 13 + rnd_below(100);
 	case 2:
@@ -611,7 +613,7 @@ static void syn_options(struct seg *s, const struct target *t)
 	uint8_t o[4];
 	uint16_t mss = 1460;
 
-	if (!(excluded & 1u << M_MSS) && chance(3)) {
+	if (!(excluded & 1u << M_MSS) && chance(2)) {
 		mss = rnd_mss();
 		st.per_class[M_MSS]++;
 	}
