@@ -53,3 +53,9 @@ if [ ! -d "$ws_dir/node_modules/ws" ]; then
 	command -v npm >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null
 	npm install --silent --prefix "$ws_dir" ws >/dev/null
 fi
+
+# packetdrill (selftests/packetdrill.sh), built once into the cache from
+# KTCP_PACKETDRILL_SRC or its upstream repository; without a source its
+# suite reports skips.
+"$(dirname "$0")/build-packetdrill.sh" >/dev/null ||
+	echo "install-deps: no packetdrill; selftests/packetdrill.sh will skip" >&2
