@@ -11,6 +11,8 @@ debs=(
 	linux-headers-amd64 linux-image-amd64 linux-source-6.12
 	qemu-system-x86 busybox-static
 	iproute2 netcat-openbsd tcpdump hping3 socat curl
+	# packetdrill's MSS scripts turn the tun device's offloads off
+	ethtool
 	# libktcp (userspace/): zlib for permessage-deflate, clang and its
 	# runtime for the libFuzzer targets, peers for the interop tests
 	zlib1g-dev clang libclang-rt-14-dev valgrind
