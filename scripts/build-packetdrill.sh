@@ -6,6 +6,7 @@
 #
 #   $KTCP_CACHE/packetdrill-<commit>/packetdrill    the binary
 #   $KTCP_CACHE/packetdrill-<commit>/tcp/           google's gtests/net/tcp
+#   $KTCP_CACHE/packetdrill-<commit>/common/        and gtests/net/common
 #   $KTCP_CACHE/packetdrill -> packetdrill-<commit> the one the tests use
 #
 # packetdrill is not packaged by Debian 12 nor published on PyPI or npm,
@@ -33,6 +34,8 @@ url=${KTCP_PACKETDRILL_GIT:-https://github.com/google/packetdrill.git}
 work=
 
 cleanup() { [ -z "$work" ] || rm -rf "$work"; }
+# built DIR: a complete build there (the binary and google's scripts).
+built() { [ -x "$1/packetdrill" ] && [ -d "$1/common" ]; }
 trap cleanup EXIT
 
 mkdir -p "$KTCP_CACHE"
@@ -42,7 +45,8 @@ work=$(mktemp -d "$KTCP_CACHE/.packetdrill-build.XXXXXX")
 if [ -n "$src" ] && git -C "$src" rev-parse --verify -q "HEAD^{commit}" >/dev/null 2>&1; then
 	commit=$(git -C "$src" rev-parse --short=12 HEAD)
 	mkdir "$work/src"
-	git -C "$src" archive HEAD gtests/net/packetdrill gtests/net/tcp |
+	git -C "$src" archive HEAD gtests/net/packetdrill gtests/net/tcp \
+		gtests/net/common |
 		tar -x -C "$work/src"
 elif [ -n "$src" ] && [ -f "$src/gtests/net/packetdrill/packetdrill.c" ]; then
 	# A tree without git: name it by the hash of its sources.
@@ -50,11 +54,13 @@ elif [ -n "$src" ] && [ -f "$src/gtests/net/packetdrill/packetdrill.c" ]; then
 		sort -z | xargs -0 cat | sha1sum | cut -c1-12)
 	mkdir -p "$work/src/gtests/net"
 	cp -a "$src/gtests/net/packetdrill" "$work/src/gtests/net/"
-	[ ! -d "$src/gtests/net/tcp" ] || cp -a "$src/gtests/net/tcp" "$work/src/gtests/net/"
+	for d in tcp common; do
+		[ ! -d "$src/gtests/net/$d" ] || cp -a "$src/gtests/net/$d" "$work/src/gtests/net/"
+	done
 elif [ -z "$src" ] && commit=$(timeout 30 git ls-remote "$url" HEAD 2>/dev/null |
 			      cut -c1-12) && [ -n "$commit" ]; then
 	out=$KTCP_CACHE/packetdrill-$commit
-	if [ ! -x "$out/packetdrill" ]; then
+	if ! built "$out"; then
 		timeout 300 git clone -q --depth 1 "$url" "$work/src"
 	fi
 elif [ -x "$KTCP_CACHE/packetdrill/packetdrill" ]; then
@@ -68,7 +74,7 @@ else
 fi
 
 out=$KTCP_CACHE/packetdrill-$commit
-if [ ! -x "$out/packetdrill" ]; then
+if ! built "$out"; then
 	echo "build-packetdrill: building packetdrill $commit" >&2
 	(cd "$work/src/gtests/net/packetdrill" && ./configure >/dev/null &&
 	 make -j"$(nproc)" packetdrill >"$work/make.log" 2>&1) || {
@@ -77,7 +83,11 @@ if [ ! -x "$out/packetdrill" ]; then
 	}
 	mkdir -p "$work/out"
 	cp "$work/src/gtests/net/packetdrill/packetdrill" "$work/out/"
-	[ ! -d "$work/src/gtests/net/tcp" ] || cp -a "$work/src/gtests/net/tcp" "$work/out/"
+	# google's scripts call ../common/defaults.sh, a link into
+	# gtests/net/common: keep both, side by side as in the source.
+	for d in tcp common; do
+		[ ! -d "$work/src/gtests/net/$d" ] || cp -a "$work/src/gtests/net/$d" "$work/out/"
+	done
 	rm -rf "$out"
 	mv "$work/out" "$out"
 fi
