@@ -63,7 +63,7 @@ for c in "$cache/packetdrill/packetdrill" /root/.cache/ktcp/packetdrill/packetdr
 done
 pd_dir=$(dirname "$(readlink -f "${pd:-/nonexistent}")")
 preload=${KTCP_PRELOAD_SO:-$KTCP_SELFTESTS_DIR/../userspace/build/libktcp-preload.so}
-sets=,${KTCP_PACKETDRILL_SETS:-own},
+sets=,${KTCP_PACKETDRILL_SETS:-own,kernel},
 only=${KTCP_PACKETDRILL_ONLY:-}
 run_timeout=${KTCP_PACKETDRILL_TIMEOUT:-30}
 tolerance=${KTCP_PACKETDRILL_TOLERANCE:-50000}
@@ -72,6 +72,14 @@ tolerance=${KTCP_PACKETDRILL_TOLERANCE:-50000}
 [ -n "$pd" ] && [ -x "$pd" ] ||
 	tap_skip_all "packetdrill not built (scripts/build-packetdrill.sh; set KTCP_PACKETDRILL_SRC)"
 ktcp_require unshare ethtool timeout
+
+# packetdrill's tun device: the stock kernel has tun as a module and the
+# virtme-ng guest's /dev has no /dev/net/tun until it is loaded.
+if [ ! -c /dev/net/tun ]; then
+	modprobe tun 2>/dev/null
+	[ -c /dev/net/tun ] || { mkdir -p /dev/net && mknod /dev/net/tun c 10 200; }
+fi
+[ -c /dev/net/tun ] || tap_bail "no /dev/net/tun (CONFIG_TUN)"
 
 # The addresses of the kernel's own packetdrill runner (ksft_runner.sh).
 pd_args=(--ip_version=ipv4 --local_ip=192.168.0.1
