@@ -41,7 +41,7 @@
 #                               cache's, see scripts/build-packetdrill.sh)
 #   KTCP_PACKETDRILL_SETS       see above
 #   KTCP_PACKETDRILL_ONLY       a pattern (grep -E) of script names to run
-#   KTCP_PACKETDRILL_TIMEOUT    seconds per run (default 20)
+#   KTCP_PACKETDRILL_TIMEOUT    seconds per run (default 60)
 #   KTCP_PACKETDRILL_TOLERANCE  packetdrill's --tolerance_usecs (default
 #                               150000; 300000 on the debug kernel:
 #                               emulated guests on a busy host are late)
@@ -66,7 +66,7 @@ pd_dir=$(dirname "$(readlink -f "${pd:-/nonexistent}")")
 preload=${KTCP_PRELOAD_SO:-$KTCP_SELFTESTS_DIR/../userspace/build/libktcp-preload.so}
 sets=,${KTCP_PACKETDRILL_SETS:-own},
 only=${KTCP_PACKETDRILL_ONLY:-}
-run_timeout=${KTCP_PACKETDRILL_TIMEOUT:-20}
+run_timeout=${KTCP_PACKETDRILL_TIMEOUT:-60}
 tolerance=${KTCP_PACKETDRILL_TOLERANCE:-150000}
 [ "${KTCP_DEBUG_KERNEL:-0}" != 1 ] || tolerance=${KTCP_PACKETDRILL_TOLERANCE:-300000}
 
