@@ -158,6 +158,32 @@ bool ktcp_prune_ofo(struct sock *sk)
 	return pruned;
 }
 
+/*
+ * Reserve @size bytes for @sk even over net.ktcp.mem[2], as native's
+ * tcp_data_queue() does with sk_forced_mem_schedule() for an in-order
+ * segment into an empty receive queue.  Out-of-order queues of other
+ * connections (a flood that is never read) may hold ktcp's memory at
+ * its limit for as long as they live; without this a connection beside
+ * them that reads what it gets would get nothing more, and one segment
+ * per connection is all it can add.  A memory cgroup's charge is not
+ * open to modules: its sockets are not forced.
+ */
+static bool ktcp_rmem_force(struct sock *sk, int size)
+{
+	int delta = size - sk->sk_forward_alloc;
+	int pages;
+
+	if (mem_cgroup_sockets_enabled && sk->sk_memcg)
+		return false;
+	if (delta <= 0)
+		return true;
+	pages = sk_mem_pages(delta);
+	WRITE_ONCE(sk->sk_forward_alloc,
+		   sk->sk_forward_alloc + (pages << PAGE_SHIFT));
+	atomic_long_add(pages, &ktcp_memory_allocated);
+	return true;
+}
+
 /**
  * ktcp_rmem_schedule() - may @sk keep a received segment?
  * @sk: the socket, locked
@@ -167,7 +193,8 @@ bool ktcp_prune_ofo(struct sock *sk)
  * Out-of-order data is the first to give up: under pressure it is not
  * taken, and what the queue holds goes too, so that in-order data of
  * every connection still finds room below net.ktcp.mem[2].  In-order
- * data makes room by pruning the out-of-order queue (tcp_prune_queue()).
+ * data makes room by pruning the out-of-order queue (tcp_prune_queue()),
+ * and into an empty receive queue it is always taken (ktcp_rmem_force()).
  * On success the memory is reserved: skb_set_owner_r() charges it.
  *
  * Return: true to keep @skb; false: the caller drops it (counted).
@@ -185,6 +212,9 @@ bool ktcp_rmem_schedule(struct sock *sk, struct sk_buff *skb, bool ahead)
 	if (sk_rmem_schedule(sk, skb, skb->truesize))
 		return true;
 	if (ktcp_prune_ofo(sk) && sk_rmem_schedule(sk, skb, skb->truesize))
+		return true;
+	if (skb_queue_empty(&sk->sk_receive_queue) &&
+	    ktcp_rmem_force(sk, skb->truesize))
 		return true;
 	ktcp_inc_stats(sock_net(sk), KTCP_MIB_RCV_QDROP);
 	return false;
