@@ -160,15 +160,16 @@ bool ktcp_prune_ofo(struct sock *sk)
 
 /*
  * Reserve @size bytes for @sk even over net.ktcp.mem[2], as native's
- * tcp_data_queue() does with sk_forced_mem_schedule() for an in-order
- * segment into an empty receive queue.  Out-of-order queues of other
+ * sk_forced_mem_schedule() does for an in-order segment into an empty
+ * receive queue (tcp_data_queue()) and for the first skb of an empty
+ * write queue (tcp_stream_alloc_skb()).  Out-of-order queues of other
  * connections (a flood that is never read) may hold ktcp's memory at
  * its limit for as long as they live; without this a connection beside
- * them that reads what it gets would get nothing more, and one segment
- * per connection is all it can add.  A memory cgroup's charge is not
- * open to modules: its sockets are not forced.
+ * them would get or send nothing more, and one skb per connection is
+ * all it can add.  A memory cgroup's charge is not open to modules:
+ * its sockets are not forced.
  */
-static bool ktcp_rmem_force(struct sock *sk, int size)
+static bool ktcp_mem_force(struct sock *sk, int size)
 {
 	int delta = size - sk->sk_forward_alloc;
 	int pages;
@@ -194,7 +195,7 @@ static bool ktcp_rmem_force(struct sock *sk, int size)
  * taken, and what the queue holds goes too, so that in-order data of
  * every connection still finds room below net.ktcp.mem[2].  In-order
  * data makes room by pruning the out-of-order queue (tcp_prune_queue()),
- * and into an empty receive queue it is always taken (ktcp_rmem_force()).
+ * and into an empty receive queue it is always taken (ktcp_mem_force()).
  * On success the memory is reserved: skb_set_owner_r() charges it.
  *
  * Return: true to keep @skb; false: the caller drops it (counted).
@@ -214,7 +215,7 @@ bool ktcp_rmem_schedule(struct sock *sk, struct sk_buff *skb, bool ahead)
 	if (ktcp_prune_ofo(sk) && sk_rmem_schedule(sk, skb, skb->truesize))
 		return true;
 	if (skb_queue_empty(&sk->sk_receive_queue) &&
-	    ktcp_rmem_force(sk, skb->truesize))
+	    ktcp_mem_force(sk, skb->truesize))
 		return true;
 	ktcp_inc_stats(sock_net(sk), KTCP_MIB_RCV_QDROP);
 	return false;
@@ -225,16 +226,22 @@ bool ktcp_rmem_schedule(struct sock *sk, struct sk_buff *skb, bool ahead)
  * @sk: the socket, locked
  * @skb: the new segment
  *
- * On failure the writer waits (sk_stream_wait_memory()) as for a full
- * send buffer.  The buffer itself is not cut down as native's
- * sk_stream_moderate_sndbuf() cuts it: ktcp has no autotuning to grow
- * it back after the pressure.
+ * The first skb of an empty write queue is always taken
+ * (ktcp_mem_force()).  On failure the writer waits
+ * (sk_stream_wait_memory()) as for a full send buffer.  Note that
+ * sk_wmem_schedule() itself cuts SO_SNDBUF down to what is queued when
+ * it refuses (sk_stream_moderate_sndbuf(), for every SOCK_STREAM), and
+ * ktcp has no autotuning to grow it back.
  *
  * Return: true if ktcp_wmem_charge() may charge it.
  */
 bool ktcp_wmem_schedule(struct sock *sk, struct sk_buff *skb)
 {
-	return sk_wmem_schedule(sk, skb->truesize);
+	if (sk_wmem_schedule(sk, skb->truesize))
+		return true;
+	/* No ACK of ours would ever free memory for a writer. */
+	return skb_queue_empty(&sk->sk_write_queue) &&
+	       ktcp_mem_force(sk, skb->truesize);
 }
 
 /* @skb joins the write queue: count it against SO_SNDBUF and memory. */
