@@ -17,6 +17,8 @@
 #    reserves, TCPMemoryPressures, TCPOFODrop and OfoPruned move, a
 #    ktcp connection beside them still moves bytes exactly, and the
 #    memory comes back when the flood ends;
+#  - net.ktcp.mem 0 0 0 (every charge over the limit): a ktcp
+#    connection still moves bytes exactly, one forced skb at a time;
 #  - SegmentSmack (CVE-2018-5390): thousands of one-byte out-of-order
 #    segments into one connection, then the data: every byte arrives
 #    exactly (the time the flood took is reported, not judged);
@@ -51,8 +53,10 @@ mem_saved=
 
 if [ "${KTCP_DEBUG_KERNEL:-0}" = 1 ]; then
 	conns=200 segs=16 smack_segs=1000 xfer_bytes=262144 patience=600
+	over_bytes=65536
 else
 	conns=2000 segs=4 smack_segs=5000 xfer_bytes=2000000 patience=180
+	over_bytes=262144
 fi
 
 # shellcheck disable=SC2317 # called from the EXIT trap
@@ -132,7 +136,7 @@ ncpu=$(nproc)
 rsv=$(cat /proc/sys/net/core/mem_pcpu_rsv 2>/dev/null || echo 256)
 slack=$((ncpu * rsv))
 
-tap_plan 8
+tap_plan 9
 
 # --- 1. memory ---------------------------------------------------------
 mem_saved=$(cat "$mem_sysctl")
@@ -214,6 +218,35 @@ else
 fi
 echo "$mem_saved" >"$mem_sysctl"
 mem_saved=
+
+# --- 1b. over the limit from the start ----------------------------------
+# net.ktcp.mem 0 0 0: every charge is over mem[2], as when a flood that
+# is never read holds all of it.  Native TCP still moves a connection
+# one skb at a time: it forces the charge of an in-order segment into
+# an empty receive queue and of the first skb of an empty write queue
+# (sk_forced_mem_schedule()).  Without that nothing arrives at all.
+mem_saved=$(cat "$mem_sysctl")
+echo "0 0 0" >"$mem_sysctl"
+qdrop0=$(counter TCPRcvQDrop)
+port=8411 ready=$ktcp_tmp/xfer0.ready
+timeout "$patience" ip netns exec "$nsa" "$xfer" recv ktcp "$addr_a" \
+	"$port" "$over_bytes" --ready "$ready" >"$ktcp_tmp/xfer0.recv" 2>&1 &
+rpid=$!
+wait_file "$ready" "$rpid" "$patience"
+t0=$SECONDS
+timeout "$patience" ip netns exec "$nsb" "$xfer" send ktcp "$addr_a" \
+	"$port" "$over_bytes" >"$ktcp_tmp/xfer0.send" 2>&1
+wait "$rpid"
+echo "$mem_saved" >"$mem_sysctl"
+mem_saved=
+rh=$(awk '$1 == "ok" { print $3 }' "$ktcp_tmp/xfer0.recv")
+sh=$(awk '$1 == "sent" { print $3 }' "$ktcp_tmp/xfer0.send")
+if [ -n "$rh" ] && [ "$rh" = "$sh" ]; then
+	tap_ok "net.ktcp.mem 0 0 0: a ktcp connection still moves $over_bytes bytes exactly in $((SECONDS - t0)) s (TCPRcvQDrop +$(( $(counter TCPRcvQDrop) - qdrop0 )))"
+else
+	tap_fail "net.ktcp.mem 0 0 0: a ktcp connection still moves $over_bytes bytes exactly" \
+		"recv: $(cat "$ktcp_tmp/xfer0.recv")" "send: $(cat "$ktcp_tmp/xfer0.send")"
+fi
 
 # --- 2. SegmentSmack ---------------------------------------------------
 want=$((2 * smack_segs))
