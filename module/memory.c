@@ -25,12 +25,20 @@
 long ktcp_sysctl_mem[3] __read_mostly;
 
 /*
- * What a socket may always have, even under pressure (the [0] of
- * tcp_rmem and tcp_wmem, which sk_get_rmem0() and sk_get_wmem0() read).
+ * What a socket may always have under pressure, below net.ktcp.mem[2]
+ * (the [0] of tcp_rmem and tcp_wmem, which sk_get_rmem0() and
+ * sk_get_wmem0() read).  Native's 4096 admits one skb, and a native skb
+ * carries up to 64 KiB (GSO on send, GRO and coalescing on receive).
+ * ktcp queues one skb per segment, each a page of frags for at most one
+ * MSS: 4096 admitted one segment per flight, every other segment of the
+ * 4-MSS window offered under pressure was dropped and waited for an
+ * RTO, and a connection beside a flood of out-of-order data crawled.
+ * 64 KiB holds what native's one skb holds.  The global bound is still
+ * net.ktcp.mem[2], checked before this minimum.
  * Buffer sizes themselves are SO_RCVBUF/SO_SNDBUF and net.ktcp.*mem_default.
  */
-static int ktcp_sysctl_rmem[3] __read_mostly = { 4096, 131072, 64 << 20 };
-static int ktcp_sysctl_wmem[3] __read_mostly = { 4096, 16384, 64 << 20 };
+static int ktcp_sysctl_rmem[3] __read_mostly = { 65536, 131072, 64 << 20 };
+static int ktcp_sysctl_wmem[3] __read_mostly = { 65536, 65536, 64 << 20 };
 
 static atomic_long_t ktcp_memory_allocated;	/* pages */
 static DEFINE_PER_CPU(int, ktcp_memory_per_cpu_fw_alloc);
