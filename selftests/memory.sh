@@ -53,10 +53,10 @@ mem_saved=
 
 if [ "${KTCP_DEBUG_KERNEL:-0}" = 1 ]; then
 	conns=200 segs=16 smack_segs=1000 xfer_bytes=262144 patience=600
-	over_bytes=65536
+	over_bytes=32768
 else
 	conns=2000 segs=4 smack_segs=5000 xfer_bytes=2000000 patience=180
-	over_bytes=262144
+	over_bytes=65536
 fi
 
 # shellcheck disable=SC2317 # called from the EXIT trap
