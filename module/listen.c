@@ -565,7 +565,9 @@ static void ktcp_listen_ack(struct sock *sk, struct sk_buff *skb)
 	const struct tcphdr *th = tcp_hdr(skb);
 	struct net *net = sock_net(sk);
 	struct ktcp_request *req, cookie_req;
+	bool rtt_ok = false;
 	struct sock *child;
+	u32 rtt = 0;
 
 	req = ktcp_synq_find(l, skb);
 	if (!req) {
@@ -604,6 +606,16 @@ static void ktcp_listen_ack(struct sock *sk, struct sk_buff *skb)
 		}
 		goto drop;
 	}
+	/*
+	 * The SYN-ACK's RTT is the child's first sample, as native's
+	 * tcp_synack_rtt_meas(): never after a retransmission (Karn) nor
+	 * across a TCP_DEFER_ACCEPT wait.  Without it the first ACKs of
+	 * data alone set an RTO a slow handshake path would not keep.
+	 */
+	if (req && !req->retrans && !req->acked) {
+		rtt = jiffies - (req->expires - KTCP_SYNACK_TIMEOUT);
+		rtt_ok = true;
+	}
 	child = ktcp_create_child(sk, req ?: &cookie_req, skb);
 	if (req)
 		ktcp_synq_drop(sk, req);
@@ -626,6 +638,8 @@ static void ktcp_listen_ack(struct sock *sk, struct sk_buff *skb)
 		ktcp_listen_drop(sk);
 		goto drop;
 	}
+	if (rtt_ok)
+		ktcp_rtt_sample(child, rtt);
 	sk->sk_data_ready(sk);
 	/* The ACK may carry data already. */
 	ktcp_child_rcv(child, skb);
