@@ -61,6 +61,8 @@ static int __net_init ktcp_net_init(struct net *net)
 		.keepalive_probes	= 9,
 		.min_snd_mss		= KTCP_MIN_SND_MSS,
 		.invalid_ratelimit	= 500,
+		.max_orphans		= ktcp_max_sockets_default(),
+		.max_tw_buckets		= ktcp_max_sockets_default(),
 	};
 	spin_lock_init(&kn->challenge_lock);
 	spin_lock_init(&kn->requests_lock);
@@ -144,9 +146,12 @@ static int __init ktcp_init(void)
 	err = ktcp_tables_init();
 	if (err)
 		return err;
-	err = proto_register(&ktcp_prot, 1);
+	err = ktcp_memory_init();
 	if (err)
 		goto err_tables;
+	err = proto_register(&ktcp_prot, 1);
+	if (err)
+		goto err_memory;
 	err = register_pernet_subsys(&ktcp_net_ops);
 	if (err)
 		goto err_proto;
@@ -171,6 +176,8 @@ err_pernet:
 	unregister_pernet_subsys(&ktcp_net_ops);
 err_proto:
 	proto_unregister(&ktcp_prot);
+err_memory:
+	ktcp_memory_exit();
 err_tables:
 	ktcp_tables_exit();
 	return err;
@@ -184,6 +191,7 @@ static void __exit ktcp_exit(void)
 	/* Sockets are SOCK_RCU_FREE: let their last callbacks finish. */
 	rcu_barrier();
 	proto_unregister(&ktcp_prot);
+	ktcp_memory_exit();
 	ktcp_tables_exit();
 }
 

@@ -43,6 +43,14 @@ ktcp_register_net_sysctl(struct net *net, const char *path,
 #define KTCP_HAVE_PROTO_ACCEPT_ARG
 #endif
 
+/*
+ * 6.10 moved the socket memory helpers (proto_memory_allocated(),
+ * sk_under_memory_pressure()) out of net/sock.h.
+ */
+#if KERNEL_VERSION(6, 10, 0) <= LINUX_VERSION_CODE
+#include <net/proto_memory.h>
+#endif
+
 /* 6.12 moved asm/unaligned.h to linux/unaligned.h. */
 #if KERNEL_VERSION(6, 12, 0) <= LINUX_VERSION_CODE
 #include <linux/unaligned.h>

@@ -99,14 +99,14 @@ unsigned int ktcp_segment_in(struct net *net, struct sock *sk,
 	nf_reset_ct(skb);
 
 	if (!sk) {
-		ktcp_send_reset_reply(net, skb);
+		ktcp_send_reset_reply(net, skb, KTCP_MIB_RST_NO_SOCKET);
 		goto drop;
 	}
 	if (ktcp_deliver(sk, skb)) {
 		sock_put(sk);
 		sk = ktcp_listener_of(net, skb);
 		if (!sk) {
-			ktcp_send_reset_reply(net, skb);
+			ktcp_send_reset_reply(net, skb, KTCP_MIB_RST_NO_SOCKET);
 			goto drop;
 		}
 		ktcp_deliver(sk, skb);

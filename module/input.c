@@ -192,7 +192,8 @@ static int ktcp_rcv_syn_sent(struct sock *sk, struct sk_buff *skb,
 	if (ack && (ktcp_seq_before_eq(cb->ack_seq, ks->iss) ||
 		    ktcp_seq_after(cb->ack_seq, ks->snd_nxt))) {
 		if (!(cb->flags & KTCP_RST))
-			ktcp_send_reset_reply(sock_net(sk), skb);
+			ktcp_send_reset_reply(sock_net(sk), skb,
+					      KTCP_MIB_RST_BAD_ACK);
 		goto drop;
 	}
 	if (cb->flags & KTCP_RST) {
@@ -306,8 +307,7 @@ static void ktcp_clean_acked(struct sock *sk, u32 ack,
 		if (!cb->retransmitted && rtt < 0)
 			rtt = jiffies - cb->sent_jiffies;
 		__skb_unlink(skb, &sk->sk_write_queue);
-		sk_wmem_queued_add(sk, -skb->truesize);
-		kfree_skb(skb);
+		ktcp_wmem_free_skb(sk, skb);
 	}
 	ks->counts.bytes_acked += acked;
 	ks->counts.delivered += ktcp_mss_segs(ks, acked);
@@ -424,7 +424,8 @@ static bool ktcp_rcv_ack(struct sock *sk, struct sk_buff *skb,
 	if (sk->sk_state == TCP_SYN_RECV) {
 		if (ktcp_seq_before_eq(ack, ks->snd_una) ||
 		    ktcp_seq_after(ack, ks->snd_nxt)) {
-			ktcp_send_reset_reply(sock_net(sk), skb);
+			ktcp_send_reset_reply(sock_net(sk), skb,
+					      KTCP_MIB_RST_BAD_ACK);
 			return false;
 		}
 		ks->snd_una = ack;
@@ -505,6 +506,33 @@ static bool ktcp_ofo_drain(struct sock *sk)
 }
 
 /*
+ * Keep @skb (payload only, its range in the cb) in the out-of-order
+ * queue.  Memory is reserved (ktcp_rmem_schedule()); the socket owns
+ * the skb once queued, or the bytes it added to the segment before it.
+ */
+static void ktcp_ofo_queue(struct sock *sk, struct sk_buff *skb)
+{
+	bool stolen;
+	int delta;
+
+	switch (ktcp_ofo_insert(&ktcp_sk(sk)->ofo_queue, skb, &stolen,
+				&delta)) {
+	case KTCP_OFO_QUEUED:
+		skb_set_owner_r(skb, sk);
+		break;
+	case KTCP_OFO_MERGED:
+		ktcp_inc_stats(sock_net(sk), KTCP_MIB_OFO_COALESCE);
+		atomic_add(delta, &sk->sk_rmem_alloc);
+		sk_mem_charge(sk, delta);
+		kfree_skb_partial(skb, stolen);
+		break;
+	case KTCP_OFO_DUP:
+		kfree_skb(skb);
+		break;
+	}
+}
+
+/*
  * The receive buffer is full.  Out-of-order data waits for room; the
  * next in-order segment must not, or a full out-of-order queue would
  * wait for ever for the hole before it: drop that queue (the sender
@@ -513,16 +541,11 @@ static bool ktcp_ofo_drain(struct sock *sk)
  */
 static bool ktcp_make_room(struct sock *sk, bool ahead)
 {
-	struct ktcp_sock *ks = ktcp_sk(sk);
-
 	if (ahead)
 		return false;
-	if (!skb_queue_empty(&ks->ofo_queue)) {
-		ktcp_inc_stats(sock_net(sk), KTCP_MIB_OFO_PRUNED);
-		__skb_queue_purge(&ks->ofo_queue);
-		if (atomic_read(&sk->sk_rmem_alloc) <= READ_ONCE(sk->sk_rcvbuf))
-			return true;
-	}
+	if (ktcp_prune_ofo(sk) &&
+	    atomic_read(&sk->sk_rmem_alloc) <= READ_ONCE(sk->sk_rcvbuf))
+		return true;
 	return skb_queue_empty(&sk->sk_receive_queue);
 }
 
@@ -555,7 +578,7 @@ static enum ktcp_data_verdict ktcp_rcv_data(struct sock *sk,
 	if (len && (sk->sk_shutdown & RCV_SHUTDOWN) &&
 	    (1 << sk->sk_state) & (TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)) {
 		ktcp_inc_stats(sock_net(sk), KTCP_MIB_ABORT_ON_DATA);
-		ktcp_send_rst(sk);
+		ktcp_send_rst(sk, KTCP_MIB_RST_ABORT_ON_DATA);
 		ktcp_reset(sk);
 		return KTCP_DATA_NONE;
 	}
@@ -569,28 +592,31 @@ static enum ktcp_data_verdict ktcp_rcv_data(struct sock *sk,
 		ktcp_send_ack(sk);
 		return KTCP_DATA_NONE;
 	}
+	/* Global memory, net.ktcp.mem (memory.c). */
+	if (!ktcp_rmem_schedule(sk, skb, ahead)) {
+		ktcp_send_ack(sk);
+		return KTCP_DATA_NONE;
+	}
 	/* Keep only the new bytes, without the header. */
 	if (!pskb_pull(skb, hdr + (ahead ? 0 : ks->rcv_nxt - seq)))
 		return KTCP_DATA_NONE;
 	skb_dst_drop(skb);
-	skb_set_owner_r(skb, sk);
 	if (ahead) {
 		cb->seq = seq;
 		cb->end_seq = seq + skb->len + !!(cb->flags & KTCP_FIN);
-		ks->last_ofo_seq = seq;
 		ktcp_inc_stats(sock_net(sk), KTCP_MIB_OFO_QUEUE);
-		if (!ktcp_ofo_insert(&ks->ofo_queue, skb))
-			kfree_skb(skb);
+		ktcp_ofo_queue(sk, skb);
 		/* RFC 5681 4.2: a duplicate ACK at once, with SACK blocks. */
 		ktcp_send_ack(sk);
 		return KTCP_DATA_OUT_OF_ORDER;
 	}
+	skb_set_owner_r(skb, sk);
 	ratio = clamp_t(u32, ((u64)skb->len << 8) / skb->truesize, 16, 255);
 	ks->rcv_ratio = (3 * ks->rcv_ratio + ratio) / 4;
 	cb->seq = ks->rcv_nxt;
 	ks->rcv_nxt += skb->len;
 	__skb_queue_tail(&sk->sk_receive_queue, skb);
-	*ofo_fin = !skb_queue_empty(&ks->ofo_queue) && ktcp_ofo_drain(sk);
+	*ofo_fin = !ktcp_ofo_empty(&ks->ofo_queue) && ktcp_ofo_drain(sk);
 	return KTCP_DATA_IN_ORDER;
 }
 
@@ -671,7 +697,7 @@ int ktcp_rcv(struct sock *sk, struct sk_buff *skb)
 
 	switch (sk->sk_state) {
 	case TCP_CLOSE:
-		ktcp_send_reset_reply(sock_net(sk), skb);
+		ktcp_send_reset_reply(sock_net(sk), skb, KTCP_MIB_RST_NO_SOCKET);
 		goto drop;
 	case TCP_SYN_SENT:
 		return ktcp_rcv_syn_sent(sk, skb, &opts);

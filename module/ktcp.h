@@ -23,6 +23,7 @@
 
 #include "mib.h"
 #include "mss.h"
+#include "reassembly.h"
 #include "window.h"
 
 /* TCP options (RFC 9293 3.2, RFC 7323, RFC 2018): kind and length. */
@@ -171,6 +172,7 @@ struct ktcp_sock {
 	u16			mss;		/* peer's MSS, clamped */
 	u16			advmss;		/* what we announced */
 	bool			fin_queued;	/* our FIN is on the write queue */
+	bool			orphan;		/* counted in ktcp_net.orphans */
 
 	/* SOL_TCP options (sockopt.c) */
 	bool			nodelay;	/* TCP_NODELAY */
@@ -190,8 +192,7 @@ struct ktcp_sock {
 	u8			rcv_wscale;	/* ours */
 	u32			ts_offset;	/* added to our clock, per conn */
 	u32			ts_recent;	/* the peer's TSval to echo */
-	struct sk_buff_head	ofo_queue;	/* reassembly.c */
-	u32			last_ofo_seq;	/* newest segment in it */
+	struct ktcp_ofo		ofo_queue;	/* reassembly.c */
 
 	/* Loss recovery: RFC 5681 fast retransmit, RFC 6582 NewReno. */
 	u8			dupacks;
@@ -287,6 +288,9 @@ struct ktcp_sysctl {
 	/* issue 11: MSS floor, RFC 5961 5 */
 	int	min_snd_mss;		/* bytes, before options */
 	int	invalid_ratelimit;	/* ms between challenge ACKs, per socket */
+	/* memory.c: what a peer can make ktcp keep */
+	int	max_orphans;		/* closed, still sending */
+	int	max_tw_buckets;		/* sockets in TIME_WAIT */
 };
 
 /* Everything ktcp owns in one network namespace. */
@@ -306,6 +310,9 @@ struct ktcp_net {
 	spinlock_t		challenge_lock;
 	unsigned long		challenge_stamp;	/* jiffies / HZ */
 	int			challenge_left;
+	/* memory.c: gauges the limits of ktcp_sysctl compare with */
+	atomic_t		orphans;
+	atomic_t		tw_count;
 };
 
 extern unsigned int ktcp_net_id;
@@ -464,8 +471,9 @@ void ktcp_send_syn(struct sock *sk);
 void ktcp_send_ack(struct sock *sk);
 void ktcp_send_ack_now_or_later(struct sock *sk);
 void ktcp_send_probe(struct sock *sk);
-void ktcp_send_rst(struct sock *sk);
-void ktcp_send_reset_reply(struct net *net, struct sk_buff *skb);
+void ktcp_send_rst(struct sock *sk, enum ktcp_mib why);
+void ktcp_send_reset_reply(struct net *net, struct sk_buff *skb,
+			   enum ktcp_mib why);
 int ktcp_send_synack(struct net *net, bool ipv6, const struct in6_addr *saddr,
 		     const struct in6_addr *daddr, __be16 sport, __be16 dport,
 		     u32 iss, u32 rcv_nxt, const struct ktcp_out_options *opts,
@@ -530,6 +538,23 @@ void ktcp_run_deferred(struct sock *sk);
 /* proc.c */
 int ktcp_proc_init_net(struct net *net);
 void ktcp_proc_exit_net(struct net *net);
+
+/* memory.c */
+extern long ktcp_sysctl_mem[3];
+int ktcp_memory_init(void);
+void ktcp_memory_exit(void);
+int ktcp_max_sockets_default(void);
+void ktcp_memory_sock_init(struct sock *sk);
+void ktcp_memory_sock_exit(struct sock *sk);
+bool ktcp_rmem_schedule(struct sock *sk, struct sk_buff *skb, bool ahead);
+bool ktcp_prune_ofo(struct sock *sk);
+bool ktcp_wmem_schedule(struct sock *sk, struct sk_buff *skb);
+void ktcp_wmem_charge(struct sock *sk, struct sk_buff *skb);
+void ktcp_wmem_free_skb(struct sock *sk, struct sk_buff *skb);
+bool ktcp_orphan_check(struct sock *sk);
+void ktcp_orphan_done(struct sock *sk);
+bool ktcp_tw_allowed(struct sock *sk);
+void ktcp_tw_count(struct sock *sk, int old, int state);
 
 /* sysctl.c */
 int ktcp_sysctl_init_net(struct net *net);

@@ -210,7 +210,7 @@ static void ktcp_abort_child(struct sock *child)
 	sock_orphan(child);
 	if (child->sk_state != TCP_CLOSE) {
 		ktcp_inc_stats(sock_net(child), KTCP_MIB_ABORT_ON_CLOSE);
-		ktcp_send_rst(child);
+		ktcp_send_rst(child, KTCP_MIB_RST_ABORT_ON_CLOSE);
 		ktcp_done(child);
 	} else {
 		ktcp_destroy_sock(child);
@@ -260,12 +260,11 @@ struct sock *ktcp_accept_dequeue(struct sock *sk)
 	return &child->inet.sk;
 }
 
-/* The completed handshake becomes a full socket on the accept queue. */
+/* The completed handshake becomes a full socket, not yet in any table. */
 static struct sock *ktcp_create_child(struct sock *sk,
 				      const struct ktcp_request *req,
 				      struct sk_buff *skb)
 {
-	struct ktcp_listen *l = ktcp_sk(sk)->listen;
 	struct net *net = sock_net(sk);
 	struct inet_sock *inet;
 	struct ktcp_sock *ks;
@@ -331,20 +330,31 @@ static struct sock *ktcp_create_child(struct sock *sk,
 	ks->snd_wl2 = ntohl(tcp_hdr(skb)->ack_seq);
 
 	ktcp_port_inherit(child, sk);
-	if (ktcp_conn_hash(child)) {
-		ktcp_port_unbind(child);
-		ktcp_destroy_sock(child);
-		return NULL;
-	}
+	return child;
+}
+
+/*
+ * The new @child, bh-locked, enters the connection table and the accept
+ * queue of @sk, ESTABLISHED.  Fails if its 4-tuple is taken; the caller
+ * then frees it.
+ */
+static int ktcp_child_publish(struct sock *sk, struct sock *child)
+{
+	struct ktcp_listen *l = ktcp_sk(sk)->listen;
+	int err;
+
+	err = ktcp_conn_hash(child);
+	if (err)
+		return err;
 	ktcp_set_state(child, TCP_ESTABLISHED);
 	if (sock_flag(sk, SOCK_KEEPOPEN)) {
 		sock_set_flag(child, SOCK_KEEPOPEN);
 		ktcp_set_keepalive(child, 1);
 	}
-	ktcp_inc_stats(net, KTCP_MIB_PASSIVE_OPENS);
-	list_add_tail(&ks->accept_node, &l->acceptq);
+	ktcp_inc_stats(sock_net(sk), KTCP_MIB_PASSIVE_OPENS);
+	list_add_tail(&ktcp_sk(child)->accept_node, &l->acceptq);
 	sk_acceptq_added(sk);
-	return child;
+	return 0;
 }
 
 static u32 ktcp_cookie_minute(void)
@@ -502,6 +512,52 @@ static bool ktcp_cookie_request(struct sock *sk, struct sk_buff *skb,
 	return true;
 }
 
+/*
+ * A segment for @child, bh-locked under its locked listener: the child
+ * takes it, or its backlog does if accept() has already handed it to a
+ * process that holds it.  Consumes @skb.
+ */
+static void ktcp_child_rcv(struct sock *child, struct sk_buff *skb)
+{
+	if (!sock_owned_by_user(child)) {
+		/* -EAGAIN (a SYN on a TIME_WAIT) cannot come: no SYN here */
+		if (ktcp_rcv(child, skb) == -EAGAIN)
+			kfree_skb(skb);
+	} else if (sk_add_backlog(child, skb, READ_ONCE(child->sk_rcvbuf) +
+				  READ_ONCE(child->sk_sndbuf))) {
+		ktcp_inc_stats(sock_net(child), KTCP_MIB_BACKLOG_DROPS);
+		kfree_skb(skb);
+	}
+}
+
+/*
+ * The connection a segment for the listener belongs to after all, held,
+ * or NULL.  The hook looked up the 4-tuple before it took the listener's
+ * lock, and the listener's backlog holds segments that were looked up
+ * before release_sock() ran the ACK before them: in both cases the ACK
+ * that completed the handshake may have made the child since, and the
+ * segment, data sent right behind that ACK, is the child's.  A reset
+ * here would kill a connection the peer has every right to use (as
+ * native's lookup again when tcp_check_req() finds its request stolen).
+ */
+static struct sock *ktcp_listen_child_lookup(struct net *net,
+					     const struct sk_buff *skb)
+{
+	const struct tcphdr *th = tcp_hdr(skb);
+	struct in6_addr raddr, laddr;
+	struct sock *child;
+
+	rcu_read_lock();
+	if (ktcp_skb_addrs(skb, &raddr, &laddr))
+		child = ktcp_conn_lookup6(net, &raddr, th->source, &laddr,
+					  th->dest);
+	else
+		child = ktcp_conn_lookup(net, raddr.s6_addr32[3], th->source,
+					 laddr.s6_addr32[3], th->dest);
+	rcu_read_unlock();
+	return child;
+}
+
 /* The ACK of our SYN-ACK: a connection, if the accept queue has room. */
 static void ktcp_listen_ack(struct sock *sk, struct sk_buff *skb)
 {
@@ -509,16 +565,28 @@ static void ktcp_listen_ack(struct sock *sk, struct sk_buff *skb)
 	const struct tcphdr *th = tcp_hdr(skb);
 	struct net *net = sock_net(sk);
 	struct ktcp_request *req, cookie_req;
+	bool rtt_ok = false;
 	struct sock *child;
+	u32 rtt = 0;
 
 	req = ktcp_synq_find(l, skb);
 	if (!req) {
+		/* Before the cookie: its ACK may have made the child too. */
+		child = ktcp_listen_child_lookup(net, skb);
+		if (child) {
+			ktcp_inc_stats(net, KTCP_MIB_LISTEN_CHILD_LATE);
+			bh_lock_sock(child);
+			ktcp_child_rcv(child, skb);
+			bh_unlock_sock(child);
+			sock_put(child);
+			return;
+		}
 		if (!ktcp_cookie_request(sk, skb, &cookie_req)) {
-			ktcp_send_reset_reply(net, skb);
+			ktcp_send_reset_reply(net, skb, KTCP_MIB_RST_LISTEN_ACK);
 			goto drop;
 		}
 	} else if (ntohl(th->ack_seq) != req->iss + 1) {
-		ktcp_send_reset_reply(net, skb);
+		ktcp_send_reset_reply(net, skb, KTCP_MIB_RST_BAD_ACK);
 		goto drop;
 	} else if (req->retrans < ktcp_sk(sk)->defer_accept &&
 		   skb->len == th->doff * 4 && !th->fin) {
@@ -531,11 +599,22 @@ static void ktcp_listen_ack(struct sock *sk, struct sk_buff *skb)
 		ktcp_inc_stats(net, KTCP_MIB_LISTEN_OVERFLOWS);
 		ktcp_listen_drop(sk);
 		if (ktcp_sysctl(net, abort_on_overflow)) {
-			ktcp_send_reset_reply(net, skb);
+			ktcp_send_reset_reply(net, skb,
+					      KTCP_MIB_RST_LISTEN_OVERFLOW);
 			if (req)
 				ktcp_synq_drop(sk, req);
 		}
 		goto drop;
+	}
+	/*
+	 * The SYN-ACK's RTT is the child's first sample, as native's
+	 * tcp_synack_rtt_meas(): never after a retransmission (Karn) nor
+	 * across a TCP_DEFER_ACCEPT wait.  Without it the first ACKs of
+	 * data alone set an RTO a slow handshake path would not keep.
+	 */
+	if (req && !req->retrans && !req->acked) {
+		rtt = jiffies - (req->expires - KTCP_SYNACK_TIMEOUT);
+		rtt_ok = true;
 	}
 	child = ktcp_create_child(sk, req ?: &cookie_req, skb);
 	if (req)
@@ -544,21 +623,26 @@ static void ktcp_listen_ack(struct sock *sk, struct sk_buff *skb)
 		ktcp_listen_drop(sk);
 		goto drop;
 	}
-	sk->sk_data_ready(sk);
 	/*
-	 * The ACK may carry data already: the child takes it, or its
-	 * backlog does if accept() has already handed it to a process
-	 * that holds it.  Listener (nested, from the hook) -> child
-	 * (subclass 0), as native.
+	 * Locked before the connection table can show it, as native's
+	 * sk_clone_lock(): a segment of the same peer on another CPU, data
+	 * right behind this ACK, finds it there and must wait until it is
+	 * ESTABLISHED and has taken the ACK; in CLOSE it would draw a RST.
+	 * Listener (nested, from the hook) -> child (subclass 0), as native.
 	 */
 	bh_lock_sock(child);
-	if (!sock_owned_by_user(child)) {
-		ktcp_rcv(child, skb);
-	} else if (sk_add_backlog(child, skb, READ_ONCE(child->sk_rcvbuf) +
-				  READ_ONCE(child->sk_sndbuf))) {
-		ktcp_inc_stats(sock_net(child), KTCP_MIB_BACKLOG_DROPS);
-		kfree_skb(skb);
+	if (ktcp_child_publish(sk, child)) {
+		bh_unlock_sock(child);
+		ktcp_port_unbind(child);
+		ktcp_destroy_sock(child);
+		ktcp_listen_drop(sk);
+		goto drop;
 	}
+	if (rtt_ok)
+		ktcp_rtt_sample(child, rtt);
+	sk->sk_data_ready(sk);
+	/* The ACK may carry data already. */
+	ktcp_child_rcv(child, skb);
 	bh_unlock_sock(child);
 	return;
 drop:
@@ -593,7 +677,8 @@ int ktcp_listen_rcv(struct sock *sk, struct sk_buff *skb)
 		return 0;
 	}
 	if (th->ack) {	/* RFC 9293: any ACK in LISTEN draws a reset */
-		ktcp_send_reset_reply(sock_net(sk), skb);
+		ktcp_send_reset_reply(sock_net(sk), skb,
+				      KTCP_MIB_RST_LISTEN_ACK);
 		goto drop;
 	}
 	if (th->syn && !th->fin)

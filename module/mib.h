@@ -44,6 +44,28 @@ enum ktcp_mib {
 	KTCP_MIB_ABORT_ON_TIMEOUT,	/* retries, probes or user timeout ran out */
 	KTCP_MIB_ACK_SKIPPED_CHALLENGE,	/* challenge ACK held: per socket limit */
 	KTCP_MIB_OLD_ACKS,		/* ACK outside [SND.UNA - MAX.SND.WND, SND.NXT] */
+	/* memory.c: global memory, orphans, TIME_WAIT (issue 11) */
+	KTCP_MIB_MEMORY_PRESSURES,	/* net.ktcp.mem pressure entered */
+	KTCP_MIB_OFO_DROP,		/* out-of-order segment dropped: memory */
+	KTCP_MIB_RCV_QDROP,		/* in-order segment dropped: memory */
+	KTCP_MIB_OFO_COALESCE,		/* out-of-order segment merged */
+	KTCP_MIB_ABORT_ON_MEMORY,	/* orphan reset: too many, or memory */
+	KTCP_MIB_TW_OVERFLOW,		/* closed instead of TIME_WAIT */
+	KTCP_MIB_LISTEN_CHILD_LATE,	/* listener's segment was its child's */
+	/*
+	 * Why a RST went out: every RST sent counts OutRsts and exactly one
+	 * of these (ktcp_send_rst() and ktcp_send_reset_reply() take it).
+	 */
+	KTCP_MIB_RST_NO_SOCKET,		/* segment for no connection */
+	KTCP_MIB_RST_LISTEN_ACK,	/* ACK in LISTEN: no request, no child */
+	KTCP_MIB_RST_BAD_ACK,		/* ACK of nothing we sent in a handshake */
+	KTCP_MIB_RST_LISTEN_OVERFLOW,	/* accept queue full, abort_on_overflow */
+	KTCP_MIB_RST_ABORT_ON_CLOSE,	/* close(): unread data, unaccepted */
+	KTCP_MIB_RST_ABORT_ON_DATA,	/* data after close() */
+	KTCP_MIB_RST_ABORT_ON_LINGER,	/* close() with SO_LINGER {1, 0} */
+	KTCP_MIB_RST_DISCONNECT,	/* connect(AF_UNSPEC) of a connection */
+	KTCP_MIB_RST_TIMEOUT,		/* keepalive gave up */
+	KTCP_MIB_RST_ABORT_ON_MEMORY,	/* orphan over max_orphans or memory */
 	KTCP_MIB_MAX
 };
 

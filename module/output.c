@@ -31,6 +31,9 @@ u32 ktcp_rcv_window(struct sock *sk)
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	int free = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
 
+	/* Under memory pressure offer little more (native: 4 MSS). */
+	if (sk_under_memory_pressure(sk))
+		free = min_t(int, free, 4 * ks->advmss);
 	ks->rcv_wnd = ktcp_window_select(free, ks->rcv_ratio, ks->rcv_nxt,
 					 ks->rcv_wup + ks->rcv_wnd,
 					 ks->rcv_wscale);
@@ -169,13 +172,13 @@ static struct sk_buff *ktcp_alloc_segment(const struct sk_buff *data,
 
 /*
  * SACK blocks for the out-of-order queue (RFC 2018 4): the block
- * holding the segment that arrived last goes first.
+ * holding the segment that arrived last goes first.  The queue keeps
+ * them in that order as segments arrive (reassembly.c).
  */
 static void ktcp_sack_blocks(struct ktcp_sock *ks, struct ktcp_out_options *o,
 			     unsigned int len)
 {
 	int max = o->tstamp ? 3 : KTCP_MAX_SACK_BLOCKS;
-	int i, n;
 
 	/* With data, the blocks must fit beside it in a full segment. */
 	if (len) {
@@ -187,16 +190,8 @@ static void ktcp_sack_blocks(struct ktcp_sock *ks, struct ktcp_out_options *o,
 			return;
 	}
 
-	n = ktcp_ofo_blocks(&ks->ofo_queue, o->sack_start, o->sack_end, max);
-	for (i = 1; i < n; i++) {
-		if (ktcp_seq_in_window(ks->last_ofo_seq, o->sack_start[i],
-				       o->sack_end[i])) {
-			swap(o->sack_start[0], o->sack_start[i]);
-			swap(o->sack_end[0], o->sack_end[i]);
-			break;
-		}
-	}
-	o->nr_sacks = n;
+	o->nr_sacks = ktcp_ofo_blocks(&ks->ofo_queue, o->sack_start,
+				      o->sack_end, max);
 }
 
 /*
@@ -229,7 +224,7 @@ static int ktcp_send_segment(struct sock *sk, u32 seq, u8 flags,
 		opts.tsecr = (flags & KTCP_ACK) ? ks->ts_recent : 0;
 	}
 	if (ks->sack_ok && (flags & KTCP_ACK) && !(flags & KTCP_SYN) &&
-	    !skb_queue_empty(&ks->ofo_queue))
+	    !ktcp_ofo_empty(&ks->ofo_queue))
 		ktcp_sack_blocks(ks, &opts, len);
 	win = ktcp_rcv_window(sk);
 	/* A SYN's window is never scaled (RFC 7323 2.2). */
@@ -243,6 +238,8 @@ static int ktcp_send_segment(struct sock *sk, u32 seq, u8 flags,
 	}
 	ktcp_push_header(skb, inet->inet_sport, inet->inet_dport, seq,
 			 ks->rcv_nxt, flags, win, &opts);
+	/* Owned, so owner rules, cgroups and TSQ-like limits see it. */
+	skb_set_owner_w(skb, sk);
 	if (ks->ipv6)
 		return ktcp_xmit_to(sock_net(sk), sk, skb, true,
 				    &sk->sk_v6_rcv_saddr, &sk->sk_v6_daddr);
@@ -275,7 +272,7 @@ void ktcp_send_ack_now_or_later(struct sock *sk)
 		ks->quick_acks--;
 		ktcp_send_ack(sk);
 	} else if (ks->rcv_nxt - ks->rcv_wup >= 2U * ks->advmss ||
-		   !skb_queue_empty(&ks->ofo_queue) || ks->ack_pending) {
+		   !ktcp_ofo_empty(&ks->ofo_queue) || ks->ack_pending) {
 		ktcp_send_ack(sk);
 	} else {
 		ktcp_schedule_delack(sk);
@@ -291,10 +288,15 @@ void ktcp_send_probe(struct sock *sk)
 	ktcp_send_segment(sk, ktcp_sk(sk)->snd_una - 1, KTCP_ACK, NULL, 0);
 }
 
-/* Abort: RST with the ACK, as tcp_send_active_reset() sends it. */
-void ktcp_send_rst(struct sock *sk)
+/**
+ * ktcp_send_rst() - abort: RST with the ACK, as tcp_send_active_reset()
+ * @sk: the connection, locked
+ * @why: the KTCP_MIB_RST_* counter of the cause
+ */
+void ktcp_send_rst(struct sock *sk, enum ktcp_mib why)
 {
 	ktcp_inc_stats(sock_net(sk), KTCP_MIB_OUT_RSTS);
+	ktcp_inc_stats(sock_net(sk), why);
 	ktcp_send_segment(sk, ktcp_sk(sk)->snd_nxt, KTCP_RST, NULL, 0);
 }
 
@@ -313,12 +315,17 @@ int ktcp_send_synack(struct net *net, bool ipv6, const struct in6_addr *saddr,
 	return ktcp_xmit_to(net, NULL, skb, ipv6, saddr, daddr);
 }
 
-/*
- * RFC 9293 3.10.7.1: the reset for a segment that has no connection.
- * Never answer a RST; take the sequence number from the ACK if there is
- * one, else acknowledge the segment.
+/**
+ * ktcp_send_reset_reply() - the reset for a segment that has no connection
+ * @net: the namespace @in arrived in
+ * @in: the segment, not consumed
+ * @why: the KTCP_MIB_RST_* counter of the cause
+ *
+ * RFC 9293 3.10.7.1.  Never answer a RST; take the sequence number from
+ * the ACK if there is one, else acknowledge the segment.
  */
-void ktcp_send_reset_reply(struct net *net, struct sk_buff *in)
+void ktcp_send_reset_reply(struct net *net, struct sk_buff *in,
+			   enum ktcp_mib why)
 {
 	const struct tcphdr *th = tcp_hdr(in);
 	struct in6_addr saddr, daddr;
@@ -340,6 +347,7 @@ void ktcp_send_reset_reply(struct net *net, struct sk_buff *in)
 		return;
 	ktcp_push_header(skb, th->dest, th->source, seq, ack, flags, 0, NULL);
 	ktcp_inc_stats(net, KTCP_MIB_OUT_RSTS);
+	ktcp_inc_stats(net, why);
 	ipv6 = ktcp_skb_addrs(in, &saddr, &daddr);
 	ktcp_xmit_to(net, NULL, skb, ipv6, &daddr, &saddr);
 }
@@ -361,6 +369,7 @@ void ktcp_queue_fin(struct sock *sk)
 	ks->write_seq++;
 	ks->fin_queued = true;
 	__skb_queue_tail(&sk->sk_write_queue, skb);
+	ktcp_wmem_charge(sk, skb);	/* a FIN is never refused memory */
 	ktcp_write_xmit(sk);
 }
 
@@ -405,7 +414,8 @@ static int ktcp_split(struct sock *sk, struct sk_buff *skb, u32 len)
 	KTCP_SKB_CB(tail)->seq = cb->seq + len;
 	cb->end_seq = cb->seq + len;
 	__skb_queue_after(&sk->sk_write_queue, skb, tail);
-	sk_wmem_queued_add(sk, tail->truesize);
+	/* As tcp_fragment(): charged without asking, it is no new data. */
+	ktcp_wmem_charge(sk, tail);
 	return 0;
 }
 

@@ -405,6 +405,23 @@ static const char * const ktcp_mib_names[KTCP_MIB_MAX] = {
 	[KTCP_MIB_ABORT_ON_TIMEOUT]	= "TCPAbortOnTimeout",
 	[KTCP_MIB_ACK_SKIPPED_CHALLENGE] = "TCPACKSkippedChallenge",
 	[KTCP_MIB_OLD_ACKS]		= "KtcpOutOfWindowAcks",
+	[KTCP_MIB_MEMORY_PRESSURES]	= "TCPMemoryPressures",
+	[KTCP_MIB_OFO_DROP]		= "TCPOFODrop",
+	[KTCP_MIB_RCV_QDROP]		= "TCPRcvQDrop",
+	[KTCP_MIB_OFO_COALESCE]		= "KtcpOfoCoalesce",
+	[KTCP_MIB_ABORT_ON_MEMORY]	= "TCPAbortOnMemory",
+	[KTCP_MIB_TW_OVERFLOW]		= "TCPTimeWaitOverflow",
+	[KTCP_MIB_LISTEN_CHILD_LATE]	= "KtcpListenChildLate",
+	[KTCP_MIB_RST_NO_SOCKET]	= "RstNoSocket",
+	[KTCP_MIB_RST_LISTEN_ACK]	= "RstListenAck",
+	[KTCP_MIB_RST_BAD_ACK]		= "RstBadAck",
+	[KTCP_MIB_RST_LISTEN_OVERFLOW]	= "RstListenOverflow",
+	[KTCP_MIB_RST_ABORT_ON_CLOSE]	= "RstAbortOnClose",
+	[KTCP_MIB_RST_ABORT_ON_DATA]	= "RstAbortOnData",
+	[KTCP_MIB_RST_ABORT_ON_LINGER]	= "RstAbortOnLinger",
+	[KTCP_MIB_RST_DISCONNECT]	= "RstDisconnect",
+	[KTCP_MIB_RST_TIMEOUT]		= "RstTimeout",
+	[KTCP_MIB_RST_ABORT_ON_MEMORY]	= "RstAbortOnMemory",
 };
 
 /* /proc/net/ktcp_snmp: "Name Value", one counter a line. */
@@ -416,6 +433,16 @@ static int ktcp_snmp_show(struct seq_file *seq, void *v)
 	for (i = 0; i < KTCP_MIB_MAX; i++)
 		seq_printf(seq, "%s %ld\n", ktcp_mib_names[i],
 			   atomic_long_read(&kn->mib[i]));
+	/*
+	 * Gauges (memory.c).  Memory is the whole module's, in pages, as
+	 * /proc/net/protocols and tcp_mem count it: not per namespace.
+	 */
+	seq_printf(seq, "KtcpMemoryPages %ld\n",
+		   proto_memory_allocated(&ktcp_prot));
+	seq_printf(seq, "KtcpMemoryPressure %d\n",
+		   !!READ_ONCE(*ktcp_prot.memory_pressure));
+	seq_printf(seq, "KtcpOrphans %d\n", atomic_read(&kn->orphans));
+	seq_printf(seq, "KtcpTimeWait %d\n", atomic_read(&kn->tw_count));
 	return 0;
 }
 

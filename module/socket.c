@@ -43,6 +43,7 @@ static void ktcp_sock_destruct(struct sock *sk)
 	xfrm_sk_free_policy(sk);
 	kfree(rcu_dereference_protected(inet_sk(sk)->inet_opt, 1));
 	RCU_INIT_POINTER(inet_sk(sk)->inet_opt, NULL);
+	ktcp_memory_sock_exit(sk);
 }
 
 void ktcp_set_state(struct sock *sk, int state)
@@ -53,16 +54,21 @@ void ktcp_set_state(struct sock *sk, int state)
 		ktcp_inc_stats(sock_net(sk), KTCP_MIB_CURR_ESTAB);
 	else if (old == TCP_ESTABLISHED && state != TCP_ESTABLISHED)
 		ktcp_dec_stats(sock_net(sk), KTCP_MIB_CURR_ESTAB);
+	ktcp_tw_count(sk, old, state);
 	/* Lockless readers (poll, proc) pair with this. */
 	smp_store_release(&sk->sk_state, state);
 }
 
 static void ktcp_purge_queues(struct sock *sk)
 {
+	struct sk_buff *skb;
+
 	__skb_queue_purge(&sk->sk_receive_queue);
-	__skb_queue_purge(&sk->sk_write_queue);
-	__skb_queue_purge(&ktcp_sk(sk)->ofo_queue);
+	while ((skb = __skb_dequeue(&sk->sk_write_queue)))
+		ktcp_wmem_free_skb(sk, skb);
+	ktcp_ofo_purge(&ktcp_sk(sk)->ofo_queue);
 	WRITE_ONCE(sk->sk_wmem_queued, 0);
+	sk_mem_reclaim_final(sk);
 }
 
 /**
@@ -79,6 +85,7 @@ void ktcp_destroy_sock(struct sock *sk)
 	ktcp_conn_unhash(sk);
 	ktcp_port_unbind(sk);
 	ktcp_purge_queues(sk);
+	ktcp_orphan_done(sk);
 	sock_put(sk);
 }
 
@@ -172,7 +179,8 @@ static void ktcp_sock_init(struct sock *sk)
 	INIT_HLIST_NODE(&ks->bind_node);
 	INIT_HLIST_NODE(&ks->conn_node);
 	INIT_LIST_HEAD(&ks->accept_node);
-	__skb_queue_head_init(&ks->ofo_queue);
+	ktcp_ofo_init(&ks->ofo_queue);
+	ktcp_memory_sock_init(sk);
 	ktcp_init_timers(sk);
 	/* No autotuning: a new socket starts with the sysctl's buffers. */
 	WRITE_ONCE(sk->sk_rcvbuf, ktcp_sysctl(sock_net(sk), rmem_default));
@@ -217,7 +225,7 @@ static int ktcp_disconnect(struct sock *sk)
 	if (old == TCP_LISTEN)
 		ktcp_listen_stop(sk);
 	else if ((1 << old) & (KTCPF_SYNCHRONIZED | TCPF_SYN_RECV))
-		ktcp_send_rst(sk);
+		ktcp_send_rst(sk, KTCP_MIB_RST_DISCONNECT);
 	if (old != TCP_CLOSE && old != TCP_LISTEN && old != TCP_SYN_SENT)
 		WRITE_ONCE(sk->sk_err, ECONNRESET);
 	ktcp_set_state(sk, TCP_CLOSE);
@@ -269,13 +277,13 @@ static int ktcp_release(struct socket *sock)
 	} else if (unread) {
 		/* RFC 2525 2.17: unread data is lost, say so with a RST. */
 		ktcp_inc_stats(sock_net(sk), KTCP_MIB_ABORT_ON_CLOSE);
-		ktcp_send_rst(sk);
+		ktcp_send_rst(sk, KTCP_MIB_RST_ABORT_ON_CLOSE);
 		ktcp_done(sk);
 	} else if (sock_flag(sk, SOCK_LINGER) && !timeout) {
 		/* SO_LINGER {1, 0}: abort. */
 		ktcp_inc_stats(sock_net(sk), KTCP_MIB_ABORT_ON_DATA);
 		if (sk->sk_state != TCP_SYN_SENT)
-			ktcp_send_rst(sk);
+			ktcp_send_rst(sk, KTCP_MIB_RST_ABORT_ON_LINGER);
 		ktcp_done(sk);
 	} else if (sk->sk_state == TCP_SYN_SENT) {
 		ktcp_done(sk);
@@ -290,7 +298,7 @@ static int ktcp_release(struct socket *sock)
 	sock_orphan(sk);
 	if (sk->sk_state == TCP_CLOSE)
 		ktcp_destroy_sock(sk);
-	else if (sk->sk_state == TCP_FIN_WAIT2)
+	else if (ktcp_orphan_check(sk) && sk->sk_state == TCP_FIN_WAIT2)
 		ktcp_enter_wait(sk, TCP_FIN_WAIT2,
 				ktcp_sysctl(sock_net(sk), fin_timeout));
 	release_sock(sk);
@@ -1026,6 +1034,16 @@ static int ktcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 			err = -ENOBUFS;
 			goto do_error;
 		}
+		if (!ktcp_wmem_schedule(sk, skb)) {
+			/* net.ktcp.mem: wait as for a full send buffer. */
+			kfree_skb(skb);
+			ktcp_write_xmit(sk);
+			set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+			err = sk_stream_wait_memory(sk, &timeo);
+			if (err)
+				goto do_error;
+			continue;
+		}
 		if (skb_copy_datagram_from_iter(skb, 0, &msg->msg_iter,
 						chunk)) {
 			kfree_skb(skb);
@@ -1038,7 +1056,7 @@ static int ktcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 		KTCP_SKB_CB(skb)->retransmitted = 0;
 		ks->write_seq += chunk;
 		__skb_queue_tail(&sk->sk_write_queue, skb);
-		sk_wmem_queued_add(sk, skb->truesize);
+		ktcp_wmem_charge(sk, skb);
 		copied += chunk;
 		ktcp_write_xmit(sk);
 	}

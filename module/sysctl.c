@@ -23,6 +23,20 @@ static int ktcp_min_buf = SOCK_MIN_RCVBUF;
 static int ktcp_max_buf = 64 << 20;
 static int ktcp_max_keepidle = KTCP_MAX_KEEPIDLE;
 static int ktcp_min_snd_mss = KTCP_MIN_SND_MSS;
+static int ktcp_max_int = INT_MAX;
+
+/*
+ * net.ktcp.mem (memory.c) is one array for the whole module, as tcp_mem
+ * is for native TCP: every namespace shows it, only the initial one may
+ * change it.
+ */
+static const struct ctl_table ktcp_sysctl_mem_template = {
+	.procname	= "mem",
+	.data		= ktcp_sysctl_mem,
+	.maxlen		= sizeof(ktcp_sysctl_mem),
+	.mode		= 0644,
+	.proc_handler	= proc_doulongvec_minmax,
+};
 
 /* Reads and writes "low high" like net.ipv4.ip_local_port_range. */
 static int ktcp_port_range_handler(KTCP_CTL_TABLE_CONST struct ctl_table *table,
@@ -91,7 +105,11 @@ static const struct ctl_table ktcp_sysctl_template[] = {
 	/* issue 11: MSS floor, RFC 5961 5 */
 	KTCP_SYSCTL_INT(min_snd_mss, &ktcp_min_snd_mss, &ktcp_port_max),
 	KTCP_SYSCTL_INT(invalid_ratelimit, &ktcp_zero, &ktcp_max_rto_ms),
+	/* issue 11: memory.c, what a peer can make ktcp keep */
+	KTCP_SYSCTL_INT(max_orphans, &ktcp_zero, &ktcp_max_int),
+	KTCP_SYSCTL_INT(max_tw_buckets, &ktcp_zero, &ktcp_max_int),
 #undef KTCP_SYSCTL_INT
+	{ },	/* net.ktcp.mem: ktcp_sysctl_mem_template */
 	{ }	/* sentinel, for kernels before 6.6 */
 };
 
@@ -106,8 +124,11 @@ int ktcp_sysctl_init_net(struct net *net)
 	if (!table)
 		return -ENOMEM;
 	table[0].data = &kn->port_range;
-	for (i = 1; i < ARRAY_SIZE(ktcp_sysctl_template) - 1; i++)
+	for (i = 1; i < ARRAY_SIZE(ktcp_sysctl_template) - 2; i++)
 		table[i].data = (char *)&kn->sysctl + (uintptr_t)table[i].data;
+	table[i] = ktcp_sysctl_mem_template;
+	if (!net_eq(net, &init_net))
+		table[i].mode = 0444;
 
 	kn->sysctl_header = ktcp_register_net_sysctl(net, "net/ktcp", table,
 						     ARRAY_SIZE(ktcp_sysctl_template) - 1);

@@ -248,7 +248,7 @@ static void ktcp_keepalive_work(struct sock *sk)
 		    ks->probes_out &&
 		    idle >= msecs_to_jiffies(ks->user_timeout) :
 		    ks->probes_out >= probes) {
-			ktcp_send_rst(sk);
+			ktcp_send_rst(sk, KTCP_MIB_RST_TIMEOUT);
 			ktcp_timeout_abort(sk);
 			return;
 		}
@@ -377,9 +377,17 @@ void ktcp_clear_timers(struct sock *sk)
 		clear_bit(bit, &ks->deferred);
 }
 
-/* Enter TIME_WAIT or an orphan's FIN_WAIT_2, for @timeout_s seconds. */
+/*
+ * Enter TIME_WAIT or an orphan's FIN_WAIT_2, for @timeout_s seconds; or
+ * close at once if net.ktcp.max_tw_buckets sockets are in TIME_WAIT.
+ */
 void ktcp_enter_wait(struct sock *sk, int state, unsigned int timeout_s)
 {
+	if (state == TCP_TIME_WAIT && sk->sk_state != TCP_TIME_WAIT &&
+	    !ktcp_tw_allowed(sk)) {
+		ktcp_done(sk);
+		return;
+	}
 	ktcp_set_state(sk, state);
 	sk_stop_timer(sk, &ktcp_sk(sk)->rtx_timer);
 	sk_reset_timer(sk, &ktcp_sk(sk)->wait_timer,

@@ -11,6 +11,8 @@ debs=(
 	linux-headers-amd64 linux-image-amd64 linux-source-6.12
 	qemu-system-x86 busybox-static
 	iproute2 netcat-openbsd tcpdump hping3 socat curl
+	# packetdrill's MSS scripts turn the tun device's offloads off
+	ethtool
 	# libktcp (userspace/): zlib for permessage-deflate, clang and its
 	# runtime for the libFuzzer targets, peers for the interop tests
 	zlib1g-dev clang libclang-rt-14-dev valgrind
@@ -53,3 +55,9 @@ if [ ! -d "$ws_dir/node_modules/ws" ]; then
 	command -v npm >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null
 	npm install --silent --prefix "$ws_dir" ws >/dev/null
 fi
+
+# packetdrill (selftests/packetdrill.sh), built once into the cache from
+# KTCP_PACKETDRILL_SRC or its upstream repository; without a source its
+# suite reports skips.
+"$(dirname "$0")/build-packetdrill.sh" >/dev/null ||
+	echo "install-deps: no packetdrill; selftests/packetdrill.sh will skip" >&2

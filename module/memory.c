@@ -1,0 +1,339 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What a peer can make ktcp keep, and its limits: memory accounted as
+ * native TCP accounts tcp_mem (struct proto's memory_allocated, the
+ * pressure state and net.ktcp.mem), orphans (net.ktcp.max_orphans) and
+ * TIME_WAIT sockets (net.ktcp.max_tw_buckets).
+ *
+ * Memory is one pool for the whole module, as tcp_mem is for native
+ * TCP: struct proto has one counter, and the kernel's socket memory
+ * code (sk_rmem_schedule(), sk_mem_charge(), /proc/net/protocols)
+ * reads it.  net.ktcp.mem shows the one array in every namespace; only
+ * the initial namespace may write it.
+ */
+
+#include <linux/mm.h>
+#include <linux/percpu.h>
+#include <linux/percpu_counter.h>
+#include <net/sock.h>
+#include <net/tcp_states.h>
+
+#include "ktcp.h"
+#include "reassembly.h"
+
+/* Pages: below [0] no pressure, above [1] pressure, above [2] refuse. */
+long ktcp_sysctl_mem[3] __read_mostly;
+
+/*
+ * What a socket may always have under pressure, below net.ktcp.mem[2]
+ * (the [0] of tcp_rmem and tcp_wmem, which sk_get_rmem0() and
+ * sk_get_wmem0() read).  Native's 4096 admits one skb, and a native skb
+ * carries up to 64 KiB (GSO on send, GRO and coalescing on receive).
+ * ktcp queues one skb per segment, each a page of frags for at most one
+ * MSS: 4096 admitted one segment per flight, every other segment of the
+ * 4-MSS window offered under pressure was dropped and waited for an
+ * RTO, and a connection beside a flood of out-of-order data crawled.
+ * 64 KiB holds what native's one skb holds.  The global bound is still
+ * net.ktcp.mem[2], checked before this minimum.
+ * Buffer sizes themselves are SO_RCVBUF/SO_SNDBUF and net.ktcp.*mem_default.
+ */
+static int ktcp_sysctl_rmem[3] __read_mostly = { 65536, 131072, 64 << 20 };
+static int ktcp_sysctl_wmem[3] __read_mostly = { 65536, 65536, 64 << 20 };
+
+static atomic_long_t ktcp_memory_allocated;	/* pages */
+static DEFINE_PER_CPU(int, ktcp_memory_per_cpu_fw_alloc);
+static struct percpu_counter ktcp_sockets_allocated;
+static unsigned long ktcp_memory_pressure;	/* jiffies it began; 0: none */
+
+/* The kernel calls this when ktcp's memory passes net.ktcp.mem[1]. */
+static void ktcp_enter_memory_pressure(struct sock *sk)
+{
+	unsigned long val;
+
+	if (READ_ONCE(ktcp_memory_pressure))
+		return;
+	val = jiffies ?: 1;
+	if (!cmpxchg(&ktcp_memory_pressure, 0, val))
+		ktcp_inc_stats(sock_net(sk), KTCP_MIB_MEMORY_PRESSURES);
+}
+
+/* ... and this when it is back below net.ktcp.mem[0]. */
+static void ktcp_leave_memory_pressure(struct sock *sk)
+{
+	if (READ_ONCE(ktcp_memory_pressure))
+		WRITE_ONCE(ktcp_memory_pressure, 0);
+}
+
+/**
+ * ktcp_memory_init() - size net.ktcp.mem from RAM and arm ktcp_prot
+ *
+ * The defaults are native's tcp_init_mem(): 1/16 of the buffer pages
+ * is the pressure mark, 3/4 of it the low mark, twice that the limit.
+ * Called before proto_register().
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int ktcp_memory_init(void)
+{
+	unsigned long limit = max(nr_free_buffer_pages() / 16, 128UL);
+	int err;
+
+	ktcp_sysctl_mem[0] = limit / 4 * 3;
+	ktcp_sysctl_mem[1] = limit;
+	ktcp_sysctl_mem[2] = ktcp_sysctl_mem[0] * 2;
+
+	err = percpu_counter_init(&ktcp_sockets_allocated, 0, GFP_KERNEL);
+	if (err)
+		return err;
+	ktcp_prot.enter_memory_pressure = ktcp_enter_memory_pressure;
+	ktcp_prot.leave_memory_pressure = ktcp_leave_memory_pressure;
+	ktcp_prot.memory_allocated = &ktcp_memory_allocated;
+	ktcp_prot.per_cpu_fw_alloc = &ktcp_memory_per_cpu_fw_alloc;
+	ktcp_prot.sockets_allocated = &ktcp_sockets_allocated;
+	ktcp_prot.memory_pressure = &ktcp_memory_pressure;
+	ktcp_prot.sysctl_mem = ktcp_sysctl_mem;
+	ktcp_prot.sysctl_rmem = ktcp_sysctl_rmem;
+	ktcp_prot.sysctl_wmem = ktcp_sysctl_wmem;
+	return 0;
+}
+
+/*
+ * The default of net.ktcp.max_orphans and max_tw_buckets: native's,
+ * half its established hash, which has one bucket per 128 KiB of RAM.
+ */
+int ktcp_max_sockets_default(void)
+{
+	return clamp_t(unsigned long, totalram_pages() >> (18 - PAGE_SHIFT),
+		       128, 1 << 20);
+}
+
+/* After proto_unregister(): no socket is left. */
+void ktcp_memory_exit(void)
+{
+	long pages = atomic_long_read(&ktcp_memory_allocated);
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		pages += per_cpu(ktcp_memory_per_cpu_fw_alloc, cpu);
+	WARN_ON_ONCE(pages || percpu_counter_sum(&ktcp_sockets_allocated));
+	percpu_counter_destroy(&ktcp_sockets_allocated);
+}
+
+/* A new socket: counted, as tcp_init_sock() counts one. */
+void ktcp_memory_sock_init(struct sock *sk)
+{
+	/* Sent skbs are owned (skb_set_owner_w()); ACKs wake writers. */
+	sock_set_flag(sk, SOCK_USE_WRITE_QUEUE);
+	sk_sockets_allocated_inc(sk);
+	sock_prot_inuse_add(sock_net(sk), sk->sk_prot, 1);
+}
+
+/* The socket is being freed: its queues are empty. */
+void ktcp_memory_sock_exit(struct sock *sk)
+{
+	sk_mem_reclaim_final(sk);
+	sk_sockets_allocated_dec(sk);
+	sock_prot_inuse_add(sock_net(sk), sk->sk_prot, -1);
+}
+
+/**
+ * ktcp_prune_ofo() - give up out-of-order data for memory
+ * @sk: the socket, locked
+ *
+ * From the highest sequence down (native's tcp_prune_ofo_queue(): that
+ * data is needed last), until the socket is within its receive buffer
+ * and ktcp's memory is out of pressure, or the queue is empty.  The
+ * sender still has all of it.
+ *
+ * Return: true if anything was freed (counted once, OfoPruned).
+ */
+bool ktcp_prune_ofo(struct sock *sk)
+{
+	struct ktcp_ofo *q = &ktcp_sk(sk)->ofo_queue;
+	struct sk_buff *skb;
+	bool pruned = false;
+
+	while ((skb = ktcp_ofo_unlink_last(q))) {
+		kfree_skb(skb);
+		pruned = true;
+		sk_mem_reclaim(sk);
+		if (atomic_read(&sk->sk_rmem_alloc) <= READ_ONCE(sk->sk_rcvbuf) &&
+		    !sk_under_memory_pressure(sk))
+			break;
+	}
+	if (pruned)
+		ktcp_inc_stats(sock_net(sk), KTCP_MIB_OFO_PRUNED);
+	return pruned;
+}
+
+/*
+ * Reserve @size bytes for @sk even over net.ktcp.mem[2], as native's
+ * sk_forced_mem_schedule() does for an in-order segment into an empty
+ * receive queue (tcp_data_queue()) and for the first skb of an empty
+ * write queue (tcp_stream_alloc_skb()).  Out-of-order queues of other
+ * connections (a flood that is never read) may hold ktcp's memory at
+ * its limit for as long as they live; without this a connection beside
+ * them would get or send nothing more, and one skb per connection is
+ * all it can add.  A memory cgroup's charge is not open to modules:
+ * its sockets are not forced.
+ */
+static bool ktcp_mem_force(struct sock *sk, int size)
+{
+	int delta = size - sk->sk_forward_alloc;
+	int pages;
+
+	if (mem_cgroup_sockets_enabled && sk->sk_memcg)
+		return false;
+	if (delta <= 0)
+		return true;
+	pages = sk_mem_pages(delta);
+	WRITE_ONCE(sk->sk_forward_alloc,
+		   sk->sk_forward_alloc + (pages << PAGE_SHIFT));
+	atomic_long_add(pages, &ktcp_memory_allocated);
+	return true;
+}
+
+/**
+ * ktcp_rmem_schedule() - may @sk keep a received segment?
+ * @sk: the socket, locked
+ * @skb: the segment
+ * @ahead: it is out of order
+ *
+ * Out-of-order data is the first to give up: under pressure it is not
+ * taken, and what the queue holds goes too, so that in-order data of
+ * every connection still finds room below net.ktcp.mem[2].  In-order
+ * data makes room by pruning the out-of-order queue (tcp_prune_queue()),
+ * and into an empty receive queue it is always taken (ktcp_mem_force()).
+ * On success the memory is reserved: skb_set_owner_r() charges it.
+ *
+ * Return: true to keep @skb; false: the caller drops it (counted).
+ */
+bool ktcp_rmem_schedule(struct sock *sk, struct sk_buff *skb, bool ahead)
+{
+	if (ahead) {
+		if (!sk_under_memory_pressure(sk) &&
+		    sk_rmem_schedule(sk, skb, skb->truesize))
+			return true;
+		ktcp_prune_ofo(sk);
+		ktcp_inc_stats(sock_net(sk), KTCP_MIB_OFO_DROP);
+		return false;
+	}
+	if (sk_rmem_schedule(sk, skb, skb->truesize))
+		return true;
+	if (ktcp_prune_ofo(sk) && sk_rmem_schedule(sk, skb, skb->truesize))
+		return true;
+	if (skb_queue_empty(&sk->sk_receive_queue) &&
+	    ktcp_mem_force(sk, skb->truesize))
+		return true;
+	ktcp_inc_stats(sock_net(sk), KTCP_MIB_RCV_QDROP);
+	return false;
+}
+
+/**
+ * ktcp_wmem_schedule() - reserve memory for a segment sendmsg() queues
+ * @sk: the socket, locked
+ * @skb: the new segment
+ *
+ * The first skb of an empty write queue is always taken
+ * (ktcp_mem_force()).  On failure the writer waits
+ * (sk_stream_wait_memory()) as for a full send buffer.  Note that
+ * sk_wmem_schedule() itself cuts SO_SNDBUF down to what is queued when
+ * it refuses (sk_stream_moderate_sndbuf(), for every SOCK_STREAM), and
+ * ktcp has no autotuning to grow it back.
+ *
+ * Return: true if ktcp_wmem_charge() may charge it.
+ */
+bool ktcp_wmem_schedule(struct sock *sk, struct sk_buff *skb)
+{
+	if (sk_wmem_schedule(sk, skb->truesize))
+		return true;
+	/* No ACK of ours would ever free memory for a writer. */
+	return skb_queue_empty(&sk->sk_write_queue) &&
+	       ktcp_mem_force(sk, skb->truesize);
+}
+
+/* @skb joins the write queue: count it against SO_SNDBUF and memory. */
+void ktcp_wmem_charge(struct sock *sk, struct sk_buff *skb)
+{
+	sk_wmem_queued_add(sk, skb->truesize);
+	sk_mem_charge(sk, skb->truesize);
+}
+
+/* @skb leaves the write queue (acknowledged, or the socket is gone). */
+void ktcp_wmem_free_skb(struct sock *sk, struct sk_buff *skb)
+{
+	sk_wmem_queued_add(sk, -skb->truesize);
+	sk_mem_uncharge(sk, skb->truesize);
+	kfree_skb(skb);
+}
+
+/*
+ * Native's too_many_orphans() and tcp_out_of_memory(): an orphan beyond
+ * net.ktcp.max_orphans, or one with data queued while ktcp's memory is
+ * over its limit, is not worth keeping.
+ */
+static bool ktcp_too_many_orphans(struct sock *sk)
+{
+	struct net *net = sock_net(sk);
+
+	return atomic_read(&ktcp_net(net)->orphans) >
+	       ktcp_sysctl(net, max_orphans) ||
+	       (sk->sk_wmem_queued > SOCK_MIN_SNDBUF &&
+		sk_memory_allocated(sk) > sk_prot_mem_limits(sk, 2));
+}
+
+/**
+ * ktcp_orphan_check() - close() left @sk to finish on its own: may it?
+ * @sk: the socket, locked, orphaned, not in TCP_CLOSE
+ *
+ * Counts it as an orphan.  Over the limits it is reset at once, as
+ * tcp_close() resets one when tcp_check_oom() says so.
+ *
+ * Return: false if it was reset (and is now in TCP_CLOSE).
+ */
+bool ktcp_orphan_check(struct sock *sk)
+{
+	ktcp_sk(sk)->orphan = true;
+	atomic_inc(&ktcp_net(sock_net(sk))->orphans);
+	if (!ktcp_too_many_orphans(sk))
+		return true;
+	net_info_ratelimited("too many orphaned sockets\n");
+	ktcp_inc_stats(sock_net(sk), KTCP_MIB_ABORT_ON_MEMORY);
+	ktcp_send_rst(sk, KTCP_MIB_RST_ABORT_ON_MEMORY);
+	ktcp_done(sk);
+	return false;
+}
+
+/* The end of an orphan (ktcp_destroy_sock()). */
+void ktcp_orphan_done(struct sock *sk)
+{
+	if (!ktcp_sk(sk)->orphan)
+		return;
+	ktcp_sk(sk)->orphan = false;
+	atomic_dec(&ktcp_net(sock_net(sk))->orphans);
+}
+
+/*
+ * May @sk enter TIME_WAIT?  Not beyond net.ktcp.max_tw_buckets: then it
+ * closes at once, as native does ("TCP: time wait bucket table
+ * overflow", TCPTimeWaitOverflow).
+ */
+bool ktcp_tw_allowed(struct sock *sk)
+{
+	struct net *net = sock_net(sk);
+
+	if (atomic_read(&ktcp_net(net)->tw_count) <
+	    ktcp_sysctl(net, max_tw_buckets))
+		return true;
+	ktcp_inc_stats(net, KTCP_MIB_TW_OVERFLOW);
+	return false;
+}
+
+/* ktcp_set_state(): keep the count of sockets in TIME_WAIT. */
+void ktcp_tw_count(struct sock *sk, int old, int state)
+{
+	if (state == TCP_TIME_WAIT && old != TCP_TIME_WAIT)
+		atomic_inc(&ktcp_net(sock_net(sk))->tw_count);
+	else if (old == TCP_TIME_WAIT && state != TCP_TIME_WAIT)
+		atomic_dec(&ktcp_net(sock_net(sk))->tw_count);
+}

@@ -1,0 +1,237 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# packetdrill.sh - packetdrill scripts on native TCP and on ktcp, side
+# by side.
+#
+# Every script runs twice, each time in a fresh network namespace
+# (unshare -n) under a timeout, one packetdrill process per run:
+#
+#   native  plain packetdrill: the reference.  A script native fails is
+#           a wrong script.
+#   ktcp    packetdrill under libktcp-preload.so (KTCP_PRELOAD_STRICT=1,
+#           so that a socket ktcp cannot take fails instead of falling
+#           back to native); a pass also needs the preload library's
+#           word that the script's socket was on ktcp.
+#
+# packetdrill injects the peer's segments through its tun device: they
+# enter the namespace's IP stack as received packets, pass
+# NF_INET_LOCAL_IN, where ktcp's hook takes those of ktcp's sockets,
+# and ktcp's replies go out through the tun device to packetdrill.
+#
+# Script sets (KTCP_PACKETDRILL_SETS, comma-separated, default "own"):
+#
+#   own     selftests/packetdrill/*.pkt: issue 11's cases.  The MSS
+#           scripts (mss-*) run last, and on ktcp those that announce
+#           an MSS of 12 or less last of all: on a ktcp without an MSS
+#           floor they may crash the kernel.
+#   kernel  the kernel's tools/testing/selftests/net/packetdrill/*.pkt,
+#           from the kernel source tree the test setup unpacked
+#           (KTCP_PACKETDRILL_KSRC, or the cache's source-*/linux-*);
+#   google  google's gtests/net/tcp/*/*.pkt, kept beside the binary by
+#           scripts/build-packetdrill.sh.
+#
+# The third-party sets are not ktcp's to change: a script of theirs
+# that native fails here is listed and not run on ktcp; ktcp's results
+# on the others are reported (features ktcp does not have, such as
+# MSG_ZEROCOPY or TCP-MD5, fail there by design), and are opt-in.
+#
+# Environment:
+#   KTCP_PACKETDRILL            the packetdrill binary (default: the
+#                               cache's, see scripts/build-packetdrill.sh)
+#   KTCP_PACKETDRILL_SETS       see above
+#   KTCP_PACKETDRILL_ONLY       a pattern (grep -E) of script names to run
+#   KTCP_PACKETDRILL_TIMEOUT    seconds per run (default 60)
+#   KTCP_PACKETDRILL_TOLERANCE  packetdrill's --tolerance_usecs (default
+#                               150000; 300000 on the debug kernel:
+#                               emulated guests on a busy host are late)
+#   KTCP_PRELOAD_SO             the preload library (default
+#                               ../userspace/build/libktcp-preload.so)
+#
+# Needs root, a loaded ktcp.ko, unshare, ethtool and the packetdrill
+# binary; without packetdrill every run is skipped (plan "1..0 # SKIP",
+# exit 4), never passed.  Prints TAP; exits 0 (pass), 1 (fail) or 4.
+
+set -u
+
+# shellcheck source=ktcp_lib.sh
+. "$(dirname "$0")/ktcp_lib.sh"
+
+cache=${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/ktcp
+pd=${KTCP_PACKETDRILL:-}
+for c in "$cache/packetdrill/packetdrill" /root/.cache/ktcp/packetdrill/packetdrill; do
+	[ -n "$pd" ] || [ ! -x "$c" ] || pd=$c
+done
+pd_dir=$(dirname "$(readlink -f "${pd:-/nonexistent}")")
+preload=${KTCP_PRELOAD_SO:-$KTCP_SELFTESTS_DIR/../userspace/build/libktcp-preload.so}
+sets=,${KTCP_PACKETDRILL_SETS:-own},
+only=${KTCP_PACKETDRILL_ONLY:-}
+run_timeout=${KTCP_PACKETDRILL_TIMEOUT:-60}
+tolerance=${KTCP_PACKETDRILL_TOLERANCE:-150000}
+[ "${KTCP_DEBUG_KERNEL:-0}" != 1 ] || tolerance=${KTCP_PACKETDRILL_TOLERANCE:-300000}
+
+[ -n "$pd" ] && [ -x "$pd" ] ||
+	tap_skip_all "packetdrill not built (scripts/build-packetdrill.sh; set KTCP_PACKETDRILL_SRC)"
+ktcp_require unshare ethtool timeout
+
+# packetdrill's tun device: the stock kernel has tun as a module and the
+# virtme-ng guest's /dev has no /dev/net/tun until it is loaded.
+if [ ! -c /dev/net/tun ]; then
+	modprobe tun 2>/dev/null
+	[ -c /dev/net/tun ] || { mkdir -p /dev/net && mknod /dev/net/tun c 10 200; }
+fi
+[ -c /dev/net/tun ] || tap_bail "no /dev/net/tun (CONFIG_TUN)"
+
+# The addresses of the kernel's own packetdrill runner (ksft_runner.sh).
+pd_args=(--ip_version=ipv4 --local_ip=192.168.0.1
+	 --gateway_ip=192.168.0.1 --netmask_ip=255.255.0.0
+	 --remote_ip=192.0.2.1 -D CMSG_LEVEL_IP=SOL_IP
+	 -D CMSG_TYPE_RECVERR=IP_RECVERR "--tolerance_usecs=$tolerance")
+
+ktcp_lib_init
+trap ktcp_lib_cleanup EXIT
+echo "TAP version 13"
+tap_diag "packetdrill: $pd; tolerance ${tolerance} us; sets ${sets//,/ }"
+
+# run_pd STACK SCRIPT: one packetdrill run in a new network namespace,
+# from the script's directory (scripts name helpers relative to it).
+# Output in $ktcp_tmp/out.
+run_pd()
+{
+	local stack=$1 script=$2 dir
+
+	dir=$(dirname "$script")
+	if [ "$stack" = native ]; then
+		(cd "$dir" && timeout -k 5 "$run_timeout" unshare -n \
+			"$pd" "${pd_args[@]}" "$(basename "$script")") \
+			>"$ktcp_tmp/out" 2>&1
+	else
+		(cd "$dir" && LD_PRELOAD=$preload KTCP_PRELOAD_STRICT=1 \
+			KTCP_PRELOAD_VERBOSE=2 timeout -k 5 "$run_timeout" \
+			unshare -n "$pd" "${pd_args[@]}" "$(basename "$script")") \
+			>"$ktcp_tmp/out" 2>&1
+	fi
+}
+
+# check STACK NAME SCRIPT: one TAP result.
+check()
+{
+	local stack=$1 name=$2 script=$3 rc t0=$SECONDS
+
+	run_pd "$stack" "$script"
+	rc=$?
+	if [ "$rc" -eq 0 ] && [ "$stack" = ktcp ] &&
+	   ! grep -q 'is on ktcp' "$ktcp_tmp/out"; then
+		echo "no socket of the script was on ktcp" >>"$ktcp_tmp/out"
+		rc=1
+	fi
+	if [ "$rc" -eq 0 ]; then
+		tap_ok "$stack $name ($((SECONDS - t0)) s)"
+		return 0
+	fi
+	[ "$rc" -ne 124 ] && [ "$rc" -ne 137 ] ||
+		echo "timed out after $run_timeout s" >>"$ktcp_tmp/out"
+	tap_fail "$stack $name" \
+		"$(grep -v -e '^libktcp-preload: fd' -e '^sysctl: setting key' \
+			"$ktcp_tmp/out" | tail -6)"
+	return 1
+}
+
+picked()
+{
+	[ -z "$only" ] || [[ $1 =~ $only ]]
+}
+
+# --- ktcp's own scripts ------------------------------------------------
+
+# The order of the MSS scripts on ktcp: announcements ktcp used as
+# they are first, then the ones below the floor, with timestamps last
+# (MSS 12 with timestamps made the send MSS 0).
+mss_rank()
+{
+	local m=${1#mss-*-}
+
+	m=${m%.pkt}
+	case $m in
+	*-ts) m=${m%-ts}; [ "$m" -ge 48 ] && echo 2 || echo 4 ;;
+	*) [ "$m" -ge 48 ] && echo 1 || echo 3 ;;
+	esac
+}
+
+own=() mss=()
+if [[ $sets == *,own,* ]]; then
+	for s in "$KTCP_SELFTESTS_DIR"/packetdrill/*.pkt; do
+		[ -f "$s" ] || continue
+		picked "$(basename "$s" .pkt)" || continue
+		case $(basename "$s") in
+		mss-*) mss+=("$s") ;;
+		*) own+=("$s") ;;
+		esac
+	done
+fi
+for s in ${own[@]+"${own[@]}"}; do
+	check native "$(basename "$s" .pkt)" "$s"
+	check ktcp "$(basename "$s" .pkt)" "$s"
+done
+
+# --- third-party scripts -----------------------------------------------
+
+# third SET ROOT SCRIPT...: the set's scripts that native passes, on
+# ktcp; named by their path under ROOT.
+third()
+{
+	local set=$1 root=$2 s name native_fail=() npass=0 nrun=0
+
+	shift 2
+	for s in "$@"; do
+		[ -f "$s" ] || continue
+		name=$set/${s#"$root/"}
+		name=${name%.pkt}
+		picked "$name" || continue
+		if ! run_pd native "$s"; then
+			native_fail+=("${name#"$set/"}")
+			continue
+		fi
+		tap_ok "native $name"
+		nrun=$((nrun + 1))
+		check ktcp "$name" "$s" && npass=$((npass + 1))
+	done
+	tap_diag "$set: ktcp passed $npass of the $nrun scripts native passed here;" \
+		"native failed ${#native_fail[@]}, not run on ktcp:" \
+		"${native_fail[*]:-none}"
+}
+
+if [[ $sets == *,kernel,* ]]; then
+	kdir=
+	for d in ${KTCP_PACKETDRILL_KSRC:-} "$cache"/source-* "$cache"/linux-*; do
+		d=$d/tools/testing/selftests/net/packetdrill
+		[ -n "$kdir" ] || [ ! -d "$d" ] || kdir=$d
+	done
+	if [ -n "$kdir" ]; then
+		third kernel "$kdir" "$kdir"/*.pkt
+	else
+		tap_diag "kernel: no kernel source tree with packetdrill scripts"
+	fi
+fi
+if [[ $sets == *,google,* ]]; then
+	if [ -d "$pd_dir/tcp" ]; then
+		third google "$pd_dir/tcp" "$pd_dir"/tcp/*/*.pkt
+	else
+		tap_diag "google: no gtests/net/tcp beside $pd"
+	fi
+fi
+
+# --- the MSS scripts, last ---------------------------------------------
+
+for s in ${mss[@]+"${mss[@]}"}; do
+	check native "$(basename "$s" .pkt)" "$s"
+done
+for rank in 1 2 3 4; do
+	for s in ${mss[@]+"${mss[@]}"}; do
+		[ "$(mss_rank "$(basename "$s")")" = "$rank" ] || continue
+		check ktcp "$(basename "$s" .pkt)" "$s"
+	done
+done
+
+echo "1..$ktcp_ntests"
+tap_exit
