@@ -38,6 +38,9 @@ bool ktcp_segment_options(struct sock *sk, const struct sk_buff *skb,
 	return false;
 }
 
+/* How far a TSval may lag TS.Recent and still pass PAWS: native's. */
+#define KTCP_PAWS_WINDOW	1
+
 /* RFC 5961 10: at most challenge_ack_limit challenge ACKs a second. */
 bool ktcp_challenge_ack_allowed(struct net *net)
 {
@@ -635,11 +638,14 @@ int ktcp_rcv(struct sock *sk, struct sk_buff *skb)
 	/*
 	 * RFC 7323 5.3: PAWS, an old timestamp marks an old duplicate.  A
 	 * pure ACK passed by a later one on the way is no danger and still
-	 * carries a window and SACK blocks: take it, as native does.
+	 * carries a window and SACK blocks: take it, as native does.  One
+	 * tick back is not old either (native's TCP_PAWS_WINDOW): native
+	 * peers do send that, a new segment one millisecond below the last
+	 * one taken (stress.sh caught them), and native takes it.
 	 */
 	if (ks->tstamp_ok && opts.tstamp_ok &&
 	    !(cb->flags & KTCP_RST) && cb->end_seq != cb->seq &&
-	    (s32)(opts.tsval - ks->ts_recent) < 0) {
+	    (s32)(ks->ts_recent - opts.tsval) > KTCP_PAWS_WINDOW) {
 		ktcp_inc_stats(sock_net(sk), KTCP_MIB_PAWS_ESTAB);
 		ktcp_send_ack(sk);
 		goto drop;
