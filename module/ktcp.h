@@ -14,6 +14,7 @@
 #include <linux/sockptr.h>
 #include <linux/spinlock.h>
 #include <linux/timer.h>
+#include <linux/timekeeping.h>
 #include <linux/types.h>
 #include <net/inet_sock.h>
 #include <net/ipv6.h>
@@ -189,6 +190,7 @@ struct ktcp_sock {
 	u8			rcv_wscale;	/* ours */
 	u32			ts_offset;	/* added to our clock, per conn */
 	u32			ts_recent;	/* the peer's TSval to echo */
+	u32			ts_recent_stamp; /* s, ktime_get_seconds() */
 	struct sk_buff_head	ofo_queue;	/* reassembly.c */
 	u32			last_ofo_seq;	/* newest segment in it */
 
@@ -418,6 +420,13 @@ static inline void ktcp_set_mss(struct ktcp_sock *ks, u16 peer_mss)
 	ks->mss = min_t(u16, peer_mss ?: 536, ks->advmss);
 	if (ks->tstamp_ok)
 		ks->mss -= KTCP_TSTAMP_OPTLEN;
+}
+
+/* TS.Recent, and when it was taken (RFC 7323 5.5's 24 days). */
+static inline void ktcp_store_ts_recent(struct ktcp_sock *ks, u32 tsval)
+{
+	ks->ts_recent = tsval;
+	ks->ts_recent_stamp = (u32)ktime_get_seconds();
 }
 
 /*
