@@ -126,6 +126,14 @@ native_tcp()
 		else print $c[n] }' /proc/net/snmp
 }
 
+# native_ext NS NAME: a TcpExt: counter of native TCP in NS.
+native_ext()
+{
+	ip netns exec "$1" awk -v n="$2" '$1 == "TcpExt:" {
+		if (!h) { for (i = 2; i <= NF; i++) c[$i] = i; h = 1 }
+		else print $c[n] }' /proc/net/netstat
+}
+
 native_rsts()
 {
 	native_tcp "$1" OutRsts
@@ -331,7 +339,7 @@ nout=$(($(native_tcp "$nsa" OutSegs) + $(native_tcp "$nsb" OutSegs)))
 nre=$(($(native_tcp "$nsa" RetransSegs) + $(native_tcp "$nsb" RetransSegs)))
 tap_diag "RSTs on the wire by pair:$per_pair; native a ${nrst[a]}, b ${nrst[b]}" \
 	"native RetransSegs a $(native_tcp "$nsa" RetransSegs), b $(native_tcp "$nsb" RetransSegs); ktcp RetransSegs a $(snmp "$nsa" RetransSegs), b $(snmp "$nsb" RetransSegs)" \
-	"retransmitted: $(retrans_rate ktcp $((kout - kre)) $kre), $(retrans_rate native "$nout" $nre); ktcp PAWSEstab a $(snmp "$nsa" PAWSEstab), b $(snmp "$nsb" PAWSEstab)"
+	"retransmitted: $(retrans_rate ktcp $((kout - kre)) $kre), $(retrans_rate native "$nout" $nre); PAWSEstab ktcp a $(snmp "$nsa" PAWSEstab), b $(snmp "$nsb" PAWSEstab), native a $(native_ext "$nsa" PAWSEstab), b $(native_ext "$nsb" PAWSEstab)"
 
 # 6
 desc="every RST has a cause: Rst* a ${causes[a]} = OutRsts ${krst[a]}, b ${causes[b]} = ${krst[b]}; captured a ${wire[a]} = ${krst[a]} + ${nrst[a]}, b ${wire[b]} = ${krst[b]} + ${nrst[b]}"
