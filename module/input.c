@@ -172,7 +172,7 @@ static void ktcp_take_syn(struct sock *sk, struct sk_buff *skb,
 	if (!ks->wscale_ok)
 		ks->rcv_wscale = 0;
 	ks->tstamp_ok = ks->tstamp_ok && opts->tstamp_ok;
-	ks->ts_recent = opts->tsval;
+	ktcp_store_ts_recent(ks, opts->tsval);
 	ks->sack_ok = ks->sack_ok && opts->sack_ok;
 	ktcp_set_mss(ks, opts->mss);
 	ks->snd_wnd = cb->window;	/* never scaled in a SYN */
@@ -708,11 +708,15 @@ int ktcp_rcv(struct sock *sk, struct sk_buff *skb)
 	/*
 	 * RFC 7323 5.3: PAWS, an old timestamp marks an old duplicate.  A
 	 * pure ACK passed by a later one on the way is no danger and still
-	 * carries a window and SACK blocks: take it, as native does.
+	 * carries a window and SACK blocks: take it, as native does.  One
+	 * tick back is not old either (native's TCP_PAWS_WINDOW): native
+	 * peers do send that, a new segment one millisecond below the last
+	 * one taken (stress.sh caught them), and native takes it.
 	 */
 	if (ks->tstamp_ok && opts.tstamp_ok &&
 	    !(cb->flags & KTCP_RST) && cb->end_seq != cb->seq &&
-	    (s32)(opts.tsval - ks->ts_recent) < 0) {
+	    !ktcp_paws_ok(opts.tsval, ks->ts_recent, ks->ts_recent_stamp,
+			  (u32)ktime_get_seconds(), KTCP_PAWS_WINDOW)) {
 		ktcp_inc_stats(sock_net(sk), KTCP_MIB_PAWS_ESTAB);
 		ktcp_send_ack(sk);
 		goto drop;
@@ -727,8 +731,9 @@ int ktcp_rcv(struct sock *sk, struct sk_buff *skb)
 	/* RFC 7323 4.3: echo the timestamp of the oldest unacked segment. */
 	if (ks->tstamp_ok && opts.tstamp_ok &&
 	    ktcp_seq_before_eq(cb->seq, ks->rcv_wup) &&
-	    (s32)(opts.tsval - ks->ts_recent) >= 0)
-		ks->ts_recent = opts.tsval;
+	    ktcp_paws_ok(opts.tsval, ks->ts_recent, ks->ts_recent_stamp,
+			 (u32)ktime_get_seconds(), 0))
+		ktcp_store_ts_recent(ks, opts.tsval);
 	ktcp_reset_keepalive(sk);
 	/* Second: RST, RFC 5961 3.2. */
 	if (cb->flags & KTCP_RST) {

@@ -14,6 +14,7 @@
 #include <linux/sockptr.h>
 #include <linux/spinlock.h>
 #include <linux/timer.h>
+#include <linux/timekeeping.h>
 #include <linux/types.h>
 #include <net/inet_sock.h>
 #include <net/ipv6.h>
@@ -192,6 +193,7 @@ struct ktcp_sock {
 	u8			rcv_wscale;	/* ours */
 	u32			ts_offset;	/* added to our clock, per conn */
 	u32			ts_recent;	/* the peer's TSval to echo */
+	u32			ts_recent_stamp; /* s, ktime_get_seconds() */
 	struct ktcp_ofo		ofo_queue;	/* reassembly.c */
 
 	/* Loss recovery: RFC 5681 fast retransmit, RFC 6582 NewReno. */
@@ -447,6 +449,13 @@ static inline void ktcp_set_mss(struct ktcp_sock *ks, u16 peer_mss)
 static inline u32 ktcp_mss_segs(const struct ktcp_sock *ks, u32 bytes)
 {
 	return DIV_ROUND_UP(bytes, max_t(u32, ks->mss, 1));
+}
+
+/* TS.Recent, and when it was taken (RFC 7323 5.5's 24 days). */
+static inline void ktcp_store_ts_recent(struct ktcp_sock *ks, u32 tsval)
+{
+	ks->ts_recent = tsval;
+	ks->ts_recent_stamp = (u32)ktime_get_seconds();
 }
 
 /*

@@ -316,7 +316,7 @@ static struct sock *ktcp_create_child(struct sock *sk,
 	ks->rcv_wscale = req->wscale_ok ? req->rcv_wscale : 0;
 	ks->tstamp_ok = req->tstamp_ok;
 	ks->ts_offset = req->ts_offset;
-	ks->ts_recent = req->opts.tsval;
+	ktcp_store_ts_recent(ks, req->opts.tsval);
 	ks->sack_ok = req->sack_ok;
 	ktcp_set_mss(ks, req->opts.mss);
 	ktcp_syn_acked(ks);

@@ -254,9 +254,27 @@ void ktcp_send_syn(struct sock *sk)
 	ktcp_send_segment(sk, ktcp_sk(sk)->iss, KTCP_SYN, NULL, 0);
 }
 
+/*
+ * The sequence number of a segment without data (tcp_acceptable_seq()):
+ * the highest ever sent, SND.MAX, not SND.NXT, which an RTO took back to
+ * SND.UNA.  The peer may hold everything up to SND.MAX: a pure ACK below
+ * its RCV.NXT is out of its window and dropped with its news, and one at
+ * its RCV.NXT passes RFC 7323 4.3's SEG.SEQ <= Last.ACK.sent and sets
+ * its TS.Recent to now, so that the peer's PAWS then drops every data
+ * segment of ours still on the way.  Capped at the right edge of the
+ * peer's window, which may have shrunk.
+ */
+static u32 ktcp_acceptable_seq(const struct ktcp_sock *ks)
+{
+	u32 wnd_end = ks->snd_una + ks->snd_wnd;
+
+	return ktcp_seq_before_eq(ks->snd_max, wnd_end) ? ks->snd_max : wnd_end;
+}
+
 void ktcp_send_ack(struct sock *sk)
 {
-	ktcp_send_segment(sk, ktcp_sk(sk)->snd_nxt, KTCP_ACK, NULL, 0);
+	ktcp_send_segment(sk, ktcp_acceptable_seq(ktcp_sk(sk)), KTCP_ACK,
+			  NULL, 0);
 }
 
 /*
@@ -297,7 +315,8 @@ void ktcp_send_rst(struct sock *sk, enum ktcp_mib why)
 {
 	ktcp_inc_stats(sock_net(sk), KTCP_MIB_OUT_RSTS);
 	ktcp_inc_stats(sock_net(sk), why);
-	ktcp_send_segment(sk, ktcp_sk(sk)->snd_nxt, KTCP_RST, NULL, 0);
+	ktcp_send_segment(sk, ktcp_acceptable_seq(ktcp_sk(sk)), KTCP_RST,
+			  NULL, 0);
 }
 
 /* A SYN-ACK for a request socket or a cookie; no socket sends it. */

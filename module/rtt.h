@@ -16,7 +16,7 @@
  * @srtt: smoothed RTT << 3; 0 before the first sample
  * @rttvar: RTT variation << 2
  * @rtt: the sample (0 is taken as 1: a clock tick happened somewhere)
- * @rto_min: floor of the result
+ * @rto_min: floor of the margin the RTO keeps above SRTT
  * @rto_max: ceiling of the result
  */
 static inline u32 ktcp_rtt_update(u32 *srtt, u32 *rttvar, u32 rtt,
@@ -33,9 +33,14 @@ static inline u32 ktcp_rtt_update(u32 *srtt, u32 *rttvar, u32 rtt,
 		*rttvar += abs(delta) - (*rttvar >> 2);
 		*srtt += delta;
 	}
-	/* RTO = SRTT + max(G, 4 * RTTVAR); rttvar << 2 is 4 * RTTVAR. */
-	return clamp_t(u32, (*srtt >> 3) + max_t(u32, *rttvar, 1), rto_min,
-		       rto_max);
+	/*
+	 * RTO = SRTT + max(G, 4 * RTTVAR), rttvar << 2 being 4 * RTTVAR,
+	 * with rto_min as G, as native's tcp_set_rto() has it: the floor
+	 * bounds the margin above SRTT, not the RTO.  An RTO clamped to
+	 * rto_min once SRTT neared it fired on every delay a bit above
+	 * the average (a busy host, a delayed ACK): a spurious timeout.
+	 */
+	return min_t(u32, (*srtt >> 3) + max(*rttvar, rto_min), rto_max);
 }
 
 /**

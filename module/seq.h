@@ -68,4 +68,29 @@ static inline enum ktcp_rst_action ktcp_rst_check(u32 seq, u32 rcv_nxt,
 	return KTCP_RST_DROP;
 }
 
+/* RFC 7323 5.3: how far a TSval may lag TS.Recent, native's TCP_PAWS_WINDOW. */
+#define KTCP_PAWS_WINDOW	1
+/* RFC 7323 5.5: after 24 days idle TS.Recent says nothing (seconds). */
+#define KTCP_PAWS_24DAYS	(60 * 60 * 24 * 24)
+
+/**
+ * ktcp_paws_ok() - does a TSval pass PAWS (RFC 7323 5.3, 5.5)?
+ * @tsval: the segment's TSval
+ * @ts_recent: TS.Recent
+ * @ts_recent_stamp: when TS.Recent was taken, in seconds
+ * @now: the time now, in seconds, on the clock of @ts_recent_stamp
+ * @win: how many ticks @tsval may lag @ts_recent
+ *
+ * Timestamps compare modulo 2^32, as sequence numbers.  A TS.Recent
+ * older than 24 days is stale: the peer's clock may have run half its
+ * range past it since, so any TSval passes, as in native.
+ */
+static inline bool ktcp_paws_ok(u32 tsval, u32 ts_recent, u32 ts_recent_stamp,
+				u32 now, u32 win)
+{
+	if ((s32)(ts_recent - tsval) <= (s32)win)
+		return true;
+	return (s32)(now - ts_recent_stamp) >= KTCP_PAWS_24DAYS;
+}
+
 #endif /* _KTCP_SEQ_H */

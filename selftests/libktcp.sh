@@ -83,14 +83,21 @@ snapshot()
 }
 
 # watched SECONDS COMMAND...: COMMAND under timeout SECONDS; if it still
-# runs 10 s before that, snapshot goes to $ktcp_tmp/hang.txt.
+# runs 10 s before that, snapshot goes to $ktcp_tmp/hang.txt.  The
+# watcher's sleep dies with it and holds none of the caller's output
+# open: in out=$(watched ...), a sleep left behind kept the command
+# substitution waiting SECONDS - 10 s for nothing.
 watched()
 {
 	local secs=$1 watcher rc
 	shift
 
 	rm -f "$ktcp_tmp/hang.txt"
-	(sleep $((secs - 10)) && snapshot >"$ktcp_tmp/hang.txt" 2>&1) &
+	(
+		sleep $((secs - 10)) &
+		trap 'kill $! 2>/dev/null; exit' TERM
+		wait $! && snapshot >"$ktcp_tmp/hang.txt" 2>&1
+	) >/dev/null 2>&1 </dev/null &
 	watcher=$!
 	ip netns exec "$ns" timeout "$secs" "$@"
 	rc=$?

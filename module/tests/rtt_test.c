@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The RFC 6298 estimator: first sample, steady samples, a spike,
- * and the floor and ceiling of the RTO.
+ * and the floor of the RTO's margin and the RTO's ceiling.
  */
 
 #include <kunit/test.h>
@@ -45,11 +45,27 @@ static void rtt_rto_is_clamped(struct kunit *test)
 {
 	u32 srtt = 0, rttvar = 0;
 
+	/* rto_min is a floor of the margin: 1 + max(2, 50). */
 	KUNIT_EXPECT_EQ(test, ktcp_rtt_update(&srtt, &rttvar, 1, 50, 1000),
-			50U);
+			51U);
 	srtt = 0;
 	KUNIT_EXPECT_EQ(test, ktcp_rtt_update(&srtt, &rttvar, 900, 50, 1000),
 			1000U);
+}
+
+/*
+ * A steady RTT near rto_min: the RTO stays rto_min above SRTT (native's
+ * tcp_set_rto()), never SRTT plus a vanishing variation.
+ */
+static void rtt_rto_keeps_rto_min_above_a_steady_srtt(struct kunit *test)
+{
+	u32 srtt = 0, rttvar = 0, rto = 0;
+	int i;
+
+	for (i = 0; i < 50; i++)
+		rto = ktcp_rtt_update(&srtt, &rttvar, 180, 200, 120000);
+	KUNIT_EXPECT_EQ(test, srtt >> 3, 180U);
+	KUNIT_EXPECT_EQ(test, rto, 380U);
 }
 
 static void rtt_zero_sample_counts_as_one_tick(struct kunit *test)
@@ -86,6 +102,7 @@ static struct kunit_case rtt_cases[] = {
 	KUNIT_CASE(rtt_steady_samples_shrink_the_variation),
 	KUNIT_CASE(rtt_a_spike_moves_srtt_by_an_eighth),
 	KUNIT_CASE(rtt_rto_is_clamped),
+	KUNIT_CASE(rtt_rto_keeps_rto_min_above_a_steady_srtt),
 	KUNIT_CASE(rtt_zero_sample_counts_as_one_tick),
 	KUNIT_CASE(rtt_backoff_is_capped_for_any_shift),
 	{}

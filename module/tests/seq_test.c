@@ -96,6 +96,30 @@ static void seq_rst_check_follows_rfc5961(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ktcp_rst_check(999, 1000, 500), KTCP_RST_DROP);
 }
 
+/* RFC 7323 5.3: old is more than one tick behind, modulo 2^32. */
+static void seq_paws_allows_one_tick_and_wraps(struct kunit *test)
+{
+	KUNIT_EXPECT_TRUE(test, ktcp_paws_ok(1000, 1000, 0, 0, 1));
+	KUNIT_EXPECT_TRUE(test, ktcp_paws_ok(1001, 1000, 0, 0, 1));
+	KUNIT_EXPECT_TRUE(test, ktcp_paws_ok(999, 1000, 0, 0, 1));
+	KUNIT_EXPECT_FALSE(test, ktcp_paws_ok(998, 1000, 0, 0, 1));
+	KUNIT_EXPECT_FALSE(test, ktcp_paws_ok(999, 1000, 0, 0, 0));
+	/* Across the wrap: 5 is 6 ticks after 0xffffffff. */
+	KUNIT_EXPECT_TRUE(test, ktcp_paws_ok(5, 0xffffffff, 0, 0, 0));
+	KUNIT_EXPECT_FALSE(test, ktcp_paws_ok(0xfffffff0, 5, 0, 0, 1));
+}
+
+/* RFC 7323 5.5: after 24 days idle, TS.Recent says nothing. */
+static void seq_paws_forgets_ts_recent_after_24_days(struct kunit *test)
+{
+	u32 stamp = 0xfffffff0;	/* the seconds wrap too */
+
+	KUNIT_EXPECT_FALSE(test, ktcp_paws_ok(5, 1000, stamp,
+					      stamp + KTCP_PAWS_24DAYS - 1, 1));
+	KUNIT_EXPECT_TRUE(test, ktcp_paws_ok(5, 1000, stamp,
+					     stamp + KTCP_PAWS_24DAYS, 1));
+}
+
 static struct kunit_case seq_test_cases[] = {
 	KUNIT_CASE(seq_acceptable_follows_rfc9293_table),
 	KUNIT_CASE(seq_rst_check_follows_rfc5961),
@@ -103,6 +127,8 @@ static struct kunit_case seq_test_cases[] = {
 	KUNIT_CASE(seq_in_window_includes_start_excludes_end),
 	KUNIT_CASE(seq_in_window_across_wrap),
 	KUNIT_CASE(seq_empty_window_holds_nothing),
+	KUNIT_CASE(seq_paws_allows_one_tick_and_wraps),
+	KUNIT_CASE(seq_paws_forgets_ts_recent_after_24_days),
 	{}
 };
 

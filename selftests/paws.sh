@@ -1,0 +1,116 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# paws.sh - timestamps on the wire (RFC 7323): ktcp against a server
+# played by hand, native TCP against the same, in the same run.
+#
+# Two network namespaces joined by a veth pair: in ktcp-pa-<pid> the
+# client, 10.82.0.1; in ktcp-pb-<pid> no IPv4 address at all, so its
+# TCP never answers, and paws_peer.py plays the server 10.82.0.2:8000
+# on the raw link (AF_PACKET), building every segment and reading every
+# one the client sends.  Each case runs with a native client, then a
+# ktcp client, and ktcp must do what native did.  Tests:
+#
+#  1  one tick back: a data segment whose TSval is one below TS.Recent
+#     is taken and ACKed, as native takes it (TCP_PAWS_WINDOW); a
+#     stress run saw native peers send such segments;
+#  2  the ACK after an RTO: with three segments unacknowledged and the
+#     first resent by the RTO, the client ACKs new data with SEQ =
+#     SND.MAX, as native does.  Before, ktcp sent SND.NXT, which the RTO
+#     had taken back: below the RCV.NXT of a receiver that has it all
+#     (out of its window) or at it, where the receiver's TS.Recent jumps
+#     past the TSval of our data still in flight, and its PAWS drops
+#     that data (stress.sh: PAWSEstab high, connections stalled until
+#     the next RTO).
+#
+# Needs root, a loaded ktcp.ko, ip, python3.  Prints TAP; exits 0
+# (pass), 1 (fail) or 4 (skip).
+
+set -eu
+
+# shellcheck source=ktcp_lib.sh
+. "$(dirname "$0")/ktcp_lib.sh"
+
+peer_py=$KTCP_SELFTESTS_DIR/paws_peer.py
+nsa=ktcp-pa-$$
+nsb=ktcp-pb-$$
+addr_a=10.82.0.1
+addr_b=10.82.0.2
+port=8000
+client_pid=
+
+cleanup()
+{
+	[ -z "$client_pid" ] || kill "$client_pid" 2>/dev/null || true
+	wait 2>/dev/null || true
+	ktcp_lib_cleanup
+}
+trap cleanup EXIT
+
+ktcp_require ip python3
+[ -r "$peer_py" ] || tap_skip_all "$peer_py missing"
+[ -r /proc/net/ktcp_snmp ] || tap_skip_all "ktcp.ko is not loaded"
+ktcp_lib_init
+tap_plan 2
+
+netns_add "$nsa" "$nsb"
+ip link add veth-pa netns "$nsa" type veth peer name veth-pb netns "$nsb" ||
+	tap_bail "cannot create the veth pair"
+ip -n "$nsa" addr add $addr_a/24 dev veth-pa
+ip -n "$nsa" link set veth-pa up
+ip -n "$nsb" link set veth-pb up
+mac_a=$(ip -n "$nsa" -br link show veth-pa | awk '{ print $3 }')
+mac_b=$(ip -n "$nsb" -br link show veth-pb | awk '{ print $3 }')
+ip -n "$nsa" neigh add $addr_b lladdr "$mac_b" dev veth-pa nud permanent
+
+paws_estab()
+{
+	ip netns exec "$nsa" awk '$1 == "PAWSEstab" { print $2 }' /proc/net/ktcp_snmp
+}
+
+# run CASE FAMILY: the peer's verdict line for CASE against a FAMILY client.
+run()
+{
+	local out=$ktcp_tmp/peer-$1-$2.out _
+
+	ip netns exec "$nsb" python3 "$peer_py" peer veth-pb "$mac_a" \
+		$addr_b $port "$1" >"$out" 2>&1 &
+	local peer_pid=$!
+	for _ in $(seq 600); do
+		grep -q '^ready$' "$out" && break
+		kill -0 "$peer_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	ip netns exec "$nsa" timeout 120 python3 "$peer_py" client "$2" \
+		$addr_b $port "$1" >"$ktcp_tmp/client-$1-$2.out" 2>&1 &
+	client_pid=$!
+	wait "$peer_pid" || true
+	wait "$client_pid" || true
+	client_pid=
+	sed -n 's/^verdict //p' "$out"
+	grep -v '^ready$\|^verdict ' "$out" "$ktcp_tmp/client-$1-$2.out" |
+		sed 's/^/# /' >&2 || true
+}
+
+# check DESC CASE EXPECTED: native gives EXPECTED, and so must ktcp.
+check()
+{
+	local desc=$1 case=$2 want=$3 native ktcp paws0 paws1
+
+	native=$(run "$case" inet)
+	paws0=$(paws_estab)
+	ktcp=$(run "$case" ktcp)
+	paws1=$(paws_estab)
+	if [ "$native" = "$want" ] && [ "$ktcp" = "$want" ]; then
+		tap_ok "$desc: native $native, ktcp $ktcp"
+	else
+		tap_fail "$desc" "native: '$native', ktcp: '$ktcp' (want '$want')" \
+			"ktcp PAWSEstab +$((paws1 - paws0))"
+	fi
+}
+
+check "a TSval one tick below TS.Recent is taken, as native takes it" \
+	one_tick accepted
+check "after an RTO a pure ACK carries SEQ = SND.MAX, as native's" \
+	rto_ack ack_seq=snd_max
+tap_exit

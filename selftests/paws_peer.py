@@ -1,0 +1,289 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""paws_peer.py - a hand-driven TCP server on a raw link, for paws.sh.
+
+  paws_peer.py peer IFACE MAC ADDR PORT CASE
+  paws_peer.py client FAMILY ADDR PORT CASE
+
+"peer" answers one connection to ADDR:PORT on IFACE by hand, through an
+AF_PACKET socket (frames to MAC), so its namespace's own TCP never sees
+the segments and every one is built here, timestamps included; it then
+plays CASE and prints one line, "verdict ...", from what it saw on the
+wire.  "client" is the other end: it connects to ADDR:PORT with
+FAMILY, "inet" (native TCP) or "ktcp" (the family number read from
+/sys/module/ktcp/parameters/family), and does CASE's part.  Cases:
+
+  one_tick   The peer's SYN-ACK offers MSS 100 and timestamps.  It sends
+             100 bytes with TSval T+10, waits for their ACK, then the
+             next 100 bytes with TSval T+9, one tick below TS.Recent.
+             Native TCP takes them (TCP_PAWS_WINDOW): "verdict accepted"
+             if the client ACKs them within 5 s, else "verdict dropped".
+  rto_ack    The client sends 264 bytes (3 segments of 88); the peer
+             acknowledges nothing until the client's RTO resent the
+             first one, then sends 10 bytes.  The client's ACK of those
+             must carry SEQ = the highest sequence number it ever sent
+             (SND.MAX), as native's does; a smaller one is below the
+             RCV.NXT of a receiver that got it all (out of window), and
+             at its RCV.NXT refreshes TS.Recent past data still in
+             flight, which PAWS then drops.  "verdict ack_seq=snd_max"
+             or "verdict ack_seq=snd_max-N".
+
+Needs CAP_NET_RAW.  Exits 0 when the case ran to its verdict, 1 if not.
+"""
+
+import ctypes
+import socket
+import struct
+import sys
+import time
+
+ETH_P_IP = 0x0800
+PACKET_OUTGOING = 4
+FIN, SYN, RST, PSH, ACK = 0x01, 0x02, 0x04, 0x08, 0x10
+PEER_ISS = 1000000
+TS0 = 50000
+MSS = 100
+
+
+def checksum(data):
+    """The Internet checksum (RFC 1071) of data."""
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+
+
+class Segment:
+    """What paws_peer.py needs of a received TCP segment."""
+
+    def __init__(self, ip, tcp):
+        self.src = ip[12:16]
+        self.dst = ip[16:20]
+        (self.sport, self.dport, self.seq, self.ack, off, self.flags,
+         self.win) = struct.unpack("!HHIIBBH", tcp[:16])
+        hlen = (off >> 4) * 4
+        self.payload = tcp[hlen:]
+        self.tsval = self.tsecr = None
+        opts = tcp[20:hlen]
+        i = 0
+        while i < len(opts):
+            kind = opts[i]
+            if kind == 0:
+                break
+            if kind == 1:
+                i += 1
+                continue
+            if i + 1 >= len(opts) or opts[i + 1] < 2:
+                break
+            if kind == 8 and opts[i + 1] == 10:
+                self.tsval, self.tsecr = struct.unpack("!II", opts[i + 2:i + 10])
+            i += opts[i + 1]
+
+    def __str__(self):
+        return "flags %#x seq %u ack %u len %d tsval %s" % (
+            self.flags, self.seq, self.ack, len(self.payload), self.tsval)
+
+
+class Peer:
+    """One TCP connection, every segment by hand, on an AF_PACKET socket."""
+
+    def __init__(self, iface, mac, addr, port):
+        self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW,
+                                  socket.htons(ETH_P_IP))
+        self.sock.bind((iface, ETH_P_IP))
+        self.local_mac = self.sock.getsockname()[4]
+        self.peer_mac = bytes.fromhex(mac.replace(":", ""))
+        self.addr = socket.inet_aton(addr)
+        self.port = port
+        self.client = self.cport = None
+        self.rcv_nxt = self.iss = 0
+        self.ts_recent = 0
+        self.max_end = 0	# the client's SND.MAX as the wire shows it
+        self.last_ack = PEER_ISS + 1	# its RCV.NXT as the wire shows it
+
+    def recv(self, deadline):
+        """The next segment from the client to ADDR:PORT, or None."""
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            self.sock.settimeout(left)
+            try:
+                frame, sll = self.sock.recvfrom(65536)
+            except socket.timeout:
+                return None
+            if sll[2] == PACKET_OUTGOING or len(frame) < 14 + 40:
+                continue
+            ip = frame[14:]
+            if ip[0] >> 4 != 4 or ip[9] != socket.IPPROTO_TCP:
+                continue
+            ihl = (ip[0] & 15) * 4
+            tot = struct.unpack("!H", ip[2:4])[0]
+            seg = Segment(ip, ip[ihl:tot])
+            if seg.dst != self.addr or seg.dport != self.port:
+                continue
+            if self.client and (seg.src != self.client or
+                                seg.sport != self.cport):
+                continue
+            if seg.tsval is not None:
+                self.ts_recent = seg.tsval
+            if seg.flags & ACK:
+                self.last_ack = seg.ack
+            end = seg.seq + len(seg.payload)
+            if self.iss and (end - self.max_end) % (1 << 32) < 1 << 31:
+                self.max_end = end % (1 << 32)
+            return seg
+
+    def send(self, seq, flags, payload=b"", tsval=TS0, opts=None):
+        if opts is None:
+            opts = struct.pack("!BBBBII", 1, 1, 8, 10, tsval, self.ts_recent)
+        tcp = struct.pack("!HHIIBBHHH", self.port, self.cport, seq,
+                          self.rcv_nxt, (5 + len(opts) // 4) << 4, flags,
+                          65535, 0, 0) + opts + payload
+        pseudo = struct.pack("!4s4sBBH", self.addr, self.client, 0,
+                             socket.IPPROTO_TCP, len(tcp))
+        tcp = tcp[:16] + struct.pack("!H", checksum(pseudo + tcp)) + tcp[18:]
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 0, 0x4000,
+                         64, socket.IPPROTO_TCP, 0, self.addr, self.client)
+        ip = ip[:10] + struct.pack("!H", checksum(ip)) + ip[12:]
+        self.sock.send(self.peer_mac + self.local_mac +
+                       struct.pack("!H", ETH_P_IP) + ip + tcp)
+
+    def accept(self, deadline):
+        """Answer the client's SYN; True once its ACK came."""
+        while True:
+            seg = self.recv(deadline)
+            if seg is None:
+                return False
+            if seg.flags & SYN and not seg.flags & ACK:
+                break
+        self.client, self.cport = seg.src, seg.sport
+        self.iss = seg.seq
+        self.max_end = (seg.seq + 1) % (1 << 32)
+        self.rcv_nxt = (seg.seq + 1) % (1 << 32)
+        # MSS 100, SACK not offered, timestamps, no window scale.
+        opts = struct.pack("!BBHBBII", 2, 4, MSS, 8, 10, TS0, seg.tsval or 0)
+        opts += b"\x01\x01"[:(4 - len(opts) % 4) % 4]
+        self.send(PEER_ISS, SYN | ACK, opts=opts)
+        while True:
+            seg = self.recv(deadline)
+            if seg is None:
+                return False
+            if seg.flags & ACK and seg.ack == PEER_ISS + 1:
+                self.take(seg)
+                return True
+
+    def take(self, seg):
+        """Acknowledge (in our next segment) what the client sent in order."""
+        if seg.seq == self.rcv_nxt and seg.payload:
+            self.rcv_nxt = (seg.seq + len(seg.payload)) % (1 << 32)
+
+    def wait_ack(self, ack, deadline):
+        """The first segment that acknowledges up to @ack, or None."""
+        while True:
+            seg = self.recv(deadline)
+            if seg is None or (seg.flags & ACK and seg.ack == ack):
+                return seg
+
+
+def case_one_tick(peer, deadline):
+    seq = PEER_ISS + 1
+    peer.send(seq, PSH | ACK, b"a" * 100, tsval=TS0 + 10)
+    if peer.wait_ack(seq + 100, deadline) is None:
+        return "no ACK of the first 100 bytes"
+    peer.send(seq + 100, PSH | ACK, b"b" * 100, tsval=TS0 + 9)
+    if peer.wait_ack(seq + 200, min(deadline, time.monotonic() + 5)):
+        return "verdict accepted"
+    return "verdict dropped"
+
+
+def case_rto_ack(peer, deadline):
+    first = None
+    # Take nothing in: every data segment stays unacknowledged.
+    peer.rcv_nxt = (peer.iss + 1) % (1 << 32)
+    while True:
+        seg = peer.recv(deadline)
+        if seg is None:
+            return "no retransmission (highest seq +%d)" % (
+                (peer.max_end - peer.iss) % (1 << 32))
+        if not seg.payload:
+            continue
+        if first is None:
+            first = seg.seq
+        elif seg.seq == first:
+            break	# the RTO resent the first segment
+    sent = (peer.max_end - peer.iss - 1) % (1 << 32)
+    if sent < 3 * 88:
+        return "only %d bytes before the RTO" % sent
+    time.sleep(0.05)
+    peer.send(PEER_ISS + 1, PSH | ACK, b"c" * 10, tsval=TS0 + 20)
+    while True:
+        seg = peer.wait_ack(PEER_ISS + 11, deadline)
+        if seg is None:
+            return "no ACK of the 10 bytes"
+        if not seg.payload:
+            break
+    behind = (peer.max_end - seg.seq) % (1 << 32)
+    return "verdict ack_seq=snd_max" + ("-%d" % behind if behind else "")
+
+
+def peer_main(iface, mac, addr, port, case):
+    deadline = time.monotonic() + 60
+    peer = Peer(iface, mac, addr, int(port))
+    print("ready", flush=True)
+    if not peer.accept(deadline):
+        print("no connection")
+        return 1
+    verdict = {"one_tick": case_one_tick, "rto_ack": case_rto_ack}[case](
+        peer, deadline)
+    print(verdict, flush=True)
+    # Let the client go: a RST at its RCV.NXT ends it on both stacks.
+    peer.send(peer.last_ack, RST | ACK)
+    return 0 if verdict.startswith("verdict") else 1
+
+
+class SockaddrIn(ctypes.Structure):
+    _fields_ = [("family", ctypes.c_ushort), ("port", ctypes.c_uint16),
+                ("addr", ctypes.c_uint8 * 4), ("zero", ctypes.c_uint8 * 8)]
+
+
+def client_main(family, addr, port, case):
+    if family == "ktcp":
+        with open("/sys/module/ktcp/parameters/family") as f:
+            fam = int(f.read())
+    else:
+        fam = socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_STREAM, 0)
+    s.settimeout(30)
+    # Python cannot build a sockaddr for an unknown family: libc can.
+    sin = SockaddrIn(socket.AF_INET, socket.htons(int(port)),
+                     (ctypes.c_uint8 * 4)(*socket.inet_aton(addr)))
+    libc = ctypes.CDLL(None, use_errno=True)
+    s.setblocking(True)
+    if libc.connect(s.fileno(), ctypes.byref(sin), ctypes.sizeof(sin)):
+        print("connect: errno %d" % ctypes.get_errno())
+        return 1
+    s.settimeout(30)
+    if case == "rto_ack":
+        s.sendall(b"r" * (3 * 88))
+    try:
+        while s.recv(4096):
+            pass
+    except OSError:
+        pass	# the peer's RST, or the timeout
+    return 0
+
+
+def main():
+    if len(sys.argv) == 7 and sys.argv[1] == "peer":
+        return peer_main(*sys.argv[2:])
+    if len(sys.argv) == 6 and sys.argv[1] == "client":
+        return client_main(*sys.argv[2:])
+    print(__doc__, file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
