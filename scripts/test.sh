@@ -171,10 +171,10 @@ expect_suites()
 # KTCP_DEBUG_VMS VMs at once (default 2), shared out by these minutes a
 # suite took there (scripts/test.sh on an idle 2-core host), longest
 # first, each to the VM with the fewest minutes so far.
-debug_minutes="wire:9 transfer:3 module_cycle:3 netns:2 hostile:5 memory:4
-	stress:4 fuzz:3 packetdrill:3 kunit:1 table_test:2 ipopt_test:2
-	edge_test:2 connect_test:1 bind_test:1 ipv6_test:1 sockopt_test:1
-	transfer_test:1 epoll_test:1 poll_test:1"
+debug_minutes="wire:10 hostile:6 memory:5 transfer:4 stress:4
+	module_cycle:4 packetdrill:4 fuzz:3 table_test:3 ipopt_test:3 netns:2
+	edge_test:2 paws:2 kunit:2 connect_test:2 ipv6_test:2 sockopt_test:2
+	bind_test:1 transfer_test:1 epoll_test:1 poll_test:1"
 
 # weight_of SUITE: its minutes in debug_minutes, 2 if it is not there.
 weight_of()
