@@ -26,6 +26,7 @@
 
 #define _GNU_SOURCE	/* strerrorname_np() */
 #include <errno.h>
+#include <signal.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdint.h>
@@ -90,6 +91,39 @@ static void set_int(int fd, int level, int name, int val, const char *what)
 		die(what);
 }
 
+/*
+ * Bytes moved so far, for the line a run cut by timeout(1) leaves: a
+ * stalled transfer then says where it stalled.
+ */
+static volatile unsigned long long xfer_progress;
+static const char *xfer_phase = "connecting";
+
+static void xfer_report_stop(int sig)
+{
+	char line[96], digits[24];
+	unsigned long long v = xfer_progress;
+	size_t n = 0, d = 0;
+	const char *p;
+
+	for (p = "stopped by signal while "; *p; p++)
+		line[n++] = *p;
+	for (p = xfer_phase; *p && n < 60; p++)
+		line[n++] = *p;
+	line[n++] = ' ';
+	do {
+		digits[d++] = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	while (d)
+		line[n++] = digits[--d];
+	line[n++] = '\n';
+	/* Only async-signal-safe calls here. */
+	if (write(STDOUT_FILENO, line, n) < 0)
+		_exit(2);
+	_exit(1);
+	(void)sig;
+}
+
 static int do_send(int fd, unsigned long long bytes)
 {
 	static uint8_t buf[CHUNK];
@@ -110,11 +144,13 @@ static int do_send(int fd, unsigned long long bytes)
 			if (w < 0)
 				die("write");
 			off += w;
+			xfer_progress = done + off;
 		}
 		done += n;
 	}
 	if (shutdown(fd, SHUT_WR))
 		die("shutdown");
+	xfer_phase = "waiting for the peer's EOF after";
 	if (read(fd, &c, 1) != 0)
 		die("waiting for the peer's EOF");
 	printf("sent %llu %016llx\n", bytes, (unsigned long long)hash);
@@ -148,6 +184,7 @@ static int do_recv(int fd, unsigned long long bytes, int delay_ms)
 		}
 		hash = fnv64(hash, buf, n);
 		done += n;
+		xfer_progress = done;
 		if (delay_ms)
 			nanosleep(&pause, NULL);
 	}
@@ -222,18 +259,22 @@ int main(int argc, char **argv)
 			accepted = argv[i + 1];
 	}
 	bytes = strtoull(argv[5], NULL, 0);
+	signal(SIGTERM, xfer_report_stop);
+	signal(SIGINT, xfer_report_stop);
 	sin = addr_of(argv[3], argv[4]);
 	fd = open_socket(argv[2]);
 
 	if (!strcmp(argv[1], "send")) {
 		if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)))
 			die("connect");
+		xfer_phase = "sending, sent";
 		return do_send(fd, bytes);
 	}
 	set_int(fd, SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR");
 	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) || listen(fd, 1))
 		die("bind/listen");
 	mark(ready);
+	xfer_phase = "accepting";
 	i = accept(fd, NULL, NULL);
 	if (i < 0)
 		die("accept");
@@ -241,5 +282,6 @@ int main(int argc, char **argv)
 	mark(accepted);
 	if (keepalive)
 		return do_keepalive(i, keepalive, keepalive_after);
+	xfer_phase = "receiving, received";
 	return do_recv(i, bytes, delay_ms);
 }

@@ -91,6 +91,18 @@ counter() # counter NAME: a's value in /proc/net/ktcp_snmp
 	ip netns exec "$nsa" awk -v k="$1" '$1 == k { print $2 }' /proc/net/ktcp_snmp
 }
 
+snmp_line() # all of a's counters on one line
+{
+	ip netns exec "$nsa" cat /proc/net/ktcp_snmp | tr '\n' ' '
+}
+
+snmp_delta() # snmp_delta BEFORE AFTER: the counters that changed
+{
+	echo "$1" "$2" | awk '{ for (i = 1; i < NF; i += 2) {
+		if ($i in v) { if ($(i + 1) != v[$i]) printf "%s +%d ", $i, $(i + 1) - v[$i] }
+		else v[$i] = $(i + 1) } }'
+}
+
 protocols_memory() # KTCP's memory column of /proc/net/protocols (pages)
 {
 	awk '$1 == "KTCP" { print $4 }' /proc/net/protocols
@@ -185,8 +197,22 @@ if sink_start hogs "$nsa" ktcp "$addr_a" 8401 "$conns"; then
 		"$port" "$xfer_bytes" --ready "$ready" >"$ktcp_tmp/xfer.recv" 2>&1 &
 	rpid=$!
 	wait_file "$ready" "$rpid" "$patience"
+	c0=$(snmp_line)
 	timeout "$patience" ip netns exec "$nsb" "$xfer" send ktcp "$addr_a" \
-		"$port" "$xfer_bytes" >"$ktcp_tmp/xfer.send" 2>&1
+		"$port" "$xfer_bytes" >"$ktcp_tmp/xfer.send" 2>&1 &
+	spid=$!
+	# What the two sockets hold, every 10 s, for a failure to show.
+	while kill -0 "$spid" 2>/dev/null; do
+		{
+			date +%T
+			for ns in "$nsa" "$nsb"; do
+				ip netns exec "$ns" grep -h ":20DA " /proc/net/ktcp
+			done
+			echo "memory $(protocols_memory) pages"
+		} >"$ktcp_tmp/xfer.sockets"
+		sleep 10
+	done
+	wait "$spid"
 	wait "$rpid"
 	rh=$(awk '$1 == "ok" { print $3 }' "$ktcp_tmp/xfer.recv")
 	sh=$(awk '$1 == "sent" { print $3 }' "$ktcp_tmp/xfer.send")
@@ -194,7 +220,11 @@ if sink_start hogs "$nsa" ktcp "$addr_a" 8401 "$conns"; then
 		tap_ok "a ktcp connection beside the flood moves $xfer_bytes bytes exactly"
 	else
 		tap_fail "a ktcp connection beside the flood moves $xfer_bytes bytes exactly" \
-			"recv: $(cat "$ktcp_tmp/xfer.recv")" "send: $(cat "$ktcp_tmp/xfer.send")"
+			"recv: $(cat "$ktcp_tmp/xfer.recv")" "send: $(cat "$ktcp_tmp/xfer.send")" \
+			"the last look at their sockets (/proc/net/ktcp):" \
+			"$(cat "$ktcp_tmp/xfer.sockets" 2>/dev/null)" \
+			"counters that moved meanwhile:" \
+			"$(snmp_delta "$c0" "$(snmp_line)")"
 	fi
 
 	ip netns exec "$nsb" python3 "$flood" rst --src "$spoofed" \
