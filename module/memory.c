@@ -128,10 +128,19 @@ void ktcp_memory_sock_init(struct sock *sk)
 	sock_prot_inuse_add(sock_net(sk), sk->sk_prot, 1);
 }
 
-/* The socket is being freed: its queues are empty. */
+/*
+ * The socket is being freed: its queues are empty.  What is still
+ * charged to it here would stay in ktcp's memory for good: say which
+ * socket and what, as inet_sock_destruct() warns for native sockets.
+ */
 void ktcp_memory_sock_exit(struct sock *sk)
 {
 	sk_mem_reclaim_final(sk);
+	if (WARN_ON_ONCE(atomic_read(&sk->sk_rmem_alloc) ||
+			 sk->sk_wmem_queued || sk->sk_forward_alloc))
+		pr_warn("ktcp: socket freed in state %d with rmem %d, wmem_queued %d, forward_alloc %d\n",
+			sk->sk_state, atomic_read(&sk->sk_rmem_alloc),
+			sk->sk_wmem_queued, sk->sk_forward_alloc);
 	sk_sockets_allocated_dec(sk);
 	sock_prot_inuse_add(sock_net(sk), sk->sk_prot, -1);
 }
