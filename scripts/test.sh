@@ -172,7 +172,7 @@ expect_suites()
 # suite took there (scripts/test.sh on an idle 2-core host), longest
 # first, each to the VM with the fewest minutes so far.
 debug_minutes="wire:10 hostile:6 memory:5 transfer:4 stress:4
-	module_cycle:4 packetdrill:4 fuzz:3 table_test:3 ipopt_test:3 netns:2
+	module_cycle:4 packetdrill:4 fuzz:3 table_test:3 ipopt_test:5 netns:2
 	edge_test:2 paws:2 kunit:2 connect_test:2 ipv6_test:2 sockopt_test:2
 	bind_test:1 transfer_test:1 epoll_test:1 poll_test:1"
 

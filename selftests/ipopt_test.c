@@ -329,6 +329,13 @@ static bool sweep_skips(int level, int name)
 	return level == SOL_IP && name >= 64 && name <= 99;
 }
 
+/*
+ * A sweep opens two connected pairs per option number, about 120 of
+ * them: seconds on the stock kernel, minutes on the emulated debug one
+ * (the harness's default is 30 s).
+ */
+#define SWEEP_TIMEOUT	600
+
 static void sweep(struct __test_metadata *_metadata,
 		  FIXTURE_DATA(ipopt) *self, bool connected, int level)
 {
@@ -368,22 +375,22 @@ static void sweep(struct __test_metadata *_metadata,
 	       connected ? "connected" : "bound", gaps);
 }
 
-TEST_F(ipopt, sol_ip_every_option_bound_answers_as_native)
+TEST_F_TIMEOUT(ipopt, sol_ip_every_option_bound_answers_as_native, SWEEP_TIMEOUT)
 {
 	sweep(_metadata, self, false, SOL_IP);
 }
 
-TEST_F(ipopt, sol_ip_every_option_connected_answers_as_native)
+TEST_F_TIMEOUT(ipopt, sol_ip_every_option_connected_answers_as_native, SWEEP_TIMEOUT)
 {
 	sweep(_metadata, self, true, SOL_IP);
 }
 
-TEST_F(ipopt, sol_ipv6_every_option_bound_answers_as_native)
+TEST_F_TIMEOUT(ipopt, sol_ipv6_every_option_bound_answers_as_native, SWEEP_TIMEOUT)
 {
 	sweep(_metadata, self, false, SOL_IPV6);
 }
 
-TEST_F(ipopt, sol_ipv6_every_option_connected_answers_as_native)
+TEST_F_TIMEOUT(ipopt, sol_ipv6_every_option_connected_answers_as_native, SWEEP_TIMEOUT)
 {
 	sweep(_metadata, self, true, SOL_IPV6);
 }
