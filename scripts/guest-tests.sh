@@ -101,19 +101,6 @@ selected()
 	[ -z "$only" ] || [[ ",$only," == *",$1,"* ]]
 }
 
-# Suites of the userspace libraries (libktcp, the preload library) run
-# on the stock kernel only: on the emulated debug kernel every program
-# start costs tens of seconds (preload.sh alone would take 15 min, more
-# than CI can give), and the kernel paths they reach are those that
-# connect_test, transfer_test and epoll_test drive there already.
-debug_skipped()
-{
-	case $1 in
-	libktcp | preload) return 0 ;;
-	esac
-	return 1
-}
-
 debugfs=/sys/kernel/debug
 mountpoint -q $debugfs || mount -t debugfs none $debugfs 2>/dev/null
 kmemleak=$debugfs/kmemleak
@@ -206,10 +193,6 @@ for s in "$root"/selftests/*.sh; do
 	[ -x "$s" ] || continue
 	name=$(basename "$s" .sh)
 	selected "$name" || continue
-	if [ "${KTCP_DEBUG_KERNEL:-0}" = 1 ] && debug_skipped "$name"; then
-		echo "# selftest $name: on the stock kernel only (see debug_skipped)"
-		continue
-	fi
 	out_of_time "$name" && continue
 	echo "# selftest $name"
 	t0=$(date +%s)
