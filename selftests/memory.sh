@@ -329,14 +329,18 @@ if sink_start orphans "$nsb" inet "$addr_b" 8403 4; then
 	sleep 1
 	kill "$dpid" 2>/dev/null
 	wait "$dpid" 2>/dev/null
-	rsts=$(tcpdump -r "$ktcp_tmp/orphans.pcap" -n 2>/dev/null | grep -c .)
+	# Connections reset, not RSTs: a reset connection answers what
+	# its peer still sends with more RSTs (a slow guest sees them).
+	rsts=$(tcpdump -r "$ktcp_tmp/orphans.pcap" -n 2>/dev/null |
+		awk '{ print $3 }' | sort -u | grep -c .)
 	aborts=$(( $(counter TCPAbortOnMemory) - abort0 ))
 	orphans=$(counter KtcpOrphans)
 	if [ "$aborts" -eq 2 ] && [ "$rsts" -eq 2 ] && [ "$orphans" -eq 2 ]; then
-		tap_ok "max_orphans=2: of 4 orphans 2 reset (2 RSTs on the wire, TCPAbortOnMemory +2), 2 kept"
+		tap_ok "max_orphans=2: of 4 orphans 2 reset (2 connections reset on the wire, TCPAbortOnMemory +2), 2 kept"
 	else
 		tap_fail "max_orphans=2: of 4 orphans 2 reset" \
-			"TCPAbortOnMemory +$aborts, RSTs on the wire $rsts, KtcpOrphans $orphans" \
+			"TCPAbortOnMemory +$aborts, connections reset on the wire $rsts, KtcpOrphans $orphans" \
+			"$(tcpdump -r "$ktcp_tmp/orphans.pcap" -n 2>/dev/null)" \
 			"$(cat "$ktcp_tmp/close.out")"
 	fi
 	sink_stop orphans
