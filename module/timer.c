@@ -69,6 +69,18 @@ static void ktcp_enter_loss(struct sock *sk)
 }
 
 /*
+ * The low 32 bits of jiffies, native's tcp_jiffies32: what every u32
+ * stamp of a socket (rtx_stamp, probes_stamp, rcv_tstamp) holds.  On
+ * 64-bit, jiffies starts at 2^32 - 300 s (INITIAL_JIFFIES), so five
+ * minutes after boot a u32 stamp subtracted from the full jiffies is
+ * 2^32 too old: compare stamps in 32 bits only, as (s32) differences.
+ */
+static inline u32 ktcp_jiffies32(void)
+{
+	return (u32)jiffies;
+}
+
+/*
  * When the oldest unacknowledged data (or the SYN) first left: what
  * TCP_USER_TIMEOUT counts from, as native's retrans_stamp.
  */
@@ -78,7 +90,33 @@ static u32 ktcp_oldest_unacked_stamp(struct sock *sk)
 
 	if (head && !((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)))
 		return KTCP_SKB_CB(head)->sent_jiffies;
-	return jiffies - ktcp_sk(sk)->rto;
+	return ktcp_jiffies32() - ktcp_sk(sk)->rto;
+}
+
+/* Has TCP_USER_TIMEOUT run out since @stamp (jiffies32)? */
+static bool ktcp_user_timeout_passed(const struct ktcp_sock *ks, u32 stamp)
+{
+	return (s32)(ktcp_jiffies32() - stamp) >=
+	       (s32)msecs_to_jiffies(ks->user_timeout);
+}
+
+/*
+ * A timeout of @when, but no later than the moment TCP_USER_TIMEOUT,
+ * counted from @stamp, runs out; at least one tick.  Native's
+ * tcp_clamp_rto_to_user_timeout() and tcp_clamp_probe0_to_user_timeout().
+ */
+static unsigned long ktcp_clamp_to_user_timeout(const struct ktcp_sock *ks,
+						u32 stamp, unsigned long when)
+{
+	s32 left;
+
+	if (!ks->user_timeout)
+		return when;
+	left = (s32)msecs_to_jiffies(ks->user_timeout) -
+	       (s32)(ktcp_jiffies32() - stamp);
+	if (left <= 0)
+		return 1;
+	return min_t(unsigned long, when, left);
 }
 
 /*
@@ -92,8 +130,7 @@ static bool ktcp_retries_exhausted(struct sock *sk, int limit)
 
 	if (!ks->user_timeout)
 		return ks->retransmits >= limit;
-	return ks->retransmits &&
-	       jiffies - ks->rtx_stamp >= msecs_to_jiffies(ks->user_timeout);
+	return ks->retransmits && ktcp_user_timeout_passed(ks, ks->rtx_stamp);
 }
 
 /*
@@ -120,10 +157,9 @@ static bool ktcp_probes_exhausted(struct sock *sk, int limit)
 	struct ktcp_sock *ks = ktcp_sk(sk);
 
 	if (!ks->probes_stamp) {
-		ks->probes_stamp = jiffies ?: 1;	/* 0 means none */
+		ks->probes_stamp = ktcp_jiffies32() ?: 1;	/* 0 means none */
 	} else if (ks->user_timeout &&
-		   (s32)(jiffies - ks->probes_stamp) >=
-		   (s32)msecs_to_jiffies(ks->user_timeout)) {
+		   ktcp_user_timeout_passed(ks, ks->probes_stamp)) {
 		return true;
 	}
 	return ks->probes_out >= limit;
@@ -183,17 +219,11 @@ static void ktcp_rtx_work(struct sock *sk)
 		ktcp_enter_loss(sk);
 backoff:
 	ks->rto = ktcp_backoff(ks->rto, 1, KTCP_RTO_MAX);
-	ktcp_reset_rtx_timer(sk);
 	/* TCP_USER_TIMEOUT: no later than the moment it runs out. */
-	if (ks->user_timeout && (ks->retransmits || ks->probes_stamp)) {
-		unsigned long end = (ks->retransmits ? ks->rtx_stamp :
-				     ks->probes_stamp) +
-				    msecs_to_jiffies(ks->user_timeout);
-
-		if (time_before(end, jiffies + ks->rto))
-			sk_reset_timer(sk, &ks->rtx_timer,
-				       time_after(end, jiffies) ? end : jiffies + 1);
-	}
+	sk_reset_timer(sk, &ks->rtx_timer, jiffies +
+		       ktcp_clamp_to_user_timeout(ks, ks->retransmits ?
+						  ks->rtx_stamp :
+						  ks->probes_stamp, ks->rto));
 }
 
 static void ktcp_wait_work(struct sock *sk)
