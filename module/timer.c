@@ -143,26 +143,68 @@ static int ktcp_orphan_retries(struct net *net)
 	return ktcp_sysctl(net, orphan_retries) ?: 8;
 }
 
+/* The persist timeout: the RTO doubled per probe, as tcp_probe0_when(). */
+static unsigned long ktcp_probe_when(const struct ktcp_sock *ks)
+{
+	return ktcp_backoff(ks->rto, ks->probe_backoff, KTCP_RTO_MAX);
+}
+
 /*
  * Zero-window probes (native's tcp_probe_timer()).  RFC 1122 4.2.2.17
  * keeps the connection open for as long as the peer answers them, and
  * any segment from it resets probes_out (ktcp_reset_keepalive()).  A
  * peer that went silent behind a zero window is given up on after
  * @limit unanswered probes (retries2, orphan_retries once closed), or
- * with TCP_USER_TIMEOUT once the first unanswered probe is that old:
- * else it would hold the socket, its buffers and its namespace for ever.
+ * with TCP_USER_TIMEOUT once the first probe is that old, answered or
+ * not: else it would hold the socket, its buffers and its namespace for
+ * ever.  The interval doubles per probe (probe_backoff, which answers
+ * do not reset, only an open window), never the RTO itself.
  */
-static bool ktcp_probes_exhausted(struct sock *sk, int limit)
+static void ktcp_probe_timer(struct sock *sk, int limit)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct net *net = sock_net(sk);
 
 	if (!ks->probes_stamp) {
 		ks->probes_stamp = ktcp_jiffies32() ?: 1;	/* 0 means none */
 	} else if (ks->user_timeout &&
 		   ktcp_user_timeout_passed(ks, ks->probes_stamp)) {
-		return true;
+		ktcp_timeout_abort(sk);
+		return;
 	}
-	return ks->probes_out >= limit;
+	if (ks->probes_out >= limit) {
+		ktcp_timeout_abort(sk);
+		return;
+	}
+	ktcp_inc_stats(net, KTCP_MIB_PERSIST_PROBES);
+	ktcp_send_probe(sk);
+	if (ks->probes_out < U8_MAX)
+		ks->probes_out++;
+	if (ks->probe_backoff < ktcp_sysctl(net, retries2))
+		ks->probe_backoff++;
+	sk_reset_timer(sk, &ks->rtx_timer, jiffies +
+		       ktcp_clamp_to_user_timeout(ks, ks->probes_stamp,
+						  ktcp_probe_when(ks)));
+}
+
+/**
+ * ktcp_persist_reset() - the window opened: persist is over
+ * @sk: the socket, locked
+ *
+ * As native's tcp_ack_probe(): the probe count, its stamp and its
+ * backoff start afresh, and a pending persist timeout, which may be up
+ * to KTCP_RTO_MAX away, goes, so that the data the open window lets out
+ * is timed by the RTO (ktcp_write_xmit() arms it) and not by the last
+ * probe's backoff.  The RTO itself never took the probes' backoff.
+ */
+void ktcp_persist_reset(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
+	ks->probes_stamp = 0;
+	ks->probe_backoff = 0;
+	if (ks->snd_una == ks->snd_max)
+		sk_stop_timer(sk, &ks->rtx_timer);
 }
 
 static void ktcp_rtx_work(struct sock *sk)
@@ -193,18 +235,13 @@ static void ktcp_rtx_work(struct sock *sk)
 		if (ktcp_push_held(sk))
 			return;
 		/* Persist: the window is zero, probe it until it opens. */
-		if (ktcp_probes_exhausted(sk, limit)) {
-			ktcp_timeout_abort(sk);
-			return;
-		}
-		ktcp_inc_stats(net, KTCP_MIB_PERSIST_PROBES);
-		ktcp_send_probe(sk);
-		if (ks->probes_out < U8_MAX)
-			ks->probes_out++;
-		goto backoff;
+		ktcp_probe_timer(sk, limit);
+		return;
 	}
 
-	ks->probes_stamp = 0;	/* data in flight: the window opened */
+	/* Data in flight: the window opened. */
+	ks->probes_stamp = 0;
+	ks->probe_backoff = 0;
 	if (!ks->retransmits)
 		ks->rtx_stamp = ktcp_oldest_unacked_stamp(sk);
 	if (ktcp_retries_exhausted(sk, limit)) {
@@ -217,13 +254,10 @@ static void ktcp_rtx_work(struct sock *sk)
 		ktcp_retransmit_syn(sk);
 	else
 		ktcp_enter_loss(sk);
-backoff:
 	ks->rto = ktcp_backoff(ks->rto, 1, KTCP_RTO_MAX);
 	/* TCP_USER_TIMEOUT: no later than the moment it runs out. */
 	sk_reset_timer(sk, &ks->rtx_timer, jiffies +
-		       ktcp_clamp_to_user_timeout(ks, ks->retransmits ?
-						  ks->rtx_stamp :
-						  ks->probes_stamp, ks->rto));
+		       ktcp_clamp_to_user_timeout(ks, ks->rtx_stamp, ks->rto));
 }
 
 static void ktcp_wait_work(struct sock *sk)
