@@ -135,12 +135,21 @@ static bool ktcp_retries_exhausted(struct sock *sk, int limit)
 
 /*
  * An orphan has nobody to report to: it gives up sooner than a socket
- * that a process holds, after orphan_retries, where 0 means 8
- * (native's tcp_orphan_retries()).
+ * that a process holds, after orphan_retries (native's
+ * tcp_orphan_retries()).  0 means 8 while the socket's timeout is
+ * still below KTCP_RTO_MAX (@alive), and 0 once it reached it: an
+ * orphan whose peer keeps it waiting that long is not kept.
  */
-static int ktcp_orphan_retries(struct net *net)
+static int ktcp_orphan_retries(struct sock *sk, bool alive)
 {
-	return ktcp_sysctl(net, orphan_retries) ?: 8;
+	int retries = ktcp_sysctl(sock_net(sk), orphan_retries);
+
+	/* An ICMP error said something is wrong. */
+	if (READ_ONCE(sk->sk_err_soft) && !alive)
+		retries = 0;
+	if (!retries && alive)
+		retries = 8;
+	return retries;
 }
 
 /* The persist timeout: the RTO doubled per probe, as tcp_probe0_when(). */
@@ -150,20 +159,41 @@ static unsigned long ktcp_probe_when(const struct ktcp_sock *ks)
 }
 
 /*
+ * An orphan in persist when ktcp keeps too many orphans or is out of
+ * memory: reset it, as native's tcp_out_of_resources() does on every
+ * probe (the window is closed, so the peer is told).  Were it checked
+ * at close() only, a closed socket whose peer answers every probe
+ * would outlive a limit lowered, or memory used up, after its close().
+ */
+static bool ktcp_orphan_out_of_resources(struct sock *sk)
+{
+	if (!ktcp_too_many_orphans(sk))
+		return false;
+	net_info_ratelimited("too many orphaned sockets\n");
+	ktcp_inc_stats(sock_net(sk), KTCP_MIB_ABORT_ON_MEMORY);
+	ktcp_send_rst(sk, KTCP_MIB_RST_ABORT_ON_MEMORY);
+	ktcp_done(sk);
+	return true;
+}
+
+/*
  * Zero-window probes (native's tcp_probe_timer()).  RFC 1122 4.2.2.17
  * keeps the connection open for as long as the peer answers them, and
  * any segment from it resets probes_out (ktcp_reset_keepalive()).  A
  * peer that went silent behind a zero window is given up on after
- * @limit unanswered probes (retries2, orphan_retries once closed), or
- * with TCP_USER_TIMEOUT once the first probe is that old, answered or
- * not: else it would hold the socket, its buffers and its namespace for
- * ever.  The interval doubles per probe (probe_backoff, which answers
- * do not reset, only an open window), never the RTO itself.
+ * retries2 unanswered probes (orphan_retries once closed), or with
+ * TCP_USER_TIMEOUT once the first probe is that old, answered or not:
+ * else it would hold the socket, its buffers and its namespace for ever.
+ * An orphan is not kept even by a peer that answers: once its probe
+ * interval reached KTCP_RTO_MAX it has orphan_retries such intervals
+ * (probe_backoff, which answers do not reset, only an open window),
+ * and it goes at once when ktcp is out of orphans or memory.
  */
-static void ktcp_probe_timer(struct sock *sk, int limit)
+static void ktcp_probe_timer(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	struct net *net = sock_net(sk);
+	int max_probes = ktcp_sysctl(net, retries2);
 
 	if (!ks->probes_stamp) {
 		ks->probes_stamp = ktcp_jiffies32() ?: 1;	/* 0 means none */
@@ -172,7 +202,18 @@ static void ktcp_probe_timer(struct sock *sk, int limit)
 		ktcp_timeout_abort(sk);
 		return;
 	}
-	if (ks->probes_out >= limit) {
+	if (sock_flag(sk, SOCK_DEAD)) {
+		bool alive = ktcp_probe_when(ks) < KTCP_RTO_MAX;
+
+		max_probes = ktcp_orphan_retries(sk, alive);
+		if (!alive && ks->probe_backoff >= max_probes) {
+			ktcp_timeout_abort(sk);
+			return;
+		}
+		if (ktcp_orphan_out_of_resources(sk))
+			return;
+	}
+	if (ks->probes_out >= max_probes) {
 		ktcp_timeout_abort(sk);
 		return;
 	}
@@ -218,7 +259,8 @@ static void ktcp_rtx_work(struct sock *sk)
 		return;
 	}
 	if (sock_flag(sk, SOCK_DEAD))
-		limit = min(limit, ktcp_orphan_retries(net));
+		limit = min(limit,
+			    ktcp_orphan_retries(sk, ks->rto < KTCP_RTO_MAX));
 	if (sk->sk_state == TCP_SYN_SENT)
 		limit = ktcp_sysctl(net, syn_retries);
 	else if (sk->sk_state == TCP_SYN_RECV)
@@ -235,7 +277,7 @@ static void ktcp_rtx_work(struct sock *sk)
 		if (ktcp_push_held(sk))
 			return;
 		/* Persist: the window is zero, probe it until it opens. */
-		ktcp_probe_timer(sk, limit);
+		ktcp_probe_timer(sk);
 		return;
 	}
 
