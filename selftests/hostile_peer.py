@@ -317,13 +317,14 @@ def mss_connect(wire, port):
 
 def zero_window(wire, port):
     """Take a client's connection with a 4000-byte window, take what
-    fits, then close the window.  The Conn, or None."""
+    fits (until 3 s pass without data), then close the window.  The
+    Conn, or None."""
     c = accept(wire, port, 1460, window=4000)
     if c is None:
         return None
     end = time.monotonic() + 20
     while len(c.got) < 4000 and time.monotonic() < end:
-        seg = wire.recv(port, end - time.monotonic())
+        seg = wire.recv(port, min(3, end - time.monotonic()))
         if seg is None or not c.take(seg, window=0, ack=False):
             break
         c.send(ACK, window=4000 - len(c.got))
