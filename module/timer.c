@@ -93,11 +93,16 @@ static u32 ktcp_oldest_unacked_stamp(struct sock *sk)
 	return ktcp_jiffies32() - ktcp_sk(sk)->rto;
 }
 
-/* Has TCP_USER_TIMEOUT run out since @stamp (jiffies32)? */
+/* What is left of TCP_USER_TIMEOUT counted from @stamp (jiffies32). */
+static s32 ktcp_user_timeout_left(const struct ktcp_sock *ks, u32 stamp)
+{
+	return ktcp_timeout_left(ktcp_jiffies32(), stamp,
+				 msecs_to_jiffies(ks->user_timeout));
+}
+
 static bool ktcp_user_timeout_passed(const struct ktcp_sock *ks, u32 stamp)
 {
-	return (s32)(ktcp_jiffies32() - stamp) >=
-	       (s32)msecs_to_jiffies(ks->user_timeout);
+	return ktcp_user_timeout_left(ks, stamp) <= 0;
 }
 
 /*
@@ -112,8 +117,7 @@ static unsigned long ktcp_clamp_to_user_timeout(const struct ktcp_sock *ks,
 
 	if (!ks->user_timeout)
 		return when;
-	left = (s32)msecs_to_jiffies(ks->user_timeout) -
-	       (s32)(ktcp_jiffies32() - stamp);
+	left = ktcp_user_timeout_left(ks, stamp);
 	if (left <= 0)
 		return 1;
 	return min_t(unsigned long, when, left);
