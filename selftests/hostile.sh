@@ -506,20 +506,25 @@ for side in ktcp native; do
 	fi
 done
 
-# 14-15: every probe answered, TCP_USER_TIMEOUT 3 s.
+# 14-15: every probe answered, TCP_USER_TIMEOUT 3 s.  On the debug
+# kernel the RTO, from RTTs under emulation, may be 0.5 s: fewer
+# probes fit in 3 s, and there is no native count to compare with.
 pair utans persist-answer 7 "fill $ip_peer" "block 3000"
-np=4
-[ "$with_native" = 0 ] || np=$(field utans native probes)
+np=native lo=1 hi=6
+if [ "$with_native" = 1 ]; then
+	np=$(field utans native probes)
+	lo=$((np - 1)) hi=$((np + 1))
+fi
 for side in ktcp native; do
-	d="$side: zero window, every probe answered, TCP_USER_TIMEOUT 3 s: ETIMEDOUT after 3 s, probes backed off (native: $np)"
+	d="$side: zero window, every probe answered, TCP_USER_TIMEOUT 3 s: ETIMEDOUT after 3 s, probes backed off ($np: $lo to $hi)"
 	p=$(field utans "$side" probes)
 	w=$(field utans "$side" waited app)
 	if [ "$side" = native ] && [ "$with_native" = 0 ]; then
 		tap_skip "$d" "$stock_only"
 	elif [ "$(field utans "$side" error app)" = ETIMEDOUT ] &&
-	     [ -n "$p" ] && [ "$p" -ge 2 ] && [ "$p" -le 8 ] &&
-	     [ $((p - np)) -le 1 ] && [ $((np - p)) -le 1 ] &&
-	     awk -v w="$w" 'BEGIN { exit !(w >= 2.5 && w <= 8) }'; then
+	     [ -n "$p" ] && [ "$p" -ge "$lo" ] && [ "$p" -le "$hi" ] &&
+	     [ "$p" -ge 1 ] && [ "$p" -le 8 ] &&
+	     awk -v w="$w" 'BEGIN { exit !(w >= 2.5 && w <= 10) }'; then
 		tap_ok "$d"
 		tap_diag "$side: $p probes at $(list utans "$side" at) s, ETIMEDOUT after $w s"
 	else
@@ -527,19 +532,27 @@ for side in ktcp native; do
 	fi
 done
 
-# 16-17: a silent peer, TCP_USER_TIMEOUT 3 s, retries2 = 3.
+# 16-17: a silent peer, TCP_USER_TIMEOUT 3 s, retries2 = 3: the probes
+# come an RTO, 2 and 4 RTOs apart (native's spread, or at least 0.4 s
+# on the debug kernel; the user timeout may cut the third there).
 pair utsil persist 7 "fill $ip_peer" "block 3000"
-ns=1.20
-[ "$with_native" = 0 ] || ns=$(span "$(list utsil native at)")
+np=3 ns='' lo=0.4 hi=15
+if [ "$with_native" = 1 ]; then
+	np=$(field utsil native probes)
+	ns=$(span "$(list utsil native at)")
+	lo=$(awk -v n="$ns" 'BEGIN { printf "%.2f", n / 2 < 0.5 ? 0.5 : n / 2 }')
+	hi=$(awk -v n="$ns" 'BEGIN { printf "%.2f", n * 2 + 0.5 }')
+fi
 for side in ktcp native; do
-	d="$side: zero window, silent peer, TCP_USER_TIMEOUT 3 s: 3 probes over about a second (native: $ns s), ETIMEDOUT"
+	d="$side: zero window, silent peer, TCP_USER_TIMEOUT 3 s: $np probes spread over $lo to $hi s${ns:+ (native: $ns s)}, ETIMEDOUT"
 	p=$(field utsil "$side" probes)
 	sp=$(span "$(list utsil "$side" at)")
 	if [ "$side" = native ] && [ "$with_native" = 0 ]; then
 		tap_skip "$d" "$stock_only"
 	elif [ "$(field utsil "$side" error app)" = ETIMEDOUT ] &&
-	     [ "$p" = 3 ] &&
-	     awk -v s="$sp" -v n="$ns" 'BEGIN { exit !(s >= 0.5 && s >= n / 2 && s <= n * 2 + 0.5) }'; then
+	     { [ "$p" = "$np" ] ||
+	       { [ "$with_native" = 0 ] && [ "$p" = 2 ]; }; } &&
+	     awk -v s="$sp" -v lo="$lo" -v hi="$hi" 'BEGIN { exit !(s >= lo && s <= hi) }'; then
 		tap_ok "$d"
 		tap_diag "$side: probes at $(list utsil "$side" at) s"
 	else
