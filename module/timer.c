@@ -126,15 +126,19 @@ static unsigned long ktcp_clamp_to_user_timeout(const struct ktcp_sock *ks,
 /*
  * Give up after @limit timeouts, or, with TCP_USER_TIMEOUT, once data
  * stayed unacknowledged that long, whatever the count (RFC 5482).  The
- * first timeout never gives up, as in native.
+ * first timeout never gives up, as in native (retransmits_timed_out()),
+ * not even with a @limit of 0: an orphan's once its RTO reached
+ * KTCP_RTO_MAX.
  */
 static bool ktcp_retries_exhausted(struct sock *sk, int limit)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 
+	if (!ks->retransmits)
+		return false;
 	if (!ks->user_timeout)
 		return ks->retransmits >= limit;
-	return ks->retransmits && ktcp_user_timeout_passed(ks, ks->rtx_stamp);
+	return ktcp_user_timeout_passed(ks, ks->rtx_stamp);
 }
 
 /*
