@@ -252,8 +252,11 @@ void ktcp_persist_reset(struct sock *sk)
 
 	ks->probes_stamp = 0;
 	ks->probe_backoff = 0;
-	if (ks->snd_una == ks->snd_max)
+	if (ks->snd_una == ks->snd_max) {
 		sk_stop_timer(sk, &ks->rtx_timer);
+		/* Nor may a probe left to release_sock() run. */
+		clear_bit(KTCP_DEFER_RTX, &ks->deferred);
+	}
 }
 
 static void ktcp_rtx_work(struct sock *sk)
