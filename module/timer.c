@@ -240,11 +240,12 @@ static void ktcp_probe_timer(struct sock *sk)
  * ktcp_persist_reset() - the window opened: persist is over
  * @sk: the socket, locked
  *
- * As native's tcp_ack_probe(): the probe count, its stamp and its
- * backoff start afresh, and a pending persist timeout, which may be up
- * to KTCP_RTO_MAX away, goes, so that the data the open window lets out
- * is timed by the RTO (ktcp_write_xmit() arms it) and not by the last
- * probe's backoff.  The RTO itself never took the probes' backoff.
+ * As native's tcp_ack_probe(): persist's stamp and backoff start
+ * afresh (any segment already cleared probes_out), and a pending
+ * persist timeout, which may be up to KTCP_RTO_MAX away, goes, so that
+ * the data the open window lets out is timed by the RTO
+ * (ktcp_write_xmit() arms it) and not by the last probe's backoff.
+ * The RTO itself never took the probes' backoff.
  */
 void ktcp_persist_reset(struct sock *sk)
 {
