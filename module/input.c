@@ -320,6 +320,7 @@ static void ktcp_clean_acked(struct sock *sk, u32 ack,
 		ks->rexmit_next = ack;
 	ks->retransmits = 0;
 	ks->probes_stamp = 0;	/* the window opened: no probe is pending */
+	ks->probe_backoff = 0;
 	ktcp_ack_rtt(sk, opts, rtt);
 	acked_segs = ktcp_mss_segs(ks, acked);
 	if (ks->in_recovery)
@@ -450,6 +451,9 @@ static bool ktcp_rcv_ack(struct sock *sk, struct sk_buff *skb,
 	/* RFC 9293 3.10.7.4: take the window from the newest segment. */
 	if (ktcp_seq_before(ks->snd_wl1, cb->seq) ||
 	    (ks->snd_wl1 == cb->seq && ktcp_seq_before_eq(ks->snd_wl2, ack))) {
+		/* A zero window opens: persist ends (tcp_ack_probe()). */
+		if (!ks->snd_wnd && window)
+			ktcp_persist_reset(sk);
 		ks->snd_wnd = window;
 		ks->max_window = max(ks->max_window, ks->snd_wnd);
 		ks->snd_wl1 = cb->seq;

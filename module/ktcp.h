@@ -212,8 +212,12 @@ struct ktcp_sock {
 	int			keepalive_intvl;
 	int			keepalive_probes;
 	u8			probes_out;	/* keepalive or persist, unanswered */
-	u32			probes_stamp;	/* jiffies: first unanswered
-						 * persist probe; 0: none
+	u32			probes_stamp;	/* jiffies: first persist probe
+						 * of this zero window; 0: none
+						 */
+	u8			probe_backoff;	/* persist: doublings of the RTO
+						 * between probes; answers keep
+						 * it, an open window ends it
 						 */
 	u32			last_oow_ack;	/* jiffies: last challenge ACK */
 
@@ -541,6 +545,7 @@ void ktcp_schedule_delack(struct sock *sk);
 void ktcp_reset_keepalive(struct sock *sk);
 void ktcp_set_keepalive(struct sock *sk, int on);
 void ktcp_enter_wait(struct sock *sk, int state, unsigned int timeout_s);
+void ktcp_persist_reset(struct sock *sk);
 void ktcp_rtt_sample(struct sock *sk, u32 rtt);
 void ktcp_run_deferred(struct sock *sk);
 
@@ -560,6 +565,7 @@ bool ktcp_prune_ofo(struct sock *sk);
 bool ktcp_wmem_schedule(struct sock *sk, struct sk_buff *skb);
 void ktcp_wmem_charge(struct sock *sk, struct sk_buff *skb);
 void ktcp_wmem_free_skb(struct sock *sk, struct sk_buff *skb);
+bool ktcp_too_many_orphans(struct sock *sk);
 bool ktcp_orphan_check(struct sock *sk);
 void ktcp_orphan_done(struct sock *sk);
 bool ktcp_tw_allowed(struct sock *sk);

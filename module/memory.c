@@ -276,12 +276,16 @@ void ktcp_wmem_free_skb(struct sock *sk, struct sk_buff *skb)
 	kfree_skb(skb);
 }
 
-/*
+/**
+ * ktcp_too_many_orphans() - is @sk, an orphan, not worth keeping?
+ * @sk: the socket, locked
+ *
  * Native's too_many_orphans() and tcp_out_of_memory(): an orphan beyond
  * net.ktcp.max_orphans, or one with data queued while ktcp's memory is
- * over its limit, is not worth keeping.
+ * over its limit, is not worth keeping.  Asked at close() and by every
+ * persist probe of an orphan (timer.c).
  */
-static bool ktcp_too_many_orphans(struct sock *sk)
+bool ktcp_too_many_orphans(struct sock *sk)
 {
 	struct net *net = sock_net(sk);
 

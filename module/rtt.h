@@ -63,4 +63,23 @@ static inline unsigned long ktcp_backoff(unsigned long base,
 	return min(base << shift, max);
 }
 
+/**
+ * ktcp_timeout_left() - what is left of a timeout that began at @stamp
+ * @now: the low 32 bits of jiffies now
+ * @stamp: the low 32 bits of jiffies when the timeout began
+ * @limit: the timeout, in jiffies, below 2^31
+ *
+ * Stamps are u32 and compared as an (s32) difference, so a stamp taken
+ * before a wrap of the low 32 bits and read after it is as old as it
+ * is (on 64-bit, jiffies passes 2^32 five minutes after boot); a stamp
+ * ahead of @now counts as @now.  Return: the jiffies left, 0 or less
+ * once the timeout has passed.
+ */
+static inline s32 ktcp_timeout_left(u32 now, u32 stamp, u32 limit)
+{
+	s32 elapsed = (s32)(now - stamp);
+
+	return (s32)limit - max_t(s32, elapsed, 0);
+}
+
 #endif /* _KTCP_RTT_H */

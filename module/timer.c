@@ -69,6 +69,18 @@ static void ktcp_enter_loss(struct sock *sk)
 }
 
 /*
+ * The low 32 bits of jiffies, native's tcp_jiffies32: what every u32
+ * stamp of a socket (rtx_stamp, probes_stamp, rcv_tstamp) holds.  On
+ * 64-bit, jiffies starts at 2^32 - 300 s (INITIAL_JIFFIES), so five
+ * minutes after boot a u32 stamp subtracted from the full jiffies is
+ * 2^32 too old: compare stamps in 32 bits only, as (s32) differences.
+ */
+static inline u32 ktcp_jiffies32(void)
+{
+	return (u32)jiffies;
+}
+
+/*
  * When the oldest unacknowledged data (or the SYN) first left: what
  * TCP_USER_TIMEOUT counts from, as native's retrans_stamp.
  */
@@ -78,32 +90,98 @@ static u32 ktcp_oldest_unacked_stamp(struct sock *sk)
 
 	if (head && !((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)))
 		return KTCP_SKB_CB(head)->sent_jiffies;
-	return jiffies - ktcp_sk(sk)->rto;
+	return ktcp_jiffies32() - ktcp_sk(sk)->rto;
+}
+
+/* What is left of TCP_USER_TIMEOUT counted from @stamp (jiffies32). */
+static s32 ktcp_user_timeout_left(const struct ktcp_sock *ks, u32 stamp)
+{
+	return ktcp_timeout_left(ktcp_jiffies32(), stamp,
+				 msecs_to_jiffies(ks->user_timeout));
+}
+
+static bool ktcp_user_timeout_passed(const struct ktcp_sock *ks, u32 stamp)
+{
+	return ktcp_user_timeout_left(ks, stamp) <= 0;
+}
+
+/*
+ * A timeout of @when, but no later than the moment TCP_USER_TIMEOUT,
+ * counted from @stamp, runs out; at least one tick.  Native's
+ * tcp_clamp_rto_to_user_timeout() and tcp_clamp_probe0_to_user_timeout().
+ */
+static unsigned long ktcp_clamp_to_user_timeout(const struct ktcp_sock *ks,
+						u32 stamp, unsigned long when)
+{
+	s32 left;
+
+	if (!ks->user_timeout)
+		return when;
+	left = ktcp_user_timeout_left(ks, stamp);
+	if (left <= 0)
+		return 1;
+	return min_t(unsigned long, when, left);
 }
 
 /*
  * Give up after @limit timeouts, or, with TCP_USER_TIMEOUT, once data
  * stayed unacknowledged that long, whatever the count (RFC 5482).  The
- * first timeout never gives up, as in native.
+ * first timeout never gives up, as in native (retransmits_timed_out()),
+ * not even with a @limit of 0: an orphan's once its RTO reached
+ * KTCP_RTO_MAX.
  */
 static bool ktcp_retries_exhausted(struct sock *sk, int limit)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 
+	if (!ks->retransmits)
+		return false;
 	if (!ks->user_timeout)
 		return ks->retransmits >= limit;
-	return ks->retransmits &&
-	       jiffies - ks->rtx_stamp >= msecs_to_jiffies(ks->user_timeout);
+	return ktcp_user_timeout_passed(ks, ks->rtx_stamp);
 }
 
 /*
  * An orphan has nobody to report to: it gives up sooner than a socket
- * that a process holds, after orphan_retries, where 0 means 8
- * (native's tcp_orphan_retries()).
+ * that a process holds, after orphan_retries (native's
+ * tcp_orphan_retries()).  0 means 8 while the socket's timeout is
+ * still below KTCP_RTO_MAX (@alive), and 0 once it reached it: an
+ * orphan whose peer keeps it waiting that long is not kept.
  */
-static int ktcp_orphan_retries(struct net *net)
+static int ktcp_orphan_retries(struct sock *sk, bool alive)
 {
-	return ktcp_sysctl(net, orphan_retries) ?: 8;
+	int retries = ktcp_sysctl(sock_net(sk), orphan_retries);
+
+	/* An ICMP error said something is wrong. */
+	if (READ_ONCE(sk->sk_err_soft) && !alive)
+		retries = 0;
+	if (!retries && alive)
+		retries = 8;
+	return retries;
+}
+
+/* The persist timeout: the RTO doubled per probe, as tcp_probe0_when(). */
+static unsigned long ktcp_probe_when(const struct ktcp_sock *ks)
+{
+	return ktcp_backoff(ks->rto, ks->probe_backoff, KTCP_RTO_MAX);
+}
+
+/*
+ * An orphan in persist when ktcp keeps too many orphans or is out of
+ * memory: reset it, as native's tcp_out_of_resources() does on every
+ * probe (the window is closed, so the peer is told).  Were it checked
+ * at close() only, a closed socket whose peer answers every probe
+ * would outlive a limit lowered, or memory used up, after its close().
+ */
+static bool ktcp_orphan_out_of_resources(struct sock *sk)
+{
+	if (!ktcp_too_many_orphans(sk))
+		return false;
+	net_info_ratelimited("too many orphaned sockets\n");
+	ktcp_inc_stats(sock_net(sk), KTCP_MIB_ABORT_ON_MEMORY);
+	ktcp_send_rst(sk, KTCP_MIB_RST_ABORT_ON_MEMORY);
+	ktcp_done(sk);
+	return true;
 }
 
 /*
@@ -111,22 +189,75 @@ static int ktcp_orphan_retries(struct net *net)
  * keeps the connection open for as long as the peer answers them, and
  * any segment from it resets probes_out (ktcp_reset_keepalive()).  A
  * peer that went silent behind a zero window is given up on after
- * @limit unanswered probes (retries2, orphan_retries once closed), or
- * with TCP_USER_TIMEOUT once the first unanswered probe is that old:
+ * retries2 unanswered probes (orphan_retries once closed), or with
+ * TCP_USER_TIMEOUT once the first probe is that old, answered or not:
  * else it would hold the socket, its buffers and its namespace for ever.
+ * An orphan is not kept even by a peer that answers: once its probe
+ * interval reached KTCP_RTO_MAX it has orphan_retries such intervals
+ * (probe_backoff, which answers do not reset, only an open window),
+ * and it goes at once when ktcp is out of orphans or memory.
  */
-static bool ktcp_probes_exhausted(struct sock *sk, int limit)
+static void ktcp_probe_timer(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct net *net = sock_net(sk);
+	int max_probes = ktcp_sysctl(net, retries2);
+
+	if (!ks->probes_stamp) {
+		ks->probes_stamp = ktcp_jiffies32() ?: 1;	/* 0 means none */
+	} else if (ks->user_timeout &&
+		   ktcp_user_timeout_passed(ks, ks->probes_stamp)) {
+		ktcp_timeout_abort(sk);
+		return;
+	}
+	if (sock_flag(sk, SOCK_DEAD)) {
+		bool alive = ktcp_probe_when(ks) < KTCP_RTO_MAX;
+
+		max_probes = ktcp_orphan_retries(sk, alive);
+		if (!alive && ks->probe_backoff >= max_probes) {
+			ktcp_timeout_abort(sk);
+			return;
+		}
+		if (ktcp_orphan_out_of_resources(sk))
+			return;
+	}
+	if (ks->probes_out >= max_probes) {
+		ktcp_timeout_abort(sk);
+		return;
+	}
+	ktcp_inc_stats(net, KTCP_MIB_PERSIST_PROBES);
+	ktcp_send_probe(sk);
+	if (ks->probes_out < U8_MAX)
+		ks->probes_out++;
+	if (ks->probe_backoff < ktcp_sysctl(net, retries2))
+		ks->probe_backoff++;
+	sk_reset_timer(sk, &ks->rtx_timer, jiffies +
+		       ktcp_clamp_to_user_timeout(ks, ks->probes_stamp,
+						  ktcp_probe_when(ks)));
+}
+
+/**
+ * ktcp_persist_reset() - the window opened: persist is over
+ * @sk: the socket, locked
+ *
+ * As native's tcp_ack_probe(): persist's stamp and backoff start
+ * afresh (any segment already cleared probes_out), and a pending
+ * persist timeout, which may be up to KTCP_RTO_MAX away, goes, so that
+ * the data the open window lets out is timed by the RTO
+ * (ktcp_write_xmit() arms it) and not by the last probe's backoff.
+ * The RTO itself never took the probes' backoff.
+ */
+void ktcp_persist_reset(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 
-	if (!ks->probes_stamp) {
-		ks->probes_stamp = jiffies ?: 1;	/* 0 means none */
-	} else if (ks->user_timeout &&
-		   (s32)(jiffies - ks->probes_stamp) >=
-		   (s32)msecs_to_jiffies(ks->user_timeout)) {
-		return true;
+	ks->probes_stamp = 0;
+	ks->probe_backoff = 0;
+	if (ks->snd_una == ks->snd_max) {
+		sk_stop_timer(sk, &ks->rtx_timer);
+		/* Nor may a probe left to release_sock() run. */
+		clear_bit(KTCP_DEFER_RTX, &ks->deferred);
 	}
-	return ks->probes_out >= limit;
 }
 
 static void ktcp_rtx_work(struct sock *sk)
@@ -140,7 +271,8 @@ static void ktcp_rtx_work(struct sock *sk)
 		return;
 	}
 	if (sock_flag(sk, SOCK_DEAD))
-		limit = min(limit, ktcp_orphan_retries(net));
+		limit = min(limit,
+			    ktcp_orphan_retries(sk, ks->rto < KTCP_RTO_MAX));
 	if (sk->sk_state == TCP_SYN_SENT)
 		limit = ktcp_sysctl(net, syn_retries);
 	else if (sk->sk_state == TCP_SYN_RECV)
@@ -157,18 +289,13 @@ static void ktcp_rtx_work(struct sock *sk)
 		if (ktcp_push_held(sk))
 			return;
 		/* Persist: the window is zero, probe it until it opens. */
-		if (ktcp_probes_exhausted(sk, limit)) {
-			ktcp_timeout_abort(sk);
-			return;
-		}
-		ktcp_inc_stats(net, KTCP_MIB_PERSIST_PROBES);
-		ktcp_send_probe(sk);
-		if (ks->probes_out < U8_MAX)
-			ks->probes_out++;
-		goto backoff;
+		ktcp_probe_timer(sk);
+		return;
 	}
 
-	ks->probes_stamp = 0;	/* data in flight: the window opened */
+	/* Data in flight: the window opened. */
+	ks->probes_stamp = 0;
+	ks->probe_backoff = 0;
 	if (!ks->retransmits)
 		ks->rtx_stamp = ktcp_oldest_unacked_stamp(sk);
 	if (ktcp_retries_exhausted(sk, limit)) {
@@ -181,19 +308,10 @@ static void ktcp_rtx_work(struct sock *sk)
 		ktcp_retransmit_syn(sk);
 	else
 		ktcp_enter_loss(sk);
-backoff:
 	ks->rto = ktcp_backoff(ks->rto, 1, KTCP_RTO_MAX);
-	ktcp_reset_rtx_timer(sk);
 	/* TCP_USER_TIMEOUT: no later than the moment it runs out. */
-	if (ks->user_timeout && (ks->retransmits || ks->probes_stamp)) {
-		unsigned long end = (ks->retransmits ? ks->rtx_stamp :
-				     ks->probes_stamp) +
-				    msecs_to_jiffies(ks->user_timeout);
-
-		if (time_before(end, jiffies + ks->rto))
-			sk_reset_timer(sk, &ks->rtx_timer,
-				       time_after(end, jiffies) ? end : jiffies + 1);
-	}
+	sk_reset_timer(sk, &ks->rtx_timer, jiffies +
+		       ktcp_clamp_to_user_timeout(ks, ks->rtx_stamp, ks->rto));
 }
 
 static void ktcp_wait_work(struct sock *sk)

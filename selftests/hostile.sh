@@ -34,11 +34,32 @@
 #       without an ACK, where RFC 5961 5.2 and ktcp send one).
 #  11   the counters agree: TCPChallengeACK, TCPACKSkippedChallenge,
 #       KtcpOutOfWindowAcks, KtcpPersistProbes, TCPAbortOnTimeout.
+# 12-22 timers once jiffies passed 2^32 (300 s after boot on 64-bit;
+#       the cases wait for an uptime of 310 s and print it): u32 stamps
+#       compared with the full jiffies made TCP_USER_TIMEOUT end a
+#       connection one tick after its first RTO and probe a zero window
+#       every tick.  12-13 the first segment lost twice, with
+#       TCP_USER_TIMEOUT 5 s: delivered the third time, no ETIMEDOUT;
+#       14-15 a zero window whose probes are answered, TCP_USER_TIMEOUT
+#       3 s: ETIMEDOUT after about 3 s and a handful of probes, as
+#       native's; 16-17 the same with a silent peer: retries2 = 3
+#       probes spaced by the backoff, not by ticks; 18-19 the window
+#       opens after 4 answered probes and the first segment is lost: it
+#       is resent after an RTO, not after the last probe's backoff;
+#       20 an orphan whose peer answers every probe is reset at its
+#       next probe once net.ktcp.max_orphans is below the orphans
+#       (TCPAbortOnMemory, the RST on the wire; native's limit is
+#       global, so ktcp only); 21-22 an orphan whose peer answers every
+#       probe is gone once its probe interval reached 120 s
+#       (orphan_retries 0, RTO 120 s: net.ktcp.rto_min_ms, a route's
+#       rto_min for native), as native's, where ktcp probed it every
+#       120 s for ever (stock kernel only: two minutes).
 #
 # On the debug kernel (KTCP_DEBUG_KERNEL=1) the native references are
 # left out: they test the native stack, which the stock kernel's run
-# compares ktcp with; there 2, 3, 5 and 10 are skips and 6-7 check
-# ktcp's own numbers, the ones native gives on the stock kernel.
+# compares ktcp with; there 2, 3, 5, 10, 13, 15, 17, 19 and 22 are
+# skips, 6-7 and 14-17 check ktcp's own numbers, the ones native gives
+# on the stock kernel, and 21 (two minutes) is left to the stock kernel.
 #
 # Needs root, a loaded ktcp.ko, python3, ip and
 # userspace/build/libktcp-preload.so.  Prints TAP; exits 0 or 1.
@@ -80,7 +101,7 @@ ktcp_require python3 ip
 ktcp_lib_init
 [ -r "$so" ] || tap_skip_all "$so missing: make -C userspace"
 [ -r /proc/net/ktcp_snmp ] || tap_skip_all "ktcp is not loaded"
-tap_plan 11
+tap_plan 22
 
 netns_add "$a" "$b"
 ip link add va netns "$a" type veth peer name vb netns "$b" ||
@@ -122,6 +143,12 @@ on_native()
 on_peer()
 {
 	ip netns exec "$b" python3 "$peer" "$1" "$ip_peer" vb "${@:2}"
+}
+
+# on_peer_at ADDR MODE ARGS...: the peer, speaking from ADDR.
+on_peer_at()
+{
+	ip netns exec "$b" python3 "$peer" "$2" "$1" vb "${@:3}"
 }
 
 counter()
@@ -356,6 +383,253 @@ if [ "$probes" = 5 ] && [ "$aborts" = 2 ] && [ "$ch" = "$seen" ] &&
 else
 	tap_fail "counters: 5 persist probes, 2 timeouts, challenge ACKs as on the wire ($seen), the rest of 42 out-of-window ACKs held back" \
 		"KtcpPersistProbes +$probes TCPAbortOnTimeout +$aborts TCPChallengeACK +$ch TCPACKSkippedChallenge +$sk KtcpOutOfWindowAcks +$oo"
+fi
+
+# --- 12-22: timers once jiffies passed 2^32 ---------------------------
+
+ip netns exec "$a" sh -c '
+	echo 0 >/proc/sys/net/ktcp/orphan_retries
+	echo 0 >/proc/sys/net/ipv4/tcp_orphan_retries' ||
+	tap_bail "orphan_retries in $a"
+
+# 21-22 take two minutes: start them first, from a second address
+# whose route gives native an RTO of 120 s; ktcp gets it from
+# rto_min_ms while its connection takes its RTT samples.
+ip_cap=10.77.3.98
+cap_pids=()
+if [ "$with_native" = 1 ]; then
+	ip -n "$a" neigh replace "$ip_cap" lladdr "$mac_b" dev va nud permanent &&
+	ip -n "$a" route add "$ip_cap/32" dev va rto_min 120s ||
+		tap_bail "route to $ip_cap"
+	rto_min0=$(ip netns exec "$a" cat /proc/sys/net/ktcp/rto_min_ms)
+	ip netns exec "$a" sh -c 'echo 120000 >/proc/sys/net/ktcp/rto_min_ms'
+	for side in ktcp native; do
+		port=$((7300 + ${#side}))
+		on_peer_at "$ip_cap" persist-answer "$port" 140 \
+			>"$ktcp_tmp/cap-$side" 2>&1 &
+		cap_pids+=($!)
+	done
+	sleep 1
+	on_ktcp timeout 60 python3 "$app" fill "$ip_cap" 7304 close \
+		>"$ktcp_tmp/cap-app-ktcp" 2>&1 &
+	p1=$!
+	on_native timeout 60 python3 "$app" fill "$ip_cap" 7306 close \
+		>"$ktcp_tmp/cap-app-native" 2>&1
+	wait "$p1"
+	# Every RTT sample is taken once the window is closed.
+	for _ in $(seq 300); do
+		grep -q zero_window "$ktcp_tmp/cap-ktcp" && break
+		sleep 0.1
+	done
+	ip netns exec "$a" sh -c "echo $rto_min0 >/proc/sys/net/ktcp/rto_min_ms"
+fi
+
+up=$(cut -d. -f1 /proc/uptime)
+while [ "$up" -lt 310 ]; do
+	sleep 5
+	up=$(cut -d. -f1 /proc/uptime)
+done
+tap_diag "uptime $up s, jiffies $(awk '/^jiffies:/ { print $2; exit }' /proc/timer_list 2>/dev/null) (2^32 = 4294967296)"
+
+# pair NAME PEER_MODE PEER_ARGS APP_ARGS APP_ARGS2: the peer on port
+# 7310 + N (ktcp) and 7320 + N (native) for the Nth pair, and the
+# application "APP_ARGS PORT APP_ARGS2" of each stack, both at once
+# (native on the stock kernel only); the reports go to NAME-ktcp,
+# NAME-native, NAME-app-ktcp and NAME-app-native.
+pair_n=0
+pair()
+{
+	local side port pp=() pa=() run
+
+	pair_n=$((pair_n + 1))
+	for side in ktcp native; do
+		[ "$side" = ktcp ] || [ "$with_native" = 1 ] || continue
+		port=$((7310 + pair_n))
+		[ "$side" = ktcp ] || port=$((port + 10))
+		# shellcheck disable=SC2086 # word lists on purpose
+		on_peer "$2" "$port" $3 >"$ktcp_tmp/$1-$side" 2>&1 &
+		pp+=($!)
+	done
+	sleep 1
+	for side in ktcp native; do
+		[ "$side" = ktcp ] || [ "$with_native" = 1 ] || continue
+		port=$((7310 + pair_n))
+		[ "$side" = ktcp ] || port=$((port + 10))
+		run=on_$side
+		# shellcheck disable=SC2086
+		$run timeout 60 python3 "$app" $4 "$port" $5 \
+			>"$ktcp_tmp/$1-app-$side" 2>&1 &
+		pa+=($!)
+	done
+	wait "${pp[@]}" "${pa[@]}"
+}
+
+# field NAME SIDE KEY [app]: KEY of the peer's (or the app's) report.
+field()
+{
+	json "$ktcp_tmp/$1${4:+-$4}-$2" "$3"
+}
+
+# list NAME SIDE KEY: the numbers of a list KEY of the peer's report.
+list()
+{
+	sed -n "s/.*\"$3\": \[\([^]]*\)\].*/\1/p" "$ktcp_tmp/$1-$2"
+}
+
+# report NAME SIDE: both reports, for a failure's diagnostics.
+report()
+{
+	echo "$2 peer: $(cat "$ktcp_tmp/$1-$2")"
+	echo "$2 app: $(cat "$ktcp_tmp/$1-app-$2")"
+}
+
+# span "a, b, c": the seconds from the first to the last of a list.
+span()
+{
+	echo "$1" | tr -d ' ' | awk -F, '{ printf "%.2f", $NF - $1 }'
+}
+
+# 12-13: one segment lost twice under TCP_USER_TIMEOUT 5 s.
+pair rtout rto-ut 1000 "send $ip_peer" "1000 5000"
+for side in ktcp native; do
+	d="$side: first segment lost twice, TCP_USER_TIMEOUT 5 s: resent at RTO, delivered, no ETIMEDOUT"
+	if [ "$side" = native ] && [ "$with_native" = 0 ]; then
+		tap_skip "$d" "$stock_only"
+	elif [ "$(field rtout "$side" ok)" = true ] &&
+	     [ "$(field rtout "$side" copies)" = 3 ] &&
+	     [ "$(field rtout "$side" rst)" = false ] &&
+	     [ "$(field rtout "$side" end app)" = eof ]; then
+		tap_ok "$d"
+		tap_diag "$side: the three copies at $(list rtout "$side" at) s"
+	else
+		tap_fail "$d" "$(report rtout "$side")"
+	fi
+done
+
+# 14-15: every probe answered, TCP_USER_TIMEOUT 3 s.  On the debug
+# kernel the RTO, from RTTs under emulation, may be 0.5 s: fewer
+# probes fit in 3 s, and there is no native count to compare with.
+pair utans persist-answer 7 "fill $ip_peer" "block 3000"
+np=native lo=1 hi=6
+if [ "$with_native" = 1 ]; then
+	np=$(field utans native probes)
+	lo=$((np - 1)) hi=$((np + 1))
+fi
+for side in ktcp native; do
+	d="$side: zero window, every probe answered, TCP_USER_TIMEOUT 3 s: ETIMEDOUT after 3 s, probes backed off ($np: $lo to $hi)"
+	p=$(field utans "$side" probes)
+	w=$(field utans "$side" waited app)
+	if [ "$side" = native ] && [ "$with_native" = 0 ]; then
+		tap_skip "$d" "$stock_only"
+	elif [ "$(field utans "$side" error app)" = ETIMEDOUT ] &&
+	     [ -n "$p" ] && [ "$p" -ge "$lo" ] && [ "$p" -le "$hi" ] &&
+	     [ "$p" -ge 1 ] && [ "$p" -le 8 ] &&
+	     awk -v w="$w" 'BEGIN { exit !(w >= 2.5 && w <= 10) }'; then
+		tap_ok "$d"
+		tap_diag "$side: $p probes at $(list utans "$side" at) s, ETIMEDOUT after $w s"
+	else
+		tap_fail "$d" "$(report utans "$side")"
+	fi
+done
+
+# 16-17: a silent peer, TCP_USER_TIMEOUT 3 s, retries2 = 3: the probes
+# come an RTO, 2 and 4 RTOs apart (native's spread, or at least 0.4 s
+# on the debug kernel; the user timeout may cut the third there).
+pair utsil persist 7 "fill $ip_peer" "block 3000"
+np=3 ns='' lo=0.4 hi=15
+if [ "$with_native" = 1 ]; then
+	np=$(field utsil native probes)
+	ns=$(span "$(list utsil native at)")
+	lo=$(awk -v n="$ns" 'BEGIN { printf "%.2f", n / 2 < 0.5 ? 0.5 : n / 2 }')
+	hi=$(awk -v n="$ns" 'BEGIN { printf "%.2f", n * 2 + 0.5 }')
+fi
+for side in ktcp native; do
+	d="$side: zero window, silent peer, TCP_USER_TIMEOUT 3 s: $np probes spread over $lo to $hi s${ns:+ (native: $ns s)}, ETIMEDOUT"
+	p=$(field utsil "$side" probes)
+	sp=$(span "$(list utsil "$side" at)")
+	if [ "$side" = native ] && [ "$with_native" = 0 ]; then
+		tap_skip "$d" "$stock_only"
+	elif [ "$(field utsil "$side" error app)" = ETIMEDOUT ] &&
+	     { [ "$p" = "$np" ] ||
+	       { [ "$with_native" = 0 ] && [ "$p" = 2 ]; }; } &&
+	     awk -v s="$sp" -v lo="$lo" -v hi="$hi" 'BEGIN { exit !(s >= lo && s <= hi) }'; then
+		tap_ok "$d"
+		tap_diag "$side: probes at $(list utsil "$side" at) s"
+	else
+		tap_fail "$d" "$(report utsil "$side")"
+	fi
+done
+
+# 18-19: the window opens after 4 answered probes; the next segment is lost.
+pair open persist-answer "20 4" "fill $ip_peer" block
+for side in ktcp native; do
+	d="$side: the window opens after 4 answered probes, the first segment is lost: resent after an RTO (< 1.6 s), not the probes' backoff"
+	dl=$(field open "$side" delay)
+	if [ "$side" = native ] && [ "$with_native" = 0 ]; then
+		tap_skip "$d" "$stock_only"
+	elif [ "$(field open "$side" probes)" = 4 ] && [ -n "$dl" ] &&
+	     [ "$dl" != null ] &&
+	     awk -v d="$dl" 'BEGIN { exit !(d < 1.6) }'; then
+		tap_ok "$d"
+		tap_diag "$side: probes at $(list open "$side" at) s, resent after $dl s"
+	else
+		tap_fail "$d" "$(report open "$side")"
+	fi
+done
+
+# 20: an orphan whose peer answers, and a max_orphans now below it.
+mem0=$(counter TCPAbortOnMemory)
+max0=$(ip netns exec "$a" cat /proc/sys/net/ktcp/max_orphans)
+on_peer persist-answer 7341 15 >"$ktcp_tmp/oom-ktcp" 2>&1 &
+op=$!
+sleep 1
+on_ktcp timeout 60 python3 "$app" fill "$ip_peer" 7341 close \
+	>"$ktcp_tmp/oom-app-ktcp" 2>&1
+# Closed; once the window is zero, let the peer answer a probe or two.
+for _ in $(seq 300); do
+	grep -q zero_window "$ktcp_tmp/oom-ktcp" && break
+	sleep 0.1
+done
+sleep 1
+ip netns exec "$a" sh -c 'echo 0 >/proc/sys/net/ktcp/max_orphans'
+wait "$op"
+ip netns exec "$a" sh -c "echo $max0 >/proc/sys/net/ktcp/max_orphans"
+mem=$(( $(counter TCPAbortOnMemory) - mem0 ))
+r=$(field oom ktcp rst)
+if [ -n "$r" ] && [ "$r" != null ] && [ "$mem" -ge 1 ] &&
+   [ "$(field oom ktcp probes)" -ge 1 ]; then
+	tap_ok "ktcp: an orphan whose peer answers its probes is reset at the next one once max_orphans is 0 (RST on the wire, TCPAbortOnMemory +1)"
+	tap_diag "probes at $(list oom ktcp at) s, RST at $r s"
+else
+	tap_fail "ktcp: an orphan whose peer answers its probes is reset at the next one once max_orphans is 0 (RST on the wire, TCPAbortOnMemory +1)" \
+		"TCPAbortOnMemory +$mem" "$(report oom ktcp)"
+fi
+
+# 21-22: the two orphans of the start, their peers answering throughout.
+d="an orphan whose peer answers every probe is gone once its probe interval reached 120 s, as native"
+if [ "$with_native" = 0 ]; then
+	tap_skip "ktcp: $d" "two minutes: on the stock kernel only"
+	tap_skip "native: $d" "$stock_only"
+else
+	wait "${cap_pids[@]}"
+	kleft=$(awk 'NR > 1 && $3 ~ /:1C88$/' "$net/ktcp" | wc -l)
+	nleft=$(ip netns exec "$a" ss -tanH dst "$ip_cap" | wc -l)
+	# Data flowed (both hold back the last 1100 bytes of the 4000:
+	# sender SWS avoidance, until a timeout of 120 s).
+	if [ "$kleft" = 0 ] && [ "$(field cap ktcp got)" -gt 0 ] 2>/dev/null &&
+	   [ "$(field cap ktcp probes)" = "$(field cap native probes)" ]; then
+		tap_ok "ktcp: $d"
+		tap_diag "ktcp: $(field cap ktcp probes) probes; native: $(field cap native probes)"
+	else
+		tap_fail "ktcp: $d" "left in /proc/net/ktcp: $kleft" \
+			"$(report cap ktcp)" "$(report cap native)" "$(cat "$net/ktcp")"
+	fi
+	if [ "$nleft" = 0 ] && [ "$(field cap native got)" -gt 0 ] 2>/dev/null; then
+		tap_ok "native: $d"
+	else
+		tap_fail "native: $d" "$(ip netns exec "$a" ss -tanoiH dst "$ip_cap")" \
+			"$(report cap native)"
+	fi
 fi
 
 tap_exit

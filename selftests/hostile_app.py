@@ -3,7 +3,7 @@
 """hostile_app.py - the application side of hostile.sh.
 
   hostile_app.py echo PORT
-  hostile_app.py send HOST PORT NBYTES
+  hostile_app.py send HOST PORT NBYTES [USER_TIMEOUT_MS]
   hostile_app.py fill HOST PORT block|close [USER_TIMEOUT_MS]
 
 Plain AF_INET code: hostile.sh runs it natively, and on ktcp through
@@ -11,7 +11,8 @@ libktcp-preload.so, so both stacks run the very same calls.
 
   echo   accept connections one after another on PORT and echo what
          each sends until it ends (EOF or reset)
-  send   connect, send NBYTES, wait until the peer ends the connection
+  send   connect (with TCP_USER_TIMEOUT if given), send NBYTES, wait
+         until the peer ends the connection
   fill   connect (with TCP_USER_TIMEOUT if given) and write until the
          send buffer is full; "block": then keep writing in blocking
          mode and print the error that ends it, with the seconds
@@ -47,8 +48,12 @@ def echo(port):
         conn.close()
 
 
-def send(host, port, nbytes):
+def send(host, port, nbytes, user_timeout):
     s = socket.create_connection((host, port), timeout=30)
+    if user_timeout:
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT,
+                     user_timeout)
+    t0 = time.monotonic()
     s.sendall(b"m" * nbytes)
     try:
         while s.recv(4096):
@@ -57,7 +62,9 @@ def send(host, port, nbytes):
     except OSError as err:
         end = errno.errorcode.get(err.errno, str(err))
     s.close()
-    print(json.dumps({"sent": nbytes, "end": end}), flush=True)
+    print(json.dumps({"sent": nbytes, "end": end,
+                      "waited": round(time.monotonic() - t0, 1)}),
+          flush=True)
 
 
 def fill(host, port, how, user_timeout):
@@ -99,7 +106,8 @@ def main():
     if mode == "echo":
         echo(int(args[0]))
     elif mode == "send":
-        send(args[0], int(args[1]), int(args[2]))
+        send(args[0], int(args[1]), int(args[2]),
+             int(args[3]) if len(args) > 3 else 0)
     elif mode == "fill":
         fill(args[0], int(args[1]), args[2],
              int(args[3]) if len(args) > 3 else 0)

@@ -27,6 +27,16 @@ Modes (each prints one JSON object per case on stdout):
                         go silent for SECS seconds; report every segment
                         the client sent meanwhile (the zero-window
                         probes) and whether it gave up
+  persist-answer PORT SECS [N]
+                        as persist, but answer every probe, with a
+                        window still zero, for SECS seconds or until a
+                        RST; with N, the answer to the Nth probe opens
+                        the window and the first segment sent then is
+                        lost: report when it was sent again
+  rto-ut PORT NBYTES    take a client's connection, lose its first
+                        data segment twice, take it the third time, read
+                        NBYTES and end with a FIN; report when the three
+                        copies came
   challenge HOST PORT   an established connection to the echo server:
                         ACKs ahead of SND.NXT and far behind SND.UNA,
                         alone and in bursts; report the ACKs each drew,
@@ -305,19 +315,30 @@ def mss_connect(wire, port):
            min=min(c.sizes, default=0) if c else 0)
 
 
-def persist(wire, port, secs):
+def zero_window(wire, port):
+    """Take a client's connection with a 4000-byte window, take what
+    fits (until 3 s pass without data), then close the window.  The
+    Conn, or None."""
     c = accept(wire, port, 1460, window=4000)
     if c is None:
-        report(case="persist", ok=False, why="no SYN")
-        return
-    # Take what fits in the window, then close it.
+        return None
     end = time.monotonic() + 20
     while len(c.got) < 4000 and time.monotonic() < end:
-        seg = wire.recv(port, end - time.monotonic())
+        seg = wire.recv(port, min(3, end - time.monotonic()))
         if seg is None or not c.take(seg, window=0, ack=False):
             break
         c.send(ACK, window=4000 - len(c.got))
     c.send(ACK, window=0)
+    # For a script that waits until the client's RTT samples are taken.
+    print(json.dumps({"zero_window": len(c.got)}), flush=True)
+    return c
+
+
+def persist(wire, port, secs):
+    c = zero_window(wire, port)
+    if c is None:
+        report(case="persist", ok=False, why="no SYN")
+        return
     silent = time.monotonic()
     probes, rst, last = [], False, silent
     end = silent + secs
@@ -333,6 +354,85 @@ def persist(wire, port, secs):
     report(case="persist", ok=len(c.got) >= 4000, got=len(c.got),
            probes=len(probes), at=probes, rst=rst,
            quiet=round(time.monotonic() - last, 1))
+
+
+def persist_answer(wire, port, secs, open_after):
+    """A zero window whose probes all get an answer (a window still
+    zero), for SECS seconds or until a RST.  With OPEN_AFTER, the
+    answer to that probe opens the window; the first segment then sent
+    is lost: report when it came again."""
+    c = zero_window(wire, port)
+    if c is None:
+        report(case="persist-answer", ok=False, why="no SYN")
+        return
+    t0 = time.monotonic()
+    probes, rst, opened, first, again = [], None, None, None, None
+    end = t0 + secs
+    while time.monotonic() < end:
+        seg = wire.recv(port, end - time.monotonic())
+        if seg is None:
+            break
+        if seg.flags & RST:
+            rst = round(seg.t - t0, 2)
+            break
+        if opened is None:
+            if not seg.data and not seg.flags & (SYN | FIN):
+                probes.append(round(seg.t - t0, 2))
+                if open_after and len(probes) == open_after:
+                    opened = seg.t
+                    c.send(ACK, window=65535)
+                else:
+                    c.send(ACK, window=0)
+            continue
+        # The window is open: nothing is acknowledged from here on.
+        if seg.data and seg.seq == c.rcv_nxt:
+            if first is None:
+                first = seg.t
+            else:
+                again = seg.t
+                break
+    if opened is not None:
+        c.send(RST | ACK)
+    report(case="persist-answer", ok=len(c.got) >= 4000, got=len(c.got),
+           probes=len(probes), at=probes[:40], rst=rst,
+           opened=opened is not None,
+           first=round(first - opened, 2) if first and opened else None,
+           delay=round(again - first, 2) if again and first else None)
+
+
+def rto_ut(wire, port, nbytes):
+    """The first data segment of a client is lost twice: take it the
+    third time, read NBYTES, end with a FIN.  Report when each of the
+    three copies came, and whether the client reset."""
+    c = accept(wire, port, 1460)
+    if c is None:
+        report(case="rto-ut", ok=False, why="no SYN")
+        return
+    copies, rst = [], False
+    end = time.monotonic() + 20
+    while len(c.got) < nbytes and time.monotonic() < end:
+        seg = wire.recv(port, end - time.monotonic())
+        if seg is None:
+            break
+        if seg.flags & RST:
+            rst = True
+            break
+        if seg.data and seg.seq == c.rcv_nxt and len(copies) < 3:
+            copies.append(seg.t)
+            if len(copies) < 3:
+                continue
+        c.take(seg)
+    ok = len(c.got) >= nbytes
+    if ok:
+        # End it as a client expects: our FIN, then ACK theirs.
+        c.send(FIN | ACK)
+        end = time.monotonic() + 5
+        while time.monotonic() < end:
+            seg = wire.recv(port, end - time.monotonic())
+            if seg is None or not c.take(seg) or seg.flags & FIN:
+                break
+    report(case="rto-ut", ok=ok, got=len(c.got), copies=len(copies),
+           at=[round(t - copies[0], 2) for t in copies], rst=rst)
 
 
 def challenge(wire, host, port):
@@ -392,6 +492,11 @@ def main():
         mss_connect(wire, int(args[0]))
     elif mode == "persist":
         persist(wire, int(args[0]), float(args[1]))
+    elif mode == "persist-answer":
+        persist_answer(wire, int(args[0]), float(args[1]),
+                       int(args[2]) if len(args) > 2 else 0)
+    elif mode == "rto-ut":
+        rto_ut(wire, int(args[0]), int(args[1]))
     elif mode == "challenge":
         challenge(wire, args[0], int(args[1]))
     else:

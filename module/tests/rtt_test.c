@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The RFC 6298 estimator: first sample, steady samples, a spike,
- * and the floor of the RTO's margin and the RTO's ceiling.
+ * and the floor of the RTO's margin and the RTO's ceiling; backoff, and
+ * timeouts counted from u32 stamps of jiffies.
  */
 
 #include <kunit/test.h>
@@ -97,6 +98,32 @@ static void rtt_backoff_is_capped_for_any_shift(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ktcp_backoff(1000, 255, max), max);
 }
 
+/*
+ * Timeouts counted from u32 stamps of jiffies, across the wrap of the
+ * low 32 bits that 64-bit kernels pass five minutes after boot (their
+ * jiffies start at 2^32 - 300 s).  A stamp subtracted from the full
+ * jiffies was 2^32 ticks old there: TCP_USER_TIMEOUT had run out.
+ */
+static void rtt_timeout_left_across_the_wrap(struct kunit *test)
+{
+	const u32 initial = (u32)(-300 * 250);	/* INITIAL_JIFFIES, HZ 250 */
+
+	KUNIT_EXPECT_EQ(test, ktcp_timeout_left(0x100, 0xffffff00, 1000), 488);
+	KUNIT_EXPECT_EQ(test, ktcp_timeout_left(0, 0xffffffff, 1), 0);
+	KUNIT_EXPECT_EQ(test, ktcp_timeout_left(initial + 75000 + 10,
+						initial + 75000 - 10, 1250),
+			1230);
+	KUNIT_EXPECT_EQ(test, ktcp_timeout_left(5, 5, 1250), 1250);
+	/* Passed: exactly at the limit, and beyond it. */
+	KUNIT_EXPECT_EQ(test, ktcp_timeout_left(1005, 5, 1000), 0);
+	KUNIT_EXPECT_EQ(test, ktcp_timeout_left(0x10, 0xfffffc00, 1000), -40);
+	/* A stamp ahead of now (set on another CPU) counts as now. */
+	KUNIT_EXPECT_EQ(test, ktcp_timeout_left(0xfffffff0, 0x10, 1000), 1000);
+	/* The largest TCP_USER_TIMEOUT, INT_MAX ms, at HZ 1000. */
+	KUNIT_EXPECT_EQ(test, ktcp_timeout_left(0x10, 0xfffffff0, 0x7fffffff),
+			0x7fffffdf);
+}
+
 static struct kunit_case rtt_cases[] = {
 	KUNIT_CASE(rtt_first_sample_sets_srtt_and_half_variation),
 	KUNIT_CASE(rtt_steady_samples_shrink_the_variation),
@@ -105,6 +132,7 @@ static struct kunit_case rtt_cases[] = {
 	KUNIT_CASE(rtt_rto_keeps_rto_min_above_a_steady_srtt),
 	KUNIT_CASE(rtt_zero_sample_counts_as_one_tick),
 	KUNIT_CASE(rtt_backoff_is_capped_for_any_shift),
+	KUNIT_CASE(rtt_timeout_left_across_the_wrap),
 	{}
 };
 
