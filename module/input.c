@@ -409,6 +409,24 @@ static void ktcp_time_wait(struct sock *sk)
 			ktcp_sysctl(sock_net(sk), tw_timeout));
 }
 
+/*
+ * RFC 7323 4.3: TS.Recent takes the TSval of the segment that starts
+ * at the left edge of our window, and only of a segment known to be
+ * acceptable: its sequence, and its ACK too (native calls
+ * tcp_replace_ts_recent() inside tcp_ack(), after the ACK checks).  A
+ * segment dropped or challenged must not move it: a blind injector's
+ * TSval far ahead would make PAWS drop every segment of the real peer.
+ */
+static void ktcp_replace_ts_recent(struct ktcp_sock *ks, u32 seq,
+				   const struct ktcp_syn_options *opts)
+{
+	if (ks->tstamp_ok && opts->tstamp_ok &&
+	    ktcp_seq_before_eq(seq, ks->rcv_wup) &&
+	    ktcp_paws_ok(opts->tsval, ks->ts_recent, ks->ts_recent_stamp,
+			 (u32)ktime_get_seconds(), 0))
+		ktcp_store_ts_recent(ks, opts->tsval);
+}
+
 /* RFC 9293 3.10.7.4, fifth check: the ACK field. Returns false to drop. */
 static bool ktcp_rcv_ack(struct sock *sk, struct sk_buff *skb,
 			 const struct ktcp_syn_options *opts)
@@ -440,6 +458,7 @@ static bool ktcp_rcv_ack(struct sock *sk, struct sk_buff *skb,
 		ktcp_challenge_ack(sk);
 		return false;
 	}
+	ktcp_replace_ts_recent(ks, cb->seq, opts);
 	if (ks->sack_ok && opts->nr_sacks)
 		ktcp_rcv_sacks(sk, opts);
 	if (ktcp_seq_after(ack, ks->snd_una))
@@ -728,12 +747,6 @@ int ktcp_rcv(struct sock *sk, struct sk_buff *skb)
 			ktcp_send_ack(sk);
 		goto drop;
 	}
-	/* RFC 7323 4.3: echo the timestamp of the oldest unacked segment. */
-	if (ks->tstamp_ok && opts.tstamp_ok &&
-	    ktcp_seq_before_eq(cb->seq, ks->rcv_wup) &&
-	    ktcp_paws_ok(opts.tsval, ks->ts_recent, ks->ts_recent_stamp,
-			 (u32)ktime_get_seconds(), 0))
-		ktcp_store_ts_recent(ks, opts.tsval);
 	ktcp_reset_keepalive(sk);
 	/* Second: RST, RFC 5961 3.2. */
 	if (cb->flags & KTCP_RST) {
