@@ -215,7 +215,7 @@ struct ktcp_sock {
 	u32			probes_stamp;	/* jiffies: first unanswered
 						 * persist probe; 0: none
 						 */
-	u32			last_oow_ack;	/* jiffies: last challenge ACK */
+	u32			last_oow_ack;	/* jiffies: last ACK to a bad segment */
 
 	/* Retransmission (RFC 6298), all in jiffies. */
 	u32			srtt;		/* << 3 */
