@@ -70,12 +70,13 @@ bool ktcp_challenge_ack_allowed(struct net *net)
 }
 
 /*
- * One challenge ACK per invalid_ratelimit ms and connection (native's
- * tcp_oow_rate_limited()), then the namespace's budget: a flood of
- * bad segments on one connection neither makes an ACK storm nor
- * spends the budget of the others.
+ * Native's __tcp_oow_rate_limited(): at most one ACK per
+ * invalid_ratelimit ms and connection answers invalid segments, so that
+ * a flood of them neither draws an ACK each nor, for challenge ACKs,
+ * spends the namespace's budget of the other connections.  All u32
+ * jiffies, as native's tcp_jiffies32: 0 means "never".
  */
-static void ktcp_challenge_ack(struct sock *sk)
+static bool __ktcp_oow_rate_limited(struct sock *sk, enum ktcp_mib mib)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	struct net *net = sock_net(sk);
@@ -84,10 +85,41 @@ static void ktcp_challenge_ack(struct sock *sk)
 
 	if (ks->last_oow_ack && (s32)(now - ks->last_oow_ack) >= 0 &&
 	    now - ks->last_oow_ack < gap) {
-		ktcp_inc_stats(net, KTCP_MIB_ACK_SKIPPED_CHALLENGE);
-		return;
+		ktcp_inc_stats(net, mib);
+		return true;
 	}
-	ks->last_oow_ack = now ?: 1;	/* 0 means never */
+	ks->last_oow_ack = now ?: 1;
+	return false;
+}
+
+/*
+ * The ACK that answers a segment outside the window, one PAWS refused,
+ * or one in TIME_WAIT (native's tcp_oow_rate_limited()).  Two ends that
+ * disagree about the window would answer each other's ACKs for ever,
+ * and a spoofer would draw one ACK per segment: such ACKs are limited.
+ * Data without a SYN is no part of such a loop, and its sender's loss
+ * recovery waits for that duplicate ACK: never held, as in native.
+ */
+static bool ktcp_oow_rate_limited(struct sock *sk, const struct sk_buff *skb,
+				  enum ktcp_mib mib)
+{
+	const struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
+
+	if (cb->end_seq != cb->seq && !(cb->flags & KTCP_SYN))
+		return false;
+	return __ktcp_oow_rate_limited(sk, mib);
+}
+
+/*
+ * A challenge ACK (RFC 5961): the connection's limit first, then the
+ * namespace's budget, as native's tcp_send_challenge_ack().
+ */
+static void ktcp_challenge_ack(struct sock *sk)
+{
+	struct net *net = sock_net(sk);
+
+	if (__ktcp_oow_rate_limited(sk, KTCP_MIB_ACK_SKIPPED_CHALLENGE))
+		return;
 	if (!ktcp_challenge_ack_allowed(net))
 		return;
 	ktcp_inc_stats(net, KTCP_MIB_CHALLENGE_ACKS);
@@ -410,6 +442,24 @@ static void ktcp_time_wait(struct sock *sk)
 			ktcp_sysctl(sock_net(sk), tw_timeout));
 }
 
+/*
+ * RFC 7323 4.3: TS.Recent takes the TSval of the segment that starts
+ * at the left edge of our window, and only of a segment known to be
+ * acceptable: its sequence, and its ACK too (native calls
+ * tcp_replace_ts_recent() inside tcp_ack(), after the ACK checks).  A
+ * segment dropped or challenged must not move it: a blind injector's
+ * TSval far ahead would make PAWS drop every segment of the real peer.
+ */
+static void ktcp_replace_ts_recent(struct ktcp_sock *ks, u32 seq,
+				   const struct ktcp_syn_options *opts)
+{
+	if (ks->tstamp_ok && opts->tstamp_ok &&
+	    ktcp_seq_before_eq(seq, ks->rcv_wup) &&
+	    ktcp_paws_ok(opts->tsval, ks->ts_recent, ks->ts_recent_stamp,
+			 (u32)ktime_get_seconds(), 0))
+		ktcp_store_ts_recent(ks, opts->tsval);
+}
+
 /* RFC 9293 3.10.7.4, fifth check: the ACK field. Returns false to drop. */
 static bool ktcp_rcv_ack(struct sock *sk, struct sk_buff *skb,
 			 const struct ktcp_syn_options *opts)
@@ -441,6 +491,7 @@ static bool ktcp_rcv_ack(struct sock *sk, struct sk_buff *skb,
 		ktcp_challenge_ack(sk);
 		return false;
 	}
+	ktcp_replace_ts_recent(ks, cb->seq, opts);
 	if (ks->sack_ok && opts->nr_sacks)
 		ktcp_rcv_sacks(sk, opts);
 	if (ktcp_seq_after(ack, ks->snd_una))
@@ -654,22 +705,28 @@ wake:
 /*
  * TIME_WAIT (RFC 9293 3.10.7.4): the only thing that should arrive is a
  * retransmission of the peer's FIN (sequence RCV.NXT - 1): acknowledge
- * it and restart 2MSL.  Anything else but a RST is answered with an ACK
- * too; a RST is ignored (RFC 1337); a SYN above RCV.NXT starts a new
- * incarnation of the 4-tuple.
+ * it and restart 2MSL.  A RST is ignored (RFC 1337); a SYN above
+ * RCV.NXT starts a new incarnation of the 4-tuple.  A bare segment at
+ * RCV.NXT (the peer's ACK of our FIN again) needs no answer; anything
+ * else gets our last ACK again, at most one per invalid_ratelimit ms
+ * unless it carries data, as native's tcp_timewait_state_process().
  */
 static int ktcp_rcv_time_wait(struct sock *sk, struct sk_buff *skb)
 {
 	struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
+	u32 rcv_nxt = ktcp_sk(sk)->rcv_nxt;
 
 	if (cb->flags & KTCP_RST)
 		goto drop;
 	if (cb->flags & KTCP_SYN && !(cb->flags & KTCP_ACK) &&
-	    ktcp_seq_after(cb->seq, ktcp_sk(sk)->rcv_nxt)) {
+	    ktcp_seq_after(cb->seq, rcv_nxt)) {
 		ktcp_done(sk);
 		return -EAGAIN;
 	}
-	ktcp_send_ack(sk);
+	if (cb->seq == rcv_nxt && cb->end_seq == cb->seq)
+		goto drop;
+	if (!ktcp_oow_rate_limited(sk, skb, KTCP_MIB_ACK_SKIPPED_TIME_WAIT))
+		ktcp_send_ack(sk);
 	if (cb->flags & KTCP_FIN)
 		ktcp_time_wait(sk);
 drop:
@@ -722,22 +779,25 @@ int ktcp_rcv(struct sock *sk, struct sk_buff *skb)
 	    !ktcp_paws_ok(opts.tsval, ks->ts_recent, ks->ts_recent_stamp,
 			  (u32)ktime_get_seconds(), KTCP_PAWS_WINDOW)) {
 		ktcp_inc_stats(sock_net(sk), KTCP_MIB_PAWS_ESTAB);
-		ktcp_send_ack(sk);
-		goto drop;
-	}
-	/* First check: sequence number. */
-	if (!ktcp_seq_acceptable(cb->seq, cb->end_seq - cb->seq, ks->rcv_nxt,
-				 ks->rcv_wnd)) {
-		if (!(cb->flags & KTCP_RST))
+		if (!ktcp_oow_rate_limited(sk, skb, KTCP_MIB_ACK_SKIPPED_PAWS))
 			ktcp_send_ack(sk);
 		goto drop;
 	}
-	/* RFC 7323 4.3: echo the timestamp of the oldest unacked segment. */
-	if (ks->tstamp_ok && opts.tstamp_ok &&
-	    ktcp_seq_before_eq(cb->seq, ks->rcv_wup) &&
-	    ktcp_paws_ok(opts.tsval, ks->ts_recent, ks->ts_recent_stamp,
-			 (u32)ktime_get_seconds(), 0))
-		ktcp_store_ts_recent(ks, opts.tsval);
+	/*
+	 * First check: sequence number.  A SYN outside the window draws a
+	 * challenge ACK, as one inside it does (RFC 5961 4.2, native).
+	 */
+	if (!ktcp_seq_acceptable(cb->seq, cb->end_seq - cb->seq, ks->rcv_nxt,
+				 ks->rcv_wnd)) {
+		if (cb->flags & KTCP_RST)
+			goto drop;
+		if (cb->flags & KTCP_SYN)
+			ktcp_challenge_ack(sk);
+		else if (!ktcp_oow_rate_limited(sk, skb,
+						KTCP_MIB_ACK_SKIPPED_SEQ))
+			ktcp_send_ack(sk);
+		goto drop;
+	}
 	ktcp_reset_keepalive(sk);
 	/* Second: RST, RFC 5961 3.2. */
 	if (cb->flags & KTCP_RST) {

@@ -219,7 +219,7 @@ struct ktcp_sock {
 						 * between probes; answers keep
 						 * it, an open window ends it
 						 */
-	u32			last_oow_ack;	/* jiffies: last challenge ACK */
+	u32			last_oow_ack;	/* jiffies: last ACK to a bad segment */
 
 	/* Retransmission (RFC 6298), all in jiffies. */
 	u32			srtt;		/* << 3 */

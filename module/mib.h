@@ -66,6 +66,10 @@ enum ktcp_mib {
 	KTCP_MIB_RST_DISCONNECT,	/* connect(AF_UNSPEC) of a connection */
 	KTCP_MIB_RST_TIMEOUT,		/* keepalive gave up */
 	KTCP_MIB_RST_ABORT_ON_MEMORY,	/* orphan over max_orphans or memory */
+	/* input.c: ACKs to invalid segments held by invalid_ratelimit */
+	KTCP_MIB_ACK_SKIPPED_PAWS,	/* ... to a segment PAWS refused */
+	KTCP_MIB_ACK_SKIPPED_SEQ,	/* ... to one outside the window */
+	KTCP_MIB_ACK_SKIPPED_TIME_WAIT,	/* ... to one in TIME_WAIT */
 	KTCP_MIB_MAX
 };
 

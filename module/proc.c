@@ -422,6 +422,9 @@ static const char * const ktcp_mib_names[KTCP_MIB_MAX] = {
 	[KTCP_MIB_RST_DISCONNECT]	= "RstDisconnect",
 	[KTCP_MIB_RST_TIMEOUT]		= "RstTimeout",
 	[KTCP_MIB_RST_ABORT_ON_MEMORY]	= "RstAbortOnMemory",
+	[KTCP_MIB_ACK_SKIPPED_PAWS]	= "TCPACKSkippedPAWS",
+	[KTCP_MIB_ACK_SKIPPED_SEQ]	= "TCPACKSkippedSeq",
+	[KTCP_MIB_ACK_SKIPPED_TIME_WAIT] = "TCPACKSkippedTimeWait",
 };
 
 /* /proc/net/ktcp_snmp: "Name Value", one counter a line. */

@@ -21,7 +21,25 @@
 #     (out of its window) or at it, where the receiver's TS.Recent jumps
 #     past the TSval of our data still in flight, and its PAWS drops
 #     that data (stress.sh: PAWSEstab high, connections stalled until
-#     the next RTO).
+#     the next RTO);
+#  3  TS.Recent is not moved by a segment that is then dropped or
+#     challenged (the kernel's packetdrill tcp_ts_recent_invalid_ack.pkt
+#     and more): a FIN with an ACK of unsent data, data without the
+#     ACK flag, a SYN, a FIN with an ACK below SND.UNA - MAX.SND.WND,
+#     each with a TSval 2^31 - 2^16 ahead, each followed by in-order
+#     data with the peer's true TSval, which must be ACKed echoing it.
+#     Before, the bad segment's TSval stayed, and PAWS dropped all that
+#     followed: the connection was dead;
+#  4  ACKs to invalid segments are rate limited as native's
+#     (tcp_oow_rate_limited(), net.ipv4.tcp_invalid_ratelimit 500 ms):
+#     20 pure ACKs far out of the window, then 20 SYNs PAWS refuses,
+#     draw at most one ACK per 500 ms each; 20 copies of old data draw
+#     a duplicate ACK each (data is never held).  ktcp's
+#     TCPACKSkippedSeq and TCPACKSkippedPAWS count the ACKs it held;
+#  5  the same at a TIME_WAIT (the client closed first): 20 bare ACKs
+#     at RCV.NXT draw none, 20 out of the window at most one per
+#     500 ms (TCPACKSkippedTimeWait), 20 data segments one each.
+#     Before, ktcp answered every one of the 80 segments of 4 and 5.
 #
 # Needs root, a loaded ktcp.ko, ip, python3.  Prints TAP; exits 0
 # (pass), 1 (fail) or 4 (skip).
@@ -51,7 +69,7 @@ ktcp_require ip python3
 [ -r "$peer_py" ] || tap_skip_all "$peer_py missing"
 [ -r /proc/net/ktcp_snmp ] || tap_skip_all "ktcp.ko is not loaded"
 ktcp_lib_init
-tap_plan 2
+tap_plan 5
 
 netns_add "$nsa" "$nsb"
 ip link add veth-pa netns "$nsa" type veth peer name veth-pb netns "$nsb" ||
@@ -62,10 +80,18 @@ ip -n "$nsb" link set veth-pb up
 mac_a=$(ip -n "$nsa" -br link show veth-pa | awk '{ print $3 }')
 mac_b=$(ip -n "$nsb" -br link show veth-pb | awk '{ print $3 }')
 ip -n "$nsa" neigh add $addr_b lladdr "$mac_b" dev veth-pa nud permanent
+# Case 5 needs the ktcp client's TIME_WAIT for a few seconds, no more.
+ip netns exec "$nsa" sysctl -qw net.ktcp.tw_timeout=5
+
+# counter NAME: a ktcp counter of the client's namespace.
+counter()
+{
+	ip netns exec "$nsa" awk -v n="$1" '$1 == n { print $2 }' /proc/net/ktcp_snmp
+}
 
 paws_estab()
 {
-	ip netns exec "$nsa" awk '$1 == "PAWSEstab" { print $2 }' /proc/net/ktcp_snmp
+	counter PAWSEstab
 }
 
 # run CASE FAMILY: the peer's verdict line for CASE against a FAMILY client.
@@ -92,20 +118,35 @@ run()
 		sed 's/^/# /' >&2 || true
 }
 
-# check DESC CASE EXPECTED: native gives EXPECTED, and so must ktcp.
+# check DESC CASE EXPECTED [KEY=COUNTER...]: native gives EXPECTED, and
+# so must ktcp.  For each KEY=COUNTER, ktcp's COUNTER grew by the
+# number of ACKs the peer counted as held back ("held KEY=N").
 check()
 {
-	local desc=$1 case=$2 want=$3 native ktcp paws0 paws1
+	local desc=$1 case=$2 want=$3 native ktcp paws0 paws1 kv bad=
+	local -A c0=()
 
+	shift 3
 	native=$(run "$case" inet)
 	paws0=$(paws_estab)
+	for kv; do
+		c0[$kv]=$(counter "${kv#*=}")
+	done
 	ktcp=$(run "$case" ktcp)
 	paws1=$(paws_estab)
-	if [ "$native" = "$want" ] && [ "$ktcp" = "$want" ]; then
+	for kv; do
+		local held got
+		held=$(sed -n "s/^held .*\<${kv%%=*}=\([0-9]*\).*/\1/p" \
+			"$ktcp_tmp/peer-$case-ktcp.out")
+		got=$(( $(counter "${kv#*=}") - c0[$kv] ))
+		[ "$got" = "${held:-none}" ] ||
+			bad="$bad ${kv#*=} +$got, held ${held:-?}"
+	done
+	if [ "$native" = "$want" ] && [ "$ktcp" = "$want" ] && [ -z "$bad" ]; then
 		tap_ok "$desc: native $native, ktcp $ktcp"
 	else
 		tap_fail "$desc" "native: '$native', ktcp: '$ktcp' (want '$want')" \
-			"ktcp PAWSEstab +$((paws1 - paws0))"
+			"ktcp PAWSEstab +$((paws1 - paws0))${bad:+;$bad}"
 	fi
 }
 
@@ -113,4 +154,11 @@ check "a TSval one tick below TS.Recent is taken, as native takes it" \
 	one_tick accepted
 check "after an RTO a pure ACK carries SEQ = SND.MAX, as native's" \
 	rto_ack ack_seq=snd_max
+check "segments dropped or challenged leave TS.Recent alone, as native" \
+	ts_invalid kept
+check "ACKs to out-of-window pure ACKs and PAWS-refused SYNs: one per 500 ms, to old data each, as native" \
+	oow_burst "seq=limited paws=limited data=each" \
+	seq=TCPACKSkippedSeq paws=TCPACKSkippedPAWS
+check "at a TIME_WAIT: none to bare ACKs at RCV.NXT, one per 500 ms to out-of-window ones, each to data, as native" \
+	tw_burst "bare=silent oow=limited data=each" tw=TCPACKSkippedTimeWait
 tap_exit

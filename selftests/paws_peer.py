@@ -27,6 +27,21 @@ FAMILY, "inet" (native TCP) or "ktcp" (the family number read from
              at its RCV.NXT refreshes TS.Recent past data still in
              flight, which PAWS then drops.  "verdict ack_seq=snd_max"
              or "verdict ack_seq=snd_max-N".
+  ts_invalid Four segments with a TSval 2^31 - 2^16 ahead that the
+             client must drop or challenge (a FIN with an ACK of unsent
+             data, as the kernel's tcp_ts_recent_invalid_ack.pkt; data
+             without the ACK flag; a SYN; a FIN with an ACK below
+             SND.UNA - MAX.SND.WND), each followed by 100 bytes in order
+             with the true TSval: "verdict kept" if each is ACKed
+             echoing that TSval, else which one moved TS.Recent.
+  oow_burst  20 pure ACKs far out of the window, 20 SYNs with an old
+             TSval (PAWS), 20 copies of old data: "verdict seq=W
+             paws=W data=W", W "limited" (one ACK per 500 ms at most),
+             "each", "silent" or "acks=N"; and "held seq=N paws=N",
+             the ACKs held back.
+  tw_burst   The client closes first; at its TIME_WAIT, 20 bare ACKs at
+             RCV.NXT, 20 out of the window, 20 data segments: "verdict
+             bare=W oow=W data=W" and "held tw=N".
 
 Needs CAP_NET_RAW.  Exits 0 when the case ran to its verdict, 1 if not.
 """
@@ -102,6 +117,7 @@ class Peer:
         self.ts_recent = 0
         self.max_end = 0	# the client's SND.MAX as the wire shows it
         self.last_ack = PEER_ISS + 1	# its RCV.NXT as the wire shows it
+        self.fin = None		# the sequence number of the client's FIN
 
     def recv(self, deadline):
         """The next segment from the client to ADDR:PORT, or None."""
@@ -136,11 +152,13 @@ class Peer:
                 self.max_end = end % (1 << 32)
             return seg
 
-    def send(self, seq, flags, payload=b"", tsval=TS0, opts=None):
+    def send(self, seq, flags, payload=b"", tsval=TS0, opts=None, ack=None):
         if opts is None:
             opts = struct.pack("!BBBBII", 1, 1, 8, 10, tsval, self.ts_recent)
-        tcp = struct.pack("!HHIIBBHHH", self.port, self.cport, seq,
-                          self.rcv_nxt, (5 + len(opts) // 4) << 4, flags,
+        if ack is None:
+            ack = self.rcv_nxt
+        tcp = struct.pack("!HHIIBBHHH", self.port, self.cport, seq % (1 << 32),
+                          ack % (1 << 32), (5 + len(opts) // 4) << 4, flags,
                           65535, 0, 0) + opts + payload
         pseudo = struct.pack("!4s4sBBH", self.addr, self.client, 0,
                              socket.IPPROTO_TCP, len(tcp))
@@ -179,6 +197,8 @@ class Peer:
         """Acknowledge (in our next segment) what the client sent in order."""
         if seg.seq == self.rcv_nxt and seg.payload:
             self.rcv_nxt = (seg.seq + len(seg.payload)) % (1 << 32)
+        if seg.flags & FIN and self.fin is None:
+            self.fin = seg.seq + len(seg.payload)
 
     def wait_ack(self, ack, deadline):
         """The first segment that acknowledges up to @ack, or None."""
@@ -229,6 +249,117 @@ def case_rto_ack(peer, deadline):
     return "verdict ack_seq=snd_max" + ("-%d" % behind if behind else "")
 
 
+def pure_ack(seg):
+    return seg.flags & (SYN | FIN | RST | ACK) == ACK and not seg.payload
+
+
+def case_ts_invalid(peer, deadline):
+    """Segments dropped or challenged must leave TS.Recent alone."""
+    seq = PEER_ISS + 1
+    una = peer.iss + 1		# the client sent nothing but its SYN
+    bad_ts = TS0 + 0x7FFF0000
+    bads = (
+        # tcp_ts_recent_invalid_ack.pkt: FIN, ACK above SND.NXT
+        ("ack_unsent", FIN | ACK, 0, una + 9999),
+        ("no_ack_flag", PSH, 100, una),
+        ("syn", SYN, 0, una),
+        # FIN: in-order data with these flags would take native's fast
+        # path, which stores TS.Recent before it looks at the ACK.
+        ("ack_too_old", FIN | ACK, 0, una - 100000),
+    )
+    for step, (name, flags, length, ack) in enumerate(bads, 1):
+        peer.send(seq, flags, b"x" * length, tsval=bad_ts + step, ack=ack)
+        peer.send(seq, PSH | ACK, b"g" * 100, tsval=TS0 + step, ack=una)
+        end = min(deadline, time.monotonic() + 3)
+        while True:
+            seg = peer.recv(end)
+            if seg is None:
+                return "verdict %s: data after it not ACKed" % name
+            if seg.tsecr is not None and (seg.tsecr - bad_ts) % 2**32 < 16:
+                return "verdict %s: TS.Recent moved to its TSval" % name
+            if seg.flags & ACK and seg.ack == (seq + 100) % (1 << 32):
+                break
+        if seg.tsecr != TS0 + step:
+            return "verdict %s: ecr %s, not %d" % (name, seg.tsecr,
+                                                    TS0 + step)
+        seq += 100
+    return "verdict kept"
+
+
+BURST = 20
+
+
+def burst(peer, send_one, deadline):
+    """Send BURST segments, count the pure ACKs the client answers."""
+    start = time.monotonic()
+    for i in range(BURST):
+        send_one(i)
+    dur = time.monotonic() - start
+    end = min(deadline, time.monotonic() + 0.3)
+    acks = 0
+    while True:
+        seg = peer.recv(end)
+        if seg is None:
+            break
+        if pure_ack(seg):
+            acks += 1
+    # One ACK per invalid_ratelimit (500 ms) at most, as native.
+    if acks == 0:
+        word = "silent"
+    elif acks <= 1 + int((dur + 0.3) / 0.5):
+        word = "limited"
+    elif acks >= BURST - 1:
+        word = "each"
+    else:
+        word = "acks=%d" % acks
+    print("# %d segments in %.3f s drew %d ACKs" % (BURST, dur, acks))
+    return word, BURST - acks
+
+
+def case_oow_burst(peer, deadline):
+    """Bursts of pure ACKs out of window, SYNs PAWS refuses, old data."""
+    seq = PEER_ISS + 1
+    una = peer.iss + 1
+    ts = TS0 + 1
+    seq_word, seq_held = burst(peer, lambda i: peer.send(
+        seq + 0x40000000, ACK, tsval=ts, ack=una), deadline)
+    time.sleep(0.6)		# past invalid_ratelimit since the last ACK
+    paws_word, paws_held = burst(peer, lambda i: peer.send(
+        seq, SYN, tsval=TS0 - 1000, ack=0), deadline)
+    time.sleep(0.6)
+    peer.send(seq, PSH | ACK, b"d" * 200, tsval=ts, ack=una)
+    if peer.wait_ack(seq + 200, min(deadline, time.monotonic() + 3)) is None:
+        return "no ACK of 200 bytes"
+    data_word, _ = burst(peer, lambda i: peer.send(
+        seq, PSH | ACK, b"d" * 100, tsval=ts, ack=una), deadline)
+    print("held seq=%d paws=%d" % (seq_held, paws_held))
+    return "verdict seq=%s paws=%s data=%s" % (seq_word, paws_word, data_word)
+
+
+def case_tw_burst(peer, deadline):
+    """The client closed first: bursts at its TIME_WAIT."""
+    while peer.fin is None:
+        seg = peer.recv(deadline)
+        if seg is None:
+            return "no FIN from the client"
+        peer.take(seg)
+    fin_ack = peer.fin + 1
+    seq = PEER_ISS + 1
+    peer.send(seq, FIN | ACK, tsval=TS0 + 2, ack=fin_ack)
+    if peer.wait_ack(seq + 1, min(deadline, time.monotonic() + 3)) is None:
+        return "no ACK of our FIN"
+    seq += 1
+    ts = TS0 + 3
+    bare_word, _ = burst(peer, lambda i: peer.send(
+        seq, ACK, tsval=ts, ack=fin_ack), deadline)
+    oow_word, oow_held = burst(peer, lambda i: peer.send(
+        seq + 5000, ACK, tsval=ts, ack=fin_ack), deadline)
+    data_word, _ = burst(peer, lambda i: peer.send(
+        seq, PSH | ACK, b"t" * 10, tsval=ts, ack=fin_ack), deadline)
+    print("held tw=%d" % oow_held)
+    return "verdict bare=%s oow=%s data=%s" % (bare_word, oow_word, data_word)
+
+
 def peer_main(iface, mac, addr, port, case):
     deadline = time.monotonic() + 60
     peer = Peer(iface, mac, addr, int(port))
@@ -236,8 +367,9 @@ def peer_main(iface, mac, addr, port, case):
     if not peer.accept(deadline):
         print("no connection")
         return 1
-    verdict = {"one_tick": case_one_tick, "rto_ack": case_rto_ack}[case](
-        peer, deadline)
+    verdict = {"one_tick": case_one_tick, "rto_ack": case_rto_ack,
+               "ts_invalid": case_ts_invalid, "oow_burst": case_oow_burst,
+               "tw_burst": case_tw_burst}[case](peer, deadline)
     print(verdict, flush=True)
     # Let the client go: a RST at its RCV.NXT ends it on both stacks.
     peer.send(peer.last_ack, RST | ACK)
@@ -268,6 +400,11 @@ def client_main(family, addr, port, case):
     s.settimeout(30)
     if case == "rto_ack":
         s.sendall(b"r" * (3 * 88))
+    if case == "tw_burst":
+        # Close first, so that this end holds the TIME_WAIT.
+        time.sleep(0.3)
+        s.close()
+        return 0
     try:
         while s.recv(4096):
             pass
