@@ -168,9 +168,8 @@ static int ktcp_req_send_synack(struct sock *sk, struct ktcp_request *req)
 void ktcp_synack_work(struct sock *sk)
 {
 	struct ktcp_listen *l = ktcp_sk(sk)->listen;
+	int retries = ktcp_sysctl(sock_net(sk), synack_retries);
 	u8 defer = ktcp_sk(sk)->defer_accept;
-	int retries = max_t(int, ktcp_sysctl(sock_net(sk), synack_retries),
-			    defer);
 	struct ktcp_request *req, *tmp;
 	unsigned long next = 0;
 	int i;
@@ -182,10 +181,14 @@ void ktcp_synack_work(struct sock *sk)
 			if (time_before(jiffies, req->expires))
 				break;
 			/*
-			 * A request whose bare ACK TCP_DEFER_ACCEPT held back
-			 * lives until its rounds are over; only the last
-			 * SYN-ACK asks the peer for one more ACK, which then
-			 * makes the connection (native's syn_ack_recalc()).
+			 * As native's syn_ack_recalc(): a request expires
+			 * after synack_retries rounds, and one whose bare
+			 * ACK TCP_DEFER_ACCEPT held back lives on until its
+			 * rounds are over too.  Only the last SYN-ACK of those
+			 * asks the peer for one more ACK, which then makes
+			 * the connection.  A request never ACKed is a SYN
+			 * nobody may have sent: TCP_DEFER_ACCEPT must not
+			 * keep its slot and its SYN-ACKs going.
 			 */
 			if (req->retrans >= retries &&
 			    (!req->acked || req->retrans >= defer)) {
