@@ -31,6 +31,14 @@
  */
 #define KTCP_SYNQ_ROUNDS	(ilog2(KTCP_RTO_MAX / KTCP_SYNACK_TIMEOUT) + 2)
 
+/*
+ * Cookies are checked only this long after a SYN-ACK carried one, as
+ * native's tcp_synq_no_recent_overflow() (TCP_SYNCOOKIE_VALID): a cookie
+ * is good for two minutes, and without a recent one an ACK that no
+ * request expects is not worth the guess of a 24-bit MAC.
+ */
+#define KTCP_SYNCOOKIE_VALID	(2 * 60 * HZ)
+
 struct ktcp_request {
 	struct ktcp_request_info info;		/* must stay first */
 	struct hlist_node	node;
@@ -61,6 +69,8 @@ struct ktcp_listen {
 	struct list_head	acceptq;	/* ktcp_sock.accept_node */
 	/* Requests by round, each list in the order they expire. */
 	struct list_head	rounds[KTCP_SYNQ_ROUNDS];
+	bool			cookie_sent;
+	unsigned long		cookie_stamp;	/* jiffies: the last one sent */
 	u32			synq_mask;	/* chains - 1 */
 	struct hlist_head	synq[];		/* keyed hash of the 4-tuple */
 };
@@ -476,6 +486,8 @@ static void ktcp_listen_syn(struct sock *sk, struct sk_buff *skb,
 					      ntohl(th->seq),
 					      min_t(u16, opts->mss ?: 536, mss));
 		ktcp_inc_stats(net, KTCP_MIB_SYNCOOKIES_SENT);
+		l->cookie_sent = true;
+		l->cookie_stamp = jiffies;
 		ktcp_send_synack(net, ipv6, &laddr, &raddr, th->dest,
 				 th->source, cookie, ntohl(th->seq) + 1, &o,
 				 min(ktcp_rcv_window(sk), 65535U));
@@ -516,10 +528,16 @@ static void ktcp_listen_syn(struct sock *sk, struct sk_buff *skb,
 		sk_reset_timer(sk, &ktcp_sk(sk)->rtx_timer, req->expires);
 }
 
-/* An ACK with no request socket: is it the answer to a cookie? */
+/*
+ * An ACK with no request socket: is it the answer to a cookie?  Only
+ * if this listener sent one lately (KTCP_SYNCOOKIE_VALID); otherwise
+ * the ACK is what it looks like, one no SYN-ACK asked for, and draws a
+ * RST, as native's cookie_v4_check() leaves it.
+ */
 static bool ktcp_cookie_request(struct sock *sk, struct sk_buff *skb,
 				struct ktcp_request *req)
 {
+	struct ktcp_listen *l = ktcp_sk(sk)->listen;
 	const struct tcphdr *th = tcp_hdr(skb);
 	struct net *net = sock_net(sk);
 	struct ktcp_net *kn = ktcp_net(net);
@@ -529,7 +547,9 @@ static bool ktcp_cookie_request(struct sock *sk, struct sk_buff *skb,
 	bool ipv6;
 	u16 mss;
 
-	if (!ktcp_sysctl(net, syncookies))
+	if (!ktcp_sysctl(net, syncookies) || !l->cookie_sent ||
+	    !time_in_range(jiffies, l->cookie_stamp,
+			   l->cookie_stamp + KTCP_SYNCOOKIE_VALID))
 		return false;
 	ipv6 = ktcp_skb_addrs(skb, &raddr, &laddr);
 	if (ipv6)
