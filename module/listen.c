@@ -60,6 +60,10 @@ struct ktcp_request {
 	u32			ts_offset;
 	u8			retrans;
 	bool			acked;		/* bare ACK held back: TCP_DEFER_ACCEPT */
+	bool			resent;		/* a SYN-ACK went twice: Karn */
+	u32			last_oow_ack;	/* jiffies: last SYN-ACK to a
+						 * repeated SYN; 0: none
+						 */
 	unsigned long		expires;
 };
 
@@ -437,6 +441,26 @@ static void ktcp_listen_drop(struct sock *sk)
 	ktcp_inc_stats(sock_net(sk), KTCP_MIB_LISTEN_DROPS);
 }
 
+/*
+ * A SYN again for a request: the peer lost our SYN-ACK, or someone
+ * replays the SYN.  One SYN-ACK per invalid_ratelimit ms and request,
+ * as native's tcp_check_req() answers a retransmitted SYN through
+ * tcp_oow_rate_limited(): a flood of copies draws no flood of SYN-ACKs.
+ */
+static bool ktcp_req_ratelimited(struct net *net, struct ktcp_request *req)
+{
+	u32 gap = msecs_to_jiffies(ktcp_sysctl(net, invalid_ratelimit));
+	u32 now = (u32)jiffies;
+
+	if (req->last_oow_ack && (s32)(now - req->last_oow_ack) >= 0 &&
+	    now - req->last_oow_ack < gap) {
+		ktcp_inc_stats(net, KTCP_MIB_ACK_SKIPPED_SYN_RECV);
+		return true;
+	}
+	req->last_oow_ack = now ?: 1;	/* 0 means never */
+	return false;
+}
+
 /* A SYN: a request socket, or a cookie when the SYN queue is full. */
 static void ktcp_listen_syn(struct sock *sk, struct sk_buff *skb,
 			    const struct ktcp_syn_options *opts)
@@ -454,7 +478,11 @@ static void ktcp_listen_syn(struct sock *sk, struct sk_buff *skb,
 	ipv6 = ktcp_skb_addrs(skb, &raddr, &laddr);
 	req = ktcp_synq_find(sk, skb);
 	if (req) {	/* the peer lost our SYN-ACK */
-		ktcp_req_send_synack(sk, req);
+		if (!ktcp_req_ratelimited(net, req)) {
+			req->resent = true;
+			ktcp_inc_stats(net, KTCP_MIB_RETRANS_SEGS);
+			ktcp_req_send_synack(sk, req);
+		}
 		return;
 	}
 	if (sk_acceptq_is_full(sk)) {
@@ -678,7 +706,7 @@ static void ktcp_listen_ack(struct sock *sk, struct sk_buff *skb)
 	 * across a TCP_DEFER_ACCEPT wait.  Without it the first ACKs of
 	 * data alone set an RTO a slow handshake path would not keep.
 	 */
-	if (req && !req->retrans && !req->acked) {
+	if (req && !req->retrans && !req->acked && !req->resent) {
 		rtt = jiffies - (req->expires - KTCP_SYNACK_TIMEOUT);
 		rtt_ok = true;
 	}
