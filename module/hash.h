@@ -78,6 +78,36 @@ static inline u32 ktcp_hash6(const siphash_key_t *key, u32 mix,
 	return (u32)siphash(&in, sizeof(in), key);
 }
 
+/*
+ * SYN queues (listen.c): per listener, one chain per request that
+ * max_syn_backlog allows when listen() runs, a power of two.
+ */
+#define KTCP_SYNQ_MIN_CHAINS	16U
+#define KTCP_SYNQ_MAX_CHAINS	65536U
+
+static inline u32 ktcp_synq_chains(int max_syn_backlog)
+{
+	u32 n = clamp_t(int, max_syn_backlog, KTCP_SYNQ_MIN_CHAINS,
+			KTCP_SYNQ_MAX_CHAINS);
+
+	return roundup_pow_of_two(n);
+}
+
+/*
+ * A request's 4-tuple (IPv4 v4-mapped) in its listener's SYN queue,
+ * under the same secret as the tables: a peer that floods one listener
+ * with SYNs cannot choose tuples that share a chain.
+ */
+static inline u32 ktcp_hash_synq(const siphash_key_t *key, u32 mix,
+				 const struct in6_addr *laddr, __be16 lport,
+				 const struct in6_addr *raddr, __be16 rport)
+{
+	return ktcp_hash6(key, mix, laddr, lport, raddr, rport);
+}
+
+/* The module's secret (table.c), drawn at load, for every hash here. */
+extern siphash_key_t ktcp_table_key;
+
 /* A local port (host order) of one namespace. */
 static inline u32 ktcp_hash_port(const siphash_key_t *key, u32 mix, u16 port)
 {

@@ -26,6 +26,16 @@ static unsigned int ktcp_nf_local_in(void *priv, struct sk_buff *skb,
 
 	if (iph->protocol != IPPROTO_TCP)
 		return NF_ACCEPT;
+	/*
+	 * Not addressed to this host alone: a frame the link sent to
+	 * everyone (tcp_v4_rcv() discards it), or a broadcast or multicast
+	 * destination, which native never answers (tcp_v4_conn_request(),
+	 * tcp_v4_send_reset()).  A SYN to such an address must not make a
+	 * request on a wildcard listener; native drops what is left.
+	 */
+	if (skb->pkt_type != PACKET_HOST ||
+	    skb_rtable(skb)->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST))
+		return NF_ACCEPT;
 	if (!pskb_may_pull(skb, thoff + sizeof(*th)))
 		return NF_ACCEPT;	/* not a segment: native counts it */
 	iph = ip_hdr(skb);

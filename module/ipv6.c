@@ -35,9 +35,16 @@ static unsigned int ktcp_nf6_local_in(void *priv, struct sk_buff *skb,
 	if (!pskb_may_pull(skb, thoff + sizeof(*th)))
 		return NF_ACCEPT;	/* not a segment: native counts it */
 	ip6h = ipv6_hdr(skb);
-	/* tcp_v6_rcv() drops these; so does the native stack for us. */
-	if (ipv6_addr_v4mapped(&ip6h->saddr) ||
-	    ipv6_addr_is_multicast(&ip6h->daddr))
+	/*
+	 * tcp_v6_rcv() drops these, and native answers no multicast or
+	 * anycast destination (tcp_v6_conn_request(), tcp_v6_send_reset():
+	 * ipv6_unicast_destination()); so does the native stack for us.
+	 * As in ipv4.c: no request from a SYN not addressed to us alone.
+	 */
+	if (skb->pkt_type != PACKET_HOST ||
+	    ipv6_addr_v4mapped(&ip6h->saddr) ||
+	    ipv6_addr_is_multicast(&ip6h->daddr) ||
+	    !ipv6_unicast_destination(skb))
 		return NF_ACCEPT;
 	th = (const struct tcphdr *)(skb->data + thoff);
 

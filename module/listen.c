@@ -9,23 +9,40 @@
  * (net.ktcp.syncookies) carry the request in the SYN-ACK instead.
  */
 
-#include <linux/jhash.h>
+#include <linux/log2.h>
 #include <linux/slab.h>
 #include <linux/tcp.h>
 #include <net/ip.h>
 #include <net/tcp_states.h>
 
+#include "hash.h"
 #include "isn.h"
 #include "ktcp.h"
 #include "rtt.h"
 #include "seq.h"
 
-#define KTCP_SYNQ_HASH_BITS	6
 #define KTCP_SYNACK_TIMEOUT	HZ
+
+/*
+ * A request's SYN-ACK timeout depends on its round alone: 1 s doubled,
+ * at most KTCP_RTO_MAX (120 s) from round 7 on.  The requests of one
+ * round, kept in the order they were (re)sent, are therefore in the
+ * order they expire: the timer looks at the head of each list only.
+ */
+#define KTCP_SYNQ_ROUNDS	(ilog2(KTCP_RTO_MAX / KTCP_SYNACK_TIMEOUT) + 2)
+
+/*
+ * Cookies are checked only this long after a SYN-ACK carried one, as
+ * native's tcp_synq_no_recent_overflow() (TCP_SYNCOOKIE_VALID): a cookie
+ * is good for two minutes, and without a recent one an ACK that no
+ * request expects is not worth the guess of a 24-bit MAC.
+ */
+#define KTCP_SYNCOOKIE_VALID	(2 * 60 * HZ)
 
 struct ktcp_request {
 	struct ktcp_request_info info;		/* must stay first */
 	struct hlist_node	node;
+	struct list_head	round_node;	/* ktcp_listen.rounds[] */
 	struct in6_addr		laddr;		/* IPv4: v4-mapped */
 	struct in6_addr		raddr;
 	bool			ipv6;		/* the SYN came over IPv6 */
@@ -43,27 +60,50 @@ struct ktcp_request {
 	u32			ts_offset;
 	u8			retrans;
 	bool			acked;		/* bare ACK held back: TCP_DEFER_ACCEPT */
+	bool			resent;		/* a SYN-ACK went twice: Karn */
+	u32			last_oow_ack;	/* jiffies: last SYN-ACK to a
+						 * repeated SYN; 0: none
+						 */
 	unsigned long		expires;
 };
 
 /* All fields: protected by the listener's socket lock. */
 struct ktcp_listen {
-	struct hlist_head	synq[1 << KTCP_SYNQ_HASH_BITS];
 	int			synq_len;
 	struct list_head	acceptq;	/* ktcp_sock.accept_node */
+	/* Requests by round, each list in the order they expire. */
+	struct list_head	rounds[KTCP_SYNQ_ROUNDS];
+	bool			cookie_sent;
+	unsigned long		cookie_stamp;	/* jiffies: the last one sent */
+	u32			synq_mask;	/* chains - 1 */
+	struct hlist_head	synq[];		/* keyed hash of the 4-tuple */
 };
 
-static struct hlist_head *ktcp_synq_bucket(struct ktcp_listen *l,
+/*
+ * The chain of a 4-tuple: SipHash under the module's secret key
+ * (hash.h), so that no peer can choose addresses and ports that share
+ * one chain, which every SYN, ACK and RST to the listener walks.
+ */
+static struct hlist_head *ktcp_synq_bucket(struct sock *sk,
+					   const struct in6_addr *laddr,
+					   __be16 lport,
 					   const struct in6_addr *raddr,
 					   __be16 rport)
 {
-	u32 h = jhash_2words(ipv6_addr_hash(raddr), (__force u32)rport, 0);
+	struct ktcp_listen *l = ktcp_sk(sk)->listen;
 
-	return &l->synq[hash_32(h, KTCP_SYNQ_HASH_BITS)];
+	return &l->synq[ktcp_hash_synq(&ktcp_table_key,
+				       net_hash_mix(sock_net(sk)), laddr,
+				       lport, raddr, rport) & l->synq_mask];
+}
+
+static struct list_head *ktcp_synq_round(struct ktcp_listen *l, u8 retrans)
+{
+	return &l->rounds[min_t(int, retrans, KTCP_SYNQ_ROUNDS - 1)];
 }
 
 /* The request of @skb's 4-tuple, IPv4 or IPv6 (mapped never clash). */
-static struct ktcp_request *ktcp_synq_find(struct ktcp_listen *l,
+static struct ktcp_request *ktcp_synq_find(struct sock *sk,
 					   const struct sk_buff *skb)
 {
 	const struct tcphdr *th = tcp_hdr(skb);
@@ -71,8 +111,8 @@ static struct ktcp_request *ktcp_synq_find(struct ktcp_listen *l,
 	struct ktcp_request *req;
 
 	ktcp_skb_addrs(skb, &raddr, &laddr);
-	hlist_for_each_entry(req, ktcp_synq_bucket(l, &raddr, th->source),
-			     node)
+	hlist_for_each_entry(req, ktcp_synq_bucket(sk, &laddr, th->dest,
+						   &raddr, th->source), node)
 		if (req->rport == th->source && req->lport == th->dest &&
 		    ipv6_addr_equal(&req->raddr, &raddr) &&
 		    ipv6_addr_equal(&req->laddr, &laddr))
@@ -86,7 +126,9 @@ static void ktcp_synq_add(struct sock *sk, struct ktcp_request *req)
 	struct ktcp_listen *l = ktcp_sk(sk)->listen;
 	struct ktcp_request_info *info = &req->info;
 
-	hlist_add_head(&req->node, ktcp_synq_bucket(l, &req->raddr, req->rport));
+	hlist_add_head(&req->node, ktcp_synq_bucket(sk, &req->laddr, req->lport,
+						    &req->raddr, req->rport));
+	list_add_tail(&req->round_node, ktcp_synq_round(l, 0));
 	l->synq_len++;
 	info->laddr = req->laddr;
 	info->raddr = req->raddr;
@@ -105,6 +147,7 @@ static void ktcp_synq_drop(struct sock *sk, struct ktcp_request *req)
 	struct ktcp_net *kn = ktcp_net(sock_net(sk));
 
 	hlist_del(&req->node);
+	list_del(&req->round_node);
 	ktcp_sk(sk)->listen->synq_len--;
 	spin_lock_bh(&kn->requests_lock);
 	hlist_del_rcu(&req->info.all_node);
@@ -131,30 +174,35 @@ static int ktcp_req_send_synack(struct sock *sk, struct ktcp_request *req)
 
 /*
  * SYN-ACK retransmission with backoff; give up after synack_retries.
- * Runs from the listener's rtx_timer (timer.c), socket locked.
+ * Runs from the listener's rtx_timer (timer.c), socket locked, and
+ * looks only at the requests that are due, and at the head of each
+ * round's list (KTCP_SYNQ_ROUNDS): a full SYN queue costs nothing
+ * per tick.
  */
 void ktcp_synack_work(struct sock *sk)
 {
 	struct ktcp_listen *l = ktcp_sk(sk)->listen;
+	int retries = ktcp_sysctl(sock_net(sk), synack_retries);
 	u8 defer = ktcp_sk(sk)->defer_accept;
-	int retries = max_t(int, ktcp_sysctl(sock_net(sk), synack_retries),
-			    defer);
-	struct ktcp_request *req;
-	struct hlist_node *tmp;
+	struct ktcp_request *req, *tmp;
 	unsigned long next = 0;
 	int i;
 
 	if (!l)
 		return;
-	for (i = 0; i < ARRAY_SIZE(l->synq); i++) {
-		hlist_for_each_entry_safe(req, tmp, &l->synq[i], node) {
+	for (i = 0; i < KTCP_SYNQ_ROUNDS; i++) {
+		list_for_each_entry_safe(req, tmp, &l->rounds[i], round_node) {
 			if (time_before(jiffies, req->expires))
-				goto arm;
+				break;
 			/*
-			 * A request whose bare ACK TCP_DEFER_ACCEPT held back
-			 * lives until its rounds are over; only the last
-			 * SYN-ACK asks the peer for one more ACK, which then
-			 * makes the connection (native's syn_ack_recalc()).
+			 * As native's syn_ack_recalc(): a request expires
+			 * after synack_retries rounds, and one whose bare
+			 * ACK TCP_DEFER_ACCEPT held back lives on until its
+			 * rounds are over too.  Only the last SYN-ACK of those
+			 * asks the peer for one more ACK, which then makes
+			 * the connection.  A request never ACKed is a SYN
+			 * nobody may have sent: TCP_DEFER_ACCEPT must not
+			 * keep its slot and its SYN-ACKs going.
 			 */
 			if (req->retrans >= retries &&
 			    (!req->acked || req->retrans >= defer)) {
@@ -171,10 +219,15 @@ void ktcp_synack_work(struct sock *sk)
 						    req->retrans, KTCP_RTO_MAX);
 			WRITE_ONCE(req->info.retrans, req->retrans);
 			WRITE_ONCE(req->info.expires, req->expires);
-arm:
-			if (!next || time_before(req->expires, next))
-				next = req->expires;
+			list_move_tail(&req->round_node,
+				       ktcp_synq_round(l, req->retrans));
 		}
+	}
+	for (i = 0; i < KTCP_SYNQ_ROUNDS; i++) {
+		req = list_first_entry_or_null(&l->rounds[i],
+					       struct ktcp_request, round_node);
+		if (req && (!next || time_before(req->expires, next)))
+			next = req->expires;
 	}
 	if (next)
 		sk_reset_timer(sk, &ktcp_sk(sk)->rtx_timer, next);
@@ -182,19 +235,26 @@ arm:
 
 int ktcp_listen_start(struct sock *sk, int backlog)
 {
-	struct ktcp_listen *l = kzalloc(sizeof(*l), GFP_KERNEL);
-	int err;
+	/* A chain per request: one on average, however full the queue. */
+	u32 chains = ktcp_synq_chains(ktcp_sysctl(sock_net(sk),
+						  max_syn_backlog));
+	struct ktcp_listen *l;
+	int err, i;
 
+	l = kvzalloc(struct_size(l, synq, chains), GFP_KERNEL_ACCOUNT);
 	if (!l)
 		return -ENOMEM;
+	l->synq_mask = chains - 1;
 	INIT_LIST_HEAD(&l->acceptq);
+	for (i = 0; i < KTCP_SYNQ_ROUNDS; i++)
+		INIT_LIST_HEAD(&l->rounds[i]);
 	WRITE_ONCE(sk->sk_max_ack_backlog, backlog);
 	WRITE_ONCE(sk->sk_ack_backlog, 0);
 	ktcp_sk(sk)->listen = l;
 	err = ktcp_port_listen(sk);
 	if (err) {
 		ktcp_sk(sk)->listen = NULL;
-		kfree(l);
+		kvfree(l);
 	}
 	return err;
 }
@@ -224,15 +284,14 @@ void ktcp_listen_stop(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	struct ktcp_listen *l = ks->listen;
-	struct ktcp_request *req;
-	struct hlist_node *tmp;
+	struct ktcp_request *req, *tmp;
 	int i;
 
 	if (!l)
 		return;
 	ktcp_clear_timers(sk);
-	for (i = 0; i < ARRAY_SIZE(l->synq); i++)
-		hlist_for_each_entry_safe(req, tmp, &l->synq[i], node)
+	for (i = 0; i < KTCP_SYNQ_ROUNDS; i++)
+		list_for_each_entry_safe(req, tmp, &l->rounds[i], round_node)
 			ktcp_synq_drop(sk, req);
 	while (!list_empty(&l->acceptq)) {
 		struct ktcp_sock *child = list_first_entry(&l->acceptq,
@@ -244,7 +303,7 @@ void ktcp_listen_stop(struct sock *sk)
 		ktcp_abort_child(&child->inet.sk);
 	}
 	ks->listen = NULL;
-	kfree(l);
+	kvfree(l);
 }
 
 struct sock *ktcp_accept_dequeue(struct sock *sk)
@@ -382,6 +441,26 @@ static void ktcp_listen_drop(struct sock *sk)
 	ktcp_inc_stats(sock_net(sk), KTCP_MIB_LISTEN_DROPS);
 }
 
+/*
+ * A SYN again for a request: the peer lost our SYN-ACK, or someone
+ * replays the SYN.  One SYN-ACK per invalid_ratelimit ms and request,
+ * as native's tcp_check_req() answers a retransmitted SYN through
+ * tcp_oow_rate_limited(): a flood of copies draws no flood of SYN-ACKs.
+ */
+static bool ktcp_req_ratelimited(struct net *net, struct ktcp_request *req)
+{
+	u32 gap = msecs_to_jiffies(ktcp_sysctl(net, invalid_ratelimit));
+	u32 now = (u32)jiffies;
+
+	if (req->last_oow_ack && (s32)(now - req->last_oow_ack) >= 0 &&
+	    now - req->last_oow_ack < gap) {
+		ktcp_inc_stats(net, KTCP_MIB_ACK_SKIPPED_SYN_RECV);
+		return true;
+	}
+	req->last_oow_ack = now ?: 1;	/* 0 means never */
+	return false;
+}
+
 /* A SYN: a request socket, or a cookie when the SYN queue is full. */
 static void ktcp_listen_syn(struct sock *sk, struct sk_buff *skb,
 			    const struct ktcp_syn_options *opts)
@@ -397,9 +476,13 @@ static void ktcp_listen_syn(struct sock *sk, struct sk_buff *skb,
 	u16 mss;
 
 	ipv6 = ktcp_skb_addrs(skb, &raddr, &laddr);
-	req = ktcp_synq_find(l, skb);
+	req = ktcp_synq_find(sk, skb);
 	if (req) {	/* the peer lost our SYN-ACK */
-		ktcp_req_send_synack(sk, req);
+		if (!ktcp_req_ratelimited(net, req)) {
+			req->resent = true;
+			ktcp_inc_stats(net, KTCP_MIB_RETRANS_SEGS);
+			ktcp_req_send_synack(sk, req);
+		}
 		return;
 	}
 	if (sk_acceptq_is_full(sk)) {
@@ -431,6 +514,8 @@ static void ktcp_listen_syn(struct sock *sk, struct sk_buff *skb,
 					      ntohl(th->seq),
 					      min_t(u16, opts->mss ?: 536, mss));
 		ktcp_inc_stats(net, KTCP_MIB_SYNCOOKIES_SENT);
+		l->cookie_sent = true;
+		l->cookie_stamp = jiffies;
 		ktcp_send_synack(net, ipv6, &laddr, &raddr, th->dest,
 				 th->source, cookie, ntohl(th->seq) + 1, &o,
 				 min(ktcp_rcv_window(sk), 65535U));
@@ -465,14 +550,22 @@ static void ktcp_listen_syn(struct sock *sk, struct sk_buff *skb,
 	req->expires = jiffies + KTCP_SYNACK_TIMEOUT;
 	ktcp_synq_add(sk, req);
 	ktcp_req_send_synack(sk, req);
-	if (!timer_pending(&ktcp_sk(sk)->rtx_timer))
+	/* The timer may wait for an older request of a later round. */
+	if (!timer_pending(&ktcp_sk(sk)->rtx_timer) ||
+	    time_before(req->expires, ktcp_sk(sk)->rtx_timer.expires))
 		sk_reset_timer(sk, &ktcp_sk(sk)->rtx_timer, req->expires);
 }
 
-/* An ACK with no request socket: is it the answer to a cookie? */
+/*
+ * An ACK with no request socket: is it the answer to a cookie?  Only
+ * if this listener sent one lately (KTCP_SYNCOOKIE_VALID); otherwise
+ * the ACK is what it looks like, one no SYN-ACK asked for, and draws a
+ * RST, as native's cookie_v4_check() leaves it.
+ */
 static bool ktcp_cookie_request(struct sock *sk, struct sk_buff *skb,
 				struct ktcp_request *req)
 {
+	struct ktcp_listen *l = ktcp_sk(sk)->listen;
 	const struct tcphdr *th = tcp_hdr(skb);
 	struct net *net = sock_net(sk);
 	struct ktcp_net *kn = ktcp_net(net);
@@ -482,7 +575,9 @@ static bool ktcp_cookie_request(struct sock *sk, struct sk_buff *skb,
 	bool ipv6;
 	u16 mss;
 
-	if (!ktcp_sysctl(net, syncookies))
+	if (!ktcp_sysctl(net, syncookies) || !l->cookie_sent ||
+	    !time_in_range(jiffies, l->cookie_stamp,
+			   l->cookie_stamp + KTCP_SYNCOOKIE_VALID))
 		return false;
 	ipv6 = ktcp_skb_addrs(skb, &raddr, &laddr);
 	if (ipv6)
@@ -561,7 +656,6 @@ static struct sock *ktcp_listen_child_lookup(struct net *net,
 /* The ACK of our SYN-ACK: a connection, if the accept queue has room. */
 static void ktcp_listen_ack(struct sock *sk, struct sk_buff *skb)
 {
-	struct ktcp_listen *l = ktcp_sk(sk)->listen;
 	const struct tcphdr *th = tcp_hdr(skb);
 	struct net *net = sock_net(sk);
 	struct ktcp_request *req, cookie_req;
@@ -569,7 +663,7 @@ static void ktcp_listen_ack(struct sock *sk, struct sk_buff *skb)
 	struct sock *child;
 	u32 rtt = 0;
 
-	req = ktcp_synq_find(l, skb);
+	req = ktcp_synq_find(sk, skb);
 	if (!req) {
 		/* Before the cookie: its ACK may have made the child too. */
 		child = ktcp_listen_child_lookup(net, skb);
@@ -612,7 +706,7 @@ static void ktcp_listen_ack(struct sock *sk, struct sk_buff *skb)
 	 * across a TCP_DEFER_ACCEPT wait.  Without it the first ACKs of
 	 * data alone set an RTO a slow handshake path would not keep.
 	 */
-	if (req && !req->retrans && !req->acked) {
+	if (req && !req->retrans && !req->acked && !req->resent) {
 		rtt = jiffies - (req->expires - KTCP_SYNACK_TIMEOUT);
 		rtt_ok = true;
 	}
@@ -667,7 +761,7 @@ int ktcp_listen_rcv(struct sock *sk, struct sk_buff *skb)
 	if (!ktcp_segment_options(sk, skb, &opts))
 		goto drop;
 	if (th->rst) {
-		req = ktcp_synq_find(ktcp_sk(sk)->listen, skb);
+		req = ktcp_synq_find(sk, skb);
 		if (req && ntohl(th->seq) == req->irs + 1)
 			ktcp_synq_drop(sk, req);
 		goto drop;

@@ -52,6 +52,8 @@ enum ktcp_mib {
 	KTCP_MIB_ABORT_ON_MEMORY,	/* orphan reset: too many, or memory */
 	KTCP_MIB_TW_OVERFLOW,		/* closed instead of TIME_WAIT */
 	KTCP_MIB_LISTEN_CHILD_LATE,	/* listener's segment was its child's */
+	/* listen.c: a repeated SYN's SYN-ACK held back (invalid_ratelimit) */
+	KTCP_MIB_ACK_SKIPPED_SYN_RECV,
 	/*
 	 * Why a RST went out: every RST sent counts OutRsts and exactly one
 	 * of these (ktcp_send_rst() and ktcp_send_reset_reply() take it).

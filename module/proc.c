@@ -412,6 +412,7 @@ static const char * const ktcp_mib_names[KTCP_MIB_MAX] = {
 	[KTCP_MIB_ABORT_ON_MEMORY]	= "TCPAbortOnMemory",
 	[KTCP_MIB_TW_OVERFLOW]		= "TCPTimeWaitOverflow",
 	[KTCP_MIB_LISTEN_CHILD_LATE]	= "KtcpListenChildLate",
+	[KTCP_MIB_ACK_SKIPPED_SYN_RECV]	= "TCPACKSkippedSynRecv",
 	[KTCP_MIB_RST_NO_SOCKET]	= "RstNoSocket",
 	[KTCP_MIB_RST_LISTEN_ACK]	= "RstListenAck",
 	[KTCP_MIB_RST_BAD_ACK]		= "RstBadAck",

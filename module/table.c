@@ -40,7 +40,7 @@
 
 struct ktcp_table ktcp_ports __read_mostly;
 struct ktcp_table ktcp_conns __read_mostly;
-static siphash_key_t ktcp_table_key __read_mostly;
+siphash_key_t ktcp_table_key __read_mostly;	/* hash.h */
 
 static int ktcp_table_alloc(struct ktcp_table *t, u32 buckets, bool children)
 {

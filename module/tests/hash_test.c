@@ -163,6 +163,50 @@ static void hash4_is_not_symmetric(struct kunit *test)
 	KUNIT_EXPECT_LE(test, same, 1U);
 }
 
+/* SYN queues: a chain per request max_syn_backlog allows, bounded. */
+static void synq_chains_follow_max_syn_backlog(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, ktcp_synq_chains(1), KTCP_SYNQ_MIN_CHAINS);
+	KUNIT_EXPECT_EQ(test, ktcp_synq_chains(256), 256U);
+	KUNIT_EXPECT_EQ(test, ktcp_synq_chains(257), 512U);
+	KUNIT_EXPECT_EQ(test, ktcp_synq_chains(65535), KTCP_SYNQ_MAX_CHAINS);
+	KUNIT_EXPECT_EQ(test, ktcp_synq_chains(INT_MAX), KTCP_SYNQ_MAX_CHAINS);
+	KUNIT_EXPECT_EQ(test, ktcp_synq_chains(-1), KTCP_SYNQ_MIN_CHAINS);
+}
+
+#define SYNQ_REQS	256U
+
+/*
+ * A full SYN queue of the default max_syn_backlog (256 requests in 256
+ * chains), from IPv6 sources chosen to collide under the XOR fold the
+ * SYN queue used (jhash of ipv6_addr_hash(), 64 chains: all in one),
+ * and from one IPv4 peer's ports: no chain holds more than a few.
+ */
+static void synq_hash_spreads_chosen_sources(struct kunit *test)
+{
+	struct in6_addr laddr = IN6ADDR_LOOPBACK_INIT, raddr;
+	u32 h[SYNQ_REQS], i;
+
+	for (i = 0; i < SYNQ_REQS; i++) {
+		raddr.s6_addr32[0] = htonl(0x20010db8);
+		raddr.s6_addr32[1] = htonl(i);
+		raddr.s6_addr32[2] = htonl(i);
+		raddr.s6_addr32[3] = htonl(1);
+		h[i] = ktcp_hash_synq(&hash_test_key, 0, &laddr, htons(80),
+				      &raddr, htons(4242));
+	}
+	KUNIT_EXPECT_LE(test, longest_chain(test, h, SYNQ_REQS,
+					    ktcp_synq_chains(SYNQ_REQS)), 8U);
+
+	ipv6_addr_set_v4mapped(htonl(0x0a000001), &laddr);
+	ipv6_addr_set_v4mapped(htonl(0xc0a80001), &raddr);
+	for (i = 0; i < SYNQ_REQS; i++)
+		h[i] = ktcp_hash_synq(&hash_test_key, 0, &laddr, htons(80),
+				      &raddr, htons(1024 + i * 64));
+	KUNIT_EXPECT_LE(test, longest_chain(test, h, SYNQ_REQS,
+					    ktcp_synq_chains(SYNQ_REQS)), 8U);
+}
+
 static struct kunit_case hash_test_cases[] = {
 	KUNIT_CASE(hash_buckets_follow_ram),
 	KUNIT_CASE(hash_buckets_are_powers_of_two),
@@ -170,6 +214,8 @@ static struct kunit_case hash_test_cases[] = {
 	KUNIT_CASE(hash6_has_no_xor_collisions),
 	KUNIT_CASE(hash_depends_on_key_and_namespace),
 	KUNIT_CASE(hash4_is_not_symmetric),
+	KUNIT_CASE(synq_chains_follow_max_syn_backlog),
+	KUNIT_CASE(synq_hash_spreads_chosen_sources),
 	{}
 };
 
