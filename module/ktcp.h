@@ -564,6 +564,7 @@ bool ktcp_rmem_schedule(struct sock *sk, struct sk_buff *skb, bool ahead);
 bool ktcp_prune_ofo(struct sock *sk);
 bool ktcp_wmem_schedule(struct sock *sk, struct sk_buff *skb);
 void ktcp_wmem_charge(struct sock *sk, struct sk_buff *skb);
+void ktcp_wmem_recharge(struct sock *sk, struct sk_buff *skb, int charged);
 void ktcp_wmem_free_skb(struct sock *sk, struct sk_buff *skb);
 bool ktcp_too_many_orphans(struct sock *sk);
 bool ktcp_orphan_check(struct sock *sk);

@@ -418,14 +418,22 @@ static int ktcp_xmit_skb(struct sock *sk, struct sk_buff *skb)
 static int ktcp_split(struct sock *sk, struct sk_buff *skb, u32 len)
 {
 	struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
+	int truesize = skb->truesize;
 	struct sk_buff *tail;
 	u32 rest = skb->len - len;
+	int err;
 
 	tail = ktcp_alloc_payload(0, rest, GFP_ATOMIC);
 	if (!tail)
 		return -ENOBUFS;
-	if (ktcp_copy_payload(tail, skb, len, rest) ||
-	    pskb_trim(skb, len)) {
+	if (ktcp_copy_payload(tail, skb, len, rest)) {
+		kfree_skb(tail);
+		return -ENOBUFS;
+	}
+	/* A short head may lose its pages here (skb_condense()). */
+	err = pskb_trim(skb, len);
+	ktcp_wmem_recharge(sk, skb, truesize);
+	if (err) {
 		kfree_skb(tail);
 		return -ENOBUFS;
 	}

@@ -67,7 +67,6 @@ static void ktcp_purge_queues(struct sock *sk)
 	while ((skb = __skb_dequeue(&sk->sk_write_queue)))
 		ktcp_wmem_free_skb(sk, skb);
 	ktcp_ofo_purge(&ktcp_sk(sk)->ofo_queue);
-	WRITE_ONCE(sk->sk_wmem_queued, 0);
 	sk_mem_reclaim_final(sk);
 }
 

@@ -10,14 +10,18 @@
 # device, plays the peer of ktcp listeners, of connections in every
 # state and of ports with no socket, and sends mutated segments for
 # $KTCP_FUZZ_SECONDS (default 60).  It prints "# seed N"; to replay a
-# run, set KTCP_FUZZ_SEED=N.  Its own checks (every segment counted in
+# run, set KTCP_FUZZ_SEED=N, or (in a VM, which the environment does not
+# reach) write N to selftests/fuzz.seed: never commit that file, the
+# suite's own runs take a new seed each time.  Its own checks (every segment counted in
 # /proc/net/ktcp_snmp, a fresh handshake and a fresh transfer work) come
 # out as "RESULT ok|fail ..." lines, made TAP here.  Then:
 #  - the fuzzer exited by itself within its time and a margin (no hang);
 #  - the kernel log since the start has no KASAN, WARN, BUG, Oops,
 #    lockdep, RCU stall, soft lockup or hung task report;
-#  - once ktcp's sockets are gone, rmmod ktcp succeeds; ktcp.ko is then
-#    loaded again for the suites that follow.
+#  - once ktcp's sockets are gone, rmmod ktcp succeeds, and its exit
+#    (ktcp_memory_exit(): every page and socket returned) reports
+#    nothing either; ktcp.ko is then loaded again for the suites that
+#    follow.
 # KTCP_FUZZ_EXCLUDE=mss,... leaves mutation classes out: a development
 # aid while a known bug crashes the kernel; the default run has them all.
 # Needs root and /dev/net/tun.  Prints TAP; exits 0, 1 or 4 (skip).
@@ -52,6 +56,11 @@ ktcp_require ip timeout
 [ -r "$ko" ] || tap_bail "$ko: not readable"
 [ -x "$fuzz" ] || tap_bail "$fuzz missing: run make first"
 [ -e "$sysmod" ] || tap_bail "ktcp is not loaded"
+seed_file=$(dirname "$0")/fuzz.seed
+if [ -z "${KTCP_FUZZ_SEED:-}" ] && [ -r "$seed_file" ]; then
+	KTCP_FUZZ_SEED=$(tr -d '[:space:]' < "$seed_file")
+	export KTCP_FUZZ_SEED
+fi
 case $seconds in
 ''|*[!0-9]*) tap_bail "KTCP_FUZZ_SECONDS='$seconds' is not a number" ;;
 esac
@@ -99,14 +108,20 @@ case $rc in
 *) tap_fail "$desc" "exit status $rc (seed $seed)" ;;
 esac
 
+# Kernel reports since $1 (a marker line in the log).
+kernel_reports()
+{
+	log_since "$1" | grep -E \
+		-e 'BUG:|WARNING:|KASAN:|UBSAN:|Oops|general protection fault' \
+		-e 'divide error|refcount_t:|list_(add|del) corruption' \
+		-e 'blocked for more than|soft lockup|hard LOCKUP|rcu_.*stall' \
+		-e 'possible (circular|recursive) locking|inconsistent lock state' \
+		-e 'suspicious RCU usage|sleeping function called' \
+		-e 'ktcp: socket freed in state' || true
+}
+
 desc="no kernel report (KASAN, WARN, BUG, Oops, lockdep, stall, hung task)"
-reports=$(log_since "$marker" | grep -E \
-	-e 'BUG:|WARNING:|KASAN:|UBSAN:|Oops|general protection fault' \
-	-e 'divide error|refcount_t:|list_(add|del) corruption' \
-	-e 'blocked for more than|soft lockup|hard LOCKUP|rcu_.*stall' \
-	-e 'possible (circular|recursive) locking|inconsistent lock state' \
-	-e 'suspicious RCU usage|sleeping function called' || true)
-if [ -z "$reports" ]; then
+if [ -z "$(kernel_reports "$marker")" ]; then
 	tap_ok "$desc"
 else
 	tap_fail "$desc" "seed $seed" "$(log_since "$marker" | head -n 80)"
@@ -119,8 +134,18 @@ for _ in $(seq 240); do
 	[ "$(cat "$sysmod/refcnt" 2>/dev/null || echo 0)" = 0 ] && break
 	sleep 0.5
 done
+rm_marker="fuzz.sh[$$]: rmmod $(date +%s%N)"
+echo "$rm_marker" >/dev/kmsg
 if why=$(rmmod ktcp 2>&1); then
 	tap_ok "$desc"
+	# The sockets' last skbs and pages are only counted at exit.
+	desc="ktcp's exit finds every page and socket returned (no report)"
+	if [ -z "$(kernel_reports "$rm_marker")" ]; then
+		tap_ok "$desc"
+	else
+		tap_fail "$desc" "seed $seed" \
+			"$(log_since "$rm_marker" | head -n 40)"
+	fi
 else
 	tap_fail "$desc" "$why" "refcnt $(cat "$sysmod/refcnt" 2>/dev/null)"
 fi
