@@ -498,6 +498,7 @@ bool ktcp_retransmit_hole(struct sock *sk);
 void ktcp_queue_fin(struct sock *sk);
 struct sk_buff *ktcp_alloc_payload(unsigned int headroom, unsigned int len,
 				   gfp_t gfp);
+int ktcp_rcv_space(struct sock *sk);
 u32 ktcp_rcv_window(struct sock *sk);
 u32 ktcp_ts_now(void);
 

@@ -25,15 +25,38 @@ u32 ktcp_ts_now(void)
 	return (u32)div_u64(ktime_get_ns(), NSEC_PER_MSEC);
 }
 
-/* The window we offer (window.h), remembered as offered. */
-u32 ktcp_rcv_window(struct sock *sk)
+/**
+ * ktcp_rcv_space() - the receive buffer a new window may offer
+ * @sk: the connection, locked
+ *
+ * Under memory pressure a window of 4 segments, as native's
+ * __tcp_select_window() clamps rcv_ssthresh to 4 * advmss.  That is 4
+ * segments of payload, not 4 * advmss bytes of buffer: an skb takes
+ * about three times its payload (rcv_ratio), and 4 * advmss of buffer
+ * offered little more than one segment, rounded to the scale less than
+ * one.  The sender's SWS avoidance then held every segment back until
+ * its retransmission timer pushed it: one segment per RTO, for as long
+ * as the pressure lasted.
+ *
+ * Return: bytes of buffer, negative when over SO_RCVBUF.
+ */
+int ktcp_rcv_space(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	int free = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
 
-	/* Under memory pressure offer little more (native: 4 MSS). */
 	if (sk_under_memory_pressure(sk))
-		free = min_t(int, free, 4 * ks->advmss);
+		free = min_t(int, free,
+			     ktcp_window_space(4 * ks->advmss, ks->rcv_ratio));
+	return free;
+}
+
+/* The window we offer (window.h), remembered as offered. */
+u32 ktcp_rcv_window(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	int free = ktcp_rcv_space(sk);
+
 	ks->rcv_wnd = ktcp_window_select(free, ks->rcv_ratio, ks->rcv_nxt,
 					 ks->rcv_wup + ks->rcv_wnd,
 					 ks->rcv_wscale);

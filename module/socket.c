@@ -1079,9 +1079,9 @@ static void ktcp_window_update(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	u32 left = ks->rcv_wup + ks->rcv_wnd - ks->rcv_nxt;
-	int space = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
-	u32 win = ktcp_window_select(space, ks->rcv_ratio, ks->rcv_nxt,
-				     ks->rcv_nxt, ks->rcv_wscale);
+	/* What ktcp_rcv_window() would offer: nothing to say otherwise. */
+	u32 win = ktcp_window_select(ktcp_rcv_space(sk), ks->rcv_ratio,
+				     ks->rcv_nxt, ks->rcv_nxt, ks->rcv_wscale);
 
 	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 |
 				     TCPF_FIN_WAIT2)))

@@ -26,6 +26,22 @@ static inline u8 ktcp_wscale_for(int rcvbuf)
 }
 
 /**
+ * ktcp_window_space() - the buffer that holds @payload bytes of segments
+ * @payload: bytes of data
+ * @ratio: payload bytes per 256 bytes of buffer the skbs take (truesize)
+ *
+ * The inverse of what ktcp_window_select() offers for a free buffer:
+ * ktcp_window_select(ktcp_window_space(p, r), r, ...) offers p (before
+ * rounding to the scale).  A limit said in payload, as native's 4 MSS
+ * under memory pressure, is a limit on the buffer through this.
+ */
+static inline u32 ktcp_window_space(u32 payload, u32 ratio)
+{
+	return min_t(u64, DIV_ROUND_UP_ULL((u64)payload << 8, max(ratio, 1U)),
+		     S32_MAX);
+}
+
+/**
  * ktcp_window_select() - the receive window to offer now
  * @free: free receive buffer, bytes (may be negative: over the limit)
  * @ratio: payload bytes per 256 bytes of buffer the skbs take (truesize)

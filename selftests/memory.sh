@@ -198,6 +198,12 @@ if sink_start hogs "$nsa" ktcp "$addr_a" 8401 "$conns"; then
 	rpid=$!
 	wait_file "$ready" "$rpid" "$patience"
 	c0=$(snmp_line)
+	# The transfer on the wire, for a failure to show its last segments.
+	timeout "$patience" ip netns exec "$nsb" tcpdump -i veth-mb -n -U \
+		-s 96 -w "$ktcp_tmp/xfer.pcap" "tcp port $port" \
+		2>"$ktcp_tmp/xfer.tcpdump.err" &
+	dpid=$!
+	wait_line "$ktcp_tmp/xfer.tcpdump.err" 'listening on' "$patience"
 	timeout "$patience" ip netns exec "$nsb" "$xfer" send ktcp "$addr_a" \
 		"$port" "$xfer_bytes" >"$ktcp_tmp/xfer.send" 2>&1 &
 	spid=$!
@@ -214,6 +220,8 @@ if sink_start hogs "$nsa" ktcp "$addr_a" 8401 "$conns"; then
 	done
 	wait "$spid"
 	wait "$rpid"
+	kill "$dpid" 2>/dev/null
+	wait "$dpid" 2>/dev/null
 	rh=$(awk '$1 == "ok" { print $3 }' "$ktcp_tmp/xfer.recv")
 	sh=$(awk '$1 == "sent" { print $3 }' "$ktcp_tmp/xfer.send")
 	if [ -n "$rh" ] && [ "$rh" = "$sh" ]; then
@@ -224,7 +232,9 @@ if sink_start hogs "$nsa" ktcp "$addr_a" 8401 "$conns"; then
 			"the last look at their sockets (/proc/net/ktcp):" \
 			"$(cat "$ktcp_tmp/xfer.sockets" 2>/dev/null)" \
 			"counters that moved meanwhile:" \
-			"$(snmp_delta "$c0" "$(snmp_line)")"
+			"$(snmp_delta "$c0" "$(snmp_line)")" \
+			"the last 60 segments of port $port (seen from b):" \
+			"$(tcpdump -r "$ktcp_tmp/xfer.pcap" -n -tt 2>/dev/null | tail -60)"
 	fi
 
 	ip netns exec "$nsb" python3 "$flood" rst --src "$spoofed" \

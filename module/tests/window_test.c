@@ -53,6 +53,30 @@ static void window_never_moves_the_right_edge_left(struct kunit *test)
 			0x110U);
 }
 
+/*
+ * Under memory pressure ktcp offers 4 segments, as native does: the
+ * buffer for them at any payload ratio, and no less than 3 once rounded
+ * to a scale unit.  4 * 1448 bytes of buffer offered 1.3 segments at a
+ * 1448-in-4 KB ratio, and less than one segment with a scale of 10.
+ */
+static void window_space_holds_the_payload_it_is_for(struct kunit *test)
+{
+	static const u32 ratios[] = { 16, 76, 85, 128, 200, 255 };
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(ratios); i++) {
+		u32 r = ratios[i];
+		int space = ktcp_window_space(4 * 1448, r);
+
+		KUNIT_EXPECT_EQ(test, ktcp_window_select(space, r, 0, 0, 0),
+				4U * 1448);
+		KUNIT_EXPECT_GE(test, ktcp_window_select(space, r, 0, 0, 10),
+				3U * 1448);
+	}
+	KUNIT_EXPECT_EQ(test, ktcp_window_space(0, 85), 0U);
+	KUNIT_EXPECT_EQ(test, ktcp_window_space(U32_MAX, 16), (u32)S32_MAX);
+}
+
 static struct kunit_case window_cases[] = {
 	KUNIT_CASE(window_scale_fits_the_buffer),
 	KUNIT_CASE(window_is_the_payload_the_free_buffer_holds),
@@ -60,6 +84,7 @@ static struct kunit_case window_cases[] = {
 	KUNIT_CASE(window_is_capped_by_the_field),
 	KUNIT_CASE(window_over_the_limit_is_zero),
 	KUNIT_CASE(window_never_moves_the_right_edge_left),
+	KUNIT_CASE(window_space_holds_the_payload_it_is_for),
 	{}
 };
 
