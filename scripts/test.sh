@@ -178,7 +178,7 @@ expect_suites()
 # KTCP_DEBUG_VMS VMs at once (default 2), shared out by these minutes a
 # suite took there (scripts/test.sh on an idle 2-core host), longest
 # first, each to the VM with the fewest minutes so far.
-debug_minutes="table_test:5 hostile:5 memory:5 ipopt_test:5 transfer:4
+debug_minutes="table_test:5 hostile:7 memory:5 ipopt_test:5 transfer:4
 	stress:4 module_cycle:4 packetdrill:4 fuzz:3 transfer_test:3 netns:2
 	edge_test:2 paws:2 kunit:2 connect_test:2 ipv6_test:2 sockopt_test:2
 	bind_test:2 epoll_test:2 poll_test:1"
