@@ -235,6 +235,27 @@ fi
 
 dmesg >"$results/dmesg.txt"
 bad='BUG:|WARNING:|KASAN:|Oops|general protection fault|circular locking|recursive locking|inconsistent lock state|suspicious RCU usage|lock held when returning|sleeping function called from invalid context|refcount_t:|UBSAN:|rcu: INFO:|detected stalls? on CPU|self-detected stall|soft lockup|hard LOCKUP|blocked for more than [0-9]+ seconds|kmemleak: .*disabled|kmemleak: Cannot allocate'
+# Known, not ktcp's: the 6.12 debug kernel under emulation at times
+# takes a timer interrupt inside start_kernel() before per-cpu memory has
+# KASAN shadow, and KASAN reports rcu_is_watching() (irqflags tracing)
+# before any module is loaded.  That report turns lockdep off for the
+# whole VM: a skip, said as such, never a pass.  Any other report fails.
+early=$(awk '/BUG: KASAN: wild-memory-access in rcu_is_watching/ { on = 1 }
+	on { print } on && /^\[ *[0-9.]+\] =+$/ { on = 0 }' \
+	"$results/boot-dmesg.txt")
+if [ -n "$early" ] && echo "$early" | grep -q start_kernel; then
+	grep -v -F -x -f <(echo "$early") "$results/boot-dmesg.txt" \
+		>"$results/boot-dmesg-rest.txt"
+	if grep -Eq "$bad" "$results/boot-dmesg-rest.txt"; then
+		:
+	else
+		echo "$early" | head -30 | sed 's/^/# /'
+		n=$((n + 1))
+		echo "ok $n - hygiene: boot-dmesg, the kernel's early-boot KASAN report under emulation (before ktcp; lockdep off for this VM) # SKIP not ktcp's"
+		echo "hygiene 0 0 1" >>"$counts"
+		cp "$results/boot-dmesg-rest.txt" "$results/boot-dmesg.txt"
+	fi
+fi
 for log in boot-dmesg dmesg; do
 	if grep -Eq "$bad" "$results/$log.txt"; then
 		grep -E -A30 "$bad" "$results/$log.txt" | head -80
