@@ -34,6 +34,8 @@
 
 #include <ktcp/socket.h>
 
+#include "ktcp_selftest.h"
+
 static void die(const char *what)
 {
 	printf("error %s: %s\n", what, strerror(errno));
@@ -48,20 +50,14 @@ static void usage(void)
 
 static int open_socket(const char *family)
 {
-	int fam = AF_INET, fd;
+	const char *what = NULL;
+	int fd = stream_socket_of(family, &what);
 
-	if (!strcmp(family, "ktcp")) {
-		fam = ktcp_family();
-		if (fam < 0) {
-			errno = -fam;
-			die("ktcp_family");
-		}
-	} else if (strcmp(family, "inet")) {
+	if (fd == -2) {
 		usage();
 	}
-	fd = socket(fam, SOCK_STREAM, 0);
 	if (fd < 0)
-		die("socket");
+		die(what);
 	return fd;
 }
 

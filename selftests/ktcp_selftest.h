@@ -203,6 +203,31 @@ static inline uint64_t fnv64(uint64_t hash, const unsigned char *buf,
  * only from 6.2 on may a family take SOL_SOCKET itself
  * (SOCK_CUSTOM_SOCKOPT).  Debian 12's 6.1 is such a kernel.
  */
+/*
+ * The command-line tools' stream socket: FAMILY "ktcp" or "inet".
+ * Return: the socket; -1 with errno and *what naming the failed call;
+ * -2 for any other FAMILY.
+ */
+static inline int stream_socket_of(const char *family, const char **what)
+{
+	int fam = AF_INET, fd;
+
+	if (!strcmp(family, "ktcp")) {
+		fam = ktcp_family();
+		if (fam < 0) {
+			errno = -fam;
+			*what = "ktcp_family";
+			return -1;
+		}
+	} else if (strcmp(family, "inet")) {
+		return -2;
+	}
+	fd = socket(fam, SOCK_STREAM, 0);
+	if (fd < 0)
+		*what = "socket";
+	return fd;
+}
+
 static inline bool ktcp_has_reuseport(void)
 {
 	struct utsname u;

@@ -55,21 +55,15 @@ static void die(const char *what)
 
 static int open_socket(const char *family)
 {
-	int fam = AF_INET, fd;
+	const char *what = NULL;
+	int fd = stream_socket_of(family, &what);
 
-	if (!strcmp(family, "ktcp")) {
-		fam = ktcp_family();
-		if (fam < 0) {
-			errno = -fam;
-			die("ktcp_family");
-		}
-	} else if (strcmp(family, "inet")) {
+	if (fd == -2) {
 		fprintf(stderr, "family: ktcp or inet, not %s\n", family);
 		exit(2);
 	}
-	fd = socket(fam, SOCK_STREAM, 0);
 	if (fd < 0)
-		die("socket");
+		die(what);
 	return fd;
 }
 
