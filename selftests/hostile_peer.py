@@ -378,6 +378,8 @@ def persist_answer(wire, port, secs, open_after):
         if opened is None:
             if not seg.data and not seg.flags & (SYN | FIN):
                 probes.append(round(seg.t - t0, 2))
+                # For a script that acts once a probe was answered.
+                print(json.dumps({"probe": len(probes)}), flush=True)
                 if open_after and len(probes) == open_after:
                     opened = seg.t
                     c.send(ACK, window=65535)
