@@ -20,6 +20,7 @@ enum ktcp_event {
 	KTCP_EV_RCV_ACK_OF_FIN,	/* our FIN is acknowledged */
 	KTCP_EV_RCV_RST,	/* an acceptable RST arrived */
 	KTCP_EV_TIMEOUT,	/* TIME_WAIT or FIN_WAIT_2 ran out, or gave up */
+	KTCP_EV_ABORT,		/* ktcp or the application aborts: see state.c */
 	KTCP_EV_MAX,
 };
 
