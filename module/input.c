@@ -141,8 +141,11 @@ static bool ktcp_ack_in_window(const struct ktcp_sock *ks, u32 ack)
 	       !ktcp_seq_before(ack, ks->snd_una - max_wnd);
 }
 
-/* The peer reset the connection: the errno native TCP reports. */
-static void ktcp_reset(struct sock *sk)
+/*
+ * The connection is reset, by the peer's RST (KTCP_EV_RCV_RST) or by
+ * ours (KTCP_EV_ABORT): the errno native TCP reports.
+ */
+static void ktcp_reset(struct sock *sk, enum ktcp_event ev)
 {
 	switch (sk->sk_state) {
 	case TCP_SYN_SENT:
@@ -159,7 +162,7 @@ static void ktcp_reset(struct sock *sk)
 	}
 	if ((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT))
 		ktcp_inc_stats(sock_net(sk), KTCP_MIB_ESTAB_RESETS);
-	ktcp_done(sk);
+	ktcp_done(sk, ev);
 	if (!sock_flag(sk, SOCK_DEAD))
 		sk_error_report(sk);
 }
@@ -177,14 +180,23 @@ static void ktcp_fill_cb(struct sk_buff *skb)
 	cb->flags = KTCP_FLAG_BYTE(th);
 }
 
-static void ktcp_established(struct sock *sk)
+/*
+ * SYN_SENT + SYN-ACK (@ev KTCP_EV_RCV_SYNACK), SYN_RECV + the ACK of
+ * our SYN (KTCP_EV_RCV_ACK_OF_SYN).  Returns 0, or an error if the
+ * table refused @ev (a ktcp bug).
+ */
+static int ktcp_established(struct sock *sk, enum ktcp_event ev)
 {
-	ktcp_set_state(sk, TCP_ESTABLISHED);
+	int err = ktcp_transition(sk, ev);
+
+	if (err)
+		return err;
 	ktcp_reset_keepalive(sk);
 	if (sock_flag(sk, SOCK_KEEPOPEN))
 		ktcp_set_keepalive(sk, 1);
 	sk->sk_state_change(sk);
 	sk_wake_async(sk, SOCK_WAKE_IO, POLL_OUT);
+	return 0;
 }
 
 /* Take in what the peer's SYN said about itself. */
@@ -231,7 +243,7 @@ static int ktcp_rcv_syn_sent(struct sock *sk, struct sk_buff *skb,
 	if (cb->flags & KTCP_RST) {
 		if (ack) {
 			ktcp_inc_stats(sock_net(sk), KTCP_MIB_ATTEMPT_FAILS);
-			ktcp_reset(sk);
+			ktcp_reset(sk, KTCP_EV_RCV_RST);
 		}
 		goto drop;
 	}
@@ -245,12 +257,14 @@ static int ktcp_rcv_syn_sent(struct sock *sk, struct sk_buff *skb,
 		ktcp_syn_acked(ks);
 		ktcp_sk(sk)->retransmits = 0;
 		sk_stop_timer(sk, &ks->rtx_timer);
-		ktcp_established(sk);
+		if (ktcp_established(sk, KTCP_EV_RCV_SYNACK))
+			goto drop;
 		ktcp_send_ack(sk);
 		ktcp_write_xmit(sk);
 	} else {
 		/* Simultaneous open: both sides sent a SYN. */
-		ktcp_set_state(sk, TCP_SYN_RECV);
+		if (ktcp_transition(sk, KTCP_EV_RCV_SYN))
+			goto drop;
 		ktcp_send_syn(sk);
 	}
 drop:
@@ -436,12 +450,6 @@ static bool ktcp_fin_acked(struct sock *sk)
 	return ks->fin_queued && ks->snd_una == ks->write_seq;
 }
 
-static void ktcp_time_wait(struct sock *sk)
-{
-	ktcp_enter_wait(sk, TCP_TIME_WAIT,
-			ktcp_sysctl(sock_net(sk), tw_timeout));
-}
-
 /*
  * RFC 7323 4.3: TS.Recent takes the TSval of the segment that starts
  * at the left edge of our window, and only of a segment known to be
@@ -483,7 +491,8 @@ static bool ktcp_rcv_ack(struct sock *sk, struct sk_buff *skb,
 		ktcp_syn_acked(ks);
 		ks->retransmits = 0;
 		sk_stop_timer(sk, &ks->rtx_timer);
-		ktcp_established(sk);
+		if (ktcp_established(sk, KTCP_EV_RCV_ACK_OF_SYN))
+			return false;
 	}
 
 	if (!ktcp_ack_in_window(ks, ack)) {
@@ -515,18 +524,18 @@ static bool ktcp_rcv_ack(struct sock *sk, struct sk_buff *skb,
 		return true;
 	switch (sk->sk_state) {
 	case TCP_FIN_WAIT1:
-		ktcp_set_state(sk, TCP_FIN_WAIT2);
+		if (ktcp_transition(sk, KTCP_EV_RCV_ACK_OF_FIN))
+			return false;
 		sk->sk_state_change(sk);
 		/* An orphan does not wait for the peer's FIN for ever. */
 		if (sock_flag(sk, SOCK_DEAD))
-			ktcp_enter_wait(sk, TCP_FIN_WAIT2,
-					ktcp_sysctl(sock_net(sk), fin_timeout));
+			ktcp_wait(sk, ktcp_sysctl(sock_net(sk), fin_timeout));
 		break;
 	case TCP_CLOSING:
-		ktcp_time_wait(sk);
+		ktcp_enter_time_wait(sk, KTCP_EV_RCV_ACK_OF_FIN);
 		return false;
 	case TCP_LAST_ACK:
-		ktcp_done(sk);
+		ktcp_done(sk, KTCP_EV_RCV_ACK_OF_FIN);
 		return false;
 	}
 	return true;
@@ -634,7 +643,7 @@ static enum ktcp_data_verdict ktcp_rcv_data(struct sock *sk,
 	    (1 << sk->sk_state) & (TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)) {
 		ktcp_inc_stats(sock_net(sk), KTCP_MIB_ABORT_ON_DATA);
 		ktcp_send_rst(sk, KTCP_MIB_RST_ABORT_ON_DATA);
-		ktcp_reset(sk);
+		ktcp_reset(sk, KTCP_EV_ABORT);
 		return KTCP_DATA_NONE;
 	}
 	if (!ahead && ktcp_seq_before_eq(seq + len, ks->rcv_nxt)) {
@@ -684,14 +693,16 @@ static void ktcp_rcv_fin(struct sock *sk)
 	WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | RCV_SHUTDOWN);
 	switch (sk->sk_state) {
 	case TCP_ESTABLISHED:
-		ktcp_set_state(sk, TCP_CLOSE_WAIT);
-		break;
 	case TCP_FIN_WAIT1:
-		ktcp_set_state(sk, TCP_CLOSING);
+		/*
+		 * CLOSE_WAIT, CLOSING.  Refused only by a ktcp bug (warned):
+		 * the FIN is counted in RCV.NXT, acknowledge it all the same.
+		 */
+		ktcp_transition(sk, KTCP_EV_RCV_FIN);
 		break;
 	case TCP_FIN_WAIT2:
 		ktcp_send_ack(sk);
-		ktcp_time_wait(sk);
+		ktcp_enter_time_wait(sk, KTCP_EV_RCV_FIN);
 		goto wake;
 	}
 	ktcp_send_ack(sk);
@@ -720,7 +731,7 @@ static int ktcp_rcv_time_wait(struct sock *sk, struct sk_buff *skb)
 		goto drop;
 	if (cb->flags & KTCP_SYN && !(cb->flags & KTCP_ACK) &&
 	    ktcp_seq_after(cb->seq, rcv_nxt)) {
-		ktcp_done(sk);
+		ktcp_done(sk, KTCP_EV_RCV_SYN);
 		return -EAGAIN;
 	}
 	if (cb->seq == rcv_nxt && cb->end_seq == cb->seq)
@@ -728,7 +739,7 @@ static int ktcp_rcv_time_wait(struct sock *sk, struct sk_buff *skb)
 	if (!ktcp_oow_rate_limited(sk, skb, KTCP_MIB_ACK_SKIPPED_TIME_WAIT))
 		ktcp_send_ack(sk);
 	if (cb->flags & KTCP_FIN)
-		ktcp_time_wait(sk);
+		ktcp_wait(sk, ktcp_sysctl(sock_net(sk), tw_timeout));
 drop:
 	kfree_skb(skb);
 	return 0;
@@ -803,7 +814,7 @@ int ktcp_rcv(struct sock *sk, struct sk_buff *skb)
 	if (cb->flags & KTCP_RST) {
 		switch (ktcp_rst_check(cb->seq, ks->rcv_nxt, ks->rcv_wnd)) {
 		case KTCP_RST_ACCEPT:
-			ktcp_reset(sk);
+			ktcp_reset(sk, KTCP_EV_RCV_RST);
 			break;
 		case KTCP_RST_CHALLENGE:
 			ktcp_challenge_ack(sk);

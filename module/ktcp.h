@@ -25,6 +25,7 @@
 #include "mib.h"
 #include "mss.h"
 #include "reassembly.h"
+#include "state.h"
 #include "window.h"
 
 /* TCP options (RFC 9293 3.2, RFC 7323, RFC 2018): kind and length. */
@@ -349,8 +350,9 @@ int ktcp_create(struct net *net, struct socket *sock, int protocol, int kern);
 int ktcp_stream_ops_init(int family);
 void ktcp_stream_ops_exit(void);
 struct sock *ktcp_sk_alloc(struct net *net, gfp_t gfp);
-void ktcp_set_state(struct sock *sk, int state);
-void ktcp_done(struct sock *sk);
+int ktcp_transition(struct sock *sk, enum ktcp_event ev);
+void ktcp_transition_close(struct sock *sk, enum ktcp_event ev);
+void ktcp_done(struct sock *sk, enum ktcp_event ev);
 void ktcp_destroy_sock(struct sock *sk);
 
 /* table.c */
@@ -545,7 +547,8 @@ void ktcp_reset_rtx_timer(struct sock *sk);
 void ktcp_schedule_delack(struct sock *sk);
 void ktcp_reset_keepalive(struct sock *sk);
 void ktcp_set_keepalive(struct sock *sk, int on);
-void ktcp_enter_wait(struct sock *sk, int state, unsigned int timeout_s);
+void ktcp_wait(struct sock *sk, unsigned int timeout_s);
+void ktcp_enter_time_wait(struct sock *sk, enum ktcp_event ev);
 void ktcp_persist_reset(struct sock *sk);
 void ktcp_rtt_sample(struct sock *sk, u32 rtt);
 void ktcp_run_deferred(struct sock *sk);

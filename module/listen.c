@@ -271,7 +271,7 @@ static void ktcp_abort_child(struct sock *child)
 	if (child->sk_state != TCP_CLOSE) {
 		ktcp_inc_stats(sock_net(child), KTCP_MIB_ABORT_ON_CLOSE);
 		ktcp_send_rst(child, KTCP_MIB_RST_ABORT_ON_CLOSE);
-		ktcp_done(child);
+		ktcp_done(child, KTCP_EV_ABORT);
 	} else {
 		ktcp_destroy_sock(child);
 	}
@@ -332,6 +332,13 @@ static struct sock *ktcp_create_child(struct sock *sk,
 	child = ktcp_sk_alloc(net, GFP_ATOMIC);
 	if (!child)
 		return NULL;
+	/*
+	 * The request grown up: the child starts in the state LISTEN + SYN
+	 * gave the request, as native's inet_csk_clone_lock() starts it in
+	 * SYN_RECV; the ACK that made it then establishes it.  Its first
+	 * state, not a change of state: no table shows it yet.
+	 */
+	child->sk_state = TCP_SYN_RECV;
 	child->sk_rcvbuf = READ_ONCE(sk->sk_rcvbuf);
 	child->sk_sndbuf = READ_ONCE(sk->sk_sndbuf);
 	child->sk_reuse = sk->sk_reuse;
@@ -394,8 +401,9 @@ static struct sock *ktcp_create_child(struct sock *sk,
 
 /*
  * The new @child, bh-locked, enters the connection table and the accept
- * queue of @sk, ESTABLISHED.  Fails if its 4-tuple is taken; the caller
- * then frees it.
+ * queue of @sk, ESTABLISHED.  Fails if its 4-tuple is taken (or the
+ * table refused the ACK of our SYN, a ktcp bug); the caller then frees
+ * it.
  */
 static int ktcp_child_publish(struct sock *sk, struct sock *child)
 {
@@ -405,7 +413,9 @@ static int ktcp_child_publish(struct sock *sk, struct sock *child)
 	err = ktcp_conn_hash(child);
 	if (err)
 		return err;
-	ktcp_set_state(child, TCP_ESTABLISHED);
+	err = ktcp_transition(child, KTCP_EV_RCV_ACK_OF_SYN);
+	if (err)
+		return err;
 	if (sock_flag(sk, SOCK_KEEPOPEN)) {
 		sock_set_flag(child, SOCK_KEEPOPEN);
 		ktcp_set_keepalive(child, 1);
@@ -726,6 +736,7 @@ static void ktcp_listen_ack(struct sock *sk, struct sk_buff *skb)
 	 */
 	bh_lock_sock(child);
 	if (ktcp_child_publish(sk, child)) {
+		ktcp_transition_close(child, KTCP_EV_ABORT);
 		bh_unlock_sock(child);
 		ktcp_port_unbind(child);
 		ktcp_destroy_sock(child);

@@ -339,7 +339,7 @@ bool ktcp_orphan_check(struct sock *sk)
 	net_info_ratelimited("too many orphaned sockets\n");
 	ktcp_inc_stats(sock_net(sk), KTCP_MIB_ABORT_ON_MEMORY);
 	ktcp_send_rst(sk, KTCP_MIB_RST_ABORT_ON_MEMORY);
-	ktcp_done(sk);
+	ktcp_done(sk, KTCP_EV_ABORT);
 	return false;
 }
 

@@ -46,7 +46,13 @@ static void ktcp_sock_destruct(struct sock *sk)
 	ktcp_memory_sock_exit(sk);
 }
 
-void ktcp_set_state(struct sock *sk, int state)
+/*
+ * Every change of sk_state: only ktcp_transition() calls it, and
+ * ktcp_transition_close() when the table refused (a bug).  A new
+ * socket's first state is set where it is made (ktcp_sock_init(),
+ * ktcp_create_child()): that is no change.
+ */
+static void ktcp_set_state(struct sock *sk, int state)
 {
 	int old = sk->sk_state;
 
@@ -57,6 +63,44 @@ void ktcp_set_state(struct sock *sk, int state)
 	ktcp_tw_count(sk, old, state);
 	/* Lockless readers (poll, proc) pair with this. */
 	smp_store_release(&sk->sk_state, state);
+}
+
+/**
+ * ktcp_transition() - move @sk along the arc of @ev in state.c's table
+ * @sk: the socket, locked
+ * @ev: what happened
+ *
+ * Every change of protocol state goes through here, so that the table
+ * KUnit checks is the state machine the sockets run.
+ *
+ * Return: 0, or -EINVAL if the table has no arc for @ev from @sk's
+ * state: a bug in ktcp, warned once.  The state is then left alone.
+ */
+int ktcp_transition(struct sock *sk, enum ktcp_event ev)
+{
+	int next = ktcp_state_next(sk->sk_state, ev);
+
+	if (WARN_ONCE(next < 0, "ktcp: no arc from state %d on event %d\n",
+		      sk->sk_state, ev))
+		return -EINVAL;
+	ktcp_set_state(sk, next);
+	return 0;
+}
+
+/**
+ * ktcp_transition_close() - the connection ends by @ev: to TCP_CLOSE
+ * @sk: the socket, locked, not in TCP_CLOSE
+ * @ev: the event that ends it, whose arc leads to TCP_CLOSE
+ *
+ * For the paths that tear the socket down (timers, queues, tables)
+ * right after: if ktcp_transition() refuses @ev (a ktcp bug, warned),
+ * the socket is closed all the same, since one left open without its
+ * tables and timers would never end.
+ */
+void ktcp_transition_close(struct sock *sk, enum ktcp_event ev)
+{
+	if (ktcp_transition(sk, ev) || WARN_ON_ONCE(sk->sk_state != TCP_CLOSE))
+		ktcp_set_state(sk, TCP_CLOSE);
 }
 
 static void ktcp_purge_queues(struct sock *sk)
@@ -88,10 +132,14 @@ void ktcp_destroy_sock(struct sock *sk)
 	sock_put(sk);
 }
 
-/* The connection is over (tcp_done()'s role). */
-void ktcp_done(struct sock *sk)
+/**
+ * ktcp_done() - the connection is over (tcp_done()'s role)
+ * @sk: the socket, locked, not in TCP_CLOSE
+ * @ev: what ended it: an arc to TCP_CLOSE from @sk's state
+ */
+void ktcp_done(struct sock *sk, enum ktcp_event ev)
 {
-	ktcp_set_state(sk, TCP_CLOSE);
+	ktcp_transition_close(sk, ev);
 	ktcp_clear_timers(sk);
 	ktcp_conn_unhash(sk);
 	if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK))
@@ -203,14 +251,18 @@ struct sock *ktcp_sk_alloc(struct net *net, gfp_t gfp)
 	return sk;
 }
 
-/* Our FIN: ESTABLISHED -> FIN_WAIT1, CLOSE_WAIT -> LAST_ACK. */
+/*
+ * Our FIN: SYN_RECV, ESTABLISHED -> FIN_WAIT1, CLOSE_WAIT -> LAST_ACK.
+ * In the other states a FIN is out already (KTCPF_FIN_SENT), or close()
+ * and shutdown() end the socket without one.
+ */
 static void ktcp_close_send(struct sock *sk)
 {
-	int next = ktcp_state_next(sk->sk_state, KTCP_EV_CLOSE);
-
-	if (next != TCP_FIN_WAIT1 && next != TCP_LAST_ACK)
+	if (!((1 << sk->sk_state) &
+	      (TCPF_SYN_RECV | TCPF_ESTABLISHED | TCPF_CLOSE_WAIT)))
 		return;
-	ktcp_set_state(sk, next);
+	if (ktcp_transition(sk, KTCP_EV_CLOSE))
+		return;
 	ktcp_queue_fin(sk);
 }
 
@@ -227,7 +279,8 @@ static int ktcp_disconnect(struct sock *sk)
 		ktcp_send_rst(sk, KTCP_MIB_RST_DISCONNECT);
 	if (old != TCP_CLOSE && old != TCP_LISTEN && old != TCP_SYN_SENT)
 		WRITE_ONCE(sk->sk_err, ECONNRESET);
-	ktcp_set_state(sk, TCP_CLOSE);
+	if (old != TCP_CLOSE)
+		ktcp_transition_close(sk, KTCP_EV_ABORT);
 	ktcp_clear_timers(sk);
 	ktcp_conn_unhash(sk);
 	ktcp_purge_queues(sk);
@@ -266,7 +319,7 @@ static int ktcp_release(struct socket *sock)
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
 	if (sk->sk_state == TCP_LISTEN) {
 		ktcp_listen_stop(sk);
-		ktcp_set_state(sk, TCP_CLOSE);
+		ktcp_transition_close(sk, KTCP_EV_CLOSE);
 	}
 	unread = !skb_queue_empty(&sk->sk_receive_queue);
 	__skb_queue_purge(&sk->sk_receive_queue);
@@ -277,15 +330,15 @@ static int ktcp_release(struct socket *sock)
 		/* RFC 2525 2.17: unread data is lost, say so with a RST. */
 		ktcp_inc_stats(sock_net(sk), KTCP_MIB_ABORT_ON_CLOSE);
 		ktcp_send_rst(sk, KTCP_MIB_RST_ABORT_ON_CLOSE);
-		ktcp_done(sk);
+		ktcp_done(sk, KTCP_EV_ABORT);
 	} else if (sock_flag(sk, SOCK_LINGER) && !timeout) {
 		/* SO_LINGER {1, 0}: abort. */
 		ktcp_inc_stats(sock_net(sk), KTCP_MIB_ABORT_ON_DATA);
 		if (sk->sk_state != TCP_SYN_SENT)
 			ktcp_send_rst(sk, KTCP_MIB_RST_ABORT_ON_LINGER);
-		ktcp_done(sk);
+		ktcp_done(sk, KTCP_EV_ABORT);
 	} else if (sk->sk_state == TCP_SYN_SENT) {
-		ktcp_done(sk);
+		ktcp_done(sk, KTCP_EV_CLOSE);
 	} else {
 		ktcp_close_send(sk);
 	}
@@ -298,8 +351,7 @@ static int ktcp_release(struct socket *sock)
 	if (sk->sk_state == TCP_CLOSE)
 		ktcp_destroy_sock(sk);
 	else if (ktcp_orphan_check(sk) && sk->sk_state == TCP_FIN_WAIT2)
-		ktcp_enter_wait(sk, TCP_FIN_WAIT2,
-				ktcp_sysctl(sock_net(sk), fin_timeout));
+		ktcp_wait(sk, ktcp_sysctl(sock_net(sk), fin_timeout));
 	release_sock(sk);
 	sock_put(sk);
 	sock->sk = NULL;
@@ -642,7 +694,11 @@ static int ktcp_connect_start(struct sock *sk)
 	ks->ts_offset = get_random_u32();
 	ks->ts_recent = 0;
 	ks->sack_ok = ktcp_sysctl(net, sack);
-	ktcp_set_state(sk, TCP_SYN_SENT);
+	err = ktcp_transition(sk, KTCP_EV_CONNECT);
+	if (err) {
+		ktcp_conn_unhash(sk);
+		return err;
+	}
 	ktcp_inc_stats(net, KTCP_MIB_ACTIVE_OPENS);
 	ktcp_send_syn(sk);
 	ktcp_reset_rtx_timer(sk);

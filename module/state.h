@@ -2,7 +2,8 @@
 /*
  * The RFC 9293 state machine as a pure transition function, so that
  * every arc can be tested without a socket (tests/state_test.c).  States
- * are the kernel's TCP_* numbers, which /proc/net/ktcp prints.
+ * are the kernel's TCP_* numbers, which /proc/net/ktcp prints.  Every
+ * change of a socket's state goes through it: ktcp_transition().
  */
 #ifndef _KTCP_STATE_H
 #define _KTCP_STATE_H
@@ -20,6 +21,7 @@ enum ktcp_event {
 	KTCP_EV_RCV_ACK_OF_FIN,	/* our FIN is acknowledged */
 	KTCP_EV_RCV_RST,	/* an acceptable RST arrived */
 	KTCP_EV_TIMEOUT,	/* TIME_WAIT or FIN_WAIT_2 ran out, or gave up */
+	KTCP_EV_ABORT,		/* ktcp or the application aborts: see state.c */
 	KTCP_EV_MAX,
 };
 
@@ -28,8 +30,8 @@ enum ktcp_event {
  * @state: a TCP_* state
  * @ev: what happened
  *
- * Return: the next TCP_* state, or -1 if RFC 9293 has no such arc (the
- * caller ignores the event, or treats it as a protocol error).
+ * Return: the next TCP_* state, or -1 if RFC 9293 has no such arc
+ * (ktcp_transition() then refuses the event: a bug in ktcp).
  */
 int ktcp_state_next(int state, enum ktcp_event ev);
 

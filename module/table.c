@@ -460,7 +460,8 @@ int ktcp_port_listen(struct sock *sk)
 		ktcp_chain_add_tail(&ks->bind_node, &ktcp_ports.chains[bucket]);
 		ks->child_port = false;
 	}
-	ktcp_set_state(sk, TCP_LISTEN);
+	if (ktcp_transition(sk, KTCP_EV_LISTEN))
+		err = -EINVAL;
 out:
 	spin_unlock_bh(lock);
 	return err;

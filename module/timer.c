@@ -39,7 +39,7 @@ static void ktcp_timeout_abort(struct sock *sk)
 		ktcp_inc_stats(sock_net(sk), KTCP_MIB_ATTEMPT_FAILS);
 	ktcp_inc_stats(sock_net(sk), KTCP_MIB_ABORT_ON_TIMEOUT);
 	WRITE_ONCE(sk->sk_err, READ_ONCE(sk->sk_err_soft) ?: ETIMEDOUT);
-	ktcp_done(sk);
+	ktcp_done(sk, KTCP_EV_TIMEOUT);
 	if (!sock_flag(sk, SOCK_DEAD))
 		sk_error_report(sk);
 }
@@ -180,7 +180,7 @@ static bool ktcp_orphan_out_of_resources(struct sock *sk)
 	net_info_ratelimited("too many orphaned sockets\n");
 	ktcp_inc_stats(sock_net(sk), KTCP_MIB_ABORT_ON_MEMORY);
 	ktcp_send_rst(sk, KTCP_MIB_RST_ABORT_ON_MEMORY);
-	ktcp_done(sk);
+	ktcp_done(sk, KTCP_EV_ABORT);
 	return true;
 }
 
@@ -317,7 +317,7 @@ static void ktcp_rtx_work(struct sock *sk)
 static void ktcp_wait_work(struct sock *sk)
 {
 	if ((1 << sk->sk_state) & (TCPF_TIME_WAIT | TCPF_FIN_WAIT2))
-		ktcp_done(sk);
+		ktcp_done(sk, KTCP_EV_TIMEOUT);
 }
 
 static void ktcp_delack_work(struct sock *sk)
@@ -496,18 +496,28 @@ void ktcp_clear_timers(struct sock *sk)
 }
 
 /*
- * Enter TIME_WAIT or an orphan's FIN_WAIT_2, for @timeout_s seconds; or
- * close at once if net.ktcp.max_tw_buckets sockets are in TIME_WAIT.
+ * Wait in TIME_WAIT or an orphan's FIN_WAIT_2, the state @sk is in, for
+ * @timeout_s seconds from now (a FIN again in TIME_WAIT restarts 2MSL).
  */
-void ktcp_enter_wait(struct sock *sk, int state, unsigned int timeout_s)
+void ktcp_wait(struct sock *sk, unsigned int timeout_s)
 {
-	if (state == TCP_TIME_WAIT && sk->sk_state != TCP_TIME_WAIT &&
-	    !ktcp_tw_allowed(sk)) {
-		ktcp_done(sk);
-		return;
-	}
-	ktcp_set_state(sk, state);
 	sk_stop_timer(sk, &ktcp_sk(sk)->rtx_timer);
 	sk_reset_timer(sk, &ktcp_sk(sk)->wait_timer,
 		       jiffies + max_t(unsigned int, timeout_s, 1) * HZ);
+}
+
+/*
+ * @ev (FIN_WAIT_2 + FIN, CLOSING + the ACK of our FIN) takes @sk to
+ * TIME_WAIT for tw_timeout; or, if net.ktcp.max_tw_buckets sockets are
+ * in TIME_WAIT already, closes it at once, as native does when it has
+ * no timewait socket to give.
+ */
+void ktcp_enter_time_wait(struct sock *sk, enum ktcp_event ev)
+{
+	if (!ktcp_tw_allowed(sk)) {
+		ktcp_done(sk, KTCP_EV_ABORT);
+		return;
+	}
+	if (!ktcp_transition(sk, ev))
+		ktcp_wait(sk, ktcp_sysctl(sock_net(sk), tw_timeout));
 }
