@@ -424,12 +424,16 @@ if [ "$with_native" = 1 ]; then
 	ip netns exec "$a" sh -c "echo $rto_min0 >/proc/sys/net/ktcp/rto_min_ms"
 fi
 
-up=$(cut -d. -f1 /proc/uptime)
-while [ "$up" -lt 310 ]; do
-	sleep 5
+# The timer cases below cross the 32-bit jiffies wrap (5 minutes after
+# boot): wait for it.  The debug kernel skips them.
+if [ "$with_native" = 1 ]; then
 	up=$(cut -d. -f1 /proc/uptime)
-done
-tap_diag "uptime $up s, jiffies $(awk '/^jiffies:/ { print $2; exit }' /proc/timer_list 2>/dev/null) (2^32 = 4294967296)"
+	while [ "$up" -lt 310 ]; do
+		sleep 5
+		up=$(cut -d. -f1 /proc/uptime)
+	done
+	tap_diag "uptime $up s, jiffies $(awk '/^jiffies:/ { print $2; exit }' /proc/timer_list 2>/dev/null) (2^32 = 4294967296)"
+fi
 
 # pair NAME PEER_MODE PEER_ARGS APP_ARGS APP_ARGS2: the peer on port
 # 7310 + N (ktcp) and 7320 + N (native) for the Nth pair, and the
@@ -489,105 +493,115 @@ span()
 	echo "$1" | tr -d ' ' | awk -F, '{ printf "%.2f", $NF - $1 }'
 }
 
-# 12-13: one segment lost twice under TCP_USER_TIMEOUT 5 s.
-pair rtout rto-ut 1000 "send $ip_peer" "1000 5000"
-for side in ktcp native; do
-	d="$side: first segment lost twice, TCP_USER_TIMEOUT 5 s: resent at RTO, delivered, no ETIMEDOUT"
-	if [ "$side" = native ] && [ "$with_native" = 0 ]; then
-		tap_skip "$d" "$stock_only"
-	elif [ "$(field rtout "$side" ok)" = true ] &&
-	     [ "$(field rtout "$side" copies)" = 3 ] &&
-	     [ "$(field rtout "$side" rst)" = false ] &&
-	     [ "$(field rtout "$side" end app)" = eof ]; then
-		tap_ok "$d"
-		tap_diag "$side: the three copies at $(list rtout "$side" at) s"
-	else
-		tap_fail "$d" "$(report rtout "$side")"
-	fi
-done
+# 12-19: timers, each case beside native's.  Their timings under
+# emulation on the debug kernel mean little and take it 8 minutes; its
+# checkers see the same timers in cases 6-8 and 20.
+if [ "$with_native" = 0 ]; then
+	for n in 12 13 14 15 16 17 18 19; do
+		tap_skip "timer case $n (TCP_USER_TIMEOUT, persist, RTO after probes)" \
+			"timings against native: on the stock kernel only"
+	done
+else
+	# 12-13: one segment lost twice under TCP_USER_TIMEOUT 5 s.
+	pair rtout rto-ut 1000 "send $ip_peer" "1000 5000"
+	for side in ktcp native; do
+		d="$side: first segment lost twice, TCP_USER_TIMEOUT 5 s: resent at RTO, delivered, no ETIMEDOUT"
+		if [ "$side" = native ] && [ "$with_native" = 0 ]; then
+			tap_skip "$d" "$stock_only"
+		elif [ "$(field rtout "$side" ok)" = true ] &&
+		     [ "$(field rtout "$side" copies)" = 3 ] &&
+		     [ "$(field rtout "$side" rst)" = false ] &&
+		     [ "$(field rtout "$side" end app)" = eof ]; then
+			tap_ok "$d"
+			tap_diag "$side: the three copies at $(list rtout "$side" at) s"
+		else
+			tap_fail "$d" "$(report rtout "$side")"
+		fi
+	done
 
-# 14-15: every probe answered, TCP_USER_TIMEOUT 3 s.  On the debug
-# kernel the RTO, from RTTs under emulation, may be 0.5 s: fewer
-# probes fit in 3 s, and there is no native count to compare with.
-pair utans persist-answer 7 "fill $ip_peer" "block 3000"
-np=native lo=1 hi=6
-if [ "$with_native" = 1 ]; then
-	np=$(field utans native probes)
-	lo=$((np - 1)) hi=$((np + 1))
+	# 14-15: every probe answered, TCP_USER_TIMEOUT 3 s.  On the debug
+	# kernel the RTO, from RTTs under emulation, may be 0.5 s: fewer
+	# probes fit in 3 s, and there is no native count to compare with.
+	pair utans persist-answer 7 "fill $ip_peer" "block 3000"
+	np=native lo=1 hi=6
+	if [ "$with_native" = 1 ]; then
+		np=$(field utans native probes)
+		lo=$((np - 1)) hi=$((np + 1))
+	fi
+	for side in ktcp native; do
+		d="$side: zero window, every probe answered, TCP_USER_TIMEOUT 3 s: ETIMEDOUT after 3 s, probes backed off ($np: $lo to $hi)"
+		p=$(field utans "$side" probes)
+		w=$(field utans "$side" waited app)
+		if [ "$side" = native ] && [ "$with_native" = 0 ]; then
+			tap_skip "$d" "$stock_only"
+		elif [ "$(field utans "$side" error app)" = ETIMEDOUT ] &&
+		     [ -n "$p" ] && [ "$p" -ge "$lo" ] && [ "$p" -le "$hi" ] &&
+		     [ "$p" -ge 1 ] && [ "$p" -le 8 ] &&
+		     awk -v w="$w" 'BEGIN { exit !(w >= 2.5 && w <= 10) }'; then
+			tap_ok "$d"
+			tap_diag "$side: $p probes at $(list utans "$side" at) s, ETIMEDOUT after $w s"
+		else
+			tap_fail "$d" "$(report utans "$side")"
+		fi
+	done
+
+	# 16-17: a silent peer, TCP_USER_TIMEOUT 3 s, retries2 = 3: the probes
+	# come an RTO, 2 and 4 RTOs apart (native's spread, or at least 0.4 s
+	# on the debug kernel; the user timeout may cut the third there).
+	pair utsil persist 7 "fill $ip_peer" "block 3000"
+	np=3 ns='' lo=0.4 hi=15
+	if [ "$with_native" = 1 ]; then
+		np=$(field utsil native probes)
+		ns=$(span "$(list utsil native at)")
+		lo=$(awk -v n="$ns" 'BEGIN { printf "%.2f", n / 2 < 0.5 ? 0.5 : n / 2 }')
+		hi=$(awk -v n="$ns" 'BEGIN { printf "%.2f", n * 2 + 0.5 }')
+	fi
+	for side in ktcp native; do
+		d="$side: zero window, silent peer, TCP_USER_TIMEOUT 3 s: $np probes spread over $lo to $hi s${ns:+ (native: $ns s)}, ETIMEDOUT"
+		p=$(field utsil "$side" probes)
+		sp=$(span "$(list utsil "$side" at)")
+		if [ "$side" = native ] && [ "$with_native" = 0 ]; then
+			tap_skip "$d" "$stock_only"
+		elif [ "$(field utsil "$side" error app)" = ETIMEDOUT ] &&
+		     { [ "$p" = "$np" ] ||
+		       { [ "$with_native" = 0 ] && [ "$p" = 2 ]; }; } &&
+		     awk -v s="$sp" -v lo="$lo" -v hi="$hi" 'BEGIN { exit !(s >= lo && s <= hi) }'; then
+			tap_ok "$d"
+			tap_diag "$side: probes at $(list utsil "$side" at) s"
+		else
+			tap_fail "$d" "$(report utsil "$side")"
+		fi
+	done
+
+	# 18-19: the window opens after 4 answered probes; the next segment is lost.
+	pair open persist-answer "20 4" "fill $ip_peer" block
+	for side in ktcp native; do
+		d="$side: the window opens after 4 answered probes, the first segment is lost: resent after an RTO (< 1.6 s), not the probes' backoff"
+		dl=$(field open "$side" delay)
+		if [ "$side" = native ] && [ "$with_native" = 0 ]; then
+			tap_skip "$d" "$stock_only"
+		elif [ "$(field open "$side" probes)" = 4 ] && [ -n "$dl" ] &&
+		     [ "$dl" != null ] &&
+		     awk -v d="$dl" 'BEGIN { exit !(d < 1.6) }'; then
+			tap_ok "$d"
+			tap_diag "$side: probes at $(list open "$side" at) s, resent after $dl s"
+		else
+			tap_fail "$d" "$(report open "$side")"
+		fi
+	done
 fi
-for side in ktcp native; do
-	d="$side: zero window, every probe answered, TCP_USER_TIMEOUT 3 s: ETIMEDOUT after 3 s, probes backed off ($np: $lo to $hi)"
-	p=$(field utans "$side" probes)
-	w=$(field utans "$side" waited app)
-	if [ "$side" = native ] && [ "$with_native" = 0 ]; then
-		tap_skip "$d" "$stock_only"
-	elif [ "$(field utans "$side" error app)" = ETIMEDOUT ] &&
-	     [ -n "$p" ] && [ "$p" -ge "$lo" ] && [ "$p" -le "$hi" ] &&
-	     [ "$p" -ge 1 ] && [ "$p" -le 8 ] &&
-	     awk -v w="$w" 'BEGIN { exit !(w >= 2.5 && w <= 10) }'; then
-		tap_ok "$d"
-		tap_diag "$side: $p probes at $(list utans "$side" at) s, ETIMEDOUT after $w s"
-	else
-		tap_fail "$d" "$(report utans "$side")"
-	fi
-done
-
-# 16-17: a silent peer, TCP_USER_TIMEOUT 3 s, retries2 = 3: the probes
-# come an RTO, 2 and 4 RTOs apart (native's spread, or at least 0.4 s
-# on the debug kernel; the user timeout may cut the third there).
-pair utsil persist 7 "fill $ip_peer" "block 3000"
-np=3 ns='' lo=0.4 hi=15
-if [ "$with_native" = 1 ]; then
-	np=$(field utsil native probes)
-	ns=$(span "$(list utsil native at)")
-	lo=$(awk -v n="$ns" 'BEGIN { printf "%.2f", n / 2 < 0.5 ? 0.5 : n / 2 }')
-	hi=$(awk -v n="$ns" 'BEGIN { printf "%.2f", n * 2 + 0.5 }')
-fi
-for side in ktcp native; do
-	d="$side: zero window, silent peer, TCP_USER_TIMEOUT 3 s: $np probes spread over $lo to $hi s${ns:+ (native: $ns s)}, ETIMEDOUT"
-	p=$(field utsil "$side" probes)
-	sp=$(span "$(list utsil "$side" at)")
-	if [ "$side" = native ] && [ "$with_native" = 0 ]; then
-		tap_skip "$d" "$stock_only"
-	elif [ "$(field utsil "$side" error app)" = ETIMEDOUT ] &&
-	     { [ "$p" = "$np" ] ||
-	       { [ "$with_native" = 0 ] && [ "$p" = 2 ]; }; } &&
-	     awk -v s="$sp" -v lo="$lo" -v hi="$hi" 'BEGIN { exit !(s >= lo && s <= hi) }'; then
-		tap_ok "$d"
-		tap_diag "$side: probes at $(list utsil "$side" at) s"
-	else
-		tap_fail "$d" "$(report utsil "$side")"
-	fi
-done
-
-# 18-19: the window opens after 4 answered probes; the next segment is lost.
-pair open persist-answer "20 4" "fill $ip_peer" block
-for side in ktcp native; do
-	d="$side: the window opens after 4 answered probes, the first segment is lost: resent after an RTO (< 1.6 s), not the probes' backoff"
-	dl=$(field open "$side" delay)
-	if [ "$side" = native ] && [ "$with_native" = 0 ]; then
-		tap_skip "$d" "$stock_only"
-	elif [ "$(field open "$side" probes)" = 4 ] && [ -n "$dl" ] &&
-	     [ "$dl" != null ] &&
-	     awk -v d="$dl" 'BEGIN { exit !(d < 1.6) }'; then
-		tap_ok "$d"
-		tap_diag "$side: probes at $(list open "$side" at) s, resent after $dl s"
-	else
-		tap_fail "$d" "$(report open "$side")"
-	fi
-done
 
 # 20: an orphan whose peer answers, and a max_orphans now below it.
 mem0=$(counter TCPAbortOnMemory)
 max0=$(ip netns exec "$a" cat /proc/sys/net/ktcp/max_orphans)
-on_peer persist-answer 7341 15 >"$ktcp_tmp/oom-ktcp" 2>&1 &
+on_peer persist-answer 7341 60 >"$ktcp_tmp/oom-ktcp" 2>&1 &
 op=$!
 sleep 1
 on_ktcp timeout 60 python3 "$app" fill "$ip_peer" 7341 close \
 	>"$ktcp_tmp/oom-app-ktcp" 2>&1
 # Closed; once the peer has answered a probe (an RTO or more after the
 # window closed: seconds on the debug kernel), no orphan is allowed.
-for _ in $(seq 600); do
+while kill -0 "$op" 2>/dev/null; do
 	grep -q '"probe": 1}' "$ktcp_tmp/oom-ktcp" && break
 	sleep 0.1
 done

@@ -52,7 +52,7 @@ mem_test="512 1024 2048"
 mem_saved=
 
 if [ "${KTCP_DEBUG_KERNEL:-0}" = 1 ]; then
-	conns=200 segs=16 smack_segs=1000 xfer_bytes=262144 patience=600
+	conns=200 segs=16 smack_segs=1000 xfer_bytes=65536 patience=600
 	over_bytes=32768
 else
 	conns=2000 segs=4 smack_segs=5000 xfer_bytes=2000000 patience=180
