@@ -127,10 +127,16 @@ count_kunit()
 # emulated debug kernel, and the paths they drive are driven there by
 # other suites: libktcp and preload (userspace libraries, dozens of
 # program starts at half a second each; connect_test, transfer_test and
-# epoll_test drive their kernel paths) and wire (ten minutes of tcpdump
+# epoll_test drive their kernel paths); wire (ten minutes of tcpdump
 # and nc starts; handshakes, RSTs, TIME_WAIT and SYN cookies under a
-# flood are driven by hostile, fuzz, stress and module_cycle).
-debug_skipped="libktcp preload wire"
+# flood are driven by hostile, fuzz, stress, syn and module_cycle);
+# packetdrill (half an hour there: 25 s a script, and its timings are
+# native's, which an emulated debug guest on a busy host misses; the
+# MSS floor is driven there by KUnit and hostile, RFC 5961 by hostile
+# and paws); transfer
+# (bulk data over netem; transfer_test, stress and memory move data
+# there).
+debug_skipped="libktcp preload wire packetdrill transfer"
 suites_of()
 {
 	local kernel=$1 f s
@@ -154,6 +160,17 @@ suites_of()
 	done
 }
 
+# any_file FILE...: one of them exists.
+any_file()
+{
+	local f
+
+	for f in "$@"; do
+		[ ! -e "$f" ] || return 0
+	done
+	return 1
+}
+
 # expect_suites KERNEL RESULTS...: every suite that KERNEL must run has a
 # verdict in one of its VMs' RESULTS/counts; one that left none (it did
 # not build, was not staged, or the guest died before it) is a failure.
@@ -164,7 +181,7 @@ expect_suites()
 
 	for s in $(suites_of "$kernel"); do
 		if [ "$s" = kunit ]; then
-			ls "${@/%//kunit.dmesg}" 2>/dev/null | grep -q . ||
+			any_file "${@/%//kunit.dmesg}" ||
 				count "$kernel/kunit-ran" 0 1
 			continue
 		fi
@@ -176,12 +193,12 @@ expect_suites()
 # The debug kernel's suites take longer than CI can wait for one VM, and
 # one emulated guest keeps about one host CPU busy: they run in
 # KTCP_DEBUG_VMS VMs at once (default 2), shared out by these minutes a
-# suite took there (scripts/test.sh on an idle 2-core host), longest
+# suite took there (two debug VMs at once on a 2-core host), longest
 # first, each to the VM with the fewest minutes so far.
-debug_minutes="table_test:5 hostile:7 memory:5 ipopt_test:5 transfer:4
-	stress:4 module_cycle:4 packetdrill:4 fuzz:3 transfer_test:3 netns:2
-	edge_test:2 paws:2 kunit:2 connect_test:2 ipv6_test:2 sockopt_test:2
-	bind_test:2 epoll_test:2 poll_test:1"
+debug_minutes="memory:8 hostile:7 fuzz:4 module_cycle:4 stress:4 ipopt_test:3
+	paws:3 table_test:2 syn:2 netns:2 sockopt_test:2 ipv6_test:2
+	bind_test:2 kunit:2 transfer_test:1 edge_test:1 connect_test:1
+	epoll_test:1 poll_test:1"
 
 # weight_of SUITE: its minutes in debug_minutes, 2 if it is not there.
 weight_of()
