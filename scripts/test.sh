@@ -91,11 +91,16 @@ else
 	make -C userspace test >"$build/userspace-test.log" 2>&1
 	rc=$?
 	tail -3 "$build/userspace-test.log" >&2
-	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$build/userspace-test.log" | tail -1)
-	up=${line%% passed*} uf=${line#*, } uf=${uf%% failed}
-	[ -n "$line" ] || { up=0 uf=1; }
-	[ $rc -eq 0 ] || [ "$uf" -gt 0 ] || uf=1
-	count userspace "$up" "$uf"
+	# Each of its suites apart: the unit tests run twice (plain, and
+	# under ASan and UBSan), and each run is counted under its name.
+	uf=0
+	while read -r _ _ name p f; do
+		count "host-$name" "$p" "$f"
+		uf=$((uf + f))
+	done < <(grep -E '^# result [a-z-]+ [0-9]+ [0-9]+$' "$build/userspace-test.log")
+	grep -qE '^# result ' "$build/userspace-test.log" ||
+		count host-userspace-tests 0 1
+	[ $rc -eq 0 ] || [ "$uf" -gt 0 ] || count host-userspace-tests 0 1
 fi
 
 ktcp_log "build: modules and selftests"

@@ -37,10 +37,14 @@ suite() # suite NAME COMMAND...
 	fi
 	passed=$((passed + p))
 	failed=$((failed + f))
+	# One line a suite for scripts/test.sh, which counts each apart.
+	echo "# result $name $p $f"
 }
 
+# The same unit tests twice: plainly, and built with ASan and UBSan.
+# Both are real runs, each counted under its own name.
 suite unit ./build/tests/unit-tests
-suite sanitize ./build/tests/unit-tests-san
+suite unit-asan-ubsan ./build/tests/unit-tests-san
 suite preload ./build/tests/preload-tests
 suite interop tests/interop.sh
 suite fuzz tests/fuzz.sh
