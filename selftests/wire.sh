@@ -782,9 +782,16 @@ if [ "$rst_ok" -eq 1 ]; then
 		"$(((rcv_nxt + 100) % 4294967296))") || true
 	ch1=$(wait_counter "$nsa" TCPChallengeACK "$ch0")
 	er1=$(counter "$nsa" EstabResets)
-	nack1=$(fields "$pcap" "$(tcp_dir "$addr_a" "$port_rst" "$addr_b" "$nport") && tcp.len == 0" \
-		frame.number | wc -l)
-	if [ "$ch1" -gt "$ch0" ] && [ "$er1" -eq "$er0" ]; then
+	# The challenge ACK on the wire; tcpdump may write it late.
+	end=$((SECONDS + patience))
+	while :; do
+		nack1=$(fields "$pcap" "$(tcp_dir "$addr_a" "$port_rst" "$addr_b" "$nport") && tcp.len == 0" \
+			frame.number | wc -l)
+		[ "$nack1" -le "$nack0" ] && [ "$SECONDS" -lt "$end" ] || break
+		sleep 0.2
+	done
+	if [ "$nack1" -gt "$nack0" ] && [ "$ch1" -gt "$ch0" ] &&
+	   [ "$er1" -eq "$er0" ]; then
 		tap_ok "$desc"
 		tap_diag "RCV.NXT $rcv_nxt; $out; ACKs without data seen from $addr_a: $nack0 -> $nack1"
 	else
@@ -908,17 +915,25 @@ if [ -z "$why" ] && [ -n "$rcv_nxt" ] && [ -n "$rows1" ]; then
 	# which outlasts the checks below on a slow guest (3 s did not:
 	# the row was gone before the emulated debug kernel read it).
 	set_sysctl "$nsa" tw_timeout 20
+	# The ACK is judged on the wire, in a capture of its own: the
+	# first ACK of that FIN acknowledged the same number.
+	capture_start tw_fin "$nsb" "$veth_b" || true
 	out0=$(counter "$nsa" OutSegs)
 	out=$(inject "$nsb" F "$addr_b:$port_tw" "$addr_a:$eport" \
 		"$(((rcv_nxt + 4294967295) % 4294967296))") || true
 	tw_until=$(($(date +%s) + 21))
 	out1=$(wait_counter "$nsa" OutSegs "$out0")
+	wire_ack=$(wait_ack "$ktcp_tmp/tw_fin.pcap" "$addr_a" "$eport" \
+		"$addr_b" "$port_tw" "$rcv_nxt") || true
+	capture_stop tw_fin
 	rows2=$(tw_row)
 	set_sysctl "$nsa" tw_timeout 1
-	if [ "$out1" -gt "$out0" ] && [ -n "$rows2" ]; then
+	if [ "$wire_ack" = "$rcv_nxt" ] && [ "$out1" -gt "$out0" ] &&
+	   [ -n "$rows2" ]; then
 		tap_ok "$desc"
 	else
-		tap_fail "$desc" "$out" "OutSegs $out0 -> $out1 (the ACK)" \
+		tap_fail "$desc" "$out" "on the wire: ACK of ${wire_ack:-nothing} (want $rcv_nxt)" \
+			"OutSegs $out0 -> $out1 (the ACK)" \
 			"sockets:" "$(socket_rows "$nsa" all)"
 	fi
 else
