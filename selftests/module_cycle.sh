@@ -221,7 +221,9 @@ if [ "$last_cpu" -gt 0 ] && command -v taskset >/dev/null; then
 	pin_first=(taskset -c 0)
 fi
 
-# flood_start OUTFILE [NS]: a flood for up to 60 s, its pid in
+# flood_start OUTFILE [NS]: a flood for up to 10 minutes (flood_stop ends
+# it; a slow guest took more than 60 s from one flood's start to the
+# rmmod it must outlive), its pid in
 # $flood_pid.  taskset and "ip netns exec" exec the flood, so that pid
 # is the flood's own.
 flood_start()
@@ -230,7 +232,7 @@ flood_start()
 
 	[ -z "${2:-}" ] || ns=(ip netns exec "$2")
 	${pin_last[@]+"${pin_last[@]}"} ${ns[@]+"${ns[@]}"} \
-		"$KTCP_FLOOD" 60 9 >"$1" 2>&1 &
+		"$KTCP_FLOOD" 600 9 >"$1" 2>&1 &
 	flood_pid=$!
 	flood_pids+=("$flood_pid")
 	# Starting a program takes seconds on a busy emulated machine.
