@@ -30,6 +30,12 @@ if ! mount -a -T "${0%/*}/vm-fstab"; then
 	mount -t debugfs debugfs /sys/kernel/debug
 	mount -t cgroup2 cgroup2 /sys/fs/cgroup
 fi
+# What virtme-ng's init makes and devtmpfs does not: bash's process
+# substitution (< <(...)) opens /dev/fd/N, and fails without it.
+ln -s /proc/self/fd /dev/fd
+ln -s /proc/self/fd/0 /dev/stdin
+ln -s /proc/self/fd/1 /dev/stdout
+ln -s /proc/self/fd/2 /dev/stderr
 for arg in $(</proc/cmdline); do
 	case $arg in
 	ktcp.results=*) results=${arg#ktcp.results=} ;;

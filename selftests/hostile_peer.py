@@ -437,7 +437,11 @@ def rto_ut(wire, port, nbytes):
            at=[round(t - copies[0], 2) for t in copies], rst=rst)
 
 
-def challenge(wire, host, port):
+def challenge(wire, host, port, limit):
+    """LIMIT: the per-socket challenge ACK interval (invalid_ratelimit)
+    in seconds.  Answers are awaited for 0.8 of it and the next burst
+    comes 1.4 of it after the last: on a slow guest a burst may take
+    longer to send than native's 0.5 s, so the script raises it there."""
     c = Conn(wire, host, random.randint(20000, 60000), port)
     if not c.connect(1460, True):
         report(case="challenge", ok=False, why="no handshake")
@@ -456,7 +460,7 @@ def challenge(wire, host, port):
     def drew(ack, count):
         c.send(ACK, ack=ack, count=count)
         n = 0
-        end = time.monotonic() + 0.4
+        end = time.monotonic() + 0.8 * limit
         while True:
             seg = wire.recv(c.sport, end - time.monotonic())
             if seg is None:
@@ -464,7 +468,7 @@ def challenge(wire, host, port):
             if not seg.data and not seg.flags & (SYN | FIN | RST):
                 n += 1
             c.take(seg, ack=False)
-        time.sleep(0.3)		# past the per-socket limit (500 ms)
+        time.sleep(0.6 * limit)		# past the per-socket limit
         return n
 
     res = {
@@ -500,7 +504,8 @@ def main():
     elif mode == "rto-ut":
         rto_ut(wire, int(args[0]), int(args[1]))
     elif mode == "challenge":
-        challenge(wire, args[0], int(args[1]))
+        challenge(wire, args[0], int(args[1]),
+                  float(args[2]) if len(args) > 2 else 0.5)
     else:
         print("hostile_peer.py: unknown mode %r" % mode, file=sys.stderr)
         return 1
