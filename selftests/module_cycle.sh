@@ -14,7 +14,7 @@
 #     use; close them; they leave /proc/net/ktcp; rmmod succeeds,
 #     /sys/module/ktcp is gone and the family number no longer creates
 #     sockets (EAFNOSUPPORT);
-#  3. $KTCP_FLOOD_CYCLES times (default 6, 3 on the debug kernel):
+#  3. $KTCP_FLOOD_CYCLES times (default 6, 2 on the debug kernel):
 #     insmod; raw SYNs flood 127.0.0.1 and ::1 (build/ktcp_flood) in the
 #     init namespace and in two new ones, from the last CPU; one
 #     namespace is deleted while its flood runs elsewhere, then rmmod
@@ -40,7 +40,7 @@ set -eu
 ko=${1:-${KTCP_KO:-}}
 cycles=${KTCP_CYCLES:-20}
 if [ "${KTCP_DEBUG_KERNEL:-0}" = 1 ]; then
-	flood_cycles=${KTCP_FLOOD_CYCLES:-3}
+	flood_cycles=${KTCP_FLOOD_CYCLES:-2}
 else
 	flood_cycles=${KTCP_FLOOD_CYCLES:-6}
 fi
