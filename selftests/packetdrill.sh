@@ -120,6 +120,16 @@ check()
 
 	run_pd "$stack" "$script"
 	rc=$?
+	# A segment or call late beyond the tolerance, and nothing else
+	# wrong: an emulated guest on a busy host (native's own reference
+	# has been 0.6 s late so).  Once more, and said; a second timing
+	# error, or any other error, fails.
+	if [ "$rc" -ne 0 ] && grep -q 'timing error' "$ktcp_tmp/out" &&
+	   ! grep -v 'timing error' "$ktcp_tmp/out" | grep -q 'error'; then
+		tap_diag "$stack $name: $(grep -m1 'timing error' "$ktcp_tmp/out"); run again"
+		run_pd "$stack" "$script"
+		rc=$?
+	fi
 	if [ "$rc" -eq 0 ] && [ "$stack" = ktcp ] &&
 	   ! grep -q 'is on ktcp' "$ktcp_tmp/out"; then
 		echo "no socket of the script was on ktcp" >>"$ktcp_tmp/out"
