@@ -518,9 +518,7 @@ else
 	pair rtout rto-ut 1000 "send $ip_peer" "1000 5000"
 	for side in ktcp native; do
 		d="$side: first segment lost twice, TCP_USER_TIMEOUT 5 s: resent at RTO, delivered, no ETIMEDOUT"
-		if [ "$side" = native ] && [ "$with_native" = 0 ]; then
-			tap_skip "$d" "$stock_only"
-		elif [ "$(field rtout "$side" ok)" = true ] &&
+		if [ "$(field rtout "$side" ok)" = true ] &&
 		     [ "$(field rtout "$side" copies)" = 3 ] &&
 		     [ "$(field rtout "$side" rst)" = false ] &&
 		     [ "$(field rtout "$side" end app)" = eof ]; then
@@ -531,22 +529,15 @@ else
 		fi
 	done
 
-	# 14-15: every probe answered, TCP_USER_TIMEOUT 3 s.  On the debug
-	# kernel the RTO, from RTTs under emulation, may be 0.5 s: fewer
-	# probes fit in 3 s, and there is no native count to compare with.
+	# 14-15: every probe answered, TCP_USER_TIMEOUT 3 s.
 	pair utans persist-answer 7 "fill $ip_peer" "block 3000"
-	np=native lo=1 hi=6
-	if [ "$with_native" = 1 ]; then
-		np=$(field utans native probes)
-		lo=$((np - 1)) hi=$((np + 1))
-	fi
+	np=$(field utans native probes)
+	lo=$((np - 1)) hi=$((np + 1))
 	for side in ktcp native; do
 		d="$side: zero window, every probe answered, TCP_USER_TIMEOUT 3 s: ETIMEDOUT after 3 s, probes backed off ($np: $lo to $hi)"
 		p=$(field utans "$side" probes)
 		w=$(field utans "$side" waited app)
-		if [ "$side" = native ] && [ "$with_native" = 0 ]; then
-			tap_skip "$d" "$stock_only"
-		elif [ "$(field utans "$side" error app)" = ETIMEDOUT ] &&
+		if [ "$(field utans "$side" error app)" = ETIMEDOUT ] &&
 		     [ -n "$p" ] && [ "$p" -ge "$lo" ] && [ "$p" -le "$hi" ] &&
 		     [ "$p" -ge 1 ] && [ "$p" -le 8 ] &&
 		     awk -v w="$w" 'BEGIN { exit !(w >= 2.5 && w <= 10) }'; then
@@ -558,25 +549,18 @@ else
 	done
 
 	# 16-17: a silent peer, TCP_USER_TIMEOUT 3 s, retries2 = 3: the probes
-	# come an RTO, 2 and 4 RTOs apart (native's spread, or at least 0.4 s
-	# on the debug kernel; the user timeout may cut the third there).
+	# come an RTO, 2 and 4 RTOs apart, native's spread.
 	pair utsil persist 7 "fill $ip_peer" "block 3000"
-	np=3 ns='' lo=0.4 hi=15
-	if [ "$with_native" = 1 ]; then
-		np=$(field utsil native probes)
-		ns=$(span "$(list utsil native at)")
-		lo=$(awk -v n="$ns" 'BEGIN { printf "%.2f", n / 2 < 0.5 ? 0.5 : n / 2 }')
-		hi=$(awk -v n="$ns" 'BEGIN { printf "%.2f", n * 2 + 0.5 }')
-	fi
+	np=$(field utsil native probes)
+	ns=$(span "$(list utsil native at)")
+	lo=$(awk -v n="$ns" 'BEGIN { printf "%.2f", n / 2 < 0.5 ? 0.5 : n / 2 }')
+	hi=$(awk -v n="$ns" 'BEGIN { printf "%.2f", n * 2 + 0.5 }')
 	for side in ktcp native; do
 		d="$side: zero window, silent peer, TCP_USER_TIMEOUT 3 s: $np probes spread over $lo to $hi s${ns:+ (native: $ns s)}, ETIMEDOUT"
 		p=$(field utsil "$side" probes)
 		sp=$(span "$(list utsil "$side" at)")
-		if [ "$side" = native ] && [ "$with_native" = 0 ]; then
-			tap_skip "$d" "$stock_only"
-		elif [ "$(field utsil "$side" error app)" = ETIMEDOUT ] &&
-		     { [ "$p" = "$np" ] ||
-		       { [ "$with_native" = 0 ] && [ "$p" = 2 ]; }; } &&
+		if [ "$(field utsil "$side" error app)" = ETIMEDOUT ] &&
+		     [ "$p" = "$np" ] &&
 		     awk -v s="$sp" -v lo="$lo" -v hi="$hi" 'BEGIN { exit !(s >= lo && s <= hi) }'; then
 			tap_ok "$d"
 			tap_diag "$side: probes at $(list utsil "$side" at) s"
@@ -590,9 +574,7 @@ else
 	for side in ktcp native; do
 		d="$side: the window opens after 4 answered probes, the first segment is lost: resent after an RTO (< 1.6 s), not the probes' backoff"
 		dl=$(field open "$side" delay)
-		if [ "$side" = native ] && [ "$with_native" = 0 ]; then
-			tap_skip "$d" "$stock_only"
-		elif [ "$(field open "$side" probes)" = 4 ] && [ -n "$dl" ] &&
+		if [ "$(field open "$side" probes)" = 4 ] && [ -n "$dl" ] &&
 		     [ "$dl" != null ] &&
 		     awk -v d="$dl" 'BEGIN { exit !(d < 1.6) }'; then
 			tap_ok "$d"
