@@ -13,6 +13,7 @@ debs=(
 	iproute2 netcat-openbsd tcpdump hping3 socat curl
 	# packetdrill's MSS scripts turn the tun device's offloads off
 	ethtool
+	# module_cycle.sh floods beside an nftables input chain;
 	# transfer.sh counts keepalive probes in an nftables rule, a
 	# witness that is neither stack's own counter
 	nftables
