@@ -51,11 +51,12 @@ static int __net_init ktcp_net_init(struct net *net)
 		.timestamps		= 1,
 		.sack			= 1,
 		/*
-		 * No receive-buffer autotuning yet: start where native's
-		 * autotuning typically ends up on a fast path.
+		 * No buffer autotuning yet: a socket starts where native's
+		 * autotuning typically ends up on a fast path.  [0]: see
+		 * ktcp_mem_floor(); [2] of rmem is native's default.
 		 */
-		.rmem_default		= 4 << 20,
-		.wmem_default		= 4 << 20,
+		.rmem			= { 65536, 4 << 20, 6 << 20 },
+		.wmem			= { 65536, 4 << 20, 4 << 20 },
 		.keepalive_time		= 7200,
 		.keepalive_intvl	= 75,
 		.keepalive_probes	= 9,
@@ -155,6 +156,7 @@ static int __init ktcp_init(void)
 	err = register_pernet_subsys(&ktcp_net_ops);
 	if (err)
 		goto err_proto;
+	ktcp_memory_floors(ktcp_net(&init_net));
 
 	err = ktcp_stream_ops_init(family);
 	if (err)

@@ -287,8 +287,15 @@ struct ktcp_sysctl {
 	int	window_scaling;
 	int	timestamps;
 	int	sack;
-	int	rmem_default;		/* bytes: SO_RCVBUF of a new socket */
-	int	wmem_default;
+	/*
+	 * Bytes, as tcp_rmem and tcp_wmem: [0] what a socket is always
+	 * granted under memory pressure (the initial namespace's, see
+	 * ktcp_memory_floors()), [1] a new socket's buffer, [2] rmem: the
+	 * largest receive buffer, which sets the window scale; wmem: the
+	 * largest send buffer (no autotuning yet, so unused).
+	 */
+	int	rmem[3];
+	int	wmem[3];
 	int	keepalive_time;		/* seconds */
 	int	keepalive_intvl;	/* seconds */
 	int	keepalive_probes;
@@ -340,6 +347,22 @@ static inline void ktcp_dec_stats(const struct net *net, enum ktcp_mib mib)
 }
 
 #define ktcp_sysctl(net, name) READ_ONCE(ktcp_net(net)->sysctl.name)
+
+/*
+ * The window scale a SYN or SYN-ACK of @sk offers, as
+ * tcp_select_initial_window() chooses it: room for the largest buffer
+ * the socket may have, net.ktcp.rmem[2] or net.core.rmem_max, unless
+ * SO_RCVBUF fixed its size.
+ */
+static inline u8 ktcp_rcv_wscale_for(const struct sock *sk)
+{
+	int space = READ_ONCE(sk->sk_rcvbuf);
+
+	if (!(sk->sk_userlocks & SOCK_RCVBUF_LOCK))
+		space = max3(space, ktcp_sysctl(sock_net(sk), rmem[2]),
+			     (int)READ_ONCE(sysctl_rmem_max));
+	return ktcp_wscale_for(space);
+}
 
 /* af_ktcp.c */
 int ktcp_family(void);
@@ -562,6 +585,7 @@ extern long ktcp_sysctl_mem[3];
 int ktcp_memory_init(void);
 void ktcp_memory_exit(void);
 int ktcp_max_sockets_default(void);
+void ktcp_memory_floors(struct ktcp_net *init);
 void ktcp_memory_sock_init(struct sock *sk);
 void ktcp_memory_sock_exit(struct sock *sk);
 bool ktcp_rmem_schedule(struct sock *sk, struct sk_buff *skb, bool ahead);

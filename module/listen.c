@@ -553,7 +553,7 @@ static void ktcp_listen_syn(struct sock *sk, struct sk_buff *skb,
 	req->mss = mss;
 	req->opts = *opts;
 	req->wscale_ok = opts->wscale_ok && ktcp_sysctl(net, window_scaling);
-	req->rcv_wscale = ktcp_wscale_for(READ_ONCE(sk->sk_rcvbuf));
+	req->rcv_wscale = ktcp_rcv_wscale_for(sk);
 	req->tstamp_ok = opts->tstamp_ok && ktcp_sysctl(net, timestamps);
 	req->ts_offset = get_random_u32();
 	req->sack_ok = opts->sack_ok && ktcp_sysctl(net, sack);

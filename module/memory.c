@@ -24,22 +24,6 @@
 /* Pages: below [0] no pressure, above [1] pressure, above [2] refuse. */
 long ktcp_sysctl_mem[3] __read_mostly;
 
-/*
- * What a socket may always have under pressure, below net.ktcp.mem[2]
- * (the [0] of tcp_rmem and tcp_wmem, which sk_get_rmem0() and
- * sk_get_wmem0() read).  Native's 4096 admits one skb, and a native skb
- * carries up to 64 KiB (GSO on send, GRO and coalescing on receive).
- * ktcp queues one skb per segment, each a page of frags for at most one
- * MSS: 4096 admitted one segment per flight, every other segment of the
- * 4-MSS window offered under pressure was dropped and waited for an
- * RTO, and a connection beside a flood of out-of-order data crawled.
- * 64 KiB holds what native's one skb holds.  The global bound is still
- * net.ktcp.mem[2], checked before this minimum.
- * Buffer sizes themselves are SO_RCVBUF/SO_SNDBUF and net.ktcp.*mem_default.
- */
-static int ktcp_sysctl_rmem[3] __read_mostly = { 65536, 131072, 64 << 20 };
-static int ktcp_sysctl_wmem[3] __read_mostly = { 65536, 65536, 64 << 20 };
-
 static atomic_long_t ktcp_memory_allocated;	/* pages */
 static DEFINE_PER_CPU(int, ktcp_memory_per_cpu_fw_alloc);
 static struct percpu_counter ktcp_sockets_allocated;
@@ -92,9 +76,32 @@ int ktcp_memory_init(void)
 	ktcp_prot.sockets_allocated = &ktcp_sockets_allocated;
 	ktcp_prot.memory_pressure = &ktcp_memory_pressure;
 	ktcp_prot.sysctl_mem = ktcp_sysctl_mem;
-	ktcp_prot.sysctl_rmem = ktcp_sysctl_rmem;
-	ktcp_prot.sysctl_wmem = ktcp_sysctl_wmem;
 	return 0;
+}
+
+/**
+ * ktcp_memory_floors() - what a socket is granted under pressure
+ * @init: the initial namespace's ktcp, registered
+ *
+ * net.ktcp.rmem[0] and wmem[0], as tcp_rmem[0] and tcp_wmem[0], are
+ * what a socket may always hold under pressure, below net.ktcp.mem[2]
+ * (sk_get_rmem0(), sk_get_wmem0()).  The kernel reads a protocol's
+ * per-namespace floor at an offset into struct net, where a module's
+ * sysctls are not: the initial namespace's floors apply to all, as
+ * native's did before they became per namespace.  Called before
+ * sock_register(), when no ktcp socket can exist yet.
+ *
+ * Native's 4096 admits one skb, and a native skb carries up to 64 KiB
+ * (GSO on send, GRO and coalescing on receive).  ktcp queues one skb
+ * per segment: 4096 admitted one segment per flight, every other
+ * segment of the 4-MSS window offered under pressure was dropped and
+ * waited for an RTO, and a connection beside a flood of out-of-order
+ * data crawled.  The default, 64 KiB, holds what native's one skb holds.
+ */
+void ktcp_memory_floors(struct ktcp_net *init)
+{
+	ktcp_prot.sysctl_rmem = init->sysctl.rmem;
+	ktcp_prot.sysctl_wmem = init->sysctl.wmem;
 }
 
 /*

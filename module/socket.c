@@ -230,8 +230,10 @@ static void ktcp_sock_init(struct sock *sk)
 	ktcp_memory_sock_init(sk);
 	ktcp_init_timers(sk);
 	/* No autotuning: a new socket starts with the sysctl's buffers. */
-	WRITE_ONCE(sk->sk_rcvbuf, ktcp_sysctl(sock_net(sk), rmem_default));
-	WRITE_ONCE(sk->sk_sndbuf, ktcp_sysctl(sock_net(sk), wmem_default));
+	WRITE_ONCE(sk->sk_rcvbuf, max_t(int, SOCK_MIN_RCVBUF,
+					ktcp_sysctl(sock_net(sk), rmem[1])));
+	WRITE_ONCE(sk->sk_sndbuf, max_t(int, SOCK_MIN_SNDBUF,
+					ktcp_sysctl(sock_net(sk), wmem[1])));
 	ks->cwnd = 10;
 	ks->ssthresh = 0xffff;
 	ks->mss = 536;
@@ -687,8 +689,7 @@ static int ktcp_connect_start(struct sock *sk)
 	ks->fin_queued = false;
 	/* What our SYN offers; ktcp_take_syn() keeps what the peer takes. */
 	ks->wscale_ok = ktcp_sysctl(net, window_scaling);
-	ks->rcv_wscale = ks->wscale_ok ?
-			 ktcp_wscale_for(READ_ONCE(sk->sk_rcvbuf)) : 0;
+	ks->rcv_wscale = ks->wscale_ok ? ktcp_rcv_wscale_for(sk) : 0;
 	ks->snd_wscale = 0;
 	ks->tstamp_ok = ktcp_sysctl(net, timestamps);
 	ks->ts_offset = get_random_u32();

@@ -19,7 +19,6 @@ static int ktcp_max_retries = 127;
 static int ktcp_max_seconds = 3600;
 static int ktcp_max_backlog = 65535;
 static int ktcp_max_rto_ms = 120000;
-static int ktcp_min_buf = SOCK_MIN_RCVBUF;
 static int ktcp_max_buf = 64 << 20;
 static int ktcp_max_keepidle = KTCP_MAX_KEEPIDLE;
 static int ktcp_min_snd_mss = KTCP_MIN_SND_MSS;
@@ -72,16 +71,20 @@ static const struct ctl_table ktcp_sysctl_template[] = {
 		.mode		= 0644,
 		.proc_handler	= ktcp_port_range_handler,
 	},
-/* .data holds the field's offset in struct ktcp_sysctl until init. */
-#define KTCP_SYSCTL_INT(field, lo, hi) {				\
+/*
+ * @n ints (each within lo..hi).  .data holds the field's offset in
+ * struct ktcp_sysctl until init.
+ */
+#define KTCP_SYSCTL_INTS(field, n, lo, hi) {				\
 		.procname	= #field,					\
 		.data		= (void *)offsetof(struct ktcp_sysctl, field),	\
-		.maxlen		= sizeof(int),					\
+		.maxlen		= (n) * sizeof(int),				\
 		.mode		= 0644,						\
 		.proc_handler	= proc_dointvec_minmax,				\
 		.extra1		= lo,						\
 		.extra2		= hi,						\
 	}
+#define KTCP_SYSCTL_INT(field, lo, hi) KTCP_SYSCTL_INTS(field, 1, lo, hi)
 	/* Same names and meanings as net.ipv4.tcp_* where one exists. */
 	KTCP_SYSCTL_INT(syn_retries, &ktcp_one, &ktcp_max_retries),
 	KTCP_SYSCTL_INT(synack_retries, &ktcp_zero, &ktcp_max_retries),
@@ -97,8 +100,9 @@ static const struct ctl_table ktcp_sysctl_template[] = {
 	KTCP_SYSCTL_INT(window_scaling, &ktcp_zero, &ktcp_one),
 	KTCP_SYSCTL_INT(timestamps, &ktcp_zero, &ktcp_one),
 	KTCP_SYSCTL_INT(sack, &ktcp_zero, &ktcp_one),
-	KTCP_SYSCTL_INT(rmem_default, &ktcp_min_buf, &ktcp_max_buf),
-	KTCP_SYSCTL_INT(wmem_default, &ktcp_min_buf, &ktcp_max_buf),
+	/* "min default max", as tcp_rmem and tcp_wmem */
+	KTCP_SYSCTL_INTS(rmem, 3, &ktcp_one, &ktcp_max_buf),
+	KTCP_SYSCTL_INTS(wmem, 3, &ktcp_one, &ktcp_max_buf),
 	KTCP_SYSCTL_INT(keepalive_time, &ktcp_one, &ktcp_max_keepidle),
 	KTCP_SYSCTL_INT(keepalive_intvl, &ktcp_one, &ktcp_max_keepidle),
 	KTCP_SYSCTL_INT(keepalive_probes, &ktcp_one, &ktcp_max_retries),
@@ -109,6 +113,7 @@ static const struct ctl_table ktcp_sysctl_template[] = {
 	KTCP_SYSCTL_INT(max_orphans, &ktcp_zero, &ktcp_max_int),
 	KTCP_SYSCTL_INT(max_tw_buckets, &ktcp_zero, &ktcp_max_int),
 #undef KTCP_SYSCTL_INT
+#undef KTCP_SYSCTL_INTS
 	{ },	/* net.ktcp.mem: ktcp_sysctl_mem_template */
 	{ }	/* sentinel, for kernels before 6.6 */
 };

@@ -93,32 +93,48 @@ trap ktcp_lib_cleanup EXIT
 echo "TAP version 13"
 tap_diag "packetdrill: $pd; tolerance ${tolerance} us; sets ${sets//,/ }"
 
-# run_pd STACK SCRIPT: one packetdrill run in a new network namespace,
-# from the script's directory (scripts name helpers relative to it).
-# Output in $ktcp_tmp/out.
+# The third-party scripts' defaults.sh sets native's sysctls in the
+# script's namespace; these are ktcp's for the same values, set in that
+# namespace before packetdrill starts.
+ktcp_defaults=(net.ktcp.rmem="4096 540000 15728640"
+	       net.ktcp.wmem="4096 262144 4194304"
+	       net.ktcp.timestamps=1 net.ktcp.sack=1 net.ktcp.syncookies=1
+	       net.ktcp.syn_retries=5 net.ktcp.synack_retries=5)
+
+# run_pd STACK SCRIPT [DEFAULTS]: one packetdrill run in a new network
+# namespace, from the script's directory (scripts name helpers relative
+# to it); with DEFAULTS (a third-party script), ktcp's sysctls as its
+# defaults.sh sets native's.  Output in $ktcp_tmp/out.
 run_pd()
 {
-	local stack=$1 script=$2 dir
+	local stack=$1 script=$2 defaults=${3:-} dir
+	local sysctls=()
 
 	dir=$(dirname "$script")
+	[ -z "$defaults" ] || sysctls=("${ktcp_defaults[@]}")
 	if [ "$stack" = native ]; then
 		(cd "$dir" && timeout -k 5 "$run_timeout" unshare -n \
 			"$pd" "${pd_args[@]}" "$(basename "$script")") \
 			>"$ktcp_tmp/out" 2>&1
 	else
-		(cd "$dir" && LD_PRELOAD=$preload KTCP_PRELOAD_STRICT=1 \
-			KTCP_PRELOAD_VERBOSE=2 timeout -k 5 "$run_timeout" \
-			unshare -n "$pd" "${pd_args[@]}" "$(basename "$script")") \
+		(cd "$dir" && timeout -k 5 "$run_timeout" unshare -n sh -c \
+			'while [ "$1" != -- ]; do
+				sysctl -q -w "$1" || exit 1; shift
+			done; shift; exec "$@"' sh \
+			${sysctls[@]+"${sysctls[@]}"} -- env \
+			LD_PRELOAD="$preload" KTCP_PRELOAD_STRICT=1 \
+			KTCP_PRELOAD_VERBOSE=2 \
+			"$pd" "${pd_args[@]}" "$(basename "$script")") \
 			>"$ktcp_tmp/out" 2>&1
 	fi
 }
 
-# check STACK NAME SCRIPT: one TAP result.
+# check STACK NAME SCRIPT [DEFAULTS]: one TAP result.
 check()
 {
-	local stack=$1 name=$2 script=$3 rc t0=$SECONDS
+	local stack=$1 name=$2 script=$3 defaults=${4:-} rc t0=$SECONDS
 
-	run_pd "$stack" "$script"
+	run_pd "$stack" "$script" "$defaults"
 	rc=$?
 	# A segment or call late beyond the tolerance, and nothing else
 	# wrong: an emulated guest on a busy host (native's own reference
@@ -127,7 +143,7 @@ check()
 	if [ "$rc" -ne 0 ] && grep -q 'timing error' "$ktcp_tmp/out" &&
 	   ! grep -v 'timing error' "$ktcp_tmp/out" | grep -q 'error'; then
 		tap_diag "$stack $name: $(grep -m1 'timing error' "$ktcp_tmp/out"); run again"
-		run_pd "$stack" "$script"
+		run_pd "$stack" "$script" "$defaults"
 		rc=$?
 	fi
 	if [ "$rc" -eq 0 ] && [ "$stack" = ktcp ] &&
@@ -198,13 +214,13 @@ third()
 		name=$set/${s#"$root/"}
 		name=${name%.pkt}
 		picked "$name" || continue
-		if ! run_pd native "$s"; then
+		if ! run_pd native "$s" defaults; then
 			native_fail+=("${name#"$set/"}")
 			continue
 		fi
 		tap_ok "native $name"
 		nrun=$((nrun + 1))
-		check ktcp "$name" "$s" && npass=$((npass + 1))
+		check ktcp "$name" "$s" defaults && npass=$((npass + 1))
 	done
 	tap_diag "$set: ktcp passed $npass of the $nrun scripts native passed here;" \
 		"native failed ${#native_fail[@]}, not run on ktcp:" \

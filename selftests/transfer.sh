@@ -143,7 +143,7 @@ ip netns exec "$nsb" tc qdisc del dev veth-xb root
 
 # Small receive buffers, a reader that takes 64 KB a second: the window
 # closes for longer than an RTO each time, so the sender must probe it.
-ip netns exec "$nsa" sysctl -qw net.ktcp.rmem_default=131072
+ip netns exec "$nsa" sysctl -qw net.ktcp.rmem="65536 131072 131072"
 ip netns exec "$nsa" sysctl -qw net.ipv4.tcp_rmem="4096 65536 131072"
 for pair in "${zero_pairs[@]}"; do
 	read -r rfam sfam <<<"$pair"
