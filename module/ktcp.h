@@ -179,6 +179,7 @@ struct ktcp_sock {
 	/* SOL_TCP options (sockopt.c) */
 	bool			nodelay;	/* TCP_NODELAY */
 	bool			cork;		/* TCP_CORK */
+	bool			recvmsg_inq;	/* TCP_INQ */
 	bool			pingpong;	/* TCP_QUICKACK 0 */
 	u8			quick_acks;	/* TCP_QUICKACK 1: ACKs to send at once */
 	u8			defer_accept;	/* TCP_DEFER_ACCEPT, SYN-ACK rounds */

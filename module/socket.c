@@ -1165,6 +1165,21 @@ static int ktcp_recvmsg_wait(struct sock *sk, long *timeo)
 	return rc;
 }
 
+/*
+ * TCP_INQ: what is left to read after this call, as tcp_inq_hint(); a
+ * received FIN counts (its sequence number), so that a reader knows to
+ * read on to the end of the stream.
+ */
+static void ktcp_put_inq_cmsg(struct sock *sk, struct msghdr *msg)
+{
+	const struct ktcp_sock *ks = ktcp_sk(sk);
+	int inq = ks->rcv_nxt - ks->copied_seq;
+
+	if (!inq && sk->sk_shutdown & RCV_SHUTDOWN)
+		inq = 1;
+	put_cmsg(msg, SOL_TCP, TCP_CM_INQ, sizeof(inq), &inq);
+}
+
 static int ktcp_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 			int flags)
 {
@@ -1244,11 +1259,15 @@ static int ktcp_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 				break;
 			}
 		}
-		ktcp_window_update(sk);
+		/* As tcp_cleanup_rbuf(): only a read opens the window. */
+		if (copied)
+			ktcp_window_update(sk);
 		ktcp_recvmsg_wait(sk, &timeo);
 	}
 	if (copied > 0 && !(flags & MSG_PEEK))
 		ktcp_window_update(sk);
+	if (copied >= 0 && ks->recvmsg_inq)
+		ktcp_put_inq_cmsg(sk, msg);
 out:
 	release_sock(sk);
 	return copied;

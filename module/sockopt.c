@@ -134,6 +134,11 @@ static int ktcp_set_tcp_opt(struct sock *sk, int optname, int val)
 	case TCP_QUICKACK:
 		ktcp_set_quickack(sk, val);
 		return 0;
+	case TCP_INQ:
+		if (val < 0 || val > 1)
+			return -EINVAL;
+		ks->recvmsg_inq = val;
+		return 0;
 	case TCP_USER_TIMEOUT:
 		if (val < 0)
 			return -EINVAL;
@@ -432,6 +437,9 @@ static int ktcp_get_tcp_opt(struct sock *sk, int optname, int *val)
 		return 0;
 	case TCP_QUICKACK:
 		*val = !ks->pingpong;
+		return 0;
+	case TCP_INQ:
+		*val = ks->recvmsg_inq;
 		return 0;
 	case TCP_USER_TIMEOUT:
 		*val = ks->user_timeout;

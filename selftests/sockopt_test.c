@@ -365,6 +365,65 @@ TEST_F(opt, inq_outq_and_cork)
 }
 
 /*
+ * recv() with @fd's TCP_CM_INQ control message: the bytes read, and
+ * in *inq what the message said (-1: none came).
+ */
+static int recv_inq(int fd, char *buf, size_t len, int *inq)
+{
+	char control[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = control, .msg_controllen = sizeof(control),
+	};
+	struct cmsghdr *cm;
+	int n = recvmsg(fd, &msg, 0);
+
+	*inq = -1;
+	for (cm = CMSG_FIRSTHDR(&msg); n >= 0 && cm; cm = CMSG_NXTHDR(&msg, cm))
+		if (cm->cmsg_level == IPPROTO_TCP && cm->cmsg_type == TCP_CM_INQ)
+			memcpy(inq, CMSG_DATA(cm), sizeof(*inq));
+	return n;
+}
+
+/*
+ * TCP_INQ: each read says what is left to read, and after the peer's
+ * FIN one more than the bytes (tcp_inq_hint()): read on to the end.
+ */
+TEST_F(opt, tcp_inq_reports_what_is_left)
+{
+	char buf[100];
+	int c, s, inq;
+
+	pair(_metadata, self, &c, &s);
+	EXPECT_EQ(0, get_int(s, IPPROTO_TCP, TCP_INQ));
+	EXPECT_EQ(-EINVAL, set_int(s, IPPROTO_TCP, TCP_INQ, 2));
+	ASSERT_EQ(0, set_int(s, IPPROTO_TCP, TCP_INQ, 1));
+	EXPECT_EQ(1, get_int(s, IPPROTO_TCP, TCP_INQ));
+
+	ASSERT_EQ(10, send(c, "0123456789", 10, 0));
+	EXPECT_EQ(10, ioctl_settles(s, SIOCINQ, 10));
+	EXPECT_EQ(4, recv_inq(s, buf, 4, &inq));
+	EXPECT_EQ(6, inq);
+	EXPECT_EQ(6, recv_inq(s, buf, sizeof(buf), &inq));
+	EXPECT_EQ(0, inq);
+
+	ASSERT_EQ(3, send(c, "abc", 3, 0));
+	ASSERT_EQ(0, shutdown(c, SHUT_WR));
+	EXPECT_TRUE(readable(s, 2000));
+	msleep(100);	/* the FIN after the data */
+	EXPECT_EQ(3, recv_inq(s, buf, sizeof(buf), &inq));
+	EXPECT_EQ(1, inq);
+	EXPECT_EQ(0, recv_inq(s, buf, sizeof(buf), &inq));
+	EXPECT_EQ(1, inq);
+
+	/* Off again: no message. */
+	ASSERT_EQ(0, set_int(s, IPPROTO_TCP, TCP_INQ, 0));
+	EXPECT_EQ(0, recv_inq(s, buf, sizeof(buf), &inq));
+	EXPECT_EQ(-1, inq);
+}
+
+/*
  * Cork holds a partial segment, and for one RTO at most, as native
  * does (its probe timer sends it): not at once, the RTO being 200 ms
  * at least; then within 5 s however slow the machine.
