@@ -120,7 +120,8 @@ run_pd()
 # and ktcp's to the same values.  Each script runs defaults.sh in its
 # namespace, and its 25 sysctl processes cost an emulated guest seconds
 # a script.  ktcp's sysctls are its own (net.ktcp.*): without them
-# google's scripts met ktcp at its defaults, not at defaults.sh's.  The
+# google's scripts met ktcp at its defaults, not at defaults.sh's (nor
+# at the timestamps and buffers a script sets itself).  The
 # script's status stays the original's (a key the kernel lacks, such
 # as tcp_ecn_option on 6.1, fails no script).
 stage_set()
@@ -145,6 +146,10 @@ stage_set()
 		exit $_rc
 		EOF
 	done
+	# A script's own settings of sysctls ktcp shares: ktcp's too.
+	find "$dst" -name '*.pkt' -exec sed -i -E \
+		-e 's#(/proc/sys/net/ipv4/tcp_)(timestamps|wmem|rmem)=("[^"]*"|[0-9]+)#& /proc/sys/net/ktcp/\2=\3#g' \
+		-e 's#(net\.ipv4\.tcp_)(timestamps|wmem|rmem)=("[^"]*"|[0-9]+)#& net.ktcp.\2=\3#g' {} +
 }
 
 # check STACK NAME SCRIPT: one TAP result.
