@@ -768,6 +768,134 @@ TEST_F_TIMEOUT(transfer, so_sndtimeo_with_full_buffers_is_partial_or_eagain,
 }
 
 /*
+ * The blocking sends below: far more than a 64 KiB send buffer and the
+ * peer's receive buffer (ktcp's rmem_default is 4 MiB) hold.
+ */
+#define BIG_SEND		(6 * MIB)
+#define SMALL_SNDBUF		(64 * 1024)
+/* The slow reader's pieces and its pause after each. */
+#define SLOW_READ_PIECE		(64 * 1024)
+#define SLOW_READ_PAUSE_MS	2
+/* When the signal comes to the blocked send(). */
+#define SIGNAL_AFTER_MS		300
+
+static unsigned char big_buf[BIG_SEND];
+
+static void set_sndbuf(struct __test_metadata *_metadata, int fd, int val)
+{
+	ASSERT_EQ(0, setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &val, sizeof(val))) {
+		TH_LOG("SO_SNDBUF %d: %s", val, strerror(errno));
+	}
+}
+
+/*
+ * Native: one blocking send() of 6 MiB through a 64 KiB send buffer to
+ * a peer that reads 64 KiB at a time, pausing after each, returns
+ * 6 MiB: tcp_sendmsg_locked() waits for room (sk_stream_wait_memory())
+ * as often as it takes and never returns a short count unless a
+ * signal, SO_SNDTIMEO or an error ends a wait.  The bytes arrive
+ * intact.  ktcp must do the same, as either end.
+ */
+TEST_F_TIMEOUT(transfer, blocking_send_to_slow_reader_returns_all, 60)
+{
+	struct end ends[2];
+	struct stream s;
+	int status, e;
+
+	ends_of(self, ends);
+	for (e = 0; e < 2; e++) {
+		set_sndbuf(_metadata, ends[e].fd, SMALL_SNDBUF);
+		self->child = fork();
+		ASSERT_LE(0, self->child) TH_LOG("fork: %s", strerror(errno));
+		if (self->child == 0) {
+			size_t got = 0;
+			ssize_t n;
+
+			stream_init(&s, e + 1);
+			while (got < BIG_SEND) {
+				n = recv(ends[e].peer, io_buf,
+					 SLOW_READ_PIECE, 0);
+				if (n <= 0)
+					_exit(1);
+				stream_fill(&s, expect_buf, n);
+				if (memcmp(io_buf, expect_buf, n))
+					_exit(2);
+				got += n;
+				msleep(SLOW_READ_PAUSE_MS);
+			}
+			_exit(0);
+		}
+
+		stream_init(&s, e + 1);
+		stream_fill(&s, big_buf, BIG_SEND);
+		ASSERT_EQ((ssize_t)BIG_SEND,
+			  send_ret(ends[e].fd, big_buf, BIG_SEND,
+				   MSG_NOSIGNAL)) {
+			TH_LOG("%s end", ends[e].name);
+		}
+		ASSERT_EQ(self->child, waitpid(self->child, &status, 0));
+		self->child = 0;
+		ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status)) {
+			TH_LOG("%s end: the reader's status %#x", ends[e].name,
+			       status);
+		}
+	}
+}
+
+static void on_sigusr1(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * Native: a blocking send() of 6 MiB through a 64 KiB send buffer to a
+ * peer that never reads queues what the buffers take and waits; a
+ * signal (its handler without SA_RESTART) then ends the call, which
+ * returns the bytes it queued: more than none, less than asked
+ * (tcp_sendmsg_locked(): an error after some data returns the count).
+ * ktcp must do the same, as either end.
+ */
+TEST_F_TIMEOUT(transfer, signal_during_blocking_send_returns_partial_count,
+	       30)
+{
+	struct sigaction sa;
+	struct end ends[2];
+	int status, e;
+	ssize_t n;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigusr1;
+	sigemptyset(&sa.sa_mask);
+	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL)) {
+		TH_LOG("sigaction(SIGUSR1): %s", strerror(errno));
+	}
+	memset(big_buf, 's', BIG_SEND);
+	ends_of(self, ends);
+	for (e = 0; e < 2; e++) {
+		pid_t parent = getpid();
+
+		set_sndbuf(_metadata, ends[e].fd, SMALL_SNDBUF);
+		self->child = fork();
+		ASSERT_LE(0, self->child) TH_LOG("fork: %s", strerror(errno));
+		if (self->child == 0) {
+			msleep(SIGNAL_AFTER_MS);
+			_exit(kill(parent, SIGUSR1) ? 1 : 0);
+		}
+
+		n = send_ret(ends[e].fd, big_buf, BIG_SEND, MSG_NOSIGNAL);
+		ASSERT_TRUE(n > 0 && n < (ssize_t)BIG_SEND) {
+			TH_LOG("%s end: send() of %llu bytes interrupted: %zd",
+			       ends[e].name, BIG_SEND, n);
+		}
+		TH_LOG("%s end: the interrupted send() returned %zd",
+		       ends[e].name, n);
+		ASSERT_EQ(self->child, waitpid(self->child, &status, 0));
+		self->child = 0;
+		ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
+	}
+}
+
+/*
  * Native: after shutdown(SHUT_WR) of our end, send() fails with EPIPE
  * and raises SIGPIPE, one per call, while the peer reads end of file.
  * ktcp must do the same, as either end.
