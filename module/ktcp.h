@@ -591,7 +591,7 @@ void ktcp_memory_sock_init(struct sock *sk);
 void ktcp_memory_sock_exit(struct sock *sk);
 bool ktcp_rmem_schedule(struct sock *sk, struct sk_buff *skb, bool ahead);
 bool ktcp_prune_ofo(struct sock *sk);
-bool ktcp_wmem_schedule(struct sock *sk, struct sk_buff *skb);
+bool ktcp_wmem_schedule(struct sock *sk, int size);
 void ktcp_wmem_charge(struct sock *sk, struct sk_buff *skb);
 void ktcp_wmem_recharge(struct sock *sk, struct sk_buff *skb, int charged);
 void ktcp_wmem_free_skb(struct sock *sk, struct sk_buff *skb);

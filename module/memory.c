@@ -248,7 +248,7 @@ bool ktcp_rmem_schedule(struct sock *sk, struct sk_buff *skb, bool ahead)
 /**
  * ktcp_wmem_schedule() - reserve memory for a segment sendmsg() queues
  * @sk: the socket, locked
- * @skb: the new segment
+ * @size: the truesize the segment will have, its payload included
  *
  * The first skb of an empty write queue is always taken
  * (ktcp_mem_force()).  On failure the writer waits
@@ -259,13 +259,13 @@ bool ktcp_rmem_schedule(struct sock *sk, struct sk_buff *skb, bool ahead)
  *
  * Return: true if ktcp_wmem_charge() may charge it.
  */
-bool ktcp_wmem_schedule(struct sock *sk, struct sk_buff *skb)
+bool ktcp_wmem_schedule(struct sock *sk, int size)
 {
-	if (sk_wmem_schedule(sk, skb->truesize))
+	if (sk_wmem_schedule(sk, size))
 		return true;
 	/* No ACK of ours would ever free memory for a writer. */
 	return skb_queue_empty(&sk->sk_write_queue) &&
-	       ktcp_mem_force(sk, skb->truesize);
+	       ktcp_mem_force(sk, size);
 }
 
 /* @skb joins the write queue: count it against SO_SNDBUF and memory. */
