@@ -158,6 +158,7 @@ struct ktcp_sock {
 	u32			snd_una;
 	u32			snd_nxt;
 	u32			write_seq;	/* next byte sendmsg queues */
+	u32			pushed_seq;	/* write_seq at the last PSH */
 	u32			snd_wnd;
 	u32			max_window;	/* largest snd_wnd seen */
 	u32			snd_wl1;

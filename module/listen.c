@@ -371,6 +371,7 @@ static struct sock *ktcp_create_child(struct sock *sk,
 	ks->snd_una = req->iss + 1;
 	ks->snd_nxt = ks->snd_una;
 	ks->write_seq = ks->snd_una;
+	ks->pushed_seq = ks->write_seq;
 	ks->irs = req->irs;
 	ks->rcv_nxt = req->irs + 1;
 	ks->copied_seq = ks->rcv_nxt;

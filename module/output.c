@@ -428,8 +428,6 @@ static int ktcp_xmit_skb(struct sock *sk, struct sk_buff *skb)
 		c->bytes_retrans += skb->len;
 	}
 	c->bytes_sent += skb->len;
-	if (skb->len)
-		flags |= KTCP_PSH;
 	cb->sent_jiffies = jiffies;
 	return ktcp_send_segment(sk, cb->seq, flags, skb, skb->len);
 }
@@ -463,6 +461,8 @@ static int ktcp_split(struct sock *sk, struct sk_buff *skb, u32 len)
 	*KTCP_SKB_CB(tail) = *cb;
 	KTCP_SKB_CB(tail)->seq = cb->seq + len;
 	cb->end_seq = cb->seq + len;
+	/* PSH stays with the segment's end (tcp_fragment()). */
+	cb->flags &= ~KTCP_PSH;
 	__skb_queue_after(&sk->sk_write_queue, skb, tail);
 	/* As tcp_fragment(): charged without asking, it is no new data. */
 	ktcp_wmem_charge(sk, tail);

@@ -9,6 +9,7 @@
 #include <linux/module.h>
 #include <linux/net.h>
 #include <linux/poll.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <net/addrconf.h>
 #include <net/inet_sock.h>
@@ -25,6 +26,7 @@
 #include "addr.h"
 #include "isn.h"
 #include "ktcp.h"
+#include "seq.h"
 #include "state.h"
 
 /*
@@ -683,6 +685,7 @@ static int ktcp_connect_start(struct sock *sk)
 	ks->snd_una = ks->iss;
 	ks->snd_nxt = ks->iss + 1;
 	ks->write_seq = ks->iss + 1;
+	ks->pushed_seq = ks->write_seq;
 	ks->snd_max = ks->snd_nxt;
 	ks->rcv_wnd = 0;
 	ks->retransmits = 0;
@@ -1103,6 +1106,56 @@ static int ktcp_copy_to_frags(struct sock *sk, struct sk_buff *skb,
 }
 
 /*
+ * PSH (tcp_mark_push()) goes on the segment that ends what a send
+ * queued, as native's tcp_push() puts it: the last one of the call,
+ * or the last before the writer waits for room, and never on the
+ * segments before them.  A long write also pushes once more than half
+ * of the largest window the peer offered went without (forced_push()).
+ * MSG_MORE says more is coming: no PSH at its end, unless that push is
+ * due.
+ */
+static bool ktcp_forced_push(const struct ktcp_sock *ks)
+{
+	return ktcp_seq_after(ks->write_seq,
+			      ks->pushed_seq + (ks->max_window >> 1));
+}
+
+/*
+ * Native asks forced_push() only as an skb of its write queue fills,
+ * and such an skb holds the segments of half the largest window
+ * (tcp_xmit_size_goal(), tcp_bound_to_half_wnd()), at most 64 KB: ktcp
+ * queues a segment per skb, and asks at the same bytes.
+ */
+static u32 ktcp_size_goal(const struct ktcp_sock *ks)
+{
+	u32 goal = ks->max_window > TCP_MSS_DEFAULT ? ks->max_window >> 1 :
+		   ks->max_window;
+
+	if (!goal || goal > SZ_64K)
+		goal = SZ_64K;
+	return max_t(u32, rounddown(goal, ks->mss), ks->mss);
+}
+
+static void ktcp_mark_push(struct ktcp_sock *ks, struct sk_buff *skb)
+{
+	KTCP_SKB_CB(skb)->flags |= KTCP_PSH;
+	ks->pushed_seq = ks->write_seq;
+}
+
+/* tcp_push(): mark the last segment queued if it is not sent yet. */
+static void ktcp_push(struct sock *sk, int flags)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
+
+	if (skb && skb->len &&
+	    !ktcp_seq_before(KTCP_SKB_CB(skb)->seq, ks->snd_max) &&
+	    (!(flags & MSG_MORE) || ktcp_forced_push(ks)))
+		ktcp_mark_push(ks, skb);
+	ktcp_write_xmit(sk);
+}
+
+/*
  * As tcp_sendmsg_locked(): a blocking send returns only when all of
  * @msg is queued, unless a signal, SO_SNDTIMEO or an error ends the
  * wait after some of it was (then the bytes queued so far).  Whatever
@@ -1162,23 +1215,32 @@ static int ktcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 		__skb_queue_tail(&sk->sk_write_queue, skb);
 		ktcp_wmem_charge(sk, skb);
 		copied += chunk;
+		/* The last one is pushed, and sent, below. */
+		if (!msg_data_left(msg))
+			break;
+		if (!((u32)copied % ktcp_size_goal(ks)) &&
+		    ktcp_forced_push(ks))
+			ktcp_mark_push(ks, skb);
 		ktcp_write_xmit(sk);
 		continue;
 
 wait_for_space:
-		ktcp_write_xmit(sk);
+		if (copied)
+			ktcp_push(sk, flags & ~MSG_MORE);
+		else
+			ktcp_write_xmit(sk);
 		set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
 		err = sk_stream_wait_memory(sk, &timeo);
 		if (err)
 			goto do_error;
 	}
-	ktcp_write_xmit(sk);
+	ktcp_push(sk, flags);
 	release_sock(sk);
 	return copied;
 
 do_error:
 	if (copied) {
-		ktcp_write_xmit(sk);
+		ktcp_push(sk, flags);
 		release_sock(sk);
 		return copied;
 	}
