@@ -353,17 +353,17 @@ static inline void ktcp_dec_stats(const struct net *net, enum ktcp_mib mib)
 /*
  * The window scale a SYN or SYN-ACK of @sk offers, as
  * tcp_select_initial_window() chooses it: room for the largest buffer
- * the socket may have, net.ktcp.rmem[2] or net.core.rmem_max, unless
- * SO_RCVBUF fixed its size.
+ * the socket may have, net.ktcp.rmem[2] or net.core.rmem_max; if
+ * SO_RCVBUF fixed its size, room for the window that buffer offers
+ * before any segment arrived (half of it: tcp_full_space()).
  */
 static inline u8 ktcp_rcv_wscale_for(const struct sock *sk)
 {
-	int space = READ_ONCE(sk->sk_rcvbuf);
-
-	if (!(sk->sk_userlocks & SOCK_RCVBUF_LOCK))
-		space = max3(space, ktcp_sysctl(sock_net(sk), rmem[2]),
-			     (int)READ_ONCE(sysctl_rmem_max));
-	return ktcp_wscale_for(space);
+	if (sk->sk_userlocks & SOCK_RCVBUF_LOCK)
+		return ktcp_wscale_for(READ_ONCE(sk->sk_rcvbuf) / 2);
+	return ktcp_wscale_for(max3(READ_ONCE(sk->sk_rcvbuf),
+				    ktcp_sysctl(sock_net(sk), rmem[2]),
+				    (int)READ_ONCE(sysctl_rmem_max)));
 }
 
 /* af_ktcp.c */
@@ -594,7 +594,6 @@ bool ktcp_rmem_schedule(struct sock *sk, struct sk_buff *skb, bool ahead);
 bool ktcp_prune_ofo(struct sock *sk);
 bool ktcp_wmem_schedule(struct sock *sk, int size);
 void ktcp_wmem_charge(struct sock *sk, struct sk_buff *skb);
-void ktcp_wmem_recharge(struct sock *sk, struct sk_buff *skb, int charged);
 void ktcp_wmem_free_skb(struct sock *sk, struct sk_buff *skb);
 bool ktcp_too_many_orphans(struct sock *sk);
 bool ktcp_orphan_check(struct sock *sk);

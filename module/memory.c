@@ -275,32 +275,6 @@ void ktcp_wmem_charge(struct sock *sk, struct sk_buff *skb)
 	sk_mem_charge(sk, skb->truesize);
 }
 
-/**
- * ktcp_wmem_recharge() - a queued segment's truesize changed
- * @sk: the socket, locked
- * @skb: a segment of the write queue
- * @charged: the truesize it was charged with
- *
- * ktcp_wmem_free_skb() uncharges the truesize the skb has when it goes,
- * so the charge must follow every change of it: pskb_trim() of an skb
- * that no socket owns (the write queue's are not owned) condenses a
- * remainder that fits the linear head and frees its pages
- * (skb_condense()), and the truesize drops by those pages.  Left
- * charged, they would stay in ktcp's memory after the socket is gone.
- */
-void ktcp_wmem_recharge(struct sock *sk, struct sk_buff *skb, int charged)
-{
-	int delta = skb->truesize - charged;
-
-	if (!delta)
-		return;
-	sk_wmem_queued_add(sk, delta);
-	if (delta > 0)
-		sk_mem_charge(sk, delta);
-	else
-		sk_mem_uncharge(sk, -delta);
-}
-
 /* @skb leaves the write queue (acknowledged, or the socket is gone). */
 void ktcp_wmem_free_skb(struct sock *sk, struct sk_buff *skb)
 {

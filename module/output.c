@@ -433,39 +433,32 @@ static int ktcp_xmit_skb(struct sock *sk, struct sk_buff *skb)
 }
 
 /*
- * Cut the first @len bytes of an unsent queued segment off into their
- * own skb, so a window smaller than the segment still moves data.
+ * Cut the first @len bytes of an unsent queued segment off, so a window
+ * smaller than the segment still moves data.  As tcp_fragment(): the
+ * rest moves into a new skb with its page references and its share of
+ * the truesize, nothing is copied, and only the new skb's own overhead
+ * is charged, without asking (no new data is queued).
  */
 static int ktcp_split(struct sock *sk, struct sk_buff *skb, u32 len)
 {
 	struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
-	int truesize = skb->truesize;
+	u32 nsize = skb_headlen(skb) > len ? skb_headlen(skb) - len : 0;
+	u32 nlen = skb->len - len - nsize;
 	struct sk_buff *tail;
-	u32 rest = skb->len - len;
-	int err;
 
-	tail = ktcp_alloc_payload(0, rest, GFP_ATOMIC);
+	tail = alloc_skb(nsize, GFP_ATOMIC);
 	if (!tail)
 		return -ENOBUFS;
-	if (ktcp_copy_payload(tail, skb, len, rest)) {
-		kfree_skb(tail);
-		return -ENOBUFS;
-	}
-	/* A short head may lose its pages here (skb_condense()). */
-	err = pskb_trim(skb, len);
-	ktcp_wmem_recharge(sk, skb, truesize);
-	if (err) {
-		kfree_skb(tail);
-		return -ENOBUFS;
-	}
+	ktcp_wmem_charge(sk, tail);
+	tail->truesize += nlen;
+	skb->truesize -= nlen;
+	skb_split(skb, tail, len);
 	*KTCP_SKB_CB(tail) = *cb;
 	KTCP_SKB_CB(tail)->seq = cb->seq + len;
 	cb->end_seq = cb->seq + len;
 	/* PSH stays with the segment's end (tcp_fragment()). */
 	cb->flags &= ~KTCP_PSH;
 	__skb_queue_after(&sk->sk_write_queue, skb, tail);
-	/* As tcp_fragment(): charged without asking, it is no new data. */
-	ktcp_wmem_charge(sk, tail);
 	return 0;
 }
 

@@ -1168,6 +1168,7 @@ static int ktcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	int flags = msg->msg_flags;
 	size_t copied = 0;
+	u32 since_goal = 0;	/* bytes since the last forced-push check */
 	long timeo;
 	int err;
 
@@ -1218,9 +1219,12 @@ static int ktcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 		/* The last one is pushed, and sent, below. */
 		if (!msg_data_left(msg))
 			break;
-		if (!((u32)copied % ktcp_size_goal(ks)) &&
-		    ktcp_forced_push(ks))
-			ktcp_mark_push(ks, skb);
+		since_goal += chunk;
+		if (since_goal >= ktcp_size_goal(ks)) {
+			since_goal = 0;
+			if (ktcp_forced_push(ks))
+				ktcp_mark_push(ks, skb);
+		}
 		ktcp_write_xmit(sk);
 		continue;
 
@@ -1234,7 +1238,9 @@ wait_for_space:
 		if (err)
 			goto do_error;
 	}
-	ktcp_push(sk, flags);
+	/* A send of nothing pushes nothing (tcp_sendmsg_locked()). */
+	if (copied)
+		ktcp_push(sk, flags);
 	release_sock(sk);
 	return copied;
 

@@ -19,7 +19,6 @@ static int ktcp_max_retries = 127;
 static int ktcp_max_seconds = 3600;
 static int ktcp_max_backlog = 65535;
 static int ktcp_max_rto_ms = 120000;
-static int ktcp_max_buf = 64 << 20;
 static int ktcp_max_keepidle = KTCP_MAX_KEEPIDLE;
 static int ktcp_min_snd_mss = KTCP_MIN_SND_MSS;
 static int ktcp_max_int = INT_MAX;
@@ -101,8 +100,8 @@ static const struct ctl_table ktcp_sysctl_template[] = {
 	KTCP_SYSCTL_INT(timestamps, &ktcp_zero, &ktcp_one),
 	KTCP_SYSCTL_INT(sack, &ktcp_zero, &ktcp_one),
 	/* "min default max", as tcp_rmem and tcp_wmem */
-	KTCP_SYSCTL_INTS(rmem, 3, &ktcp_one, &ktcp_max_buf),
-	KTCP_SYSCTL_INTS(wmem, 3, &ktcp_one, &ktcp_max_buf),
+	KTCP_SYSCTL_INTS(rmem, 3, &ktcp_one, &ktcp_max_int),
+	KTCP_SYSCTL_INTS(wmem, 3, &ktcp_one, &ktcp_max_int),
 	KTCP_SYSCTL_INT(keepalive_time, &ktcp_one, &ktcp_max_keepidle),
 	KTCP_SYSCTL_INT(keepalive_intvl, &ktcp_one, &ktcp_max_keepidle),
 	KTCP_SYSCTL_INT(keepalive_probes, &ktcp_one, &ktcp_max_retries),

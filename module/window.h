@@ -51,9 +51,9 @@ static inline u32 ktcp_window_space(u32 payload, u32 ratio)
  *
  * The payload the free buffer holds, at the payload-to-truesize ratio
  * that arriving skbs show (an order-0 page under a 1448-byte segment
- * holds a third of its truesize in data), a multiple of 1 << @wscale so
- * the field says it exactly, and never less than keeps @right where it
- * was: a window shrinks only as data fills it.
+ * holds a third of its truesize in data), rounded up to a multiple of
+ * 1 << @wscale so the field says it exactly, and never less than keeps
+ * @right where it was: a window shrinks only as data fills it.
  */
 static inline u32 ktcp_window_select(int free, u32 ratio, u32 rcv_nxt,
 				     u32 right, u8 wscale)
@@ -61,7 +61,12 @@ static inline u32 ktcp_window_select(int free, u32 ratio, u32 rcv_nxt,
 	u32 unit = 1U << wscale;
 	u32 win = free > 0 ? ((u64)free * ratio) >> 8 : 0;
 
-	win = round_down(min_t(u32, win, 65535U << wscale), unit);
+	/*
+	 * Up, as __tcp_select_window(): a unit may be larger than all
+	 * there is room for (8 KiB at a scale of 13, against 4 segments
+	 * under memory pressure), and rounding down would offer nothing.
+	 */
+	win = ALIGN(min_t(u32, win, 65535U << wscale), unit);
 	if (ktcp_seq_after(right, rcv_nxt + win))
 		win = ALIGN(right - rcv_nxt, unit);
 	return win;

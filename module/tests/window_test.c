@@ -27,9 +27,12 @@ static void window_is_the_payload_the_free_buffer_holds(struct kunit *test)
 
 static void window_is_a_whole_number_of_units(struct kunit *test)
 {
-	/* 10000 >> 7 would say 78 units: offer 78 * 128 exactly. */
+	/* 10000 >> 7 would say 78 units: offer 79 * 128, as native. */
 	KUNIT_EXPECT_EQ(test, ktcp_window_select(20000, 128, 1000, 1000, 7),
-			78U * 128);
+			79U * 128);
+	/* A unit larger than the room: one unit, never a zero window. */
+	KUNIT_EXPECT_EQ(test, ktcp_window_select(2 * 5840, 128, 0, 0, 13),
+			1U << 13);
 }
 
 static void window_is_capped_by_the_field(struct kunit *test)
