@@ -68,6 +68,7 @@ struct ktcp_skb_cb {
 	u8	flags;		/* KTCP_* */
 	u8	retransmitted;	/* Karn: no RTT sample from it */
 	u8	sacked;		/* the peer SACKed all of it */
+	u8	eor;		/* MSG_EOR: nothing is added after it */
 };
 
 #define KTCP_SKB_CB(skb) ((struct ktcp_skb_cb *)&((skb)->cb[0]))
@@ -593,7 +594,7 @@ void ktcp_memory_sock_exit(struct sock *sk);
 bool ktcp_rmem_schedule(struct sock *sk, struct sk_buff *skb, bool ahead);
 bool ktcp_prune_ofo(struct sock *sk);
 bool ktcp_wmem_schedule(struct sock *sk, int size);
-void ktcp_wmem_charge(struct sock *sk, struct sk_buff *skb);
+void ktcp_wmem_charge(struct sock *sk, int size);
 void ktcp_wmem_free_skb(struct sock *sk, struct sk_buff *skb);
 bool ktcp_too_many_orphans(struct sock *sk);
 bool ktcp_orphan_check(struct sock *sk);

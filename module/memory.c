@@ -268,11 +268,11 @@ bool ktcp_wmem_schedule(struct sock *sk, int size)
 	       ktcp_mem_force(sk, size);
 }
 
-/* @skb joins the write queue: count it against SO_SNDBUF and memory. */
-void ktcp_wmem_charge(struct sock *sk, struct sk_buff *skb)
+/* @size more bytes of truesize in the write queue: SO_SNDBUF, memory. */
+void ktcp_wmem_charge(struct sock *sk, int size)
 {
-	sk_wmem_queued_add(sk, skb->truesize);
-	sk_mem_charge(sk, skb->truesize);
+	sk_wmem_queued_add(sk, size);
+	sk_mem_charge(sk, size);
 }
 
 /* @skb leaves the write queue (acknowledged, or the socket is gone). */

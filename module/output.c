@@ -411,7 +411,7 @@ void ktcp_queue_fin(struct sock *sk)
 	ks->write_seq++;
 	ks->fin_queued = true;
 	__skb_queue_tail(&sk->sk_write_queue, skb);
-	ktcp_wmem_charge(sk, skb);	/* a FIN is never refused memory */
+	ktcp_wmem_charge(sk, skb->truesize);	/* a FIN is never refused memory */
 	ktcp_write_xmit(sk);
 }
 
@@ -449,7 +449,7 @@ static int ktcp_split(struct sock *sk, struct sk_buff *skb, u32 len)
 	tail = alloc_skb(nsize, GFP_ATOMIC);
 	if (!tail)
 		return -ENOBUFS;
-	ktcp_wmem_charge(sk, tail);
+	ktcp_wmem_charge(sk, tail->truesize);
 	tail->truesize += nlen;
 	skb->truesize -= nlen;
 	skb_split(skb, tail, len);
@@ -490,6 +490,9 @@ static bool __ktcp_write_xmit(struct sock *sk, bool push)
 			ks->snd_nxt = cb->end_seq;
 			continue;
 		}
+		/* sendmsg() queues up to its size goal per skb. */
+		if (skb->len > ks->mss && ktcp_split(sk, skb, ks->mss))
+			break;
 		if (skb->len &&
 		    ktcp_seq_after(cb->end_seq, ks->snd_una + wnd)) {
 			u32 room = ks->snd_una + wnd - cb->seq;

@@ -1121,10 +1121,10 @@ static bool ktcp_forced_push(const struct ktcp_sock *ks)
 }
 
 /*
- * Native asks forced_push() only as an skb of its write queue fills,
- * and such an skb holds the segments of half the largest window
- * (tcp_xmit_size_goal(), tcp_bound_to_half_wnd()), at most 64 KB: ktcp
- * queues a segment per skb, and asks at the same bytes.
+ * What one skb of the write queue holds: the segments of half the
+ * largest window the peer offered, at most 64 KB (tcp_xmit_size_goal(),
+ * tcp_bound_to_half_wnd()).  The transmit path cuts one MSS off at a
+ * time (ktcp_split()), so an skb per MSS costs only what is in flight.
  */
 static u32 ktcp_size_goal(const struct ktcp_sock *ks)
 {
@@ -1134,6 +1134,24 @@ static u32 ktcp_size_goal(const struct ktcp_sock *ks)
 	if (!goal || goal > SZ_64K)
 		goal = SZ_64K;
 	return max_t(u32, rounddown(goal, ks->mss), ks->mss);
+}
+
+/*
+ * May sendmsg() add to @skb, the tail of the write queue?  Only if none
+ * of it was ever sent (a sent skb is one segment: its sequence numbers
+ * are the peer's now), it carries data and no FIN, no send with MSG_EOR
+ * ended at it, and it is below @goal.
+ */
+static bool ktcp_can_append(const struct ktcp_sock *ks,
+			    const struct sk_buff *skb, u32 goal)
+{
+	const struct ktcp_skb_cb *cb;
+
+	if (!skb || !skb->len || skb->len >= goal)
+		return false;
+	cb = KTCP_SKB_CB(skb);
+	return !(cb->flags & KTCP_FIN) && !cb->eor &&
+	       !ktcp_seq_before(cb->seq, ks->snd_max);
 }
 
 static void ktcp_mark_push(struct ktcp_sock *ks, struct sk_buff *skb)
@@ -1168,7 +1186,7 @@ static int ktcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	int flags = msg->msg_flags;
 	size_t copied = 0;
-	u32 since_goal = 0;	/* bytes since the last forced-push check */
+	bool tail_full = false;
 	long timeo;
 	int err;
 
@@ -1187,44 +1205,64 @@ static int ktcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 		goto do_error;
 
 	while (msg_data_left(msg)) {
-		int chunk = min_t(size_t, msg_data_left(msg), ks->mss);
-		struct sk_buff *skb;
+		struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
+		u32 goal = ktcp_size_goal(ks);
+		bool fresh = false;
+		int chunk;
 
-		if (!sk_stream_memory_free(sk))
-			goto wait_for_space;
-		skb = alloc_skb(0, sk->sk_allocation);
-		if (!skb)
-			goto wait_for_space;
+		if (tail_full || !ktcp_can_append(ks, skb, goal)) {
+			if (!sk_stream_memory_free(sk))
+				goto wait_for_space;
+			skb = alloc_skb(0, sk->sk_allocation);
+			if (!skb)
+				goto wait_for_space;
+			KTCP_SKB_CB(skb)->seq = ks->write_seq;
+			KTCP_SKB_CB(skb)->end_seq = ks->write_seq;
+			fresh = true;
+			tail_full = false;
+		}
+		chunk = min_t(size_t, msg_data_left(msg), goal - skb->len);
 		/* net.ktcp.mem: wait as for a full send buffer. */
-		if (!ktcp_wmem_schedule(sk, skb->truesize + chunk)) {
-			kfree_skb(skb);
+		if (!ktcp_wmem_schedule(sk, (fresh ? skb->truesize : 0) + chunk)) {
+			if (fresh)
+				kfree_skb(skb);
 			goto wait_for_space;
 		}
 		chunk = ktcp_copy_to_frags(sk, skb, msg, chunk);
 		if (chunk <= 0) {
-			kfree_skb(skb);
+			if (fresh)
+				kfree_skb(skb);
 			err = chunk;
 			if (err == -EFAULT)
 				goto do_error;
+			/* No frag slot left in the tail: a new skb. */
+			if (!err && !fresh) {
+				tail_full = true;
+				continue;
+			}
 			goto wait_for_space;
 		}
-		KTCP_SKB_CB(skb)->seq = ks->write_seq;
-		KTCP_SKB_CB(skb)->end_seq = ks->write_seq + chunk;
-		KTCP_SKB_CB(skb)->flags = 0;
-		KTCP_SKB_CB(skb)->retransmitted = 0;
+		KTCP_SKB_CB(skb)->end_seq += chunk;
 		ks->write_seq += chunk;
-		__skb_queue_tail(&sk->sk_write_queue, skb);
-		ktcp_wmem_charge(sk, skb);
+		if (fresh) {
+			__skb_queue_tail(&sk->sk_write_queue, skb);
+			ktcp_wmem_charge(sk, skb->truesize);
+		} else {
+			ktcp_wmem_charge(sk, chunk);
+		}
 		copied += chunk;
 		/* The last one is pushed, and sent, below. */
 		if (!msg_data_left(msg))
 			break;
-		since_goal += chunk;
-		if (since_goal >= ktcp_size_goal(ks)) {
-			since_goal = 0;
-			if (ktcp_forced_push(ks))
-				ktcp_mark_push(ks, skb);
-		}
+		/*
+		 * As tcp_sendmsg_locked(): send when an skb is full, and
+		 * push if half the largest window went without (so a long
+		 * write still has its PSHs).
+		 */
+		if (skb->len < goal)
+			continue;
+		if (ktcp_forced_push(ks))
+			ktcp_mark_push(ks, skb);
 		ktcp_write_xmit(sk);
 		continue;
 
@@ -1239,8 +1277,12 @@ wait_for_space:
 			goto do_error;
 	}
 	/* A send of nothing pushes nothing (tcp_sendmsg_locked()). */
-	if (copied)
+	if (copied) {
+		/* MSG_EOR: the next send starts a new skb. */
+		if (flags & MSG_EOR)
+			KTCP_SKB_CB(skb_peek_tail(&sk->sk_write_queue))->eor = 1;
 		ktcp_push(sk, flags);
+	}
 	release_sock(sk);
 	return copied;
 
