@@ -520,6 +520,7 @@ int ktcp_send_synack(struct net *net, bool ipv6, const struct in6_addr *saddr,
 		     u32 iss, u32 rcv_nxt, const struct ktcp_out_options *opts,
 		     u16 window);
 void ktcp_write_xmit(struct sock *sk);
+void ktcp_write_xmit_corked(struct sock *sk);
 bool ktcp_push_held(struct sock *sk);
 void ktcp_retransmit_syn(struct sock *sk);
 bool ktcp_retransmit_hole(struct sock *sk);

@@ -467,9 +467,10 @@ static int ktcp_split(struct sock *sk, struct sk_buff *skb, u32 len)
  * congestion window, and Nagle (RFC 896) unless TCP_NODELAY.  After a
  * timeout SND.NXT is back at SND.UNA and this resends, skipping what
  * the peer SACKed.  @push sends what Nagle, TCP_CORK or sender SWS
- * avoidance would hold back.  Returns whether anything was sent.
+ * avoidance would hold back; @corked holds a small last segment as
+ * TCP_CORK does.  Returns whether anything was sent.
  */
-static bool __ktcp_write_xmit(struct sock *sk, bool push)
+static bool __ktcp_write_xmit(struct sock *sk, bool push, bool corked)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	struct sk_buff *skb;
@@ -515,9 +516,12 @@ static bool __ktcp_write_xmit(struct sock *sk, bool push)
 		if (!push && skb->len && skb->len < ks->mss &&
 		    skb_queue_is_last(&sk->sk_write_queue, skb) &&
 		    !ks->fin_queued &&
-		    (ks->cork ||
+		    (ks->cork || corked ||
 		     (!ks->nodelay && ks->snd_nxt != ks->snd_una)))
 			break;
+		/* What the timer pushes out is pushed (tcp_write_wakeup()). */
+		if (push && skb->len)
+			cb->flags |= KTCP_PSH;
 		if (ktcp_xmit_skb(sk, skb))
 			break;
 		ks->snd_nxt = cb->end_seq;
@@ -535,7 +539,18 @@ static bool __ktcp_write_xmit(struct sock *sk, bool push)
 
 void ktcp_write_xmit(struct sock *sk)
 {
-	__ktcp_write_xmit(sk, false);
+	__ktcp_write_xmit(sk, false, false);
+}
+
+/*
+ * The end of a send with MSG_MORE: hold a small last segment as
+ * TCP_CORK would, this time only (tcp_push() with TCP_NAGLE_CORK).  The
+ * next ACK sends it under the socket's own rules, or the timer after
+ * one RTO, as native's probe timer does.
+ */
+void ktcp_write_xmit_corked(struct sock *sk)
+{
+	__ktcp_write_xmit(sk, false, true);
 }
 
 /*
@@ -546,7 +561,7 @@ void ktcp_write_xmit(struct sock *sk)
  */
 bool ktcp_push_held(struct sock *sk)
 {
-	return ktcp_sk(sk)->snd_wnd && __ktcp_write_xmit(sk, true);
+	return ktcp_sk(sk)->snd_wnd && __ktcp_write_xmit(sk, true, false);
 }
 
 /* Our SYN again (SYN_SENT), or SYN-ACK after a simultaneous open. */

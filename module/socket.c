@@ -1170,7 +1170,10 @@ static void ktcp_push(struct sock *sk, int flags)
 	    !ktcp_seq_before(KTCP_SKB_CB(skb)->seq, ks->snd_max) &&
 	    (!(flags & MSG_MORE) || ktcp_forced_push(ks)))
 		ktcp_mark_push(ks, skb);
-	ktcp_write_xmit(sk);
+	if (flags & MSG_MORE)
+		ktcp_write_xmit_corked(sk);
+	else
+		ktcp_write_xmit(sk);
 }
 
 /*
