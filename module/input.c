@@ -399,24 +399,12 @@ static void ktcp_rcv_sacks(struct sock *sk, const struct ktcp_syn_options *opts)
 	}
 }
 
-/*
- * A duplicate ACK (RFC 5681 2): the third starts fast retransmit and
- * fast recovery; each later one means a segment left the network.
- */
-static void ktcp_dupack(struct sock *sk)
+/* Fast retransmit, then fast recovery (RFC 5681 3.2, RFC 6582). */
+static void ktcp_enter_recovery(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	u32 flight;
 
-	ks->dupacks++;
-	if (ks->in_recovery) {
-		ks->cwnd++;
-		if (ks->sack_ok)
-			ktcp_retransmit_hole(sk);
-		return;
-	}
-	if (ks->dupacks < 3)
-		return;
 	/* RFC 6582 4.1: not again for losses of the same window. */
 	if (ktcp_seq_before(ks->snd_una, ks->recover))
 		return;
@@ -430,6 +418,49 @@ static void ktcp_dupack(struct sock *sk)
 		ktcp_inc_stats(sock_net(sk), KTCP_MIB_SACK_RECOVERY);
 	ktcp_retransmit_hole(sk);
 	ks->cwnd = ks->ssthresh + 3;
+}
+
+/*
+ * A duplicate ACK (RFC 5681 2): the third starts fast retransmit and
+ * fast recovery; each later one means a segment left the network.
+ */
+static void ktcp_dupack(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
+	ks->dupacks++;
+	if (ks->in_recovery) {
+		ks->cwnd++;
+		if (ks->sack_ok)
+			ktcp_retransmit_hole(sk);
+		return;
+	}
+	if (ks->dupacks >= KTCP_DUPTHRESH)
+		ktcp_enter_recovery(sk);
+}
+
+/*
+ * RFC 6675 5 (b), as native's tcp_time_to_recover() counts SACKed
+ * segments as duplicate ACKs: DupThresh segments SACKed above SND.UNA
+ * mean the first hole is lost, however few ACKs said so (one ACK whose
+ * blocks cover several segments, the ACKs between lost too).  Without
+ * it that hole waited for the RTO.
+ */
+static void ktcp_sack_loss_check(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct sk_buff *skb;
+	u32 sacked = 0;
+
+	if (ks->in_recovery)
+		return;
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		if (!ktcp_seq_before(KTCP_SKB_CB(skb)->seq, ks->snd_max))
+			break;
+		sacked += KTCP_SKB_CB(skb)->sacked;
+	}
+	if (sacked >= KTCP_DUPTHRESH)
+		ktcp_enter_recovery(sk);
 }
 
 static bool ktcp_is_dupack(struct sock *sk, const struct sk_buff *skb,
@@ -507,6 +538,8 @@ static bool ktcp_rcv_ack(struct sock *sk, struct sk_buff *skb,
 		ktcp_clean_acked(sk, ack, opts);
 	else if (ktcp_is_dupack(sk, skb, window))
 		ktcp_dupack(sk);
+	if (ks->sack_ok && opts->nr_sacks)
+		ktcp_sack_loss_check(sk);
 
 	/* RFC 9293 3.10.7.4: take the window from the newest segment. */
 	if (ktcp_seq_before(ks->snd_wl1, cb->seq) ||

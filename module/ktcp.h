@@ -71,6 +71,9 @@ struct ktcp_skb_cb {
 	u8	eor;		/* MSG_EOR: nothing is added after it */
 };
 
+/* Duplicate ACKs, or SACKed segments, that say a segment was lost. */
+#define KTCP_DUPTHRESH	3
+
 #define KTCP_SKB_CB(skb) ((struct ktcp_skb_cb *)&((skb)->cb[0]))
 
 /* What the options of a segment said (parsed by ktcp_parse_options()). */
