@@ -21,7 +21,8 @@
 #
 # Script sets (KTCP_PACKETDRILL_SETS, comma-separated, default "own"):
 #
-#   own     selftests/packetdrill/*.pkt: issue 11's cases.  The MSS
+#   own     selftests/packetdrill/*.pkt: issue 11's cases, and what
+#           the third-party sets found ktcp doing unlike native.  The MSS
 #           scripts (mss-*) run last, and on ktcp those that announce
 #           an MSS of 12 or less last of all: on a ktcp without an MSS
 #           floor they may crash the kernel.
