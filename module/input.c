@@ -348,8 +348,19 @@ static void ktcp_clean_acked(struct sock *sk, u32 ack,
 	skb_queue_walk_safe(&sk->sk_write_queue, skb, tmp) {
 		struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
 
-		if (ktcp_seq_after(cb->end_seq, ack))
+		if (ktcp_seq_after(cb->end_seq, ack)) {
+			/*
+			 * Partly acknowledged (a peer that took what its
+			 * window held): keep the rest only, so that a resend
+			 * starts at SND.UNA (tcp_trim_head()).
+			 */
+			if (ktcp_seq_after(ack, cb->seq) && skb->len &&
+			    !ktcp_split(sk, skb, ack - cb->seq)) {
+				__skb_unlink(skb, &sk->sk_write_queue);
+				ktcp_wmem_free_skb(sk, skb);
+			}
 			break;
+		}
 		if (!cb->retransmitted && rtt < 0)
 			rtt = jiffies - cb->sent_jiffies;
 		__skb_unlink(skb, &sk->sk_write_queue);
@@ -358,6 +369,12 @@ static void ktcp_clean_acked(struct sock *sk, u32 ack,
 	ks->counts.bytes_acked += acked;
 	ks->counts.delivered += ktcp_mss_segs(ks, acked);
 	ks->snd_una = ack;
+	/*
+	 * RFC 6582's "recover" must not fall 2^31 behind SND.UNA, where it
+	 * would read as ahead and bar fast recovery for the next 2 GiB.
+	 */
+	if (!ks->in_recovery && ktcp_seq_after(ack, ks->recover))
+		ks->recover = ack;
 	if (ktcp_seq_after(ack, ks->snd_nxt))	/* resending after an RTO */
 		ks->snd_nxt = ack;
 	if (ktcp_seq_after(ack, ks->highest_sack))
@@ -452,15 +469,17 @@ static void ktcp_sack_loss_check(struct sock *sk)
 	struct sk_buff *skb;
 	u32 sacked = 0;
 
-	if (ks->in_recovery)
+	if (ks->in_recovery || ktcp_seq_before(ks->snd_una, ks->recover))
 		return;
 	skb_queue_walk(&sk->sk_write_queue, skb) {
 		if (!ktcp_seq_before(KTCP_SKB_CB(skb)->seq, ks->snd_max))
 			break;
 		sacked += KTCP_SKB_CB(skb)->sacked;
+		if (sacked >= KTCP_DUPTHRESH) {
+			ktcp_enter_recovery(sk);
+			return;
+		}
 	}
-	if (sacked >= KTCP_DUPTHRESH)
-		ktcp_enter_recovery(sk);
 }
 
 static bool ktcp_is_dupack(struct sock *sk, const struct sk_buff *skb,

@@ -523,6 +523,7 @@ int ktcp_send_synack(struct net *net, bool ipv6, const struct in6_addr *saddr,
 		     u32 iss, u32 rcv_nxt, const struct ktcp_out_options *opts,
 		     u16 window);
 void ktcp_write_xmit(struct sock *sk);
+int ktcp_split(struct sock *sk, struct sk_buff *skb, u32 len);
 void ktcp_write_xmit_corked(struct sock *sk);
 bool ktcp_push_held(struct sock *sk);
 void ktcp_retransmit_syn(struct sock *sk);
@@ -599,6 +600,7 @@ bool ktcp_rmem_schedule(struct sock *sk, struct sk_buff *skb, bool ahead);
 bool ktcp_prune_ofo(struct sock *sk);
 bool ktcp_wmem_schedule(struct sock *sk, int size);
 void ktcp_wmem_charge(struct sock *sk, int size);
+void ktcp_wmem_charge_forced(struct sock *sk, int size);
 void ktcp_wmem_free_skb(struct sock *sk, struct sk_buff *skb);
 bool ktcp_too_many_orphans(struct sock *sk);
 bool ktcp_orphan_check(struct sock *sk);

@@ -275,6 +275,18 @@ void ktcp_wmem_charge(struct sock *sk, int size)
 	sk_mem_charge(sk, size);
 }
 
+/*
+ * @size more bytes of truesize that must not be refused, as native's
+ * sk_forced_mem_schedule(): a FIN, and the overhead of an skb that
+ * splitting a queued segment adds (tcp_fragment(), tso_fragment()).
+ */
+void ktcp_wmem_charge_forced(struct sock *sk, int size)
+{
+	if (!ktcp_mem_force(sk, size))
+		sk_wmem_schedule(sk, size);	/* a memory cgroup's socket */
+	ktcp_wmem_charge(sk, size);
+}
+
 /* @skb leaves the write queue (acknowledged, or the socket is gone). */
 void ktcp_wmem_free_skb(struct sock *sk, struct sk_buff *skb)
 {

@@ -411,7 +411,7 @@ void ktcp_queue_fin(struct sock *sk)
 	ks->write_seq++;
 	ks->fin_queued = true;
 	__skb_queue_tail(&sk->sk_write_queue, skb);
-	ktcp_wmem_charge(sk, skb->truesize);	/* a FIN is never refused memory */
+	ktcp_wmem_charge_forced(sk, skb->truesize);
 	ktcp_write_xmit(sk);
 }
 
@@ -433,13 +433,14 @@ static int ktcp_xmit_skb(struct sock *sk, struct sk_buff *skb)
 }
 
 /*
- * Cut the first @len bytes of an unsent queued segment off, so a window
- * smaller than the segment still moves data.  As tcp_fragment(): the
- * rest moves into a new skb with its page references and its share of
- * the truesize, nothing is copied, and only the new skb's own overhead
- * is charged, without asking (no new data is queued).
+ * Cut the first @len bytes of a queued segment off: one MSS of a large
+ * unsent skb, what a window smaller than the segment lets go, what a
+ * partial ACK covered.  As tcp_fragment(): the rest moves into a new
+ * skb with its page references and its share of the truesize, nothing
+ * is copied, and only the new skb's own overhead is charged, never
+ * refused (no new data is queued).
  */
-static int ktcp_split(struct sock *sk, struct sk_buff *skb, u32 len)
+int ktcp_split(struct sock *sk, struct sk_buff *skb, u32 len)
 {
 	struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
 	u32 nsize = skb_headlen(skb) > len ? skb_headlen(skb) - len : 0;
@@ -449,7 +450,7 @@ static int ktcp_split(struct sock *sk, struct sk_buff *skb, u32 len)
 	tail = alloc_skb(nsize, GFP_ATOMIC);
 	if (!tail)
 		return -ENOBUFS;
-	ktcp_wmem_charge(sk, tail->truesize);
+	ktcp_wmem_charge_forced(sk, tail->truesize);
 	tail->truesize += nlen;
 	skb->truesize -= nlen;
 	skb_split(skb, tail, len);
@@ -484,9 +485,16 @@ static bool __ktcp_write_xmit(struct sock *sk, bool push, bool corked)
 	skb_queue_walk(&sk->sk_write_queue, skb) {
 		struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
 		u32 wnd = min_t(u32, ks->snd_wnd, ks->cwnd * ks->mss);
+		bool hold;
 
 		if (ktcp_seq_before(cb->seq, ks->snd_nxt))
 			continue;
+		/*
+		 * Nagle, cork and SWS avoidance hold data never sent; what
+		 * an RTO sends again goes as it went (native applies neither
+		 * to a retransmission).
+		 */
+		hold = !push && !ktcp_seq_before(cb->seq, ks->snd_max);
 		if (cb->sacked && ktcp_seq_before(cb->seq, ks->snd_max)) {
 			ks->snd_nxt = cb->end_seq;
 			continue;
@@ -503,7 +511,7 @@ static bool __ktcp_write_xmit(struct sock *sk, bool push, bool corked)
 			 * half the largest window the peer ever offered.
 			 */
 			if (ktcp_seq_after_eq(cb->seq, ks->snd_una + wnd) ||
-			    (!push &&
+			    (hold &&
 			     room < min_t(u32, ks->mss, ks->max_window / 2)) ||
 			    ktcp_split(sk, skb, room))
 				break;
@@ -513,7 +521,7 @@ static bool __ktcp_write_xmit(struct sock *sk, bool push, bool corked)
 		 * unacknowledged; TCP_CORK holds it regardless.  A FIN
 		 * behind it ends both.
 		 */
-		if (!push && skb->len && skb->len < ks->mss &&
+		if (hold && skb->len && skb->len < ks->mss &&
 		    skb_queue_is_last(&sk->sk_write_queue, skb) &&
 		    !ks->fin_queued &&
 		    (ks->cork || corked ||
