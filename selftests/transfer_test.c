@@ -769,7 +769,7 @@ TEST_F_TIMEOUT(transfer, so_sndtimeo_with_full_buffers_is_partial_or_eagain,
 
 /*
  * The blocking sends below: far more than a 64 KiB send buffer and the
- * peer's receive buffer (ktcp's rmem_default is 4 MiB) hold.
+ * peer's receive buffer (ktcp's rmem[1] is 4 MiB) hold.
  */
 #define BIG_SEND		(6 * MIB)
 #define SMALL_SNDBUF		(64 * 1024)
