@@ -53,7 +53,7 @@ static int __net_init ktcp_net_init(struct net *net)
 		/*
 		 * No buffer autotuning yet: a socket starts where native's
 		 * autotuning typically ends up on a fast path.  [0]: see
-		 * ktcp_mem_floor(); [2] of rmem is native's default.
+		 * ktcp_memory_floors(); rmem's [2] is native's default.
 		 */
 		.rmem			= { 65536, 4 << 20, 6 << 20 },
 		.wmem			= { 65536, 4 << 20, 4 << 20 },

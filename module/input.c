@@ -472,7 +472,7 @@ static void ktcp_sack_loss_check(struct sock *sk)
 	if (ks->in_recovery || ktcp_seq_before(ks->snd_una, ks->recover))
 		return;
 	skb_queue_walk(&sk->sk_write_queue, skb) {
-		if (!ktcp_seq_before(KTCP_SKB_CB(skb)->seq, ks->snd_max))
+		if (ktcp_skb_unsent(ks, skb))
 			break;
 		sacked += KTCP_SKB_CB(skb)->sacked;
 		if (sacked >= KTCP_DUPTHRESH) {

@@ -352,6 +352,17 @@ static inline void ktcp_dec_stats(const struct net *net, enum ktcp_mib mib)
 	atomic_long_dec(&ktcp_net(net)->mib[mib]);
 }
 
+/*
+ * No byte of @skb, a segment of the write queue, ever left: its
+ * sequence numbers are not the peer's yet (sendmsg() may add to it, and
+ * Nagle, cork and SWS avoidance may hold it).
+ */
+static inline bool ktcp_skb_unsent(const struct ktcp_sock *ks,
+				   const struct sk_buff *skb)
+{
+	return !ktcp_seq_before(KTCP_SKB_CB(skb)->seq, ks->snd_max);
+}
+
 #define ktcp_sysctl(net, name) READ_ONCE(ktcp_net(net)->sysctl.name)
 
 /*

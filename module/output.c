@@ -421,7 +421,7 @@ static int ktcp_xmit_skb(struct sock *sk, struct sk_buff *skb)
 	struct ktcp_info_counts *c = &ktcp_sk(sk)->counts;
 	u8 flags = cb->flags;
 
-	if (ktcp_seq_before(cb->seq, ktcp_sk(sk)->snd_max)) {
+	if (!ktcp_skb_unsent(ktcp_sk(sk), skb)) {
 		cb->retransmitted = 1;	/* Karn: no RTT sample */
 		ktcp_inc_stats(sock_net(sk), KTCP_MIB_RETRANS_SEGS);
 		c->total_retrans++;
@@ -494,8 +494,8 @@ static bool __ktcp_write_xmit(struct sock *sk, bool push, bool corked)
 		 * an RTO sends again goes as it went (native applies neither
 		 * to a retransmission).
 		 */
-		hold = !push && !ktcp_seq_before(cb->seq, ks->snd_max);
-		if (cb->sacked && ktcp_seq_before(cb->seq, ks->snd_max)) {
+		hold = !push && ktcp_skb_unsent(ks, skb);
+		if (cb->sacked && !ktcp_skb_unsent(ks, skb)) {
 			ks->snd_nxt = cb->end_seq;
 			continue;
 		}

@@ -1150,8 +1150,7 @@ static bool ktcp_can_append(const struct ktcp_sock *ks,
 	if (!skb || !skb->len || skb->len >= goal)
 		return false;
 	cb = KTCP_SKB_CB(skb);
-	return !(cb->flags & KTCP_FIN) && !cb->eor &&
-	       !ktcp_seq_before(cb->seq, ks->snd_max);
+	return !(cb->flags & KTCP_FIN) && !cb->eor && ktcp_skb_unsent(ks, skb);
 }
 
 static void ktcp_mark_push(struct ktcp_sock *ks, struct sk_buff *skb)
@@ -1166,8 +1165,7 @@ static void ktcp_push(struct sock *sk, int flags)
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
 
-	if (skb && skb->len &&
-	    !ktcp_seq_before(KTCP_SKB_CB(skb)->seq, ks->snd_max) &&
+	if (skb && skb->len && ktcp_skb_unsent(ks, skb) &&
 	    (!(flags & MSG_MORE) || ktcp_forced_push(ks)))
 		ktcp_mark_push(ks, skb);
 	if (flags & MSG_MORE)
