@@ -353,12 +353,21 @@ else
 fi
 
 # The last screen of a CI log is often all a reader gets: name every
-# failed case right above the verdict.
+# failed case right above the verdict, with the diagnostic lines its
+# test printed after it (what was expected, what came): a flaky case
+# seen once in CI must be explainable from that screen alone.
 if [ "$failed" -gt 0 ]; then
 	echo "# failed cases:" >&2
-	grep -H -E '^ *not ok |\[FAILED\]' "$build"/results/*/console.log \
-		"$build"/results/*/kunit.txt 2>/dev/null |
-		sed "s|^$build/results/|#   |" | head -40 >&2
+	awk -v prefix="$build/results/" '
+		/^ *not ok |\[FAILED\]/ {
+			f = FILENAME
+			if (index(f, prefix) == 1)
+				f = substr(f, length(prefix) + 1)
+			print "#   " f ":" $0; why = 6; next
+		}
+		why > 0 && /^ *# / { print "#     " $0; why--; next }
+		{ why = 0 }' "$build"/results/*/console.log \
+		"$build"/results/*/kunit.txt 2>/dev/null | head -60 >&2
 	for vm in $vms_run; do
 		[ -f "$build/results/$vm/done" ] ||
 			echo "#   $vm: the VM did not finish" >&2
