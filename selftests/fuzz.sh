@@ -131,8 +131,10 @@ fi
 desc="rmmod ktcp succeeds once the fuzzer's sockets are gone"
 why=
 for _ in $(seq 240); do
-	[ "$(cat "$sysmod/refcnt" 2>/dev/null || echo 0)" = 0 ] && break
-	sleep 0.5
+	refcnt=0
+	read -r refcnt 2>/dev/null <"$sysmod/refcnt" || true
+	[ "$refcnt" = 0 ] && break
+	ktcp_nap 0.5
 done
 rm_marker="fuzz.sh[$$]: rmmod $(date +%s%N)"
 echo "$rm_marker" >/dev/kmsg

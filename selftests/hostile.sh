@@ -76,7 +76,6 @@ app=$KTCP_SELFTESTS_DIR/hostile_app.py
 a=ktcp-ha-$$ b=ktcp-hb-$$
 ip_a=10.77.3.1 ip_peer=10.77.3.99
 pids=()
-holder=
 with_native=1
 [ "${KTCP_DEBUG_KERNEL:-0}" != 1 ] || with_native=0
 stock_only="native reference: on the stock kernel only"
@@ -86,7 +85,7 @@ cleanup()
 {
 	local p
 
-	for p in "${pids[@]}" ${holder:+"$holder"}; do
+	for p in "${pids[@]}"; do
 		kill "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
 	done
@@ -121,13 +120,8 @@ ip netns exec "$a" sh -c '
 	echo 2 >/proc/sys/net/ipv4/tcp_orphan_retries' ||
 	tap_bail "sysctls in $a"
 
-ip netns exec "$a" sleep 100000 &
-holder=$!
-for _ in $(seq 100); do
-	[ "$(readlink "/proc/$holder/ns/net")" = "$(ip netns exec "$a" readlink /proc/self/ns/net)" ] && break
-	sleep 0.1
-done
-net=/proc/$holder/net
+ns_watch "$a"
+net=$(ns_net "$a")
 
 on_ktcp()
 {
@@ -174,9 +168,9 @@ else
 	echo listening >"$ktcp_tmp/echo-native"
 fi
 for _ in $(seq 300); do
-	grep -q listening "$ktcp_tmp/echo-ktcp" &&
-		grep -q listening "$ktcp_tmp/echo-native" && break
-	sleep 0.1
+	file_has_line "$ktcp_tmp/echo-ktcp" listening &&
+		file_has_line "$ktcp_tmp/echo-native" listening && break
+	ktcp_nap 0.1
 done
 
 # --- 1-3: MSS options of 0 to 48 at a listener ------------------------
@@ -430,8 +424,8 @@ if [ "$with_native" = 1 ]; then
 	wait "$p1"
 	# Every RTT sample is taken once the window is closed.
 	for _ in $(seq 300); do
-		grep -q zero_window "$ktcp_tmp/cap-ktcp" && break
-		sleep 0.1
+		file_has_line "$ktcp_tmp/cap-ktcp" zero_window && break
+		ktcp_nap 0.1
 	done
 	ip netns exec "$a" sh -c "echo $rto_min0 >/proc/sys/net/ktcp/rto_min_ms"
 fi
@@ -596,8 +590,8 @@ on_ktcp timeout 60 python3 "$app" fill "$ip_peer" 7341 close \
 # Closed; once the peer has answered a probe (an RTO or more after the
 # window closed: seconds on the debug kernel), no orphan is allowed.
 while kill -0 "$op" 2>/dev/null; do
-	grep -q '"probe": 1}' "$ktcp_tmp/oom-ktcp" && break
-	sleep 0.1
+	file_has_line "$ktcp_tmp/oom-ktcp" '"probe": 1\}' && break
+	ktcp_nap 0.1
 done
 ip netns exec "$a" sh -c 'echo 0 >/proc/sys/net/ktcp/max_orphans'
 wait "$op"

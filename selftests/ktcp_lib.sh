@@ -20,6 +20,7 @@ ktcp_ntests=0
 ktcp_nfail=0
 declare -A ktcp_hold_pid=()
 declare -A ktcp_hold_fd=()
+declare -A ktcp_ns_pid=()
 ktcp_netns=()
 
 # A numeric #define of uapi/linux/ktcp.h, or $2 if the header is absent.
@@ -63,6 +64,144 @@ netns_add()
 	done
 }
 
+# ns_watch NS...: a process that lives in each NS (ktcp_ns_pid[NS],
+# killed by ktcp_lib_cleanup), whose /proc/PID/net holds the
+# namespace's counters and socket tables: the ns_* functions below read
+# them with shell builtins alone.  In the emulated debug guest every
+# process started costs seconds, and an "ip netns exec NS awk" per
+# counter was most of stress.sh's time there.  Not for a namespace a
+# test deletes: the process keeps it alive.
+ns_watch()
+{
+	local ns pid
+
+	for ns; do
+		ip netns exec "$ns" sleep infinity &
+		pid=$!
+		ktcp_ns_pid[$ns]=$pid
+		wait_until 120 ns_entered "$pid" "$ns" ||
+			tap_bail "no process entered namespace $ns"
+	done
+}
+
+# ns_entered PID NS: PID lives in NS (ip netns exec has switched).
+ns_entered()
+{
+	[[ /proc/$1/ns/net -ef /run/netns/$2 ]]
+}
+
+# ns_net NS: /proc/PID/net of the process that lives in NS.
+ns_net()
+{
+	echo "/proc/${ktcp_ns_pid[$1]}/net"
+}
+
+# ns_counter NS NAME: ktcp's counter NAME in NS (/proc/net/ktcp_snmp),
+# 0 if there is none.
+ns_counter()
+{
+	local name value
+
+	while read -r name value; do
+		[ "$name" = "$2" ] && echo "$value" && return
+	done <"/proc/${ktcp_ns_pid[$1]}/net/ktcp_snmp"
+	echo 0
+}
+
+# ns_counters NS: every ktcp counter of NS on one line, for a
+# diagnostic.
+ns_counters()
+{
+	local -a lines
+
+	mapfile -t lines <"/proc/${ktcp_ns_pid[$1]}/net/ktcp_snmp"
+	echo "${lines[*]}"
+}
+
+# ns_native NS GROUP NAME: native TCP's counter NAME of GROUP (Tcp, in
+# /proc/net/snmp; TcpExt, in /proc/net/netstat) in NS.
+ns_native()
+{
+	local file=snmp head="" line i
+	local -a names values
+
+	[ "$2" = Tcp ] || file=netstat
+	while read -r line; do
+		[[ $line == "$2: "* ]] || continue
+		if [ -z "$head" ]; then
+			head=$line
+			continue
+		fi
+		read -r -a names <<<"$head"
+		read -r -a values <<<"$line"
+		for ((i = 1; i < ${#names[@]}; i++)); do
+			[ "${names[i]}" = "$3" ] && echo "${values[i]}" && return
+		done
+		break
+	done <"/proc/${ktcp_ns_pid[$1]}/net/$file"
+	echo 0
+}
+
+# --- waiting without starting processes ------------------------------
+
+# ktcp_nap SECS: sleep(1) without a process: a read that times out on a
+# FIFO nobody writes to.
+ktcp_nap_fd=
+ktcp_nap()
+{
+	if [ -z "$ktcp_nap_fd" ]; then
+		local fifo
+
+		fifo=$(mktemp -u "${TMPDIR:-/tmp}/ktcp-nap.XXXXXX")
+		mkfifo "$fifo"
+		exec {ktcp_nap_fd}<>"$fifo"
+		rm -f "$fifo"
+	fi
+	read -r -t "$1" -u "$ktcp_nap_fd" _ || true
+}
+
+# wait_until SECS COMMAND...: run COMMAND (best a shell function) every
+# 0.1 s until it succeeds (true) or SECS went by (false).
+wait_until()
+{
+	local end=$((SECONDS + $1))
+
+	shift
+	until "$@"; do
+		[ "$SECONDS" -lt "$end" ] || return 1
+		ktcp_nap 0.1
+	done
+}
+
+# file_has_line FILE REGEX: a line of FILE matches the extended REGEX
+# (grep -Eq, without a process).
+file_has_line()
+{
+	local line
+
+	[ -r "$1" ] || return 1
+	while IFS= read -r line || [ -n "$line" ]; do
+		[[ $line =~ $2 ]] && return 0
+	done <"$1"
+	return 1
+}
+
+# wait_line FILE REGEX SECS [PID]: until a line of FILE matches REGEX;
+# false after SECS, or once PID exited without such a line.
+wait_line()
+{
+	local end=$((SECONDS + $3))
+
+	until file_has_line "$1" "$2"; do
+		if [ -n "${4:-}" ] && ! kill -0 "$4" 2>/dev/null; then
+			file_has_line "$1" "$2"
+			return
+		fi
+		[ "$SECONDS" -lt "$end" ] || return 1
+		ktcp_nap 0.1
+	done
+}
+
 # --- TAP -------------------------------------------------------------
 
 tap_plan()
@@ -90,7 +229,9 @@ tap_diag()
 	local line
 
 	for line in "$@"; do
-		printf '%s\n' "$line" | sed 's/^/# /'
+		while IFS= read -r line; do
+			printf '# %s\n' "$line"
+		done <<<"$line"
 	done
 }
 
@@ -154,7 +295,7 @@ wait_file()
 	while [ ! -e "$file" ]; do
 		kill -0 "$pid" 2>/dev/null || [ -e "$file" ] || return 1
 		[ "$SECONDS" -lt "$end" ] || return 1
-		sleep 0.1
+		ktcp_nap 0.1
 	done
 }
 
@@ -184,13 +325,13 @@ hold_start()
 	exec {fd}>"$fifo"
 	ktcp_hold_fd[$name]=$fd
 
-	for i in $(seq 100); do
-		grep -q '^ready$' "$ktcp_tmp/$name.out" && return 0
-		grep -q '^error ' "$ktcp_tmp/$name.out" && return 1
+	for ((i = 0; i < 100; i++)); do
+		file_has_line "$ktcp_tmp/$name.out" '^ready$' && return 0
+		file_has_line "$ktcp_tmp/$name.out" '^error ' && return 1
 		kill -0 "${ktcp_hold_pid[$name]}" 2>/dev/null || break
-		sleep 0.05
+		ktcp_nap 0.05
 	done
-	grep -q '^ready$' "$ktcp_tmp/$name.out"
+	file_has_line "$ktcp_tmp/$name.out" '^ready$'
 }
 
 hold_running()
@@ -254,6 +395,10 @@ ktcp_lib_cleanup()
 	for name in "${!ktcp_hold_pid[@]}"; do
 		kill "${ktcp_hold_pid[$name]}" 2>/dev/null || true
 		hold_stop "$name" || true
+	done
+	for name in "${!ktcp_ns_pid[@]}"; do
+		kill "${ktcp_ns_pid[$name]}" 2>/dev/null || true
+		wait "${ktcp_ns_pid[$name]}" 2>/dev/null || true
 	done
 	for name in ${ktcp_netns[@]+"${ktcp_netns[@]}"}; do
 		ip netns del "$name" 2>/dev/null || true

@@ -86,14 +86,18 @@ ip -n "$nsb" link set veth-mb up
 ip -n "$nsa" route add 10.79.1.0/24 via "$addr_b"
 ip netns exec "$nsa" sysctl -qw net.ktcp.tw_timeout=1
 
+ns_watch "$nsa"
+
+# Counters are read with shell builtins (ns_watch): each process
+# started costs the emulated debug guest seconds.
 counter() # counter NAME: a's value in /proc/net/ktcp_snmp
 {
-	ip netns exec "$nsa" awk -v k="$1" '$1 == k { print $2 }' /proc/net/ktcp_snmp
+	ns_counter "$nsa" "$1"
 }
 
 snmp_line() # all of a's counters on one line
 {
-	ip netns exec "$nsa" cat /proc/net/ktcp_snmp | tr '\n' ' '
+	ns_counters "$nsa"
 }
 
 snmp_delta() # snmp_delta BEFORE AFTER: the counters that changed
@@ -105,19 +109,11 @@ snmp_delta() # snmp_delta BEFORE AFTER: the counters that changed
 
 protocols_memory() # KTCP's memory column of /proc/net/protocols (pages)
 {
-	awk '$1 == "KTCP" { print $4 }' /proc/net/protocols
-}
+	local -a f
 
-# wait_line FILE REGEX SECS: until a line of FILE matches.
-wait_line()
-{
-	local i
-
-	for ((i = 0; i < $3 * 5; i++)); do
-		grep -Eq "$2" "$1" 2>/dev/null && return 0
-		sleep 0.2
-	done
-	return 1
+	while read -r -a f; do
+		[ "${f[0]}" != KTCP ] || echo "${f[3]}"
+	done </proc/net/protocols
 }
 
 # sink_start NAME NS FAMILY ADDR PORT N [--read]: ktcp_hold sink in the
@@ -243,7 +239,7 @@ if sink_start hogs "$nsa" ktcp "$addr_a" 8401 "$conns"; then
 	for ((i = 0; i < 50; i++)); do
 		now=$(protocols_memory)
 		[ "$now" -le "$slack" ] && break
-		sleep 0.2
+		ktcp_nap 0.2
 	done
 	if [ "$now" -le "$slack" ]; then
 		tap_ok "memory comes back once the flood is reset and closed: $now pages"
@@ -318,7 +314,7 @@ wait_idle()
 	for ((i = 0; i < 150; i++)); do
 		[ "$(counter KtcpTimeWait)" -eq 0 ] &&
 			[ "$(counter KtcpOrphans)" -eq 0 ] && return 0
-		sleep 0.2
+		ktcp_nap 0.2
 	done
 	return 1
 }
@@ -372,7 +368,7 @@ if sink_start tw "$nsb" inet "$addr_b" 8404 5; then
 	sink_stop tw
 	for ((i = 0; i < 50; i++)); do
 		[ "$(counter KtcpOrphans)" -eq 2 ] && break
-		sleep 0.2
+		ktcp_nap 0.2
 	done
 	over=$(( $(counter TCPTimeWaitOverflow) - over0 ))
 	tw=$(ip netns exec "$nsa" awk 'NR > 1 && $4 == "06"' "$KTCP_PROC_NET" | grep -c .)

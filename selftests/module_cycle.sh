@@ -236,11 +236,7 @@ flood_start()
 	flood_pid=$!
 	flood_pids+=("$flood_pid")
 	# Starting a program takes seconds on a busy emulated machine.
-	for _ in $(seq 300); do
-		grep -q '^flooding$' "$1" 2>/dev/null && return 0
-		kill -0 "$flood_pid" 2>/dev/null || break
-		sleep 0.1
-	done
+	wait_line "$1" '^flooding$' 30 "$flood_pid" && return 0
 	why="the flood ${2:-of the init namespace} did not start: $(cat "$1")"
 	return 1
 }

@@ -83,10 +83,12 @@ ip -n "$nsa" neigh add $addr_b lladdr "$mac_b" dev veth-pa nud permanent
 # Case 5 needs the ktcp client's TIME_WAIT for a few seconds, no more.
 ip netns exec "$nsa" sysctl -qw net.ktcp.tw_timeout=5
 
+ns_watch "$nsa"
+
 # counter NAME: a ktcp counter of the client's namespace.
 counter()
 {
-	ip netns exec "$nsa" awk -v n="$1" '$1 == n { print $2 }' /proc/net/ktcp_snmp
+	ns_counter "$nsa" "$1"
 }
 
 paws_estab()
@@ -102,11 +104,7 @@ run()
 	ip netns exec "$nsb" python3 "$peer_py" peer veth-pb "$mac_a" \
 		$addr_b $port "$1" >"$out" 2>&1 &
 	local peer_pid=$!
-	for _ in $(seq 600); do
-		grep -q '^ready$' "$out" && break
-		kill -0 "$peer_pid" 2>/dev/null || break
-		sleep 0.1
-	done
+	wait_line "$out" '^ready$' 60 "$peer_pid" || true
 	ip netns exec "$nsa" timeout 120 python3 "$peer_py" client "$2" \
 		$addr_b $port "$1" >"$ktcp_tmp/client-$1-$2.out" 2>&1 &
 	client_pid=$!

@@ -104,34 +104,34 @@ ktcp_require ip tc tcpdump
 [ -r /proc/net/ktcp_snmp ] || tap_skip_all "ktcp.ko is not loaded"
 ktcp_lib_init
 
-# snmp NS NAME: a ktcp counter of NS.
+# Counters are read with shell builtins (ns_watch): each process
+# started costs the emulated debug guest seconds.
 snmp()
 {
-	ip netns exec "$1" awk -v n="$2" '$1 == n { print $2; f = 1 }
-		END { if (!f) print 0 }' /proc/net/ktcp_snmp
+	ns_counter "$@"
 }
 
 # rst_causes NS: the sum of the Rst* cause counters of NS.
 rst_causes()
 {
-	ip netns exec "$1" awk '$1 ~ /^Rst/ { s += $2 } END { print s + 0 }' \
-		/proc/net/ktcp_snmp
+	local name value sum=0
+
+	while read -r name value; do
+		[[ $name != Rst* ]] || sum=$((sum + value))
+	done <"$(ns_net "$1")/ktcp_snmp"
+	echo "$sum"
 }
 
 # native_tcp NS NAME: a Tcp: counter of native TCP in NS.
 native_tcp()
 {
-	ip netns exec "$1" awk -v n="$2" '$1 == "Tcp:" {
-		if (!h) { for (i = 2; i <= NF; i++) c[$i] = i; h = 1 }
-		else print $c[n] }' /proc/net/snmp
+	ns_native "$1" Tcp "$2"
 }
 
 # native_ext NS NAME: a TcpExt: counter of native TCP in NS.
 native_ext()
 {
-	ip netns exec "$1" awk -v n="$2" '$1 == "TcpExt:" {
-		if (!h) { for (i = 2; i <= NF; i++) c[$i] = i; h = 1 }
-		else print $c[n] }' /proc/net/netstat
+	ns_native "$1" TcpExt "$2"
 }
 
 native_rsts()
@@ -142,12 +142,37 @@ native_rsts()
 # field FILE ROLE NAME: a count from a ktcp_stress summary line.
 field()
 {
-	awk -v r="$2" -v n="$3" '$1 == r {
-		for (i = 2; i < NF; i += 2) if ($i == n) print $(i + 1) }' "$1"
+	local -a f
+	local i
+
+	while read -r -a f; do
+		[ "${f[0]:-}" = "$2" ] || continue
+		for ((i = 1; i + 1 < ${#f[@]}; i += 2)); do
+			[ "${f[i]}" != "$3" ] || echo "${f[i + 1]}"
+		done
+	done <"$1"
+}
+
+# not_time_wait NS: the ktcp and native sockets of NS in a state other
+# than TIME-WAIT (06), one a line.
+not_time_wait()
+{
+	local file line
+	local -a f
+
+	for file in ktcp tcp; do
+		while IFS= read -r line; do
+			read -r -a f <<<"$line"
+			[[ ${f[0]} == *: ]] && [ "${f[3]}" != 06 ] &&
+				echo "$line"
+		done <"$(ns_net "$1")/$file"
+	done
+	return 0
 }
 
 tap_plan 9
 netns_add "$nsa" "$nsb"
+ns_watch "$nsa" "$nsb"
 ip link add veth-sa netns "$nsa" type veth peer name veth-sb netns "$nsb" &&
 ip link add veth-da netns "$nsa" type veth peer name veth-db netns "$nsb" ||
 	tap_bail "cannot create the veth pairs"
@@ -178,12 +203,8 @@ for s in a b; do
 	pid[tcpdump-$s]=$!
 done
 for s in a b; do
-	for _ in $(seq 600); do
-		grep -q 'listening on' "$ktcp_tmp/tcpdump-$s.out" && break
-		kill -0 "${pid[tcpdump-$s]}" 2>/dev/null || break
-		sleep 0.1
-	done
-	grep -q 'listening on' "$ktcp_tmp/tcpdump-$s.out" ||
+	wait_line "$ktcp_tmp/tcpdump-$s.out" 'listening on' 60 \
+		"${pid[tcpdump-$s]}" ||
 		tap_bail "tcpdump did not start: $(cat "$ktcp_tmp/tcpdump-$s.out")"
 done
 
@@ -196,13 +217,7 @@ for p in "${pairs[@]}"; do
 done
 exec {server_fd}>"$ktcp_tmp/stop"
 for p in "${pairs[@]}"; do
-	wait_file_line=0
-	for _ in $(seq 600); do
-		grep -q '^ready$' "$ktcp_tmp/server-$p.out" && wait_file_line=1 && break
-		kill -0 "${pid[server-$p]}" 2>/dev/null || break
-		sleep 0.1
-	done
-	[ $wait_file_line = 1 ] ||
+	wait_line "$ktcp_tmp/server-$p.out" '^ready$' 60 "${pid[server-$p]}" ||
 		tap_bail "server $p did not start: $(cat "$ktcp_tmp/server-$p.out")"
 done
 
@@ -243,15 +258,12 @@ done
 # (state 06) stays for its 60 s, and answers only what comes.
 left=
 for _ in $(seq 120); do
-	left=$(for ns in "$nsa" "$nsb"; do
-		ip netns exec "$ns" awk 'FNR > 1 && $4 != "06"' \
-			/proc/net/ktcp /proc/net/tcp
-	done)
+	left=$(not_time_wait "$nsa"; not_time_wait "$nsb")
 	[ -z "$left" ] && [ "$(snmp "$nsa" CurrEstab)" = 0 ] &&
 		[ "$(snmp "$nsb" CurrEstab)" = 0 ] && break
-	sleep 0.5
+	ktcp_nap 0.5
 done
-sleep 1
+ktcp_nap 1
 for s in a b; do
 	kill "${pid[tcpdump-$s]}" 2>/dev/null || true
 	wait "${pid[tcpdump-$s]}" 2>/dev/null || true
@@ -277,27 +289,41 @@ for p in "${pairs[@]}"; do
 	fi
 done
 
-snmp_a=$(ip netns exec "$nsa" cat /proc/net/ktcp_snmp | tr '\n' ' ')
-snmp_b=$(ip netns exec "$nsb" cat /proc/net/ktcp_snmp | tr '\n' ' ')
-declare -A krst=() nrst=() wire=() causes=() dropped=()
+snmp_a=$(ns_counters "$nsa")
+snmp_b=$(ns_counters "$nsb")
+declare -A krst=() nrst=() wire=() causes=() dropped=() pair_rsts=()
+for p in "${pairs[@]}"; do
+	pair_rsts[$p]=0
+done
 for s in a b; do
 	krst[$s]=$(snmp "${cns[$s]}" OutRsts)
 	nrst[$s]=$(native_rsts "${cns[$s]}")
 	causes[$s]=$(rst_causes "${cns[$s]}")
-	wire[$s]=$(tcpdump -r "$ktcp_tmp/rst-$s.pcap" -n 2>/dev/null | wc -l)
-	dropped[$s]=$(sed -n 's/^\([0-9]*\) packets dropped by kernel.*/\1/p' \
-		"$ktcp_tmp/tcpdump-$s.out")
+	# Each capture decoded once; its RSTs counted by the pair's
+	# server port ("... IP A.PORT > B.PORT: ...").
+	tcpdump -r "$ktcp_tmp/rst-$s.pcap" -n >"$ktcp_tmp/rst-$s.txt" 2>/dev/null
+	wire[$s]=0
+	while read -r -a f; do
+		wire[$s]=$((wire[$s] + 1))
+		for ((i = 0; i + 3 < ${#f[@]}; i++)); do
+			[ "${f[i]}" = IP ] && break
+		done
+		from=${f[i + 1]:-} to=${f[i + 3]:-}
+		for p in "${pairs[@]}"; do
+			[ "${from##*.}" != "${port[$p]}" ] &&
+				[ "${to##*.}" != "${port[$p]}:" ] ||
+				pair_rsts[$p]=$((pair_rsts[$p] + 1))
+		done
+	done <"$ktcp_tmp/rst-$s.txt"
+	dropped[$s]=0
+	while read -r n rest; do
+		[[ $rest != "packets dropped by kernel"* ]] || dropped[$s]=$n
+	done <"$ktcp_tmp/tcpdump-$s.out"
 done
 
-# RSTs captured per pair, by the pair's server port.
 per_pair=
 for p in "${pairs[@]}"; do
-	n=0
-	for s in a b; do
-		n=$((n + $(tcpdump -r "$ktcp_tmp/rst-$s.pcap" -n \
-			"port ${port[$p]}" 2>/dev/null | wc -l)))
-	done
-	per_pair="$per_pair $p $n"
+	per_pair="$per_pair $p ${pair_rsts[$p]}"
 done
 nresets=$(( $(native_tcp "$nsa" EstabResets) + $(native_tcp "$nsb" EstabResets) ))
 kresets=$(( $(snmp "$nsa" EstabResets) + $(snmp "$nsb" EstabResets) ))
@@ -319,7 +345,7 @@ if [ "$kresets" = 0 ] && [ "$nresets" = 0 ] &&
 	tap_ok "$desc"
 else
 	tap_fail "$desc" \
-		"$(for s in a b; do tcpdump -r "$ktcp_tmp/rst-$s.pcap" -n 2>/dev/null | head -10; done)" \
+		"$(head -10 "$ktcp_tmp/rst-a.txt" "$ktcp_tmp/rst-b.txt")" \
 		"a: $snmp_a" "b: $snmp_b"
 fi
 # retrans_rate NAME NEW RETRANS: "NAME R per 1000 new segments".

@@ -150,7 +150,7 @@ bg_wait()
 	[ -n "$pid" ] || return 0
 	for ((i = 0; i < secs * 20; i++)); do
 		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.05
+		ktcp_nap 0.05
 	done
 	kill -0 "$pid" 2>/dev/null && return 255
 	wait "$pid" || rc=$?
@@ -176,18 +176,6 @@ bg_stop()
 bg_out()
 {
 	cat "$ktcp_tmp/$1.out" "$ktcp_tmp/$1.err" 2>/dev/null || true
-}
-
-# wait_for FILE EXTENDED-REGEX SECONDS
-wait_for()
-{
-	local i
-
-	for ((i = 0; i < $3 * 20; i++)); do
-		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	grep -Eq -- "$2" "$1" 2>/dev/null
 }
 
 # --- the ktcp programs, or their native stand-ins --------------------
@@ -273,7 +261,7 @@ wait_listen()
 
 	for ((i = 0; i < 100; i++)); do
 		[ -z "$(ip netns exec "$1" ss -Hltn "sport = :$2" 2>/dev/null)" ] || return 0
-		sleep 0.05
+		ktcp_nap 0.05
 	done
 	return 1
 }
@@ -340,7 +328,7 @@ capture_start()
 	# must outlast the slowest cases (9-11: minutes on the debug guest).
 	bg_start "$1" 900 "$2" tcpdump -i "$3" -n -U --immediate-mode -Z root -s 256 \
 		-w "$ktcp_tmp/$1.pcap" tcp
-	if ! wait_for "$ktcp_tmp/$1.err" 'listening on' "$patience"; then
+	if ! wait_line "$ktcp_tmp/$1.err" 'listening on' "$patience"; then
 		tap_diag "tcpdump did not start:" "$(bg_out "$1")"
 		return 1
 	fi
@@ -461,7 +449,7 @@ wait_ack()
 	while :; do
 		got=$(last_ack "$1" "$2" "$3" "$4" "$5")
 		[ "$got" = "$6" ] || [ "$SECONDS" -ge "$end" ] && break
-		sleep 0.2
+		ktcp_nap 0.2
 	done
 	echo "$got"
 	[ "$got" = "$6" ]
@@ -496,7 +484,7 @@ wait_counter()
 	while :; do
 		v=$(counter "$1" "$2")
 		[ "$v" -gt "$3" ] || [ "$SECONDS" -ge "$end" ] && break
-		sleep 0.2
+		ktcp_nap 0.2
 	done
 	echo "$v"
 }
@@ -522,7 +510,7 @@ cleanup()
 			left+=$(socket_rows "$ns" 2>/dev/null || true)
 		done
 		[ -n "$left" ] || break
-		sleep 0.2
+		ktcp_nap 0.2
 	done
 	ktcp_lib_cleanup
 }
@@ -560,7 +548,7 @@ done
 for ((i = 0; i < 50; i++)); do
 	ip -n "$nsa" -o link show "$veth_a" | grep -q LOWER_UP &&
 		ip -n "$nsb" -o link show "$veth_b" | grep -q LOWER_UP && break
-	sleep 0.1
+	ktcp_nap 0.1
 done
 
 tap_plan 19
@@ -583,7 +571,7 @@ native_to_echo()
 	# bounds a failure, so it is generous: the emulated debug kernel
 	# can take seconds just to start a process.
 	echo_bg "$name" 120 "$nss" server "$port" 1
-	if ! wait_for "$ktcp_tmp/$name.out" 'listening' "$patience"; then
+	if ! wait_line "$ktcp_tmp/$name.out" 'listening' "$patience"; then
 		why="the echo server did not start: $(bg_out "$name")"
 		bg_stop "$name"
 		return 1
@@ -739,7 +727,7 @@ fi
 rst_ok=0
 # Both live through the capture decodes of 9-11: minutes on a slow guest.
 echo_bg rst_srv 600 "$nsa" server "$port_rst" 1
-if wait_for "$ktcp_tmp/rst_srv.out" 'listening' "$patience" &&
+if wait_line "$ktcp_tmp/rst_srv.out" 'listening' "$patience" &&
    capture_start rst_cap "$nsb" "$veth_b"; then
 	mkfifo "$ktcp_tmp/rst.in"
 	bg_in=$ktcp_tmp/rst.in
@@ -748,7 +736,7 @@ if wait_for "$ktcp_tmp/rst_srv.out" 'listening' "$patience" &&
 	exec {rst_fd}>"$ktcp_tmp/rst.in"
 	fifo_fds+=("$rst_fd")
 	{ echo one >&"$rst_fd"; } 2>/dev/null || true
-	if wait_for "$ktcp_tmp/rst_nc.out" '^echo: one$' "$patience"; then
+	if wait_line "$ktcp_tmp/rst_nc.out" '^echo: one$' "$patience"; then
 		rst_ok=1
 	fi
 fi
@@ -788,7 +776,7 @@ if [ "$rst_ok" -eq 1 ]; then
 		nack1=$(fields "$pcap" "$(tcp_dir "$addr_a" "$port_rst" "$addr_b" "$nport") && tcp.len == 0" \
 			frame.number | wc -l)
 		[ "$nack1" -le "$nack0" ] && [ "$SECONDS" -lt "$end" ] || break
-		sleep 0.2
+		ktcp_nap 0.2
 	done
 	if [ "$nack1" -gt "$nack0" ] && [ "$ch1" -gt "$ch0" ] &&
 	   [ "$er1" -eq "$er0" ]; then
@@ -807,7 +795,7 @@ fi
 desc="the connection still echoes after the in-window RST"
 if [ "$rst_ok" -eq 1 ]; then
 	{ echo two >&"$rst_fd"; } 2>/dev/null || true
-	if wait_for "$ktcp_tmp/rst_nc.out" '^echo: two$' "$patience"; then
+	if wait_line "$ktcp_tmp/rst_nc.out" '^echo: two$' "$patience"; then
 		tap_ok "$desc"
 	else
 		rst_ok=0
@@ -984,7 +972,7 @@ else
 			echo "server exited: $?" >&2
 			sleep 0.2
 		done' sh ${client_pin[@]+"${client_pin[@]}"} "${echo_cmd[@]}"
-	if ! wait_for "$ktcp_tmp/flood_srv.out" 'listening' "$patience"; then
+	if ! wait_line "$ktcp_tmp/flood_srv.out" 'listening' "$patience"; then
 		tap_diag "the flood server did not start: $(bg_out flood_srv)"
 	fi
 	backlog=$(get_sysctl "$nsa" max_syn_backlog)
@@ -999,7 +987,7 @@ else
 	bg_start flood_cap $((flood_seconds + 300)) "$nsb" tcpdump -i "$veth_b" \
 		-n -U --immediate-mode -Z root -s 128 -w "$ktcp_tmp/flood_cap.pcap" \
 		"src host $addr_a and dst host $addr_b and src port $port_flood and tcp[tcpflags] & (tcp-syn|tcp-ack) == (tcp-syn|tcp-ack)"
-	wait_for "$ktcp_tmp/flood_cap.err" 'listening on' "$patience" ||
+	wait_line "$ktcp_tmp/flood_cap.err" 'listening on' "$patience" ||
 		tap_diag "tcpdump did not start:" "$(bg_out flood_cap)"
 
 	src=()
@@ -1112,7 +1100,7 @@ while :; do
 	left_b=$(socket_rows "$nsb")
 	[ -n "$left_a$left_b" ] || break
 	[ "$(date +%s)" -lt "$deadline" ] || break
-	sleep 0.2
+	ktcp_nap 0.2
 done
 if [ -z "$left_a$left_b" ]; then
 	tap_ok "$desc"
