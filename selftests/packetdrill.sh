@@ -5,7 +5,9 @@
 # by side.
 #
 # Every script runs twice, each time in a fresh network namespace
-# (unshare -n) under a timeout, one packetdrill process per run:
+# (unshare -n) under a timeout, one packetdrill process per run, several
+# runs at once (each has its namespace and tun device; most of a run
+# is the script's own waiting):
 #
 #   native  plain packetdrill: the reference.  A script native fails is
 #           a wrong script.
@@ -45,6 +47,8 @@
 #   KTCP_PACKETDRILL_SETS       see above
 #   KTCP_PACKETDRILL_ONLY       a pattern (grep -E) of script names to run
 #   KTCP_PACKETDRILL_TIMEOUT    seconds per run (default 60)
+#   KTCP_PACKETDRILL_JOBS       runs at once (default 4; 1 on the debug
+#                               kernel)
 #   KTCP_PACKETDRILL_TOLERANCE  packetdrill's --tolerance_usecs (default
 #                               150000; 300000 on the debug kernel:
 #                               emulated guests on a busy host are late)
@@ -71,7 +75,11 @@ sets=,${KTCP_PACKETDRILL_SETS:-own},
 only=${KTCP_PACKETDRILL_ONLY:-}
 run_timeout=${KTCP_PACKETDRILL_TIMEOUT:-60}
 tolerance=${KTCP_PACKETDRILL_TOLERANCE:-150000}
-[ "${KTCP_DEBUG_KERNEL:-0}" != 1 ] || tolerance=${KTCP_PACKETDRILL_TOLERANCE:-300000}
+pd_jobs=${KTCP_PACKETDRILL_JOBS:-4}
+if [ "${KTCP_DEBUG_KERNEL:-0}" = 1 ]; then
+	tolerance=${KTCP_PACKETDRILL_TOLERANCE:-300000}
+	pd_jobs=${KTCP_PACKETDRILL_JOBS:-1}
+fi
 
 [ -n "$pd" ] && [ -x "$pd" ] ||
 	tap_skip_all "packetdrill not built (scripts/build-packetdrill.sh; set KTCP_PACKETDRILL_SRC)"
@@ -94,25 +102,25 @@ pd_args=(--ip_version=ipv4 --local_ip=192.168.0.1
 ktcp_lib_init
 trap ktcp_lib_cleanup EXIT
 echo "TAP version 13"
-tap_diag "packetdrill: $pd; tolerance ${tolerance} us; sets ${sets//,/ }"
+tap_diag "packetdrill: $pd; tolerance ${tolerance} us; sets ${sets//,/ }; $pd_jobs runs at once"
 
-# run_pd STACK SCRIPT: one packetdrill run in a new network namespace,
-# from the script's directory (scripts name helpers relative to it).
-# Output in $ktcp_tmp/out.
+# run_pd STACK SCRIPT OUT: one packetdrill run in a new network
+# namespace, from the script's directory (scripts name helpers relative
+# to it), its output in OUT.
 run_pd()
 {
-	local stack=$1 script=$2 dir
+	local stack=$1 script=$2 out=$3 dir
 
 	dir=$(dirname "$script")
 	if [ "$stack" = native ]; then
 		(cd "$dir" && timeout -k 5 "$run_timeout" unshare -n \
 			"$pd" "${pd_args[@]}" "$(basename "$script")") \
-			>"$ktcp_tmp/out" 2>&1
+			>"$out" 2>&1
 	else
 		(cd "$dir" && LD_PRELOAD=$preload KTCP_PRELOAD_STRICT=1 \
 			KTCP_PRELOAD_VERBOSE=2 timeout -k 5 "$run_timeout" \
 			unshare -n "$pd" "${pd_args[@]}" "$(basename "$script")") \
-			>"$ktcp_tmp/out" 2>&1
+			>"$out" 2>&1
 	fi
 }
 
@@ -153,37 +161,89 @@ stage_set()
 		-e 's#(net\.ipv4\.tcp_)(timestamps|wmem|rmem)=("[^"]*"|[0-9]+)#& net.ktcp.\2=\3#g' {} +
 }
 
-# check STACK NAME SCRIPT: one TAP result.
-check()
+# pd_job ID STACK SCRIPT: one script on one stack (the body of a
+# background job): its output in job-ID.out, "STATUS SECONDS" in
+# job-ID.rc once it is done.
+pd_job()
 {
-	local stack=$1 name=$2 script=$3 rc t0=$SECONDS
+	local id=$1 stack=$2 script=$3 rc t0=$SECONDS
+	local out=$ktcp_tmp/job-$1.out
 
-	run_pd "$stack" "$script"
+	run_pd "$stack" "$script" "$out"
 	rc=$?
 	# A segment or call late beyond the tolerance, and nothing else
 	# wrong: an emulated guest on a busy host (native's own reference
 	# has been 0.6 s late so).  Once more, and said; a second timing
 	# error, or any other error, fails.
-	if [ "$rc" -ne 0 ] && grep -q 'timing error' "$ktcp_tmp/out" &&
-	   ! grep -v 'timing error' "$ktcp_tmp/out" | grep -q 'error'; then
-		tap_diag "$stack $name: $(grep -m1 'timing error' "$ktcp_tmp/out"); run again"
-		run_pd "$stack" "$script"
+	if [ "$rc" -ne 0 ] && grep -q 'timing error' "$out" &&
+	   ! grep -v 'timing error' "$out" | grep -q 'error'; then
+		echo "$(grep -m1 'timing error' "$out"); run again" \
+			>"$ktcp_tmp/job-$id.note"
+		run_pd "$stack" "$script" "$out"
 		rc=$?
 	fi
 	if [ "$rc" -eq 0 ] && [ "$stack" = ktcp ] &&
-	   ! grep -q 'is on ktcp' "$ktcp_tmp/out"; then
-		echo "no socket of the script was on ktcp" >>"$ktcp_tmp/out"
+	   ! grep -q 'is on ktcp' "$out"; then
+		echo "no socket of the script was on ktcp" >>"$out"
 		rc=1
 	fi
+	[ "$rc" -ne 124 ] && [ "$rc" -ne 137 ] ||
+		echo "timed out after $run_timeout s" >>"$out"
+	echo "$rc $((SECONDS - t0))" >"$ktcp_tmp/job-$id.rc.new"
+	mv "$ktcp_tmp/job-$id.rc.new" "$ktcp_tmp/job-$id.rc"
+}
+
+# pd_start STACK SCRIPT: starts its run once fewer than pd_jobs run
+# (the script's only background jobs are these); its id in pd_id.
+pd_seq=0 pd_running=0
+pd_start()
+{
+	while [ "$pd_running" -ge "$pd_jobs" ]; do
+		wait -n
+		pd_running=$((pd_running - 1))
+	done
+	pd_seq=$((pd_seq + 1))
+	pd_id=$pd_seq
+	pd_job "$pd_id" "$@" &
+	pd_running=$((pd_running + 1))
+}
+
+# pd_done ID: job ID has finished.
+pd_done()
+{
+	[ -e "$ktcp_tmp/job-$1.rc" ]
+}
+
+# pd_wait ID: waits for job ID; its status in pd_rc, its seconds in
+# pd_secs.
+pd_wait()
+{
+	local limit=$((2 * run_timeout + 30))
+
+	if wait_until "$limit" pd_done "$1"; then
+		read -r pd_rc pd_secs <"$ktcp_tmp/job-$1.rc"
+	else
+		pd_rc=124 pd_secs=$limit
+	fi
+}
+
+# pd_report ID STACK NAME: waits for job ID; one TAP result for it, and
+# true if it passed.
+pd_report()
+{
+	local id=$1 stack=$2 name=$3 rc secs
+
+	pd_wait "$id"
+	rc=$pd_rc secs=$pd_secs
+	[ ! -e "$ktcp_tmp/job-$id.note" ] ||
+		tap_diag "$stack $name: $(<"$ktcp_tmp/job-$id.note")"
 	if [ "$rc" -eq 0 ]; then
-		tap_ok "$stack $name ($((SECONDS - t0)) s)"
+		tap_ok "$stack $name ($secs s)"
 		return 0
 	fi
-	[ "$rc" -ne 124 ] && [ "$rc" -ne 137 ] ||
-		echo "timed out after $run_timeout s" >>"$ktcp_tmp/out"
 	tap_fail "$stack $name" \
 		"$(grep -v -e '^libktcp-preload: fd' -e '^sysctl: setting key' \
-			"$ktcp_tmp/out" | tail -6)"
+			"$ktcp_tmp/job-$id.out" | tail -6)"
 	return 1
 }
 
@@ -219,9 +279,16 @@ if [[ $sets == *,own,* ]]; then
 		esac
 	done
 fi
+native_ids=() ktcp_ids=()
 for s in ${own[@]+"${own[@]}"}; do
-	check native "$(basename "$s" .pkt)" "$s"
-	check ktcp "$(basename "$s" .pkt)" "$s"
+	pd_start native "$s"
+	native_ids+=("$pd_id")
+	pd_start ktcp "$s"
+	ktcp_ids+=("$pd_id")
+done
+for i in ${own[@]+"${!own[@]}"}; do
+	pd_report "${native_ids[i]}" native "$(basename "${own[i]}" .pkt)"
+	pd_report "${ktcp_ids[i]}" ktcp "$(basename "${own[i]}" .pkt)"
 done
 
 # --- third-party scripts -----------------------------------------------
@@ -230,7 +297,8 @@ done
 # ktcp; named by their path under ROOT.
 third()
 {
-	local set=$1 root=$2 s name native_fail=() npass=0 nrun=0
+	local set=$1 root=$2 s name i native_fail=() npass=0 nrun=0
+	local -a names=() paths=() native_ids=() ktcp_ids=() ktcp_names=()
 
 	shift 2
 	for s in "$@"; do
@@ -238,19 +306,31 @@ third()
 		name=$set/${s#"$root/"}
 		name=${name%.pkt}
 		picked "$name" || continue
-		if ! run_pd native "$s"; then
-			native_fail+=("${name#"$set/"}")
+		pd_start native "$s"
+		names+=("$name")
+		paths+=("$s")
+		native_ids+=("$pd_id")
+	done
+	for i in ${names[@]+"${!names[@]}"}; do
+		pd_wait "${native_ids[i]}"
+		if [ "$pd_rc" -ne 0 ]; then
+			native_fail+=("${names[i]#"$set/"}")
 			continue
 		fi
-		tap_ok "native $name"
+		tap_ok "native ${names[i]}"
 		nrun=$((nrun + 1))
-		check ktcp "$name" "$s" && npass=$((npass + 1))
+		pd_start ktcp "${paths[i]}"
+		ktcp_ids+=("$pd_id")
+		ktcp_names+=("${names[i]}")
+	done
+	for i in ${ktcp_ids[@]+"${!ktcp_ids[@]}"}; do
+		pd_report "${ktcp_ids[i]}" ktcp "${ktcp_names[i]}" &&
+			npass=$((npass + 1))
 	done
 	tap_diag "$set: ktcp passed $npass of the $nrun scripts native passed here;" \
 		"native failed ${#native_fail[@]}, not run on ktcp:" \
 		"${native_fail[*]:-none}"
 }
-
 if [[ $sets == *,kernel,* ]]; then
 	kdir=
 	for d in ${KTCP_PACKETDRILL_KSRC:-} "$cache"/source-* "$cache"/linux-*; do
@@ -276,13 +356,25 @@ fi
 
 # --- the MSS scripts, last ---------------------------------------------
 
+mss_ids=()
 for s in ${mss[@]+"${mss[@]}"}; do
-	check native "$(basename "$s" .pkt)" "$s"
+	pd_start native "$s"
+	mss_ids+=("$pd_id")
 done
+for i in ${mss[@]+"${!mss[@]}"}; do
+	pd_report "${mss_ids[i]}" native "$(basename "${mss[i]}" .pkt)"
+done
+# On ktcp one rank after the other, each rank's scripts at once.
 for rank in 1 2 3 4; do
+	ranked=() mss_ids=()
 	for s in ${mss[@]+"${mss[@]}"}; do
 		[ "$(mss_rank "$(basename "$s")")" = "$rank" ] || continue
-		check ktcp "$(basename "$s" .pkt)" "$s"
+		pd_start ktcp "$s"
+		ranked+=("$s")
+		mss_ids+=("$pd_id")
+	done
+	for i in ${ranked[@]+"${!ranked[@]}"}; do
+		pd_report "${mss_ids[i]}" ktcp "$(basename "${ranked[i]}" .pkt)"
 	done
 done
 
