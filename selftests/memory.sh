@@ -125,6 +125,9 @@ sink_start()
 
 	shift 2
 	mkfifo "$ktcp_tmp/$name.in"
+	# Emptied before the child's own redirection: wait_line must not
+	# find an earlier run's line.
+	: >"$ktcp_tmp/$name.out"
 	timeout $((patience * 4)) ip netns exec "$ns" "$hold" sink "$@" \
 		<"$ktcp_tmp/$name.in" >"$ktcp_tmp/$name.out" 2>&1 &
 	exec {fd}>"$ktcp_tmp/$name.in"
@@ -195,6 +198,7 @@ if sink_start hogs "$nsa" ktcp "$addr_a" 8401 "$conns"; then
 	wait_file "$ready" "$rpid" "$patience"
 	c0=$(snmp_line)
 	# The transfer on the wire, for a failure to show its last segments.
+	: >"$ktcp_tmp/xfer.tcpdump.err"
 	timeout "$patience" ip netns exec "$nsb" tcpdump -i veth-mb -n -U \
 		-s 96 -w "$ktcp_tmp/xfer.pcap" "tcp port $port" \
 		2>"$ktcp_tmp/xfer.tcpdump.err" &
@@ -324,6 +328,7 @@ wait_idle
 ip netns exec "$nsa" sysctl -qw net.ktcp.max_orphans=2
 abort0=$(counter TCPAbortOnMemory)
 if sink_start orphans "$nsb" inet "$addr_b" 8403 4; then
+	: >"$ktcp_tmp/tcpdump.err"
 	timeout $((patience * 2)) ip netns exec "$nsb" tcpdump -i veth-mb -n -U \
 		--immediate-mode -w "$ktcp_tmp/orphans.pcap" \
 		"src host $addr_a and tcp[tcpflags] & tcp-rst != 0" \

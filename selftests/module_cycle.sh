@@ -231,6 +231,9 @@ flood_start()
 	local ns=()
 
 	[ -z "${2:-}" ] || ns=(ip netns exec "$2")
+	# Emptied here, not by the redirection below: that one happens in
+	# the child, after wait_line may have read the last cycle's line.
+	: >"$1"
 	${pin_last[@]+"${pin_last[@]}"} ${ns[@]+"${ns[@]}"} \
 		"$KTCP_FLOOD" 600 9 >"$1" 2>&1 &
 	flood_pid=$!

@@ -125,6 +125,10 @@ bg_start()
 	local name=$1 secs=$2 ns=$3 fd
 
 	shift 3
+	# Emptied before the child's own redirection: wait_line must not
+	# find an earlier run's line.
+	: >"$ktcp_tmp/$name.out"
+	: >"$ktcp_tmp/$name.err"
 	(
 		# Keep FIFO write ends out of children: their readers
 		# must see end of file when this script closes them.
