@@ -83,10 +83,11 @@ ktcp_qemu_args()
 
 # ktcp_vm KERNEL RESULTS_DIR SCRIPT [ARGS...]: boot KERNEL, run SCRIPT
 # inside with RESULTS_DIR writable, power off.  A built tree (the test
-# kernel) boots straight from QEMU with our own init; a bzImage (the
-# stock kernel, whose 9p and virtio are modules) boots with virtme-ng,
-# which passes the command on the kernel command line: that hangs the
-# guest silently past 2 KiB, so the command stays short.
+# kernel) boots straight from QEMU with our own init, or with
+# virtme-ng when KTCP_VM_VNG=1; a bzImage (the stock kernel, whose 9p
+# and virtio are modules) boots with virtme-ng, which passes the
+# command on the kernel command line: that hangs the guest silently
+# past 2 KiB, so the command stays short.
 #
 # mitigations=off: retpolines and return thunks turn every indirect
 # call and return into extra jumps, which emulation pays for dearly; a
@@ -106,7 +107,17 @@ ktcp_vm()
 		accel=tcg vng_accel=(--disable-kvm)
 	fi
 	mkdir -p "$results"
-	if [ -d "$kernel" ]; then
+	if [ -d "$kernel" ] && [ "${KTCP_VM_VNG:-0}" = 1 ]; then
+		# virtme-ng on the debug kernel, as a developer runs it by
+		# hand: with vng-skip-udev first in the guest's PATH (see
+		# there), and la57=off (see ktcp_qemu_args).
+		timeout --kill-after=30 "$timeout_s" \
+			vng "${vng_accel[@]}" --run "$kernel" --memory 2G \
+			--cpus 2 --append mitigations=off \
+			--append "PATH=$(dirname "$1")/vng-skip-udev" \
+			--qemu-opts="-cpu max,la57=off" \
+			--rwdir "$results" -- "$@" </dev/null
+	elif [ -d "$kernel" ]; then
 		printf '%q ' "$@" >"$results/.vm-command"
 		# PID 1 comes from next to SCRIPT: a staged copy stays put
 		# while the tree is edited.

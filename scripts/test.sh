@@ -272,10 +272,15 @@ vm_start()
 		"$stage/"
 	mkdir -p "$stage/userspace"
 	cp -a "$KTCP_ROOT/userspace/build" "$stage/userspace/"
-	ktcp_log "vm $name: booting $kernel for $suites"
+	# The debug VM that runs KUnit boots with virtme-ng, the way
+	# README tells a developer to run ktcp_kunit.ko by hand: each run
+	# proves that recipe.  The other boots with scripts/vm-init.sh.
+	local vng=0
+	[ ! -d "$kernel" ] || [[ ",$suites," != *,kunit,* ]] || vng=1
+	ktcp_log "vm $name: booting $kernel for $suites$( ((vng)) && echo ' (virtme-ng)')"
 	(
 		t0=$(date +%s)
-		KTCP_VM_TIMEOUT=$left ktcp_vm "$kernel" "$results" \
+		KTCP_VM_VNG=$vng KTCP_VM_TIMEOUT=$left ktcp_vm "$kernel" "$results" \
 			"$stage/scripts/guest-tests.sh" \
 			"$moddir" "$stage/selftests/build" "$results" \
 			"$vksrc" "$suites" 2>&1 |
