@@ -167,9 +167,10 @@ if [ "$with_native" = 1 ]; then
 else
 	echo listening >"$ktcp_tmp/echo-native"
 fi
-for _ in $(seq 300); do
-	file_has_line "$ktcp_tmp/echo-ktcp" listening &&
-		file_has_line "$ktcp_tmp/echo-native" listening && break
+end=$((SECONDS + 300))
+until file_has_line "$ktcp_tmp/echo-ktcp" listening &&
+	file_has_line "$ktcp_tmp/echo-native" listening; do
+	[ "$SECONDS" -lt "$end" ] || break
 	ktcp_nap 0.1
 done
 
@@ -423,10 +424,7 @@ if [ "$with_native" = 1 ]; then
 		>"$ktcp_tmp/cap-app-native" 2>&1
 	wait "$p1"
 	# Every RTT sample is taken once the window is closed.
-	for _ in $(seq 300); do
-		file_has_line "$ktcp_tmp/cap-ktcp" zero_window && break
-		ktcp_nap 0.1
-	done
+	wait_line "$ktcp_tmp/cap-ktcp" zero_window 300 || true
 	ip netns exec "$a" sh -c "echo $rto_min0 >/proc/sys/net/ktcp/rto_min_ms"
 fi
 

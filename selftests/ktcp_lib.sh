@@ -309,7 +309,7 @@ wait_file()
 # Its output stays readable through hold_output NAME.
 hold_start()
 {
-	local name=$1 fifo fd i
+	local name=$1 fifo fd end
 
 	shift
 	fifo=$ktcp_tmp/$name.in
@@ -328,7 +328,10 @@ hold_start()
 	exec {fd}>"$fifo"
 	ktcp_hold_fd[$name]=$fd
 
-	for ((i = 0; i < 100; i++)); do
+	# Bounded by the clock: starting a program in a namespace takes
+	# the emulated debug guest seconds, a loaded one minutes.
+	end=$((SECONDS + 120))
+	while [ "$SECONDS" -lt "$end" ]; do
 		file_has_line "$ktcp_tmp/$name.out" '^ready$' && return 0
 		file_has_line "$ktcp_tmp/$name.out" '^error ' && return 1
 		kill -0 "${ktcp_hold_pid[$name]}" 2>/dev/null || break

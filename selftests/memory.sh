@@ -164,7 +164,7 @@ if sink_start hogs "$nsa" ktcp "$addr_a" 8401 "$conns"; then
 		>"$ktcp_tmp/flood.out" 2>&1
 	est=$(sed -n 's/^established //p' "$ktcp_tmp/flood.out")
 	peak=$(sed -n 's/^max_memory_pages //p' "$ktcp_tmp/flood.out")
-	wait_line "$ktcp_tmp/hogs.out" "^accepted $conns" 30
+	wait_line "$ktcp_tmp/hogs.out" "^accepted $conns" "$patience"
 	if [ "${est:-0}" -eq "$conns" ] && grep -q "^accepted $conns" "$ktcp_tmp/hogs.out"; then
 		tap_ok "$conns connections into a ktcp receiver that never reads, $segs out-of-order segments each, in $((SECONDS - t0)) s"
 	else
@@ -240,9 +240,10 @@ if sink_start hogs "$nsa" ktcp "$addr_a" 8401 "$conns"; then
 	ip netns exec "$nsb" python3 "$flood" rst --src "$spoofed" \
 		--dst "$addr_a:8401" --state "$ktcp_tmp/flood.json" >/dev/null 2>&1
 	sink_stop hogs
-	for ((i = 0; i < 50; i++)); do
+	end=$((SECONDS + 120))
+	while :; do
 		now=$(protocols_memory)
-		[ "$now" -le "$slack" ] && break
+		[ "$now" -le "$slack" ] || [ "$SECONDS" -ge "$end" ] && break
 		ktcp_nap 0.2
 	done
 	if [ "$now" -le "$slack" ]; then
@@ -313,9 +314,9 @@ fi
 # wait_idle: until no orphan and no TIME_WAIT is left in a.
 wait_idle()
 {
-	local i
+	local end=$((SECONDS + 300))
 
-	for ((i = 0; i < 150; i++)); do
+	while [ "$SECONDS" -lt "$end" ]; do
 		[ "$(counter KtcpTimeWait)" -eq 0 ] &&
 			[ "$(counter KtcpOrphans)" -eq 0 ] && return 0
 		ktcp_nap 0.2
@@ -368,11 +369,11 @@ over0=$(counter TCPTimeWaitOverflow)
 if sink_start tw "$nsb" inet "$addr_b" 8404 5; then
 	timeout "$patience" ip netns exec "$nsa" "$hold" close ktcp "$addr_b" 8404 5 \
 		>"$ktcp_tmp/close.out" 2>&1
-	wait_line "$ktcp_tmp/tw.out" '^accepted 5' 30
+	wait_line "$ktcp_tmp/tw.out" '^accepted 5' "$patience"
 	# The native side closes: each ktcp FIN_WAIT2 gets its FIN.
 	sink_stop tw
-	for ((i = 0; i < 50; i++)); do
-		[ "$(counter KtcpOrphans)" -eq 2 ] && break
+	end=$((SECONDS + 120))
+	until [ "$(counter KtcpOrphans)" -eq 2 ] || [ "$SECONDS" -ge "$end" ]; do
 		ktcp_nap 0.2
 	done
 	over=$(( $(counter TCPTimeWaitOverflow) - over0 ))

@@ -239,7 +239,7 @@ flood_start()
 	flood_pid=$!
 	flood_pids+=("$flood_pid")
 	# Starting a program takes seconds on a busy emulated machine.
-	wait_line "$1" '^flooding$' 30 "$flood_pid" && return 0
+	wait_line "$1" '^flooding$' 300 "$flood_pid" && return 0
 	why="the flood ${2:-of the init namespace} did not start: $(cat "$1")"
 	return 1
 }

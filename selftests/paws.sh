@@ -104,7 +104,7 @@ run()
 	ip netns exec "$nsb" python3 "$peer_py" peer veth-pb "$mac_a" \
 		$addr_b $port "$1" >"$out" 2>&1 &
 	local peer_pid=$!
-	wait_line "$out" '^ready$' 60 "$peer_pid" || true
+	wait_line "$out" '^ready$' 300 "$peer_pid" || true
 	ip netns exec "$nsa" timeout 120 python3 "$peer_py" client "$2" \
 		$addr_b $port "$1" >"$ktcp_tmp/client-$1-$2.out" 2>&1 &
 	client_pid=$!

@@ -203,7 +203,7 @@ for s in a b; do
 	pid[tcpdump-$s]=$!
 done
 for s in a b; do
-	wait_line "$ktcp_tmp/tcpdump-$s.out" 'listening on' 60 \
+	wait_line "$ktcp_tmp/tcpdump-$s.out" 'listening on' 300 \
 		"${pid[tcpdump-$s]}" ||
 		tap_bail "tcpdump did not start: $(cat "$ktcp_tmp/tcpdump-$s.out")"
 done
@@ -217,7 +217,7 @@ for p in "${pairs[@]}"; do
 done
 exec {server_fd}>"$ktcp_tmp/stop"
 for p in "${pairs[@]}"; do
-	wait_line "$ktcp_tmp/server-$p.out" '^ready$' 60 "${pid[server-$p]}" ||
+	wait_line "$ktcp_tmp/server-$p.out" '^ready$' 300 "${pid[server-$p]}" ||
 		tap_bail "server $p did not start: $(cat "$ktcp_tmp/server-$p.out")"
 done
 

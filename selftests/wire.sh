@@ -149,10 +149,11 @@ bg_running()
 # its exit status (124: its timeout killed it), 255 if still running.
 bg_wait()
 {
-	local name=$1 secs=$2 pid=${bg_pid[$1]:-} rc=0 i
+	local name=$1 secs=$2 pid=${bg_pid[$1]:-} rc=0 end
 
 	[ -n "$pid" ] || return 0
-	for ((i = 0; i < secs * 20; i++)); do
+	end=$((SECONDS + secs))
+	while [ "$SECONDS" -lt "$end" ]; do
 		kill -0 "$pid" 2>/dev/null || break
 		ktcp_nap 0.05
 	done
