@@ -110,11 +110,16 @@ ktcp_vm()
 	if [ -d "$kernel" ] && [ "${KTCP_VM_VNG:-0}" = 1 ]; then
 		# virtme-ng on the debug kernel, as a developer runs it by
 		# hand: with vng-skip-udev first in the guest's PATH (see
-		# there), and la57=off (see ktcp_qemu_args).
+		# there), la57=off (see ktcp_qemu_args), and the root's 9p
+		# cached as the own init has it (vng's rootflags, then
+		# cache=loose: this later rootflags= wins).  Uncached, each
+		# program start reads its files over 9p again, and a suite
+		# of python starts (paws.sh) took twice as long.
 		timeout --kill-after=30 "$timeout_s" \
 			vng "${vng_accel[@]}" --run "$kernel" --memory 2G \
 			--cpus 2 --append mitigations=off \
 			--append "PATH=$(dirname "$1")/vng-skip-udev" \
+			--append "rootflags=version=9p2000.L,trans=virtio,access=any,msize=524288,cache=loose" \
 			--qemu-opts="-cpu max,la57=off" \
 			--rwdir "$results" -- "$@" </dev/null
 	elif [ -d "$kernel" ]; then
