@@ -363,15 +363,23 @@ fi
 # seen once in CI must be explainable from that screen alone.
 if [ "$failed" -gt 0 ]; then
 	echo "# failed cases:" >&2
+	# The shell suites print their diagnostics after "not ok", the
+	# kernel's kselftest harness before it (after its "#  RUN").
 	awk -v prefix="$build/results/" '
+		FNR == 1 { why = 0; n = 0 }
 		/^ *not ok |\[FAILED\]/ {
 			f = FILENAME
 			if (index(f, prefix) == 1)
 				f = substr(f, length(prefix) + 1)
-			print "#   " f ":" $0; why = 6; next
+			print "#   " f ":" $0
+			for (i = 0; i < n; i++)
+				print "#     " before[i]
+			why = 6; n = 0; next
 		}
+		/^ *#  RUN / { why = 0; n = 0; next }
 		why > 0 && /^ *# / { print "#     " $0; why--; next }
-		{ why = 0 }' "$build"/results/*/console.log \
+		/^ *# / { if (n < 6) before[n++] = $0; next }
+		{ why = 0; n = 0 }' "$build"/results/*/console.log \
 		"$build"/results/*/kunit.txt 2>/dev/null | head -60 >&2
 	for vm in $vms_run; do
 		[ -f "$build/results/$vm/done" ] ||

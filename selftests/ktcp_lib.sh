@@ -38,6 +38,10 @@ ktcp_uapi_define()
 ktcp_lib_init()
 {
 	ktcp_tmp=$(mktemp -d "${TMPDIR:-/tmp}/ktcp-selftest.XXXXXX")
+	# ktcp_nap's FIFO, opened here by the main shell: a subshell
+	# that opened it first would keep the descriptor to itself.
+	mkfifo "$ktcp_tmp/.nap"
+	exec {ktcp_nap_fd}<>"$ktcp_tmp/.nap"
 }
 
 # ktcp_require TOOL...: skip the whole script unless root, with every TOOL.
@@ -73,10 +77,17 @@ netns_add()
 # test deletes: the process keeps it alive.
 ns_watch()
 {
-	local ns pid
+	local ns pid fd
 
 	for ns; do
-		ip netns exec "$ns" sleep infinity &
+		(
+			# No FIFO write end may stay open in it: a reader
+			# would never see end of file.
+			for fd in ${ktcp_hold_fd[@]+"${ktcp_hold_fd[@]}"}; do
+				exec {fd}>&-
+			done
+			exec ip netns exec "$ns" sleep infinity
+		) &
 		pid=$!
 		# Out of the job table: a suite's cleanup that waits for
 		# all its jobs must not wait for this one.
@@ -93,21 +104,30 @@ ns_entered()
 	[[ /proc/$1/ns/net -ef /run/netns/$2 ]]
 }
 
-# ns_net NS: /proc/PID/net of the process that lives in NS.
+# ns_net NS: /proc/PID/net of the process that lives in NS; false,
+# and nothing printed, if that process is gone (or another took its
+# pid): a reader must then fail, not read zeros.
 ns_net()
 {
-	echo "/proc/${ktcp_ns_pid[$1]}/net"
+	local pid=${ktcp_ns_pid[$1]:-}
+
+	if [ -z "$pid" ] || ! ns_entered "$pid" "$1"; then
+		echo "ns_net: no process in namespace $1" >&2
+		return 1
+	fi
+	echo "/proc/$pid/net"
 }
 
 # ns_counter NS NAME: ktcp's counter NAME in NS (/proc/net/ktcp_snmp),
-# 0 if there is none.
+# 0 if there is none; nothing, and false, if NS cannot be read.
 ns_counter()
 {
-	local name value
+	local net name value
 
+	net=$(ns_net "$1") || return 1
 	while read -r name value; do
 		[ "$name" = "$2" ] && echo "$value" && return
-	done <"/proc/${ktcp_ns_pid[$1]}/net/ktcp_snmp"
+	done <"$net/ktcp_snmp"
 	echo 0
 }
 
@@ -115,9 +135,11 @@ ns_counter()
 # diagnostic.
 ns_counters()
 {
+	local net
 	local -a lines
 
-	mapfile -t lines <"/proc/${ktcp_ns_pid[$1]}/net/ktcp_snmp"
+	net=$(ns_net "$1") || return 1
+	mapfile -t lines <"$net/ktcp_snmp"
 	echo "${lines[*]}"
 }
 
@@ -125,9 +147,10 @@ ns_counters()
 # /proc/net/snmp; TcpExt, in /proc/net/netstat) in NS.
 ns_native()
 {
-	local file=snmp head="" line i
+	local net file=snmp head="" line i
 	local -a names values
 
+	net=$(ns_net "$1") || return 1
 	[ "$2" = Tcp ] || file=netstat
 	while read -r line; do
 		[[ $line == "$2: "* ]] || continue
@@ -141,25 +164,18 @@ ns_native()
 			[ "${names[i]}" = "$3" ] && echo "${values[i]}" && return
 		done
 		break
-	done <"/proc/${ktcp_ns_pid[$1]}/net/$file"
+	done <"$net/$file"
 	echo 0
 }
 
 # --- waiting without starting processes ------------------------------
 
 # ktcp_nap SECS: sleep(1) without a process: a read that times out on a
-# FIFO nobody writes to.
+# FIFO nobody writes to (opened by ktcp_lib_init).
 ktcp_nap_fd=
 ktcp_nap()
 {
-	if [ -z "$ktcp_nap_fd" ]; then
-		local fifo
-
-		fifo=$(mktemp -u "${TMPDIR:-/tmp}/ktcp-nap.XXXXXX")
-		mkfifo "$fifo"
-		exec {ktcp_nap_fd}<>"$fifo"
-		rm -f "$fifo"
-	fi
+	[ -n "$ktcp_nap_fd" ] || { sleep "$1"; return; }
 	read -r -t "$1" -u "$ktcp_nap_fd" _ || true
 }
 

@@ -114,11 +114,12 @@ snmp()
 # rst_causes NS: the sum of the Rst* cause counters of NS.
 rst_causes()
 {
-	local name value sum=0
+	local net name value sum=0
 
+	net=$(ns_net "$1") || return 1
 	while read -r name value; do
 		[[ $name != Rst* ]] || sum=$((sum + value))
-	done <"$(ns_net "$1")/ktcp_snmp"
+	done <"$net/ktcp_snmp"
 	echo "$sum"
 }
 
@@ -157,15 +158,16 @@ field()
 # than TIME-WAIT (06), one a line.
 not_time_wait()
 {
-	local file line
-	local -a f
+	local net file sl loc rem st rest
+
+	net=$(ns_net "$1")
 
 	for file in ktcp tcp; do
-		while IFS= read -r line; do
-			read -r -a f <<<"$line"
-			[[ ${f[0]} == *: ]] && [ "${f[3]}" != 06 ] &&
-				echo "$line"
-		done <"$(ns_net "$1")/$file"
+		[ -r "$net/$file" ] || { echo "no $net/$file"; continue; }
+		while read -r sl loc rem st rest; do
+			[[ $sl == *: ]] && [ "$st" != 06 ] &&
+				echo "$sl $loc $rem $st $rest"
+		done <"$net/$file"
 	done
 	return 0
 }
@@ -257,10 +259,12 @@ done
 # (a RST sent in between would be counted and not captured); TIME-WAIT
 # (state 06) stays for its 60 s, and answers only what comes.
 left=
-for _ in $(seq 120); do
+end=$((SECONDS + 300))
+while :; do
 	left=$(not_time_wait "$nsa"; not_time_wait "$nsb")
 	[ -z "$left" ] && [ "$(snmp "$nsa" CurrEstab)" = 0 ] &&
 		[ "$(snmp "$nsb" CurrEstab)" = 0 ] && break
+	[ "$SECONDS" -lt "$end" ] || break
 	ktcp_nap 0.5
 done
 ktcp_nap 1
@@ -301,7 +305,8 @@ for s in a b; do
 	causes[$s]=$(rst_causes "${cns[$s]}")
 	# Each capture decoded once; its RSTs counted by the pair's
 	# server port ("... IP A.PORT > B.PORT: ...").
-	tcpdump -r "$ktcp_tmp/rst-$s.pcap" -n >"$ktcp_tmp/rst-$s.txt" 2>/dev/null
+	tcpdump -r "$ktcp_tmp/rst-$s.pcap" -n >"$ktcp_tmp/rst-$s.txt" 2>/dev/null ||
+		echo "tcpdump -r rst-$s.pcap failed" >>"$ktcp_tmp/tcpdump-$s.out"
 	wire[$s]=0
 	while read -r -a f; do
 		wire[$s]=$((wire[$s] + 1))
