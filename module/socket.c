@@ -1106,6 +1106,43 @@ static int ktcp_copy_to_frags(struct sock *sk, struct sk_buff *skb,
 }
 
 /*
+ * MSG_ZEROCOPY: @len bytes of @msg into @skb's frags as the user's own
+ * pages, pinned until the segment is acknowledged, when @uarg's
+ * completion reaches the error queue (tcp_sendmsg_locked()).  The core
+ * charges what it pins (__zerocopy_sg_from_iter()).
+ *
+ * Return: the bytes taken, 0 if @skb can take none (its frags are full,
+ * or it holds another send's completion), or -EFAULT.
+ */
+static int ktcp_zerocopy_to_frags(struct sock *sk, struct sk_buff *skb,
+				  struct msghdr *msg, int len,
+				  struct ubuf_info *uarg)
+{
+	int err = skb_zerocopy_iter_stream(sk, skb, msg, len, uarg);
+
+	return err == -EMSGSIZE || err == -EEXIST ? 0 : err;
+}
+
+/*
+ * The completion of a MSG_ZEROCOPY send (SO_ZEROCOPY), extending the
+ * one the tail skb holds when it follows it, as native's.  ktcp copies
+ * every transmission into a segment of its own (output.c), so the
+ * user's pages never reach a device: the completion says
+ * SO_EE_CODE_ZEROCOPY_COPIED, as native's does on a route without
+ * scatter-gather, and tells the application that copying is cheaper.
+ */
+static struct ubuf_info *ktcp_zerocopy_start(struct sock *sk, size_t size)
+{
+	struct sk_buff *tail = skb_peek_tail(&sk->sk_write_queue);
+	struct ubuf_info *uarg;
+
+	uarg = msg_zerocopy_realloc(sk, size, tail ? skb_zcopy(tail) : NULL);
+	if (uarg)
+		uarg_to_msgzc(uarg)->zerocopy = 0;
+	return uarg;
+}
+
+/*
  * PSH (tcp_mark_push()) goes on the segment that ends what a send
  * queued, as native's tcp_push() puts it: the last one of the call,
  * or the last before the writer waits for room, and never on the
@@ -1185,6 +1222,7 @@ static int ktcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 {
 	struct sock *sk = sock->sk;
 	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct ubuf_info *uarg = NULL;
 	int flags = msg->msg_flags;
 	size_t copied = 0;
 	bool tail_full = false;
@@ -1204,12 +1242,18 @@ static int ktcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 	err = -EPIPE;
 	if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN))
 		goto do_error;
+	if ((flags & MSG_ZEROCOPY) && size && sock_flag(sk, SOCK_ZEROCOPY)) {
+		uarg = ktcp_zerocopy_start(sk, size);
+		err = -ENOBUFS;
+		if (!uarg)
+			goto do_error;
+	}
 
 	while (msg_data_left(msg)) {
 		struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
 		u32 goal = ktcp_size_goal(ks);
 		bool fresh = false;
-		int chunk;
+		int chunk, uncharged;
 
 		if (tail_full || !ktcp_can_append(ks, skb, goal)) {
 			if (!sk_stream_memory_free(sk))
@@ -1229,15 +1273,26 @@ static int ktcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 				kfree_skb(skb);
 			goto wait_for_space;
 		}
-		chunk = ktcp_copy_to_frags(sk, skb, msg, chunk);
+		uncharged = fresh ? skb->truesize : 0;
+		if (uarg) {
+			chunk = ktcp_zerocopy_to_frags(sk, skb, msg, chunk,
+						       uarg);
+		} else {
+			chunk = ktcp_copy_to_frags(sk, skb, msg, chunk);
+			uncharged += max(chunk, 0);
+		}
 		if (chunk <= 0) {
 			if (fresh)
 				kfree_skb(skb);
 			err = chunk;
 			if (err == -EFAULT)
 				goto do_error;
-			/* No frag slot left in the tail: a new skb. */
+			/*
+			 * No frag slot left in the tail: a new skb, and PSH
+			 * on the full one (tcp_sendmsg_locked()).
+			 */
 			if (!err && !fresh) {
+				ktcp_mark_push(ks, skb);
 				tail_full = true;
 				continue;
 			}
@@ -1245,12 +1300,9 @@ static int ktcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 		}
 		KTCP_SKB_CB(skb)->end_seq += chunk;
 		ks->write_seq += chunk;
-		if (fresh) {
+		if (fresh)
 			__skb_queue_tail(&sk->sk_write_queue, skb);
-			ktcp_wmem_charge(sk, skb->truesize);
-		} else {
-			ktcp_wmem_charge(sk, chunk);
-		}
+		ktcp_wmem_charge(sk, uncharged);
 		copied += chunk;
 		/* The last one is pushed, and sent, below. */
 		if (!msg_data_left(msg))
@@ -1284,15 +1336,19 @@ wait_for_space:
 			KTCP_SKB_CB(skb_peek_tail(&sk->sk_write_queue))->eor = 1;
 		ktcp_push(sk, flags);
 	}
+	net_zcopy_put(uarg);
 	release_sock(sk);
 	return copied;
 
 do_error:
 	if (copied) {
 		ktcp_push(sk, flags);
+		net_zcopy_put(uarg);
 		release_sock(sk);
 		return copied;
 	}
+	/* Nothing went: no completion, and its number is the next one's. */
+	net_zcopy_put_abort(uarg, true);
 	err = sk_stream_error(sk, flags, err);
 	release_sock(sk);
 	return err;
@@ -1358,6 +1414,10 @@ static int ktcp_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 
 	if (flags & MSG_OOB)
 		return -EINVAL;
+	/* inet_recv_error(): an AF_INET6 socket's errors are IPv6's. */
+	if ((flags & MSG_ERRQUEUE) && READ_ONCE(ks->family) == AF_INET6)
+		return sock_recv_errqueue(sk, msg, len, SOL_IPV6,
+					  IPV6_RECVERR);
 	if (flags & MSG_ERRQUEUE)
 		return sock_recv_errqueue(sk, msg, len, SOL_IP, IP_RECVERR);
 

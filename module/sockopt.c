@@ -174,7 +174,8 @@ static int ktcp_set_congestion(sockptr_t optval, unsigned int optlen)
 
 /*
  * SOL_SOCKET reaches here only where ktcp_own_sol_socket() asked for it:
- * SO_REUSEPORT as sock_setsockopt() takes it for AF_INET, the rest to
+ * SO_REUSEPORT and SO_ZEROCOPY as sock_setsockopt() takes them for
+ * AF_INET's TCP (it refuses SO_ZEROCOPY to other families), the rest to
  * the core.
  */
 static int ktcp_set_sol_socket(struct socket *sock, int optname,
@@ -182,15 +183,20 @@ static int ktcp_set_sol_socket(struct socket *sock, int optname,
 {
 	int val;
 
-	if (optname != SO_REUSEPORT)
+	if (optname != SO_REUSEPORT && optname != SO_ZEROCOPY)
 		return sock_setsockopt(sock, SOL_SOCKET, optname, optval,
 				       optlen);
 	if (optlen < sizeof(int))
 		return -EINVAL;
 	if (copy_from_sockptr(&val, optval, sizeof(val)))
 		return -EFAULT;
+	if (optname == SO_ZEROCOPY && (val < 0 || val > 1))
+		return -EINVAL;
 	lock_sock(sock->sk);
-	sock->sk->sk_reuseport = !!val;
+	if (optname == SO_ZEROCOPY)
+		sock_valbool_flag(sock->sk, SOCK_ZEROCOPY, val);
+	else
+		sock->sk->sk_reuseport = !!val;
 	release_sock(sock->sk);
 	return 0;
 }
