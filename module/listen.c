@@ -347,6 +347,8 @@ static struct sock *ktcp_create_child(struct sock *sk,
 	child->sk_mark = READ_ONCE(sk->sk_mark);
 	child->sk_priority = READ_ONCE(sk->sk_priority);
 	child->sk_uid = sk->sk_uid;
+	/* As sk_clone_lock() copies sk_flags: SO_ZEROCOPY set before listen(). */
+	sock_valbool_flag(child, SOCK_ZEROCOPY, sock_flag(sk, SOCK_ZEROCOPY));
 
 	inet = inet_sk(child);
 	child->sk_v6_rcv_saddr = req->laddr;

@@ -5,6 +5,7 @@
  */
 
 #include <linux/capability.h>
+#include <linux/errqueue.h>
 #include <linux/in.h>
 #include <linux/module.h>
 #include <linux/net.h>
@@ -105,13 +106,24 @@ void ktcp_transition_close(struct sock *sk, enum ktcp_event ev)
 		ktcp_set_state(sk, TCP_CLOSE);
 }
 
-static void ktcp_purge_queues(struct sock *sk)
+/*
+ * What the write queue holds can never be sent once the connection is
+ * over: free it then, as tcp_write_queue_purge() does on a reset or a
+ * timeout, so that MSG_ZEROCOPY completions reach a socket still open
+ * and pinned pages are not kept until close().
+ */
+static void ktcp_write_queue_purge(struct sock *sk)
 {
 	struct sk_buff *skb;
 
-	__skb_queue_purge(&sk->sk_receive_queue);
 	while ((skb = __skb_dequeue(&sk->sk_write_queue)))
 		ktcp_wmem_free_skb(sk, skb);
+}
+
+static void ktcp_purge_queues(struct sock *sk)
+{
+	__skb_queue_purge(&sk->sk_receive_queue);
+	ktcp_write_queue_purge(sk);
 	ktcp_ofo_purge(&ktcp_sk(sk)->ofo_queue);
 	sk_mem_reclaim_final(sk);
 }
@@ -143,6 +155,7 @@ void ktcp_done(struct sock *sk, enum ktcp_event ev)
 {
 	ktcp_transition_close(sk, ev);
 	ktcp_clear_timers(sk);
+	ktcp_write_queue_purge(sk);
 	ktcp_conn_unhash(sk);
 	if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK))
 		ktcp_port_unbind(sk);
@@ -1253,7 +1266,7 @@ static int ktcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 		struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
 		u32 goal = ktcp_size_goal(ks);
 		bool fresh = false;
-		int chunk, uncharged;
+		int chunk;
 
 		if (tail_full || !ktcp_can_append(ks, skb, goal)) {
 			if (!sk_stream_memory_free(sk))
@@ -1273,17 +1286,24 @@ static int ktcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 				kfree_skb(skb);
 			goto wait_for_space;
 		}
-		uncharged = fresh ? skb->truesize : 0;
+		/*
+		 * Charged before it is filled: the core charges the pages
+		 * MSG_ZEROCOPY pins as it pins them, even when a later
+		 * page faults, and ktcp_wmem_free_skb() gives back all.
+		 */
+		if (fresh)
+			ktcp_wmem_charge(sk, skb->truesize);
 		if (uarg) {
 			chunk = ktcp_zerocopy_to_frags(sk, skb, msg, chunk,
 						       uarg);
 		} else {
 			chunk = ktcp_copy_to_frags(sk, skb, msg, chunk);
-			uncharged += max(chunk, 0);
+			if (chunk > 0)
+				ktcp_wmem_charge(sk, chunk);
 		}
 		if (chunk <= 0) {
 			if (fresh)
-				kfree_skb(skb);
+				ktcp_wmem_free_skb(sk, skb);
 			err = chunk;
 			if (err == -EFAULT)
 				goto do_error;
@@ -1302,7 +1322,6 @@ static int ktcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 		ks->write_seq += chunk;
 		if (fresh)
 			__skb_queue_tail(&sk->sk_write_queue, skb);
-		ktcp_wmem_charge(sk, uncharged);
 		copied += chunk;
 		/* The last one is pushed, and sent, below. */
 		if (!msg_data_left(msg))
@@ -1403,6 +1422,52 @@ static void ktcp_put_inq_cmsg(struct sock *sk, struct msghdr *msg)
 	put_cmsg(msg, SOL_TCP, TCP_CM_INQ, sizeof(inq), &inq);
 }
 
+/*
+ * MSG_ERRQUEUE, as inet_recv_error() answers it: the extended error
+ * followed by the offender's address (SO_EE_OFFENDER), all zero for a
+ * MSG_ZEROCOPY completion, at SOL_IPV6 on an AF_INET6 socket.
+ * sock_recv_errqueue() leaves the address out, and a reader that checks
+ * cmsg_len against native's (packetdrill does) sees a short message.
+ */
+static int ktcp_recv_error(struct sock *sk, struct msghdr *msg, size_t len)
+{
+	struct {
+		struct sock_extended_err ee;
+		union {
+			struct sockaddr_in sin;
+			struct sockaddr_in6 sin6;
+		} offender;
+	} errhdr = {};
+	bool ipv6 = READ_ONCE(ktcp_sk(sk)->family) == AF_INET6;
+	struct sk_buff *skb;
+	int copied, err;
+
+	skb = sock_dequeue_err_skb(sk);
+	if (!skb)
+		return -EAGAIN;
+	copied = skb->len;
+	if (copied > len) {
+		msg->msg_flags |= MSG_TRUNC;
+		copied = len;
+	}
+	err = skb_copy_datagram_msg(skb, 0, msg, copied);
+	if (err) {
+		kfree_skb(skb);
+		return err;
+	}
+	sock_recv_timestamp(msg, sk, skb);
+	errhdr.ee = SKB_EXT_ERR(skb)->ee;
+	if (ipv6)
+		put_cmsg(msg, SOL_IPV6, IPV6_RECVERR, sizeof(errhdr.ee) +
+			 sizeof(errhdr.offender.sin6), &errhdr);
+	else
+		put_cmsg(msg, SOL_IP, IP_RECVERR, sizeof(errhdr.ee) +
+			 sizeof(errhdr.offender.sin), &errhdr);
+	msg->msg_flags |= MSG_ERRQUEUE;
+	consume_skb(skb);
+	return copied;
+}
+
 static int ktcp_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 			int flags)
 {
@@ -1414,12 +1479,8 @@ static int ktcp_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 
 	if (flags & MSG_OOB)
 		return -EINVAL;
-	/* inet_recv_error(): an AF_INET6 socket's errors are IPv6's. */
-	if ((flags & MSG_ERRQUEUE) && READ_ONCE(ks->family) == AF_INET6)
-		return sock_recv_errqueue(sk, msg, len, SOL_IPV6,
-					  IPV6_RECVERR);
 	if (flags & MSG_ERRQUEUE)
-		return sock_recv_errqueue(sk, msg, len, SOL_IP, IP_RECVERR);
+		return ktcp_recv_error(sk, msg, len);
 
 	lock_sock(sk);
 	if (sk->sk_state == TCP_LISTEN) {

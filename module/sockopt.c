@@ -19,6 +19,7 @@
 #include <net/ip.h>
 #include <net/sock.h>
 #include <net/tcp_states.h>
+#include <uapi/linux/ktcp.h>
 
 #include "ktcp.h"
 
@@ -294,6 +295,10 @@ int ktcp_setsockopt(struct socket *sock, int level, int optname,
 
 	if (level == SOL_SOCKET)
 		return ktcp_set_sol_socket(sock, optname, optval, optlen);
+	if (level == SOL_KTCP)
+		return optname == SO_REUSEPORT || optname == SO_ZEROCOPY ?
+		       ktcp_set_sol_socket(sock, optname, optval, optlen) :
+		       -ENOPROTOOPT;
 	/*
 	 * The IPv4 code tests IS_ICSK, which a ktcp socket cannot set: it
 	 * would take the socket for an inet_connection_sock.  Give its

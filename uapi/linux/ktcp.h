@@ -33,4 +33,13 @@
 #define KTCP_EPHEMERAL_PORT_LOW		61000
 #define KTCP_EPHEMERAL_PORT_HIGH	65535
 
+/*
+ * setsockopt() level for the SOL_SOCKET options the core keeps from
+ * families other than AF_INET and AF_INET6 before 6.2, where no family
+ * may take SOL_SOCKET itself: SO_REUSEPORT and SO_ZEROCOPY, with the
+ * same values and errors as at SOL_SOCKET (which works on 6.2 and
+ * later too).  getsockopt() reads them back at SOL_SOCKET.
+ */
+#define SOL_KTCP			0x4b54
+
 #endif /* _UAPI_LINUX_KTCP_H */

@@ -11,6 +11,10 @@
  * bind() or connect() a ktcp socket takes over its file descriptor
  * number (dup3()), with the flags and options the program set so far.
  *
+ * setsockopt() passes through too, but for SO_REUSEPORT and
+ * SO_ZEROCOPY, which the core before 6.2 refuses to AF_KTCP at
+ * SOL_SOCKET: ktcp takes them at SOL_KTCP (linux/ktcp.h).
+ *
  * Everything else passes through untouched: other families, other
  * socket types, other protocols.  The converted sockets are real file
  * descriptors, so read, write, poll, epoll, sendfile and close need
@@ -76,6 +80,8 @@ static struct {
 	int (*connect)(int fd, const struct sockaddr *addr, socklen_t len);
 	int (*getsockopt)(int fd, int level, int name, void *val,
 			  socklen_t *len);
+	int (*setsockopt)(int fd, int level, int name, const void *val,
+			  socklen_t len);
 	int (*getsockname)(int fd, struct sockaddr *addr, socklen_t *len);
 	int (*listen)(int fd, int backlog);
 } real;
@@ -220,6 +226,7 @@ static void resolve(void)
 	*(void **)&real.bind = dlsym(RTLD_NEXT, "bind");
 	*(void **)&real.connect = dlsym(RTLD_NEXT, "connect");
 	*(void **)&real.getsockopt = dlsym(RTLD_NEXT, "getsockopt");
+	*(void **)&real.setsockopt = dlsym(RTLD_NEXT, "setsockopt");
 	*(void **)&real.getsockname = dlsym(RTLD_NEXT, "getsockname");
 	*(void **)&real.listen = dlsym(RTLD_NEXT, "listen");
 }
@@ -451,6 +458,7 @@ struct opt {
 static const struct opt copied_opts[] = {
 	OPT(SOL_SOCKET, SO_REUSEADDR),
 	OPT(SOL_SOCKET, SO_REUSEPORT),
+	OPT(SOL_SOCKET, SO_ZEROCOPY),
 	OPT(SOL_SOCKET, SO_KEEPALIVE),
 	{ SOL_SOCKET, SO_RCVBUF, "SO_RCVBUF", OPT_BUFSIZE },
 	{ SOL_SOCKET, SO_SNDBUF, "SO_SNDBUF", OPT_BUFSIZE },
@@ -505,6 +513,45 @@ static void warn_option(int fd, const struct opt *o, int err)
 	msg_send(&m);
 }
 
+/* Families a ktcp module can never have: no need to look it up. */
+static bool common_family(int family)
+{
+	return family == AF_INET || family == AF_INET6 || family == AF_UNIX ||
+	       family == AF_NETLINK || family == AF_PACKET;
+}
+
+/* Whether @fd is a ktcp socket, by its SO_DOMAIN.  Keeps errno. */
+static bool is_ktcp(int fd)
+{
+	int saved = errno, domain, family;
+	socklen_t len = sizeof(domain);
+	bool ktcp = false;
+
+	if (!real.getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) &&
+	    !common_family(domain)) {
+		family = ktcp_family_get();
+		ktcp = family > 0 && domain == family;
+	}
+	errno = saved;
+	return ktcp;
+}
+
+/*
+ * setsockopt(), but for SO_REUSEPORT and SO_ZEROCOPY on a ktcp socket,
+ * which the core before 6.2 refuses at SOL_SOCKET to any family but
+ * AF_INET and AF_INET6 (EOPNOTSUPP): ktcp takes them at SOL_KTCP.
+ */
+static int set_option(int fd, int level, int name, const void *val,
+		      socklen_t len)
+{
+	int ret = real.setsockopt(fd, level, name, val, len);
+
+	if (!ret || errno != EOPNOTSUPP || level != SOL_SOCKET ||
+	    (name != SO_REUSEPORT && name != SO_ZEROCOPY) || !is_ktcp(fd))
+		return ret;
+	return real.setsockopt(fd, SOL_KTCP, name, val, len);
+}
+
 /*
  * Give @to the options of @from that differ from those of @fresh, a
  * native socket nobody touched: exactly what the program set, however
@@ -531,7 +578,7 @@ static void copy_options(int from, int to, int fresh, int fd)
 			half /= 2;
 			memcpy(val, &half, sizeof(half));
 		}
-		if (setsockopt(to, o->level, o->name, val, len))
+		if (set_option(to, o->level, o->name, val, len))
 			warn_option(fd, o, errno);
 	}
 }
@@ -777,11 +824,15 @@ int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	return real.connect(fd, addr, len);
 }
 
-/* Families a ktcp module can never have: no need to look it up. */
-static bool common_family(int family)
+
+int setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 {
-	return family == AF_INET || family == AF_INET6 || family == AF_UNIX ||
-	       family == AF_NETLINK || family == AF_PACKET;
+	preload_init();
+	if (!real.setsockopt) {
+		errno = ENOSYS;
+		return -1;
+	}
+	return set_option(fd, level, name, val, len);
 }
 
 int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
