@@ -81,6 +81,9 @@ tap_count()
 # out of CI's 90 minutes.  A suite that would start after it, or runs
 # past it, fails as such, and the unload and hygiene checks still run.
 budget=$(cat "$results/budget" 2>/dev/null || echo 1000000)
+# What the host's environment set for the suites (RESULTS/env).
+# shellcheck disable=SC1091
+[ ! -r "$results/env" ] || . "$results/env"
 time_left()
 {
 	echo $((budget - $(cut -d. -f1 /proc/uptime)))

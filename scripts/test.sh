@@ -265,6 +265,13 @@ vm_start()
 	# The guest stops starting suites 4 minutes before its timeout:
 	# unloading, kmemleak's scans and the dmesg checks still run.
 	echo $((left - 240)) >"$results/budget"
+	# The guest does not inherit this environment: the suites' own
+	# knobs that a developer sets on the host go in a file it reads.
+	local v
+	for v in KTCP_PACKETDRILL_SETS KTCP_PACKETDRILL_ONLY \
+		 KTCP_PACKETDRILL_JOBS KTCP_PACKETDRILL_TIMEOUT; do
+		[ -z "${!v:-}" ] || printf 'export %s=%q\n' "$v" "${!v}"
+	done >"$results/env"
 	# The guest reads its scripts while it runs, for an hour on the
 	# debug kernel: give it a copy, so that editing the tree meanwhile
 	# cannot change a script under a running bash.
