@@ -1477,10 +1477,11 @@ static int ktcp_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 	int copied = 0, target;
 	long timeo;
 
-	if (flags & MSG_OOB)
-		return -EINVAL;
+	/* tcp_recvmsg(): the error queue before anything else. */
 	if (flags & MSG_ERRQUEUE)
 		return ktcp_recv_error(sk, msg, len);
+	if (flags & MSG_OOB)
+		return -EINVAL;
 
 	lock_sock(sk);
 	if (sk->sk_state == TCP_LISTEN) {

@@ -527,8 +527,10 @@ int ktcp_getsockopt(struct socket *sock, int level, int optname,
 		return ip_getsockopt(sk, level, optname, optval, optlen);
 	if (level == SOL_IPV6)
 		return ktcp_get_ipv6_opt(sk, optname, optval, optlen);
+	/* An unknown level: do_ip_getsockopt()'s answer, or IPv6's. */
 	if (level != SOL_TCP)
-		return -ENOPROTOOPT;
+		return READ_ONCE(ktcp_sk(sk)->family) == AF_INET6 ?
+		       -ENOPROTOOPT : -EOPNOTSUPP;
 	if (optname == TCP_INFO)
 		return ktcp_get_info_opt(sk, optval, optlen);
 	if (get_user(len, optlen))

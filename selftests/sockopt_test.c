@@ -176,6 +176,9 @@ TEST_F(opt, unknown_and_malformed)
 
 	EXPECT_EQ(-ENOPROTOOPT, set_int(fd, IPPROTO_TCP, 9999, 1));
 	EXPECT_EQ(-ENOPROTOOPT, get_int(fd, IPPROTO_TCP, 9999));
+	/* An unknown level: ip_setsockopt() and do_ip_getsockopt(). */
+	EXPECT_EQ(-ENOPROTOOPT, set_int(fd, 9999, 1, 1));
+	EXPECT_EQ(-EOPNOTSUPP, get_int(fd, 9999, 1));
 	EXPECT_EQ(-1, setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &val, 2));
 	EXPECT_EQ(EINVAL, errno);
 	len = (socklen_t)-1;

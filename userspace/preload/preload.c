@@ -544,12 +544,17 @@ static bool is_ktcp(int fd)
 static int set_option(int fd, int level, int name, const void *val,
 		      socklen_t len)
 {
-	int ret = real.setsockopt(fd, level, name, val, len);
+	int saved = errno, ret = real.setsockopt(fd, level, name, val, len);
 
 	if (!ret || errno != EOPNOTSUPP || level != SOL_SOCKET ||
 	    (name != SO_REUSEPORT && name != SO_ZEROCOPY) || !is_ktcp(fd))
 		return ret;
-	return real.setsockopt(fd, SOL_KTCP, name, val, len);
+	ret = real.setsockopt(fd, SOL_KTCP, name, val, len);
+	if (!ret)
+		errno = saved;	/* as the native call that succeeds */
+	else if (errno == ENOPROTOOPT)
+		errno = EOPNOTSUPP;	/* a module without SOL_KTCP */
+	return ret;
 }
 
 /*
