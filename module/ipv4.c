@@ -144,13 +144,14 @@ int ktcp_ip_send(struct net *net, struct sock *sk, struct sk_buff *skb,
 	iph->protocol = IPPROTO_TCP;
 	iph->saddr = fl4.saddr;
 	iph->daddr = fl4.daddr;
-	ip_select_ident(net, skb, NULL);
+	/* A GSO packet's segments each take an ID. */
+	ip_select_ident_segs(net, skb, NULL, skb_shinfo(skb)->gso_segs ?: 1);
 	skb->protocol = htons(ETH_P_IP);
 	if (sk) {
 		skb->priority = READ_ONCE(sk->sk_priority);
 		skb->mark = READ_ONCE(sk->sk_mark);
 	}
-	ktcp_inc_stats(net, KTCP_MIB_OUT_SEGS);
+	ktcp_add_stats(net, KTCP_MIB_OUT_SEGS, skb_shinfo(skb)->gso_segs ?: 1);
 	/* ip_local_out() fills tot_len and the header checksum. */
 	return ip_local_out(net, NULL, skb);
 }

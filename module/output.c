@@ -86,6 +86,30 @@ static struct tcphdr *ktcp_push_header(struct sk_buff *skb, __be16 sport,
 	return th;
 }
 
+/*
+ * More than one MSS of payload goes as one GSO packet of MSS-sized
+ * segments, as native's TSO skbs do: the device or the GSO layer cuts
+ * it, and sums each segment (tcp_v4_send_check()), so the TCP sum is
+ * left partial.
+ */
+static void ktcp_gso_setup(struct sk_buff *skb, bool ipv6, u32 mss,
+			   u32 len)
+{
+	struct skb_shared_info *shinfo = skb_shinfo(skb);
+
+	shinfo->gso_size = mss;
+	shinfo->gso_segs = DIV_ROUND_UP(len, mss);
+	shinfo->gso_type = ipv6 ? SKB_GSO_TCPV6 : SKB_GSO_TCPV4;
+}
+
+static void ktcp_checksum_partial(struct sk_buff *skb, __sum16 pseudo)
+{
+	tcp_hdr(skb)->check = pseudo;
+	skb->ip_summed = CHECKSUM_PARTIAL;
+	skb->csum_start = skb_transport_header(skb) - skb->head;
+	skb->csum_offset = offsetof(struct tcphdr, check);
+}
+
 /* Zero th->check and sum the segment: the caller adds the pseudo header. */
 static __wsum ktcp_segment_sum(struct sk_buff *skb)
 {
@@ -96,19 +120,31 @@ static __wsum ktcp_segment_sum(struct sk_buff *skb)
 
 static void ktcp_checksum(struct sk_buff *skb, __be32 saddr, __be32 daddr)
 {
-	__wsum csum = ktcp_segment_sum(skb);
+	if (skb_is_gso(skb)) {
+		__sum16 pseudo = ~csum_tcpudp_magic(saddr, daddr, skb->len,
+						    IPPROTO_TCP, 0);
 
+		ktcp_checksum_partial(skb, pseudo);
+		return;
+	}
 	tcp_hdr(skb)->check = csum_tcpudp_magic(saddr, daddr, skb->len,
-						IPPROTO_TCP, csum);
+						IPPROTO_TCP,
+						ktcp_segment_sum(skb));
 }
 
 static void ktcp_checksum6(struct sk_buff *skb, const struct in6_addr *saddr,
 			   const struct in6_addr *daddr)
 {
-	__wsum csum = ktcp_segment_sum(skb);
+	if (skb_is_gso(skb)) {
+		__sum16 pseudo = ~csum_ipv6_magic(saddr, daddr, skb->len,
+						  IPPROTO_TCP, 0);
 
+		ktcp_checksum_partial(skb, pseudo);
+		return;
+	}
 	tcp_hdr(skb)->check = csum_ipv6_magic(saddr, daddr, skb->len,
-					      IPPROTO_TCP, csum);
+					      IPPROTO_TCP,
+					      ktcp_segment_sum(skb));
 }
 
 /*
@@ -154,31 +190,53 @@ struct sk_buff *ktcp_alloc_payload(unsigned int headroom, unsigned int len,
 	return skb;
 }
 
-/* Copy @len bytes of @src from @offset into the payload of @dst. */
-static int ktcp_copy_payload(struct sk_buff *dst, const struct sk_buff *src,
-			     unsigned int offset, unsigned int len)
+/*
+ * Copy @len bytes into the payload of @dst: those of @src, then of the
+ * skbs after it in @queue (a GSO packet's segments are successive skbs
+ * of the write queue).
+ */
+static int ktcp_copy_payload(struct sk_buff *dst,
+			     const struct sk_buff_head *queue,
+			     const struct sk_buff *src, unsigned int len)
 {
-	unsigned int done = 0;
+	unsigned int done = 0, src_off = 0;
 	int i;
 
 	for (i = 0; i < skb_shinfo(dst)->nr_frags && done < len; i++) {
 		skb_frag_t *frag = &skb_shinfo(dst)->frags[i];
-		unsigned int n = min(skb_frag_size(frag), len - done);
-		void *to = kmap_local_page(skb_frag_page(frag));
-		int err;
+		unsigned int size = min(skb_frag_size(frag), len - done);
+		u8 *to = kmap_local_page(skb_frag_page(frag));
+		unsigned int off = 0;
+		int err = 0;
 
-		err = skb_copy_bits(src, offset + done,
-				    to + skb_frag_off(frag), n);
-		kunmap_local(to);
+		to += skb_frag_off(frag);
+		while (off < size && !err) {
+			unsigned int n;
+
+			if (src_off == src->len) {
+				if (skb_queue_is_last(queue, src)) {
+					err = -EFAULT;
+					break;
+				}
+				src = skb_queue_next(queue, src);
+				src_off = 0;
+			}
+			n = min(size - off, src->len - src_off);
+			err = skb_copy_bits(src, src_off, to + off, n);
+			off += n;
+			src_off += n;
+		}
+		kunmap_local(to - skb_frag_off(frag));
 		if (err)
 			return err;
-		done += n;
+		done += size;
 	}
 	return done == len ? 0 : -EFAULT;
 }
 
 /* A segment's skb: headers in the linear part, the payload in frags. */
-static struct sk_buff *ktcp_alloc_segment(const struct sk_buff *data,
+static struct sk_buff *ktcp_alloc_segment(struct sock *sk,
+					  const struct sk_buff *data,
 					  unsigned int len)
 {
 	struct sk_buff *skb;
@@ -186,7 +244,7 @@ static struct sk_buff *ktcp_alloc_segment(const struct sk_buff *data,
 	if (!len)
 		return ktcp_alloc_skb(0, GFP_ATOMIC);
 	skb = ktcp_alloc_payload(KTCP_HEADROOM, len, GFP_ATOMIC);
-	if (skb && ktcp_copy_payload(skb, data, 0, len)) {
+	if (skb && ktcp_copy_payload(skb, &sk->sk_write_queue, data, len)) {
 		kfree_skb(skb);
 		skb = NULL;
 	}
@@ -218,8 +276,10 @@ static void ktcp_sack_blocks(struct ktcp_sock *ks, struct ktcp_out_options *o,
 }
 
 /*
- * One segment of @sk: @len bytes of @data (from its start), flags, and
- * the ACK of everything received unless we are still in SYN_SENT.
+ * One segment of @sk: @len bytes of @data (from its start, and on
+ * through the write queue: more than an MSS goes as one GSO packet),
+ * flags, and the ACK of everything received unless we are still in
+ * SYN_SENT.
  */
 static int ktcp_send_segment(struct sock *sk, u32 seq, u8 flags,
 			     struct sk_buff *data, unsigned int len)
@@ -228,11 +288,15 @@ static int ktcp_send_segment(struct sock *sk, u32 seq, u8 flags,
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	struct inet_sock *inet = inet_sk(sk);
 	struct sk_buff *skb;
-	u32 win;
+	u32 win, segs = 1;
 
-	skb = ktcp_alloc_segment(data, len);
+	skb = ktcp_alloc_segment(sk, data, len);
 	if (!skb)
 		return -ENOBUFS;
+	if (len > ks->mss) {
+		ktcp_gso_setup(skb, ks->ipv6, ks->mss, len);
+		segs = skb_shinfo(skb)->gso_segs;
+	}
 	if (sk->sk_state != TCP_SYN_SENT || (flags & KTCP_RST))
 		flags |= KTCP_ACK;
 	if (flags & KTCP_SYN) {
@@ -248,15 +312,15 @@ static int ktcp_send_segment(struct sock *sk, u32 seq, u8 flags,
 	}
 	if (ks->sack_ok && (flags & KTCP_ACK) && !(flags & KTCP_SYN) &&
 	    !ktcp_ofo_empty(&ks->ofo_queue))
-		ktcp_sack_blocks(ks, &opts, len);
+		ktcp_sack_blocks(ks, &opts, min_t(u32, len, ks->mss));
 	win = ktcp_rcv_window(sk);
 	/* A SYN's window is never scaled (RFC 7323 2.2). */
 	win = (flags & KTCP_SYN) ? min(win, 65535U) : win >> ks->rcv_wscale;
 	if (flags & KTCP_ACK)
 		ks->ack_pending = false;
-	ks->counts.segs_out++;
+	ks->counts.segs_out += segs;
 	if (len) {
-		ks->counts.data_segs_out++;
+		ks->counts.data_segs_out += segs;
 		ks->counts.last_data_sent = jiffies;
 	}
 	ktcp_push_header(skb, inet->inet_sport, inet->inet_dport, seq,
@@ -433,6 +497,112 @@ static int ktcp_xmit_skb(struct sock *sk, struct sk_buff *skb)
 }
 
 /*
+ * Successive never-sent segments of the write queue, all but the last
+ * a full MSS, that go out as one GSO packet.
+ */
+struct ktcp_burst {
+	struct sk_buff	*first;
+	struct sk_buff	*last;
+	u32		len;
+	u32		segs;
+};
+
+/*
+ * How many segments one GSO packet may carry, as tcp_tso_autosize()
+ * sizes a TSO skb: what the rate native paces at sends in about a
+ * millisecond (sk_pacing_shift 10), the rate being twice cwnd per SRTT
+ * in slow start and 1.2 times after (tcp_update_pacing_rate()); up to
+ * the whole 64 KB more on a path whose minimum RTT is below half a
+ * millisecond, less for each doubling of it (tcp_tso_rtt_log 9); at
+ * least two (tcp_min_tso_segs).
+ */
+static u32 ktcp_burst_segs(const struct ktcp_sock *ks)
+{
+	u32 srtt_us = jiffies_to_usecs(ks->srtt >> 3);
+	u32 rtt_log = ks->counts.min_rtt >> 9;
+	u64 bytes;
+
+	bytes = (u64)ks->mss * ks->cwnd * USEC_PER_SEC / 10 *
+		(ks->cwnd < ks->ssthresh / 2 ? 20 : 12);
+	if (srtt_us)
+		bytes = div_u64(bytes, srtt_us);
+	bytes >>= 10;
+	if (rtt_log < 32)
+		bytes += KTCP_GSO_MAX_BYTES >> rtt_log;
+	bytes = min_t(u64, bytes, KTCP_GSO_MAX_BYTES);
+	return max_t(u32, div_u64(bytes, ks->mss), 2);
+}
+
+/*
+ * May @skb, never sent and about to be, join @b (never-sent segments
+ * too)?  If it follows a full-MSS last segment, carries data and no
+ * FIN, and @b has room.
+ */
+static bool ktcp_burst_takes(const struct ktcp_sock *ks,
+			     const struct ktcp_burst *b,
+			     const struct sk_buff *skb, u32 max_segs)
+{
+	const struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
+
+	return b->segs && b->segs < max_segs && b->last->len == ks->mss &&
+	       skb->len && !(cb->flags & KTCP_FIN) &&
+	       cb->seq == KTCP_SKB_CB(b->last)->end_seq;
+}
+
+static void ktcp_burst_add(struct ktcp_burst *b, struct sk_buff *skb)
+{
+	if (!b->segs) {
+		b->first = skb;
+		b->len = 0;
+	}
+	b->last = skb;
+	b->len += skb->len;
+	b->segs++;
+}
+
+/* SND.NXT and SND.MAX past a segment that went. */
+static void ktcp_sent_to(struct ktcp_sock *ks, u32 end_seq)
+{
+	ks->snd_nxt = end_seq;
+	if (ktcp_seq_after(ks->snd_nxt, ks->snd_max))
+		ks->snd_max = ks->snd_nxt;
+}
+
+/*
+ * Send @b, and empty it: one segment as it is, several as one GSO
+ * packet with PSH, as native forces on every TSO packet (to expedite
+ * the peer's GRO flush; segmentation keeps it on the last segment
+ * only).  Returns the segments sent, or an error.
+ */
+static int ktcp_burst_send(struct sock *sk, struct ktcp_burst *b)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct sk_buff *skb = b->first;
+	u32 segs = b->segs, i;
+	int err;
+
+	if (!segs)
+		return 0;
+	b->segs = 0;
+	if (segs == 1) {
+		err = ktcp_xmit_skb(sk, skb);
+	} else {
+		ks->counts.bytes_sent += b->len;
+		for (i = 0; i < segs; i++) {
+			KTCP_SKB_CB(skb)->sent_jiffies = jiffies;
+			skb = skb_queue_next(&sk->sk_write_queue, skb);
+		}
+		err = ktcp_send_segment(sk, KTCP_SKB_CB(b->first)->seq,
+					KTCP_SKB_CB(b->first)->flags | KTCP_PSH,
+					b->first, b->len);
+	}
+	if (err)
+		return err;
+	ktcp_sent_to(ks, KTCP_SKB_CB(b->last)->end_seq);
+	return segs;
+}
+
+/*
  * Cut the first @len bytes of a queued segment off: one MSS of a large
  * unsent skb, what a window smaller than the segment lets go, what a
  * partial ACK covered.  As tcp_fragment(): the rest moves into a new
@@ -474,14 +644,23 @@ int ktcp_split(struct sock *sk, struct sk_buff *skb, u32 len)
 static bool __ktcp_write_xmit(struct sock *sk, bool push, bool corked)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct ktcp_burst burst = {};
 	struct sk_buff *skb;
 	bool sent = false;
+	u32 max_segs;
+	int err;
 
 	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |
 				     TCPF_FIN_WAIT1 | TCPF_CLOSING |
 				     TCPF_LAST_ACK)))
 		return false;
 
+	max_segs = ktcp_burst_segs(ks);
+	/*
+	 * SND.NXT moves when a burst goes: what joins one is not sent yet,
+	 * and Nagle below judges by what was in flight before it, as native
+	 * judges a TSO skb's small last segment (tcp_mss_split_point()).
+	 */
 	skb_queue_walk(&sk->sk_write_queue, skb) {
 		struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
 		u32 wnd = min_t(u32, ks->snd_wnd, ks->cwnd * ks->mss);
@@ -530,13 +709,26 @@ static bool __ktcp_write_xmit(struct sock *sk, bool push, bool corked)
 		/* What the timer pushes out is pushed (tcp_write_wakeup()). */
 		if (push && skb->len)
 			cb->flags |= KTCP_PSH;
+		if (ktcp_burst_takes(ks, &burst, skb, max_segs)) {
+			ktcp_burst_add(&burst, skb);
+			continue;
+		}
+		err = ktcp_burst_send(sk, &burst);
+		if (err < 0)
+			break;
+		sent |= err > 0;
+		if (ktcp_skb_unsent(ks, skb)) {
+			ktcp_burst_add(&burst, skb);
+			continue;
+		}
+		/* A retransmission goes alone, and at once. */
 		if (ktcp_xmit_skb(sk, skb))
 			break;
-		ks->snd_nxt = cb->end_seq;
-		if (ktcp_seq_after(ks->snd_nxt, ks->snd_max))
-			ks->snd_max = ks->snd_nxt;
+		ktcp_sent_to(ks, cb->end_seq);
 		sent = true;
 	}
+	if (ktcp_burst_send(sk, &burst) > 0)
+		sent = true;
 	/* Unacked data, or a zero window with data waiting: keep a timer. */
 	if ((sent || ks->snd_nxt != ks->snd_una ||
 	     !skb_queue_empty(&sk->sk_write_queue)) &&
