@@ -526,8 +526,6 @@ static inline void ktcp_syn_acked(struct ktcp_sock *ks)
 
 /* Room for link, IP and TCP headers in front of what we send. */
 #define KTCP_HEADROOM	(MAX_HEADER + sizeof(struct ipv6hdr) + 60)
-/* The payload of one GSO packet: its IP datagram within 64 KB. */
-#define KTCP_GSO_MAX_BYTES	(U16_MAX - 60 - sizeof(struct ipv6hdr))
 
 /* output.c */
 void ktcp_send_syn(struct sock *sk);

@@ -13,6 +13,7 @@
 #include <net/ip6_checksum.h>
 #include <net/tcp_states.h>
 
+#include "gso.h"
 #include "ktcp.h"
 #include "seq.h"
 
@@ -507,30 +508,12 @@ struct ktcp_burst {
 	u32		segs;
 };
 
-/*
- * How many segments one GSO packet may carry, as tcp_tso_autosize()
- * sizes a TSO skb: what the rate native paces at sends in about a
- * millisecond (sk_pacing_shift 10), the rate being twice cwnd per SRTT
- * in slow start and 1.2 times after (tcp_update_pacing_rate()); up to
- * the whole 64 KB more on a path whose minimum RTT is below half a
- * millisecond, less for each doubling of it (tcp_tso_rtt_log 9); at
- * least two (tcp_min_tso_segs).
- */
+/* The segments of one GSO packet (gso.h), from the socket's state. */
 static u32 ktcp_burst_segs(const struct ktcp_sock *ks)
 {
-	u32 srtt_us = jiffies_to_usecs(ks->srtt >> 3);
-	u32 rtt_log = ks->counts.min_rtt >> 9;
-	u64 bytes;
-
-	bytes = (u64)ks->mss * ks->cwnd * USEC_PER_SEC / 10 *
-		(ks->cwnd < ks->ssthresh / 2 ? 20 : 12);
-	if (srtt_us)
-		bytes = div_u64(bytes, srtt_us);
-	bytes >>= 10;
-	if (rtt_log < 32)
-		bytes += KTCP_GSO_MAX_BYTES >> rtt_log;
-	bytes = min_t(u64, bytes, KTCP_GSO_MAX_BYTES);
-	return max_t(u32, div_u64(bytes, ks->mss), 2);
+	return ktcp_gso_segs(ks->mss, ks->cwnd, ks->ssthresh,
+			     jiffies_to_usecs(ks->srtt >> 3),
+			     ks->counts.min_rtt);
 }
 
 /*
