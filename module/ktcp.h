@@ -307,6 +307,7 @@ struct ktcp_sysctl {
 	int	keepalive_probes;
 	/* issue 11: MSS floor, RFC 5961 5 */
 	int	min_snd_mss;		/* bytes, before options */
+	int	min_tso_segs;		/* segments a GSO packet may hold */
 	int	invalid_ratelimit;	/* ms between challenge ACKs, per socket */
 	/* memory.c: what a peer can make ktcp keep */
 	int	max_orphans;		/* closed, still sending */

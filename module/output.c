@@ -511,9 +511,12 @@ struct ktcp_burst {
 /* The segments of one GSO packet (gso.h), from the socket's state. */
 static u32 ktcp_burst_segs(const struct ktcp_sock *ks)
 {
+	struct net *net = sock_net(&ks->inet.sk);
+
 	return ktcp_gso_segs(ks->mss, ks->cwnd, ks->ssthresh,
 			     jiffies_to_usecs(ks->srtt >> 3),
-			     ks->counts.min_rtt);
+			     ks->counts.min_rtt,
+			     max(ktcp_sysctl(net, min_tso_segs), 1));
 }
 
 /*

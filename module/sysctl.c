@@ -107,6 +107,8 @@ static const struct ctl_table ktcp_sysctl_template[] = {
 	KTCP_SYSCTL_INT(keepalive_probes, &ktcp_one, &ktcp_max_retries),
 	/* issue 11: MSS floor, RFC 5961 5 */
 	KTCP_SYSCTL_INT(min_snd_mss, &ktcp_min_snd_mss, &ktcp_port_max),
+	/* The floor of a GSO packet's segments, as tcp_min_tso_segs. */
+	KTCP_SYSCTL_INT(min_tso_segs, &ktcp_one, &ktcp_max_retries),
 	KTCP_SYSCTL_INT(invalid_ratelimit, &ktcp_zero, &ktcp_max_rto_ms),
 	/* issue 11: memory.c, what a peer can make ktcp keep */
 	KTCP_SYSCTL_INT(max_orphans, &ktcp_zero, &ktcp_max_int),
