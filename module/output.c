@@ -531,6 +531,7 @@ static bool ktcp_burst_takes(const struct ktcp_sock *ks,
 	const struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
 
 	return b->segs && b->segs < max_segs && b->last->len == ks->mss &&
+	       !(KTCP_SKB_CB(b->last)->flags & KTCP_FIN) &&
 	       skb->len && !(cb->flags & KTCP_FIN) &&
 	       cb->seq == KTCP_SKB_CB(b->last)->end_seq;
 }
