@@ -575,9 +575,11 @@ static int ktcp_burst_send(struct sock *sk, struct ktcp_burst *b)
 		err = ktcp_xmit_skb(sk, skb);
 	} else {
 		ks->counts.bytes_sent += b->len;
-		for (i = 0; i < segs; i++) {
+		/* skb_queue_next() BUGs past the tail: stop at the last. */
+		for (i = 0; ; skb = skb_queue_next(&sk->sk_write_queue, skb)) {
 			KTCP_SKB_CB(skb)->sent_jiffies = jiffies;
-			skb = skb_queue_next(&sk->sk_write_queue, skb);
+			if (++i == segs)
+				break;
 		}
 		err = ktcp_send_segment(sk, KTCP_SKB_CB(b->first)->seq,
 					KTCP_SKB_CB(b->first)->flags | KTCP_PSH,
