@@ -77,7 +77,7 @@ a=ktcp-ha-$$ b=ktcp-hb-$$
 ip_a=10.77.3.1 ip_peer=10.77.3.99
 pids=()
 with_native=1
-[ "${KTCP_DEBUG_KERNEL:-0}" != 1 ] || with_native=0
+ktcp_with_native || with_native=0
 stock_only="native reference: on the stock kernel only"
 
 # shellcheck disable=SC2317 # called from the EXIT trap

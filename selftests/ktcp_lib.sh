@@ -35,6 +35,23 @@ ktcp_uapi_define()
 	echo "${v:-$2}"
 }
 
+# ktcp_with_native: native references run here.  Not on the debug
+# kernel (KTCP_DEBUG_KERNEL=1), whose run is for ktcp's paths under
+# KASAN, lockdep and kmemleak: the stock kernel's run compares the same
+# cases with native (README says which), and each native run costs the
+# emulated debug guest as much as ktcp's.
+ktcp_with_native()
+{
+	[ "${KTCP_DEBUG_KERNEL:-0}" != 1 ]
+}
+
+# native_verdict WANT VERDICT: VERDICT (native's) is WANT, or native
+# did not run here (ktcp_with_native).
+native_verdict()
+{
+	! ktcp_with_native || [ "$2" = "$1" ]
+}
+
 ktcp_lib_init()
 {
 	ktcp_tmp=$(mktemp -d "${TMPDIR:-/tmp}/ktcp-selftest.XXXXXX")
