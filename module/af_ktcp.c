@@ -62,6 +62,7 @@ static int __net_init ktcp_net_init(struct net *net)
 		.keepalive_probes	= 9,
 		.min_snd_mss		= KTCP_MIN_SND_MSS,
 		.min_tso_segs		= 2,
+		.notsent_lowat		= UINT_MAX,
 		.invalid_ratelimit	= 500,
 		.max_orphans		= ktcp_max_sockets_default(),
 		.max_tw_buckets		= ktcp_max_sockets_default(),

@@ -225,6 +225,23 @@ static void ktcp_take_syn(struct sock *sk, struct sk_buff *skb,
 	ks->snd_wl2 = cb->ack_seq;
 }
 
+/* The RTT an ACK measured: from its timestamp echo, else Karn's rule. */
+static void ktcp_ack_rtt(struct sock *sk, const struct ktcp_syn_options *opts,
+			 long karn_rtt)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
+	if (ks->tstamp_ok && opts->tstamp_ok && opts->tsecr) {
+		u32 ms = ktcp_ts_now() + ks->ts_offset - opts->tsecr;
+
+		if (ms < 120 * MSEC_PER_SEC)
+			ktcp_rtt_sample(sk, msecs_to_jiffies(ms));
+		return;
+	}
+	if (karn_rtt >= 0)
+		ktcp_rtt_sample(sk, karn_rtt);
+}
+
 /* RFC 9293 3.10.7.3 */
 static int ktcp_rcv_syn_sent(struct sock *sk, struct sk_buff *skb,
 			     const struct ktcp_syn_options *opts)
@@ -255,7 +272,15 @@ static int ktcp_rcv_syn_sent(struct sock *sk, struct sk_buff *skb,
 		ks->snd_una = cb->ack_seq;
 		ks->counts.bytes_acked++;	/* our SYN: native counts it */
 		ktcp_syn_acked(ks);
-		ktcp_sk(sk)->retransmits = 0;
+		/*
+		 * The handshake's RTT is the first sample, as native takes
+		 * it from the SYN it frees: without it the first RTO after
+		 * the handshake is the initial 1 s, not srtt + 200 ms.
+		 * Karn: a resent SYN's time tells nothing, its echo does.
+		 */
+		ktcp_ack_rtt(sk, opts, ks->retransmits ? -1 :
+			     (long)(ktcp_jiffies32() - ks->rtx_stamp));
+		ks->retransmits = 0;
 		sk_stop_timer(sk, &ks->rtx_timer);
 		if (ktcp_established(sk, KTCP_EV_RCV_SYNACK))
 			goto drop;
@@ -291,35 +316,44 @@ static void ktcp_recovery_ack(struct sock *sk, u32 ack, u32 acked_segs)
 	ks->cwnd = max_t(u32, ks->cwnd - min(ks->cwnd, acked_segs) + 1, 1);
 }
 
-/* RFC 5681 3.1: slow start (RFC 3465, L = 2), then + 1 per window. */
+/*
+ * Did the window limit what was sent, @flight segments?  Only then does
+ * an ACK grow it, as native's tcp_is_cwnd_limited(): in slow start up
+ * to twice what was in flight.  A flow that the application or the
+ * peer's window held back keeps its window (RFC 7661), which it could
+ * otherwise grow without bound and later send as one burst.
+ */
+static bool ktcp_cwnd_limited(const struct ktcp_sock *ks, u32 flight)
+{
+	if (ks->cwnd < ks->ssthresh)
+		return ks->cwnd < 2 * flight;
+	return flight >= ks->cwnd;
+}
+
+/*
+ * RFC 5681 3.1: slow start up to ssthresh, by every segment an ACK
+ * covers, as native's tcp_slow_start() (RFC 3465's L = 2 left ktcp a
+ * window of 12 where native's was 20 after one stretch ACK of ten
+ * segments, and the peer's next ACK covered data ktcp had not sent);
+ * what is left, and later ACKs, + 1 per window (tcp_cong_avoid_ai()).
+ */
 static void ktcp_cwnd_grow(struct ktcp_sock *ks, u32 acked_segs)
 {
 	if (ks->cwnd < ks->ssthresh) {
-		ks->cwnd += min_t(u32, acked_segs, 2);
-		return;
+		u32 cwnd = min(ks->cwnd + acked_segs, ks->ssthresh);
+
+		acked_segs -= cwnd - ks->cwnd;
+		ks->cwnd = cwnd;
+		if (!acked_segs)
+			return;
 	}
 	ks->cwnd_cnt += acked_segs;
 	if (ks->cwnd_cnt >= ks->cwnd) {
-		ks->cwnd_cnt -= ks->cwnd;
-		ks->cwnd = min_t(u32, ks->cwnd + 1, 65535);
+		u32 windows = ks->cwnd_cnt / ks->cwnd;
+
+		ks->cwnd_cnt -= windows * ks->cwnd;
+		ks->cwnd = min_t(u32, ks->cwnd + windows, 65535);
 	}
-}
-
-/* The RTT an ACK measured: from its timestamp echo, else Karn's rule. */
-static void ktcp_ack_rtt(struct sock *sk, const struct ktcp_syn_options *opts,
-			 long karn_rtt)
-{
-	struct ktcp_sock *ks = ktcp_sk(sk);
-
-	if (ks->tstamp_ok && opts->tstamp_ok && opts->tsecr) {
-		u32 ms = ktcp_ts_now() + ks->ts_offset - opts->tsecr;
-
-		if (ms < 120 * MSEC_PER_SEC)
-			ktcp_rtt_sample(sk, msecs_to_jiffies(ms));
-		return;
-	}
-	if (karn_rtt >= 0)
-		ktcp_rtt_sample(sk, karn_rtt);
 }
 
 /*
@@ -341,6 +375,7 @@ static void ktcp_clean_acked(struct sock *sk, u32 ack,
 			     const struct ktcp_syn_options *opts)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
+	u32 prior_flight = ktcp_mss_segs(ks, ks->snd_max - ks->snd_una);
 	struct sk_buff *skb, *tmp;
 	u32 acked = ack - ks->snd_una, acked_segs;
 	long rtt = -1;
@@ -388,14 +423,19 @@ static void ktcp_clean_acked(struct sock *sk, u32 ack,
 	acked_segs = ktcp_mss_segs(ks, acked);
 	if (ks->in_recovery)
 		ktcp_recovery_ack(sk, ack, acked_segs);
-	else
-		ktcp_cwnd_grow(ks, acked_segs);
+	else if (ktcp_cwnd_limited(ks, prior_flight))
+		/*
+		 * The duplicate ACKs before this one told of segments that
+		 * left: they grow the window once, not twice (native's
+		 * tcp_remove_reno_sacks()).
+		 */
+		ktcp_cwnd_grow(ks, acked_segs > ks->dupacks ?
+				   acked_segs - ks->dupacks : 1);
 	ks->dupacks = 0;
 	if (ks->snd_una == ks->snd_max)
 		sk_stop_timer(sk, &ks->rtx_timer);
 	else
 		ktcp_reset_rtx_timer(sk);
-	ktcp_check_space(sk);
 }
 
 /* Take in the SACK blocks of an ACK (RFC 2018). */
@@ -425,7 +465,8 @@ static void ktcp_enter_recovery(struct sock *sk)
 	/* RFC 6582 4.1: not again for losses of the same window. */
 	if (ktcp_seq_before(ks->snd_una, ks->recover))
 		return;
-	flight = ktcp_mss_segs(ks, ks->snd_nxt - ks->snd_una);
+	/* RFC 5681 3.2: FlightSize without what Limited Transmit sent. */
+	flight = min(ktcp_mss_segs(ks, ks->snd_nxt - ks->snd_una), ks->cwnd);
 	ks->ssthresh = max_t(u32, flight / 2, 2);
 	ks->recover = ks->snd_max;
 	ks->in_recovery = true;
@@ -445,7 +486,8 @@ static void ktcp_dupack(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 
-	ks->dupacks++;
+	if (ks->dupacks < U8_MAX)
+		ks->dupacks++;
 	if (ks->in_recovery) {
 		ks->cwnd++;
 		if (ks->sack_ok)
@@ -902,6 +944,11 @@ int ktcp_rcv(struct sock *sk, struct sk_buff *skb)
 	if (verdict == KTCP_DATA_IN_ORDER && !sock_flag(sk, SOCK_DEAD))
 		sk->sk_data_ready(sk);
 	ktcp_write_xmit(sk);
+	/*
+	 * After sending, as tcp_check_space() follows tcp_data_snd_check():
+	 * what went is no longer unsent (TCP_NOTSENT_LOWAT).
+	 */
+	ktcp_check_space(sk);
 	if (verdict != KTCP_DATA_NONE)
 		return 0;
 drop:

@@ -190,6 +190,7 @@ struct ktcp_sock {
 	u8			defer_accept;	/* TCP_DEFER_ACCEPT, SYN-ACK rounds */
 	u16			user_mss;	/* TCP_MAXSEG; 0: the route's */
 	u32			user_timeout;	/* TCP_USER_TIMEOUT, ms; 0: retries2 */
+	u32			notsent_lowat;	/* TCP_NOTSENT_LOWAT; 0: the sysctl's */
 	u32			rtx_stamp;	/* jiffies: oldest unacked data left */
 
 	/* What both SYNs agreed (RFC 7323, RFC 2018). */
@@ -308,6 +309,7 @@ struct ktcp_sysctl {
 	/* issue 11: MSS floor, RFC 5961 5 */
 	int	min_snd_mss;		/* bytes, before options */
 	int	min_tso_segs;		/* segments a GSO packet may hold */
+	unsigned int notsent_lowat;	/* bytes never sent a writer waits for */
 	int	invalid_ratelimit;	/* ms between challenge ACKs, per socket */
 	/* memory.c: what a peer can make ktcp keep */
 	int	max_orphans;		/* closed, still sending */
@@ -504,6 +506,21 @@ static inline u32 ktcp_mss_segs(const struct ktcp_sock *ks, u32 bytes)
 	return DIV_ROUND_UP(bytes, max_t(u32, ks->mss, 1));
 }
 
+/*
+ * The congestion window in bytes.  Before fast retransmit, each of the
+ * first DupThresh - 1 duplicate ACKs lets one new segment more go (RFC
+ * 3042 Limited Transmit): it says one left the network, as native's
+ * tcp_add_reno_sack() takes it out of what is in flight.
+ */
+static inline u32 ktcp_cwnd_bytes(const struct ktcp_sock *ks)
+{
+	u32 segs = ks->cwnd;
+
+	if (!ks->in_recovery)
+		segs += min_t(u32, ks->dupacks, KTCP_DUPTHRESH - 1);
+	return segs * ks->mss;
+}
+
 /* TS.Recent, and when it was taken (RFC 7323 5.5's 24 days). */
 static inline void ktcp_store_ts_recent(struct ktcp_sock *ks, u32 tsval)
 {
@@ -551,6 +568,19 @@ struct sk_buff *ktcp_alloc_payload(unsigned int headroom, unsigned int len,
 				   gfp_t gfp);
 int ktcp_rcv_space(struct sock *sk);
 u32 ktcp_rcv_window(struct sock *sk);
+
+/*
+ * The low 32 bits of jiffies, native's tcp_jiffies32: what every u32
+ * stamp of a socket (rtx_stamp, probes_stamp, rcv_tstamp) holds.  On
+ * 64-bit, jiffies starts at 2^32 - 300 s (INITIAL_JIFFIES), so five
+ * minutes after boot a u32 stamp subtracted from the full jiffies is
+ * 2^32 too old: compare stamps in 32 bits only, as (s32) differences.
+ */
+static inline u32 ktcp_jiffies32(void)
+{
+	return (u32)jiffies;
+}
+
 u32 ktcp_ts_now(void);
 
 /* sockopt.c */
@@ -561,6 +591,7 @@ int ktcp_getsockopt(struct socket *sock, int level, int optname,
 		    char __user *optval, int __user *optlen);
 int ktcp_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg);
 u32 ktcp_inq(const struct sock *sk);
+bool ktcp_stream_memory_free(const struct sock *sk, int wake);
 
 /*
  * The MSS we announce: the route's, or less if TCP_MAXSEG asked for less

@@ -552,7 +552,7 @@ static void ktcp_sent_to(struct ktcp_sock *ks, u32 end_seq)
 {
 	ks->snd_nxt = end_seq;
 	if (ktcp_seq_after(ks->snd_nxt, ks->snd_max))
-		ks->snd_max = ks->snd_nxt;
+		WRITE_ONCE(ks->snd_max, ks->snd_nxt);
 }
 
 /*
@@ -652,7 +652,7 @@ static bool __ktcp_write_xmit(struct sock *sk, bool push, bool corked)
 	 */
 	skb_queue_walk(&sk->sk_write_queue, skb) {
 		struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
-		u32 wnd = min_t(u32, ks->snd_wnd, ks->cwnd * ks->mss);
+		u32 wnd = min(ks->snd_wnd, ktcp_cwnd_bytes(ks));
 		bool hold;
 
 		if (ktcp_seq_before(cb->seq, ks->snd_nxt))

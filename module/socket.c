@@ -192,6 +192,7 @@ struct proto ktcp_prot = {
 	.backlog_rcv	= ktcp_backlog_rcv,
 	.release_cb	= ktcp_run_deferred,
 	.keepalive	= ktcp_set_keepalive,
+	.stream_memory_free = ktcp_stream_memory_free,
 };
 
 /*
@@ -203,7 +204,8 @@ static void ktcp_write_space(struct sock *sk)
 	struct socket *sock = sk->sk_socket;
 	struct socket_wq *wq;
 
-	if (!sock || !sk_stream_is_writeable(sk))
+	/* wake 1: TCP_NOTSENT_LOWAT wakes at half the mark, as native. */
+	if (!sock || !__sk_stream_is_writeable(sk, 1))
 		return;
 	clear_bit(SOCK_NOSPACE, &sock->flags);
 	rcu_read_lock();
@@ -647,14 +649,14 @@ static __poll_t ktcp_poll(struct file *file, struct socket *sock,
 			mask |= EPOLLIN | EPOLLRDNORM;
 		if (shutdown & SEND_SHUTDOWN) {
 			mask |= EPOLLOUT | EPOLLWRNORM;
-		} else if (sk_stream_is_writeable(sk)) {
+		} else if (__sk_stream_is_writeable(sk, 1)) {
 			mask |= EPOLLOUT | EPOLLWRNORM;
 		} else {
 			sk_set_bit(SOCKWQ_ASYNC_NOSPACE, sk);
 			set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
 			/* Race with the ACK that frees space: look again. */
 			smp_mb__after_atomic();
-			if (sk_stream_is_writeable(sk))
+			if (__sk_stream_is_writeable(sk, 1))
 				mask |= EPOLLOUT | EPOLLWRNORM;
 		}
 	}
@@ -718,6 +720,7 @@ static int ktcp_connect_start(struct sock *sk)
 	}
 	ktcp_inc_stats(net, KTCP_MIB_ACTIVE_OPENS);
 	ktcp_send_syn(sk);
+	ks->rtx_stamp = ktcp_jiffies32();	/* the SYN's, for its RTT */
 	ktcp_reset_rtx_timer(sk);
 	return 0;
 }
@@ -1319,7 +1322,7 @@ static int ktcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 			goto wait_for_space;
 		}
 		KTCP_SKB_CB(skb)->end_seq += chunk;
-		ks->write_seq += chunk;
+		WRITE_ONCE(ks->write_seq, ks->write_seq + chunk);
 		if (fresh)
 			__skb_queue_tail(&sk->sk_write_queue, skb);
 		copied += chunk;

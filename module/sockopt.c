@@ -148,6 +148,11 @@ static int ktcp_set_tcp_opt(struct sock *sk, int optname, int val)
 	case TCP_DEFER_ACCEPT:
 		ks->defer_accept = ktcp_defer_rounds(val);
 		return 0;
+	case TCP_NOTSENT_LOWAT:
+		/* As native: any int, read as a u32; a lower mark may wake. */
+		WRITE_ONCE(ks->notsent_lowat, val);
+		sk->sk_write_space(sk);
+		return 0;
 	case TCP_KEEPIDLE:
 	case TCP_KEEPINTVL:
 	case TCP_KEEPCNT:
@@ -458,6 +463,9 @@ static int ktcp_get_tcp_opt(struct sock *sk, int optname, int *val)
 	case TCP_DEFER_ACCEPT:
 		*val = ktcp_defer_seconds(ks->defer_accept);
 		return 0;
+	case TCP_NOTSENT_LOWAT:
+		*val = READ_ONCE(ks->notsent_lowat);
+		return 0;
 	case TCP_KEEPIDLE:
 		*val = ks->keepalive_time ?: ktcp_sysctl(net, keepalive_time);
 		return 0;
@@ -566,6 +574,24 @@ u32 ktcp_inq(const struct sock *sk)
 	return avail;
 }
 
+/*
+ * proto->stream_memory_free, as tcp_stream_memory_free(): with
+ * TCP_NOTSENT_LOWAT (or its sysctl) a writer waits while that much is
+ * queued and never sent, whatever the send buffer holds; poll() and
+ * wake-ups (@wake 1) wait until half of it is left, so that a writer
+ * woken has room for a useful write.
+ */
+bool ktcp_stream_memory_free(const struct sock *sk, int wake)
+{
+	const struct ktcp_sock *ks = ktcp_sk(sk);
+	u32 lowat = READ_ONCE(ks->notsent_lowat) ?:
+		    ktcp_sysctl(sock_net(sk), notsent_lowat);
+	/* SND.MAX: an RTO takes SND.NXT back over data that was sent. */
+	u32 notsent = READ_ONCE(ks->write_seq) - READ_ONCE(ks->snd_max);
+
+	return (notsent << wake) < lowat;
+}
+
 /* SIOCINQ, SIOCOUTQ, SIOCOUTQNSD and SIOCATMARK, as tcp_ioctl(). */
 int ktcp_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg)
 {
@@ -598,7 +624,7 @@ int ktcp_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg)
 	else if (cmd == SIOCOUTQ)
 		answ = ks->write_seq - ks->snd_una;
 	else
-		answ = ks->write_seq - ks->snd_nxt;
+		answ = ks->write_seq - ks->snd_max;	/* never sent */
 	release_sock(sk);
 	return put_user(answ, (int __user *)arg);
 }

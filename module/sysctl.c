@@ -109,6 +109,14 @@ static const struct ctl_table ktcp_sysctl_template[] = {
 	KTCP_SYSCTL_INT(min_snd_mss, &ktcp_min_snd_mss, &ktcp_port_max),
 	/* The floor of a GSO packet's segments, as tcp_min_tso_segs. */
 	KTCP_SYSCTL_INT(min_tso_segs, &ktcp_one, &ktcp_max_retries),
+	/* Every u32, as tcp_notsent_lowat: UINT_MAX holds no writer back. */
+	{
+		.procname	= "notsent_lowat",
+		.data		= (void *)offsetof(struct ktcp_sysctl, notsent_lowat),
+		.maxlen		= sizeof(unsigned int),
+		.mode		= 0644,
+		.proc_handler	= proc_douintvec,
+	},
 	KTCP_SYSCTL_INT(invalid_ratelimit, &ktcp_zero, &ktcp_max_rto_ms),
 	/* issue 11: memory.c, what a peer can make ktcp keep */
 	KTCP_SYSCTL_INT(max_orphans, &ktcp_zero, &ktcp_max_int),

@@ -69,18 +69,6 @@ static void ktcp_enter_loss(struct sock *sk)
 }
 
 /*
- * The low 32 bits of jiffies, native's tcp_jiffies32: what every u32
- * stamp of a socket (rtx_stamp, probes_stamp, rcv_tstamp) holds.  On
- * 64-bit, jiffies starts at 2^32 - 300 s (INITIAL_JIFFIES), so five
- * minutes after boot a u32 stamp subtracted from the full jiffies is
- * 2^32 too old: compare stamps in 32 bits only, as (s32) differences.
- */
-static inline u32 ktcp_jiffies32(void)
-{
-	return (u32)jiffies;
-}
-
-/*
  * When the oldest unacknowledged data (or the SYN) first left: what
  * TCP_USER_TIMEOUT counts from, as native's retrans_stamp.
  */

@@ -159,8 +159,8 @@ stage_set()
 	done
 	# A script's own settings of sysctls ktcp shares: ktcp's too.
 	find "$dst" -name '*.pkt' -exec sed -i -E \
-		-e 's#(/proc/sys/net/ipv4/tcp_)(timestamps|wmem|rmem|min_tso_segs)=("[^"]*"|[0-9]+)#& /proc/sys/net/ktcp/\2=\3#g' \
-		-e 's#(net\.ipv4\.tcp_)(timestamps|wmem|rmem|min_tso_segs)=("[^"]*"|[0-9]+)#& net.ktcp.\2=\3#g' {} +
+		-e 's#(/proc/sys/net/ipv4/tcp_)(timestamps|wmem|rmem|min_tso_segs|notsent_lowat)=("[^"]*"|[0-9]+)#& /proc/sys/net/ktcp/\2=\3#g' \
+		-e 's#(net\.ipv4\.tcp_)(timestamps|wmem|rmem|min_tso_segs|notsent_lowat)=("[^"]*"|[0-9]+)#& net.ktcp.\2=\3#g' {} +
 }
 
 # pd_job ID STACK SCRIPT: one script on one stack (the body of a
