@@ -317,17 +317,17 @@ static void ktcp_recovery_ack(struct sock *sk, u32 ack, u32 acked_segs)
 }
 
 /*
- * Did the window limit what was sent, @flight segments?  Only then does
- * an ACK grow it, as native's tcp_is_cwnd_limited(): in slow start up
- * to twice what was in flight.  A flow that the application or the
- * peer's window held back keeps its window (RFC 7661), which it could
- * otherwise grow without bound and later send as one burst.
+ * Did the window limit what this round sent (ktcp_sent_to())?  Only
+ * then does an ACK grow it, as native's tcp_is_cwnd_limited(): in slow
+ * start up to twice the most that was out.  A flow that the application
+ * or the peer's window held back keeps its window (RFC 7661), which it
+ * could otherwise grow without bound and later send as one burst.
  */
-static bool ktcp_cwnd_limited(const struct ktcp_sock *ks, u32 flight)
+static bool ktcp_cwnd_limited(const struct ktcp_sock *ks)
 {
-	if (ks->cwnd < ks->ssthresh)
-		return ks->cwnd < 2 * flight;
-	return flight >= ks->cwnd;
+	if (ks->cwnd_was_limited)
+		return true;
+	return ks->cwnd < ks->ssthresh && ks->cwnd < 2 * ks->max_flight;
 }
 
 /*
@@ -375,7 +375,6 @@ static void ktcp_clean_acked(struct sock *sk, u32 ack,
 			     const struct ktcp_syn_options *opts)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
-	u32 prior_flight = ktcp_mss_segs(ks, ks->snd_max - ks->snd_una);
 	struct sk_buff *skb, *tmp;
 	u32 acked = ack - ks->snd_una, acked_segs;
 	long rtt = -1;
@@ -423,7 +422,7 @@ static void ktcp_clean_acked(struct sock *sk, u32 ack,
 	acked_segs = ktcp_mss_segs(ks, acked);
 	if (ks->in_recovery)
 		ktcp_recovery_ack(sk, ack, acked_segs);
-	else if (ktcp_cwnd_limited(ks, prior_flight))
+	else if (ktcp_cwnd_limited(ks))
 		/*
 		 * The duplicate ACKs before this one told of segments that
 		 * left: they grow the window once, not twice (native's

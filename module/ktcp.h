@@ -237,6 +237,10 @@ struct ktcp_sock {
 	u32			cwnd;		/* segments */
 	u32			cwnd_cnt;	/* ACKs towards cwnd + 1 */
 	u32			ssthresh;
+	/* The window's use, as native's tcp_cwnd_validate() keeps it. */
+	u32			max_flight;	/* most segments out this round */
+	u32			cwnd_usage_seq;	/* SND.MAX when the round began */
+	bool			cwnd_was_limited; /* it held a send back */
 
 	struct timer_list	rtx_timer;	/* SYN, data, FIN, persist */
 	struct timer_list	wait_timer;	/* TIME_WAIT, FIN_WAIT_2 */
@@ -560,6 +564,7 @@ int ktcp_send_synack(struct net *net, bool ipv6, const struct in6_addr *saddr,
 void ktcp_write_xmit(struct sock *sk);
 int ktcp_split(struct sock *sk, struct sk_buff *skb, u32 len);
 void ktcp_write_xmit_corked(struct sock *sk);
+void ktcp_write_xmit_push(struct sock *sk);
 bool ktcp_push_held(struct sock *sk);
 void ktcp_retransmit_syn(struct sock *sk);
 bool ktcp_retransmit_hole(struct sock *sk);

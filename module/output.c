@@ -550,9 +550,25 @@ static void ktcp_burst_add(struct ktcp_burst *b, struct sk_buff *skb)
 /* SND.NXT and SND.MAX past a segment that went. */
 static void ktcp_sent_to(struct ktcp_sock *ks, u32 end_seq)
 {
+	u32 flight;
+	bool limited;
+
 	ks->snd_nxt = end_seq;
 	if (ktcp_seq_after(ks->snd_nxt, ks->snd_max))
 		WRITE_ONCE(ks->snd_max, ks->snd_nxt);
+	/*
+	 * tcp_cwnd_validate(): per round trip, whether the window held a
+	 * send back, else the most segments that were out, for
+	 * ktcp_cwnd_limited() to judge each ACK of the round by.
+	 */
+	flight = ktcp_mss_segs(ks, ks->snd_max - ks->snd_una);
+	limited = flight * ks->mss >= ktcp_cwnd_bytes(ks);
+	if (!ktcp_seq_before(ks->snd_una, ks->cwnd_usage_seq) || limited ||
+	    (!ks->cwnd_was_limited && flight > ks->max_flight)) {
+		ks->cwnd_was_limited = limited;
+		ks->max_flight = flight;
+		ks->cwnd_usage_seq = ks->snd_max;
+	}
 }
 
 /*
@@ -622,16 +638,25 @@ int ktcp_split(struct sock *sk, struct sk_buff *skb, u32 len)
 	return 0;
 }
 
+/* How __ktcp_write_xmit() treats what it would hold back. */
+enum {
+	KTCP_XMIT_PUSH		= BIT(0),	/* send it */
+	KTCP_XMIT_PSH		= BIT(1),	/* with PSH */
+	KTCP_XMIT_CORKED	= BIT(2),	/* hold a small last segment */
+};
+
 /*
  * Send what the windows allow: the peer's receive window and our
  * congestion window, and Nagle (RFC 896) unless TCP_NODELAY.  After a
  * timeout SND.NXT is back at SND.UNA and this resends, skipping what
- * the peer SACKed.  @push sends what Nagle, TCP_CORK or sender SWS
- * avoidance would hold back; @corked holds a small last segment as
+ * the peer SACKed.  @how: KTCP_XMIT_PUSH sends what Nagle, TCP_CORK or
+ * sender SWS avoidance would hold back, with PSH if KTCP_XMIT_PSH;
+ * KTCP_XMIT_CORKED holds a small last segment as
  * TCP_CORK does.  Returns whether anything was sent.
  */
-static bool __ktcp_write_xmit(struct sock *sk, bool push, bool corked)
+static bool __ktcp_write_xmit(struct sock *sk, unsigned int how)
 {
+	bool push = how & KTCP_XMIT_PUSH, corked = how & KTCP_XMIT_CORKED;
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	struct ktcp_burst burst = {};
 	struct sk_buff *skb;
@@ -696,7 +721,7 @@ static bool __ktcp_write_xmit(struct sock *sk, bool push, bool corked)
 		     (!ks->nodelay && ks->snd_nxt != ks->snd_una)))
 			break;
 		/* What the timer pushes out is pushed (tcp_write_wakeup()). */
-		if (push && skb->len)
+		if (how & KTCP_XMIT_PSH && skb->len)
 			cb->flags |= KTCP_PSH;
 		if (ktcp_burst_takes(ks, &burst, skb, max_segs)) {
 			ktcp_burst_add(&burst, skb);
@@ -728,7 +753,18 @@ static bool __ktcp_write_xmit(struct sock *sk, bool push, bool corked)
 
 void ktcp_write_xmit(struct sock *sk)
 {
-	__ktcp_write_xmit(sk, false, false);
+	__ktcp_write_xmit(sk, 0);
+}
+
+/*
+ * TCP_NODELAY set, or TCP_CORK taken off a TCP_NODELAY socket: what
+ * TCP_CORK, MSG_MORE or Nagle holds goes now, once, as native's
+ * TCP_NAGLE_PUSH sends it (a held segment keeps the PSH its write gave
+ * it, or none after MSG_MORE).
+ */
+void ktcp_write_xmit_push(struct sock *sk)
+{
+	__ktcp_write_xmit(sk, KTCP_XMIT_PUSH);
 }
 
 /*
@@ -739,7 +775,7 @@ void ktcp_write_xmit(struct sock *sk)
  */
 void ktcp_write_xmit_corked(struct sock *sk)
 {
-	__ktcp_write_xmit(sk, false, true);
+	__ktcp_write_xmit(sk, KTCP_XMIT_CORKED);
 }
 
 /*
@@ -750,7 +786,8 @@ void ktcp_write_xmit_corked(struct sock *sk)
  */
 bool ktcp_push_held(struct sock *sk)
 {
-	return ktcp_sk(sk)->snd_wnd && __ktcp_write_xmit(sk, true, false);
+	return ktcp_sk(sk)->snd_wnd &&
+	       __ktcp_write_xmit(sk, KTCP_XMIT_PUSH | KTCP_XMIT_PSH);
 }
 
 /* Our SYN again (SYN_SENT), or SYN-ACK after a simultaneous open. */

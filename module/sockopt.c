@@ -120,11 +120,13 @@ static int ktcp_set_tcp_opt(struct sock *sk, int optname, int val)
 	case TCP_NODELAY:
 		ks->nodelay = !!val;
 		if (val)
-			ktcp_write_xmit(sk);
+			ktcp_write_xmit_push(sk);
 		return 0;
 	case TCP_CORK:
 		ks->cork = !!val;
-		if (!val)
+		if (!val && ks->nodelay)
+			ktcp_write_xmit_push(sk);
+		else if (!val)
 			ktcp_write_xmit(sk);
 		return 0;
 	case TCP_MAXSEG:

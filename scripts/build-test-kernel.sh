@@ -75,7 +75,7 @@ scripts/config --disable DRM --disable SOUND --disable AGP --disable FB \
 	--disable VGA_ARB
 # vng's base may leave dependent symbols unresolved; settle them.
 make olddefconfig >&2
-for opt in KUNIT KASAN PROVE_LOCKING DEBUG_KMEMLEAK NETFILTER NET_NS VETH \
+for opt in KUNIT KASAN KASAN_INLINE HZ_250 PROVE_LOCKING DEBUG_KMEMLEAK NETFILTER NET_NS VETH \
 	   IPV6 NET_SCH_NETEM TUN PACKET DEBUG_ATOMIC_SLEEP USER_NS NF_TABLES \
 	   NF_CONNTRACK DETECT_HUNG_TASK SOFTLOCKUP_DETECTOR; do
 	grep -q "^CONFIG_$opt=y" .config || {
