@@ -692,8 +692,14 @@ static bool __ktcp_write_xmit(struct sock *sk, unsigned int how)
 			ks->snd_nxt = cb->end_seq;
 			continue;
 		}
-		/* sendmsg() queues up to its size goal per skb. */
-		if (skb->len > ks->mss && ktcp_split(sk, skb, ks->mss))
+		/*
+		 * sendmsg() queues up to its size goal per skb: cut off the
+		 * MSS that goes, not one the windows hold back, which would
+		 * leave sendmsg() a tail one MSS short of its goal to fill.
+		 */
+		if (skb->len > ks->mss &&
+		    !ktcp_seq_after(cb->seq + ks->mss, ks->snd_una + wnd) &&
+		    ktcp_split(sk, skb, ks->mss))
 			break;
 		if (skb->len &&
 		    ktcp_seq_after(cb->end_seq, ks->snd_una + wnd)) {
