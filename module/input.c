@@ -428,19 +428,21 @@ static void ktcp_clean_acked(struct sock *sk, u32 ack,
 		 * left: they grow the window once, not twice (native's
 		 * tcp_remove_reno_sacks()).
 		 */
-		ktcp_cwnd_grow(ks, acked_segs > ks->dupacks ?
-				   acked_segs - ks->dupacks : 1);
+		ktcp_cwnd_grow(ks, acked_segs > ks->dup_segs ?
+				   acked_segs - ks->dup_segs : 1);
 	ks->dupacks = 0;
+	ks->dup_segs = 0;
 	if (ks->snd_una == ks->snd_max)
 		sk_stop_timer(sk, &ks->rtx_timer);
 	else
 		ktcp_reset_rtx_timer(sk);
 }
 
-/* Take in the SACK blocks of an ACK (RFC 2018). */
-static void ktcp_rcv_sacks(struct sock *sk, const struct ktcp_syn_options *opts)
+/* Take in the SACK blocks of an ACK (RFC 2018): segments newly SACKed. */
+static u32 ktcp_rcv_sacks(struct sock *sk, const struct ktcp_syn_options *opts)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
+	u32 newly = 0;
 	int i;
 
 	for (i = 0; i < opts->nr_sacks; i++) {
@@ -449,10 +451,11 @@ static void ktcp_rcv_sacks(struct sock *sk, const struct ktcp_syn_options *opts)
 		if (!ktcp_sack_block_valid(start, end, ks->snd_una,
 					   ks->snd_max))
 			continue;
-		ktcp_sack_mark(&sk->sk_write_queue, start, end);
+		newly += ktcp_sack_mark(&sk->sk_write_queue, start, end);
 		if (ktcp_seq_after(end, ks->highest_sack))
 			ks->highest_sack = end;
 	}
+	return newly;
 }
 
 /* Fast retransmit, then fast recovery (RFC 5681 3.2, RFC 6582). */
@@ -480,13 +483,19 @@ static void ktcp_enter_recovery(struct sock *sk)
 /*
  * A duplicate ACK (RFC 5681 2): the third starts fast retransmit and
  * fast recovery; each later one means a segment left the network.
+ * Before that, the segments it shows delivered (@newly_sacked with
+ * SACK, else one) let as many new ones go (Limited Transmit).  With
+ * SACK, a duplicate ACK that reports nothing new (RFC 6675 2's
+ * definition) shows none: a receiver that dropped a segment for want
+ * of memory sends those, and new data would only meet the same fate.
  */
-static void ktcp_dupack(struct sock *sk)
+static void ktcp_dupack(struct sock *sk, u32 newly_sacked)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 
 	if (ks->dupacks < U8_MAX)
 		ks->dupacks++;
+	ks->dup_segs += ks->sack_ok ? newly_sacked : 1;
 	if (ks->in_recovery) {
 		ks->cwnd++;
 		if (ks->sack_ok)
@@ -567,6 +576,7 @@ static bool ktcp_rcv_ack(struct sock *sk, struct sk_buff *skb,
 	struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
 	u32 window = (u32)cb->window << ks->snd_wscale;
 	u32 ack = cb->ack_seq;
+	u32 newly_sacked = 0;
 
 	if (!(cb->flags & KTCP_ACK))
 		return false;
@@ -593,11 +603,11 @@ static bool ktcp_rcv_ack(struct sock *sk, struct sk_buff *skb,
 	}
 	ktcp_replace_ts_recent(ks, cb->seq, opts);
 	if (ks->sack_ok && opts->nr_sacks)
-		ktcp_rcv_sacks(sk, opts);
+		newly_sacked = ktcp_rcv_sacks(sk, opts);
 	if (ktcp_seq_after(ack, ks->snd_una))
 		ktcp_clean_acked(sk, ack, opts);
 	else if (ktcp_is_dupack(sk, skb, window))
-		ktcp_dupack(sk);
+		ktcp_dupack(sk, newly_sacked);
 	if (ks->sack_ok && opts->nr_sacks)
 		ktcp_sack_loss_check(sk);
 

@@ -206,6 +206,7 @@ struct ktcp_sock {
 
 	/* Loss recovery: RFC 5681 fast retransmit, RFC 6582 NewReno. */
 	u8			dupacks;
+	u32			dup_segs;	/* delivered, as dupacks showed */
 	bool			in_recovery;
 	u32			recover;	/* snd_max when recovery began */
 	u32			rexmit_next;	/* holes below it were resent */
@@ -511,17 +512,18 @@ static inline u32 ktcp_mss_segs(const struct ktcp_sock *ks, u32 bytes)
 }
 
 /*
- * The congestion window in bytes.  Before fast retransmit, each of the
- * first DupThresh - 1 duplicate ACKs lets one new segment more go (RFC
- * 3042 Limited Transmit): it says one left the network, as native's
- * tcp_add_reno_sack() takes it out of what is in flight.
+ * The congestion window in bytes.  Before fast retransmit, each segment
+ * the duplicate ACKs showed delivered lets one new segment more go, up
+ * to DupThresh - 1 (RFC 3042 Limited Transmit), as native takes what
+ * they report (tcp_add_reno_sack(), SACKed segments) out of what is in
+ * flight.
  */
 static inline u32 ktcp_cwnd_bytes(const struct ktcp_sock *ks)
 {
 	u32 segs = ks->cwnd;
 
 	if (!ks->in_recovery)
-		segs += min_t(u32, ks->dupacks, KTCP_DUPTHRESH - 1);
+		segs += min_t(u32, ks->dup_segs, KTCP_DUPTHRESH - 1);
 	return segs * ks->mss;
 }
 

@@ -34,10 +34,13 @@ EXPORT_SYMBOL_NS_GPL(ktcp_sack_block_valid, KTCP_KUNIT_NS);
  *
  * Only segments wholly inside the block are marked: a partly covered
  * one still has bytes the peer lacks.
+ *
+ * Return: the segments marked that were not marked before.
  */
-void ktcp_sack_mark(struct sk_buff_head *q, u32 start, u32 end)
+u32 ktcp_sack_mark(struct sk_buff_head *q, u32 start, u32 end)
 {
 	struct sk_buff *skb;
+	u32 newly = 0;
 
 	skb_queue_walk(q, skb) {
 		struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
@@ -45,8 +48,11 @@ void ktcp_sack_mark(struct sk_buff_head *q, u32 start, u32 end)
 		if (ktcp_seq_after_eq(cb->seq, end))
 			break;
 		if (ktcp_seq_after_eq(cb->seq, start) &&
-		    ktcp_seq_before_eq(cb->end_seq, end))
+		    ktcp_seq_before_eq(cb->end_seq, end) && !cb->sacked) {
 			cb->sacked = 1;
+			newly++;
+		}
 	}
+	return newly;
 }
 EXPORT_SYMBOL_NS_GPL(ktcp_sack_mark, KTCP_KUNIT_NS);

@@ -9,6 +9,6 @@
 #include <linux/skbuff.h>
 
 bool ktcp_sack_block_valid(u32 start, u32 end, u32 snd_una, u32 snd_max);
-void ktcp_sack_mark(struct sk_buff_head *q, u32 start, u32 end);
+u32 ktcp_sack_mark(struct sk_buff_head *q, u32 start, u32 end);
 
 #endif /* _KTCP_SACK_H */

@@ -59,6 +59,7 @@ static void ktcp_enter_loss(struct sock *sk)
 	ks->cwnd = 1;
 	ks->cwnd_cnt = 0;
 	ks->dupacks = 0;
+	ks->dup_segs = 0;
 	ks->in_recovery = false;
 	ks->recover = ks->snd_max;
 	ks->highest_sack = ks->snd_una;

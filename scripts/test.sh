@@ -198,36 +198,36 @@ expect_suites()
 }
 
 # Each kernel's suites run in several VMs at once (KTCP_STOCK_VMS,
-# default 2; KTCP_DEBUG_VMS, default 2), shared out by the seconds each
-# took there (a warm run, 2026-12-04, one VM alone on the host for the
-# stock kernel, two at once for the debug one), longest first, each to
-# the VM with the fewest seconds so far.  "-": not run on that kernel.
+# default 3; KTCP_DEBUG_VMS, default 2), shared out by the seconds each
+# took there (a warm run, 2026-12-04, four VMs on the host: two of each
+# kernel), longest first, each to the VM with the fewest seconds so
+# far.  "-": not run on that kernel.
 #	suite		6.1	6.12
 suite_seconds="
-	hostile		210	253
-	stress		182	210
-	packetdrill	116	-
-	module_cycle	109	166
-	memory		93	247
-	transfer	87	-
-	fuzz		71	160
-	wire		62	-
-	preload		53	-
-	table_test	44	82
-	edge_test	38	53
-	paws		26	110
-	transfer_test	24	52
-	syn		24	85
-	sockopt_test	14	28
-	epoll_test	11	30
-	libktcp		9	-
-	connect_test	6	30
-	ipopt_test	6	84
-	netns		5	-
-	poll_test	5	19
-	ipv6_test	4	30
-	bind_test	1	30
-	kunit		-	120"
+	packetdrill	353	-
+	hostile		264	196
+	module_cycle	214	120
+	stress		183	119
+	memory		133	97
+	transfer	118	-
+	wire		109	-
+	fuzz		102	141
+	preload		93	-
+	table_test	88	36
+	netns		80	-
+	paws		52	137
+	syn		51	46
+	libktcp		43	-
+	transfer_test	41	32
+	edge_test	35	34
+	epoll_test	11	18
+	sockopt_test	6	15
+	poll_test	6	12
+	connect_test	5	19
+	ipopt_test	4	39
+	ipv6_test	2	17
+	bind_test	1	10
+	kunit		-	60"
 
 # weight_of KERNEL SUITE: its seconds in suite_seconds, 60 if unknown.
 weight_of()
@@ -387,7 +387,7 @@ else
 	# Its suites take 20 minutes in one VM alone; one that hangs
 	# must not eat the debug kernel's time.
 	start_vms 6.1 "/boot/vmlinuz-$stock" "$build/kmod-6.1" - \
-		"${KTCP_STOCK_VMS:-2}" 2700
+		"${KTCP_STOCK_VMS:-3}" 2700
 fi
 if [ "${KTCP_SKIP_612:-0}" = 1 ]; then
 	echo "# 6.12 VM suites skipped (KTCP_SKIP_612=1)" >&2

@@ -68,9 +68,10 @@ static void sack_marks_accumulate(struct kunit *test)
 	struct sk_buff_head q;
 
 	fill_queue(test, &q, 4);
-	ktcp_sack_mark(&q, 1300, 1400);
-	ktcp_sack_mark(&q, 1100, 1200);
-	ktcp_sack_mark(&q, 1300, 1400);
+	KUNIT_EXPECT_EQ(test, ktcp_sack_mark(&q, 1300, 1400), 1U);
+	KUNIT_EXPECT_EQ(test, ktcp_sack_mark(&q, 1100, 1200), 1U);
+	/* A block seen before tells nothing new. */
+	KUNIT_EXPECT_EQ(test, ktcp_sack_mark(&q, 1300, 1400), 0U);
 	KUNIT_EXPECT_EQ(test, marks(&q), 0xaUL);
 	__skb_queue_purge(&q);
 }
