@@ -331,28 +331,23 @@ static bool ktcp_cwnd_limited(const struct ktcp_sock *ks)
 }
 
 /*
- * RFC 5681 3.1: slow start up to ssthresh, by every segment an ACK
- * covers, as native's tcp_slow_start() (RFC 3465's L = 2 left ktcp a
- * window of 12 where native's was 20 after one stretch ACK of ten
- * segments, and the peer's next ACK covered data ktcp had not sent);
- * what is left, and later ACKs, + 1 per window (tcp_cong_avoid_ai()).
+ * RFC 5681 3.1: slow start (RFC 3465, L = 2), then + 1 per window.
+ * Native's tcp_slow_start() grows by every segment an ACK covers; with
+ * that, ktcp's bursts after a stretch ACK overran its own receiver,
+ * whose window promises more than its memory holds for single-segment
+ * skbs (it prunes, and the sender waits for RTOs: transfer.sh's slow
+ * reader), so L = 2 stays until the receive side coalesces as native's.
  */
 static void ktcp_cwnd_grow(struct ktcp_sock *ks, u32 acked_segs)
 {
 	if (ks->cwnd < ks->ssthresh) {
-		u32 cwnd = min(ks->cwnd + acked_segs, ks->ssthresh);
-
-		acked_segs -= cwnd - ks->cwnd;
-		ks->cwnd = cwnd;
-		if (!acked_segs)
-			return;
+		ks->cwnd += min_t(u32, acked_segs, 2);
+		return;
 	}
 	ks->cwnd_cnt += acked_segs;
 	if (ks->cwnd_cnt >= ks->cwnd) {
-		u32 windows = ks->cwnd_cnt / ks->cwnd;
-
-		ks->cwnd_cnt -= windows * ks->cwnd;
-		ks->cwnd = min_t(u32, ks->cwnd + windows, 65535);
+		ks->cwnd_cnt -= ks->cwnd;
+		ks->cwnd = min_t(u32, ks->cwnd + 1, 65535);
 	}
 }
 
