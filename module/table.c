@@ -41,6 +41,14 @@
 struct ktcp_table ktcp_ports __read_mostly;
 struct ktcp_table ktcp_conns __read_mostly;
 siphash_key_t ktcp_table_key __read_mostly;	/* hash.h */
+/*
+ * Picks a SO_REUSEPORT listener by the peer.  Drawn at load, not with
+ * net_get_random_once() at the first lookup: that flips a static key in
+ * the receive path while packets run through it, and text patching
+ * under QEMU's emulation once left a CPU on the int3 it plants (an
+ * Oops in ktcp_listener_lookup(), 2026-12-04).
+ */
+static u32 ktcp_reuseport_secret __read_mostly;
 
 static int ktcp_table_alloc(struct ktcp_table *t, u32 buckets, bool children)
 {
@@ -96,6 +104,7 @@ int ktcp_tables_init(void)
 	int err;
 
 	get_random_bytes(&ktcp_table_key, sizeof(ktcp_table_key));
+	get_random_bytes(&ktcp_reuseport_secret, sizeof(ktcp_reuseport_secret));
 	err = ktcp_table_alloc(&ktcp_ports, buckets, true);
 	if (err)
 		return err;
@@ -621,13 +630,9 @@ static struct sock *__ktcp_listener_lookup(struct net *net,
 	return best;
 }
 
-static u32 ktcp_reuseport_secret __read_mostly;
-
 struct sock *ktcp_listener_lookup(struct net *net, __be32 saddr, __be16 sport,
 				  __be32 daddr, u16 dport)
 {
-	net_get_random_once(&ktcp_reuseport_secret,
-			    sizeof(ktcp_reuseport_secret));
 	return __ktcp_listener_lookup(net, NULL, daddr, dport,
 				      jhash_3words((__force u32)saddr,
 						   (__force u32)daddr,
@@ -640,8 +645,6 @@ struct sock *ktcp_listener_lookup6(struct net *net,
 				   const struct in6_addr *saddr, __be16 sport,
 				   const struct in6_addr *daddr, u16 dport)
 {
-	net_get_random_once(&ktcp_reuseport_secret,
-			    sizeof(ktcp_reuseport_secret));
 	return __ktcp_listener_lookup(net, daddr, 0, dport,
 				      jhash_3words(ipv6_addr_hash(saddr),
 						   ipv6_addr_hash(daddr),
