@@ -124,9 +124,11 @@ static int ktcp_set_tcp_opt(struct sock *sk, int optname, int val)
 		return 0;
 	case TCP_CORK:
 		ks->cork = !!val;
-		if (!val && ks->nodelay)
+		if (val)
+			return 0;
+		if (ks->nodelay)
 			ktcp_write_xmit_push(sk);
-		else if (!val)
+		else
 			ktcp_write_xmit(sk);
 		return 0;
 	case TCP_MAXSEG:

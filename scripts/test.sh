@@ -265,6 +265,16 @@ shard()
 	printf '%s\n' "${lists[@]}"
 }
 
+# vm_cap SECONDS CAP: SECONDS, but at most CAP and KTCP_VM_TIMEOUT.
+vm_cap()
+{
+	local s=$1
+
+	[ "$s" -lt "$2" ] || s=$2
+	[ "$s" -lt "${KTCP_VM_TIMEOUT:-4500}" ] || s=${KTCP_VM_TIMEOUT:-4500}
+	echo "$s"
+}
+
 # vm_start NAME KERNEL MODDIR KSRC|- SUITES CAP: boots a VM in the
 # background (its pid in vm_pid) that runs the comma-separated SUITES;
 # its output goes to RESULTS/console.log and, prefixed, to stderr.
@@ -283,8 +293,7 @@ vm_start()
 		echo "error: vm $name: only ${left}s left before KTCP_DEADLINE" >&2
 		return
 	fi
-	[ "$left" -lt "$cap" ] || left=$cap
-	[ "$left" -lt "${KTCP_VM_TIMEOUT:-4500}" ] || left=${KTCP_VM_TIMEOUT:-4500}
+	left=$(vm_cap "$left" "$cap")
 	# The guest stops starting suites 4 minutes before its timeout:
 	# unloading, kmemleak's scans and the dmesg checks still run.
 	echo $((left - 240)) >"$results/budget"
@@ -326,7 +335,7 @@ vm_start()
 				break
 			left=$((deadline - $(date +%s) - 60))
 			[ "$left" -ge 300 ] || break
-			[ "$left" -lt "$cap" ] || left=$cap
+			left=$(vm_cap "$left" "$cap")
 			ktcp_log "vm $name: the guest never began its tests; booting it again"
 		done
 		ktcp_log "vm $name: finished in $(( $(date +%s) - t0 )) s"

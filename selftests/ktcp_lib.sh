@@ -45,6 +45,17 @@ ktcp_with_native()
 	[ "${KTCP_DEBUG_KERNEL:-0}" != 1 ]
 }
 
+# native_run COMMAND...: COMMAND's output, the native reference's
+# verdict; "stock kernel only" where native references do not run.
+native_run()
+{
+	if ktcp_with_native; then
+		"$@"
+	else
+		echo "stock kernel only"
+	fi
+}
+
 # native_verdict WANT VERDICT: VERDICT (native's) is WANT, or native
 # did not run here (ktcp_with_native).
 native_verdict()

@@ -125,8 +125,7 @@ check()
 	local -A c0=()
 
 	shift 3
-	native="stock kernel only"
-	! ktcp_with_native || native=$(run "$case" inet)
+	native=$(native_run run "$case" inet)
 	paws0=$(paws_estab)
 	for kv; do
 		c0[$kv]=$(counter "${kv#*=}")

@@ -68,8 +68,7 @@ check()
 {
 	local desc=$1 case=$2 want=$3 native ktcp
 
-	native="stock kernel only"
-	! ktcp_with_native || native=$(run "$case" inet)
+	native=$(native_run run "$case" inet)
 	ktcp=$(run "$case" ktcp)
 	if native_verdict "$want" "$native" && [ "$ktcp" = "$want" ]; then
 		tap_ok "$desc: native $native, ktcp $ktcp"
