@@ -85,9 +85,11 @@ ktcp_qemu_args()
 # inside with RESULTS_DIR writable, power off.  A built tree (the test
 # kernel) boots straight from QEMU with our own init, or with
 # virtme-ng when KTCP_VM_VNG=1; a bzImage (the stock kernel, whose 9p
-# and virtio are modules) boots with virtme-ng, which passes the
-# command on the kernel command line: that hangs the guest silently
-# past 2 KiB, so the command stays short.
+# and virtio are modules) boots with virtme-ng.  The command goes to
+# the guest in RESULTS_DIR/.vm-command: virtme-ng passes its command in
+# base64 on the kernel command line, which the stock kernel cuts at
+# 2 KiB without a word.  A CI clone's long paths did, and the tail of
+# the suite list (the last argument) was lost (2026-12-04).
 #
 # mitigations=off: retpolines and return thunks turn every indirect
 # call and return into extra jumps, which emulation pays for dearly; a
@@ -107,6 +109,7 @@ ktcp_vm()
 		accel=tcg vng_accel=(--disable-kvm)
 	fi
 	mkdir -p "$results"
+	printf '%q ' "$@" >"$results/.vm-command"
 	if [ -d "$kernel" ] && [ "${KTCP_VM_VNG:-0}" = 1 ]; then
 		# virtme-ng on the debug kernel, as a developer runs it by
 		# hand: with vng-skip-udev first in the guest's PATH (see
@@ -121,9 +124,8 @@ ktcp_vm()
 			--append "PATH=$(dirname "$1")/vng-skip-udev" \
 			--append "rootflags=version=9p2000.L,trans=virtio,access=any,msize=524288,cache=loose" \
 			--qemu-opts="-cpu max,la57=off" \
-			--rwdir "$results" -- "$@" </dev/null
+			--rwdir "$results" -- bash "$results/.vm-command" </dev/null
 	elif [ -d "$kernel" ]; then
-		printf '%q ' "$@" >"$results/.vm-command"
 		# PID 1 comes from next to SCRIPT: a staged copy stays put
 		# while the tree is edited.
 		init=$(dirname "$1")/vm-init.sh
@@ -135,7 +137,7 @@ ktcp_vm()
 		timeout --kill-after=30 "$timeout_s" \
 			vng "${vng_accel[@]}" --run "$kernel" --memory 2G \
 			--cpus 2 --append mitigations=off \
-			--rwdir "$results" -- "$@" </dev/null
+			--rwdir "$results" -- bash "$results/.vm-command" </dev/null
 	fi
 	local rc=$?
 	if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
