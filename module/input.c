@@ -13,6 +13,7 @@
 #include <net/tcp_states.h>
 
 #include "ktcp.h"
+#include "collapse.h"
 #include "reassembly.h"
 #include "sack.h"
 #include "seq.h"
@@ -695,14 +696,25 @@ static void ktcp_ofo_queue(struct sock *sk, struct sk_buff *skb)
 }
 
 /*
- * The receive buffer is full.  Out-of-order data waits for room; the
- * next in-order segment must not, or a full out-of-order queue would
- * wait for ever for the hole before it: drop that queue (the sender
- * still has it) and, if the reader has nothing to read, take the
- * segment even over the limit.
+ * The receive buffer is full.  First the unread data is copied out of
+ * skbs that hold it more loosely than the window counted on
+ * (collapse.c): that is the room the window promised.  Then
+ * out-of-order data waits for room; the next in-order segment must
+ * not, or a full out-of-order queue would wait for ever for the hole
+ * before it: drop that queue (the sender still has it) and, if the
+ * reader has nothing to read, take the segment even over the limit.
  */
 static bool ktcp_make_room(struct sock *sk, bool ahead)
 {
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
+	if (ktcp_collapse_queue(&sk->sk_receive_queue, ks->copied_seq,
+				ks->rcv_ratio, sk) > 0) {
+		ktcp_inc_stats(sock_net(sk), KTCP_MIB_RCV_COLLAPSES);
+		sk_mem_reclaim(sk);
+		if (atomic_read(&sk->sk_rmem_alloc) <= READ_ONCE(sk->sk_rcvbuf))
+			return true;
+	}
 	if (ahead)
 		return false;
 	if (ktcp_prune_ofo(sk) &&

@@ -39,6 +39,7 @@ enum ktcp_mib {
 	KTCP_MIB_PERSIST_PROBES,	/* zero-window probes sent */
 	KTCP_MIB_OFO_PRUNED,		/* out-of-order queue dropped */
 	KTCP_MIB_RCV_PRUNED,		/* data dropped: receive buffer full */
+	KTCP_MIB_RCV_COLLAPSES,		/* receive queue copied tight (collapse.c) */
 	KTCP_MIB_DEFER_ACCEPT_DROPS,	/* bare ACK held by TCP_DEFER_ACCEPT */
 	/* issue 11: MSS floor, timers that give up, RFC 5961 5 */
 	KTCP_MIB_ABORT_ON_TIMEOUT,	/* retries, probes or user timeout ran out */

@@ -401,6 +401,7 @@ static const char * const ktcp_mib_names[KTCP_MIB_MAX] = {
 	[KTCP_MIB_PERSIST_PROBES]	= "KtcpPersistProbes",
 	[KTCP_MIB_OFO_PRUNED]		= "OfoPruned",
 	[KTCP_MIB_RCV_PRUNED]		= "RcvPruned",
+	[KTCP_MIB_RCV_COLLAPSES]	= "KtcpRcvCollapses",
 	[KTCP_MIB_DEFER_ACCEPT_DROPS]	= "TCPDeferAcceptDrop",
 	[KTCP_MIB_ABORT_ON_TIMEOUT]	= "TCPAbortOnTimeout",
 	[KTCP_MIB_ACK_SKIPPED_CHALLENGE] = "TCPACKSkippedChallenge",
