@@ -301,7 +301,8 @@ vm_start()
 	# knobs that a developer sets on the host go in a file it reads.
 	local v
 	for v in KTCP_PACKETDRILL_SETS KTCP_PACKETDRILL_ONLY \
-		 KTCP_PACKETDRILL_JOBS KTCP_PACKETDRILL_TIMEOUT; do
+		 KTCP_PACKETDRILL_JOBS KTCP_PACKETDRILL_TIMEOUT \
+		 KTCP_PACKETDRILL_VERBOSE; do
 		[ -z "${!v:-}" ] || printf 'export %s=%q\n' "$v" "${!v}"
 	done >"$results/env"
 	# The guest reads its scripts while it runs, for an hour on the

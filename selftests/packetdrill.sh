@@ -54,6 +54,8 @@
 #   KTCP_PACKETDRILL_TOLERANCE  packetdrill's --tolerance_usecs (default
 #                               150000; 300000 on the debug kernel:
 #                               emulated guests on a busy host are late)
+#   KTCP_PACKETDRILL_VERBOSE    1: run packetdrill -v and print a
+#                               failing run's whole output (debugging)
 #   KTCP_PRELOAD_SO             the preload library (default
 #                               ../userspace/build/libktcp-preload.so)
 #
@@ -100,6 +102,8 @@ pd_args=(--ip_version=ipv4 --local_ip=192.168.0.1
 	 --gateway_ip=192.168.0.1 --netmask_ip=255.255.0.0
 	 --remote_ip=192.0.2.1 -D CMSG_LEVEL_IP=SOL_IP
 	 -D CMSG_TYPE_RECVERR=IP_RECVERR "--tolerance_usecs=$tolerance")
+verbose=${KTCP_PACKETDRILL_VERBOSE:-0}
+[ "$verbose" != 1 ] || pd_args+=(-v)
 
 ktcp_lib_init
 trap ktcp_lib_cleanup EXIT
@@ -246,6 +250,7 @@ pd_report()
 			tap_diag "$name passes now: take it out of $known_file"
 		return 0
 	fi
+	[ "$verbose" != 1 ] || sed 's/^/# /' "$ktcp_tmp/job-$id.out"
 	if [ -n "$known" ]; then
 		tap_skip "$stack $name" "known failure: $known"
 		tap_diag "$(grep -m1 -e 'error' -e 'assertion' \
