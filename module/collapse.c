@@ -21,11 +21,8 @@
 /* A collapsed skb: linear, at most a page (native's SKB_MAX_ORDER(0, 0)). */
 #define KTCP_COLLAPSE_MAX	SKB_MAX_ORDER(0, 0)
 
-/* Whether @skb holds less payload per byte of truesize than @ratio / 256. */
-static bool ktcp_bloated(const struct sk_buff *skb, u32 ratio)
-{
-	return ((u64)skb->len << 8) < (u64)skb->truesize * ratio;
-}
+/* The truesize of a full collapsed skb, at most (kmalloc rounds up). */
+#define KTCP_COLLAPSE_TRUESIZE	SKB_TRUESIZE(PAGE_SIZE)
 
 /* Where the unread bytes of @skb begin, @from being the first unread. */
 static u32 ktcp_unread_offset(const struct sk_buff *skb, u32 from)
@@ -33,6 +30,27 @@ static u32 ktcp_unread_offset(const struct sk_buff *skb, u32 from)
 	u32 seq = KTCP_SKB_CB(skb)->seq;
 
 	return ktcp_seq_before(seq, from) ? min(from - seq, skb->len) : 0;
+}
+
+/*
+ * Whether @skb holds its unread bytes more loosely than @ratio / 256
+ * payload per byte of truesize, and than a full collapsed skb would:
+ * a collapsed page is never copied again, whatever the ratio.
+ */
+static bool ktcp_bloated(const struct sk_buff *skb, u32 from, u32 ratio)
+{
+	u64 unread = skb->len - ktcp_unread_offset(skb, from);
+
+	ratio = min_t(u32, ratio, ((u64)KTCP_COLLAPSE_MAX << 8) /
+				  KTCP_COLLAPSE_TRUESIZE);
+	return (unread << 8) < (u64)skb->truesize * ratio;
+}
+
+/* Whether @next continues @skb's bytes with no gap or overlap. */
+static bool ktcp_contiguous(const struct sk_buff *skb,
+			    const struct sk_buff *next)
+{
+	return KTCP_SKB_CB(skb)->seq + skb->len == KTCP_SKB_CB(next)->seq;
 }
 
 /*
@@ -63,8 +81,7 @@ static bool ktcp_collapse_run(struct sk_buff_head *q, struct sk_buff *first,
 				__skb_queue_tail(fresh, nskb);
 			}
 			len = min_t(u32, skb->len - off, skb_tailroom(nskb));
-			if (WARN_ON_ONCE(skb_copy_bits(skb, off,
-						       skb_put(nskb, len), len)))
+			if (skb_copy_bits(skb, off, skb_put(nskb, len), len))
 				return false;
 			off += len;
 			bytes -= len;
@@ -84,33 +101,41 @@ static bool ktcp_collapse_run(struct sk_buff_head *q, struct sk_buff *first,
  * @owner: the socket the new skbs are charged to, or NULL (KUnit)
  *
  * Each run of bloated skbs in a row is replaced by page-sized copies if
- * that takes fewer skbs (a lone 1448-byte segment would only be copied
- * into the same size again), until memory runs out.
+ * they take less truesize even counted as full pages (a lone 1448-byte
+ * segment would only be copied into the same size again), until memory
+ * runs out.  A run's copies are made before its skbs are freed: at most
+ * SO_RCVBUF more for a moment, in the one socket over its limit.
  *
  * Return: the truesize given back (0 if nothing changed).
  */
 int ktcp_collapse_queue(struct sk_buff_head *q, u32 from, u32 ratio,
 			struct sock *owner)
 {
-	struct sk_buff *skb = skb_peek(q), *first, *next;
+	struct sk_buff *skb = skb_peek(q), *first, *next, *prev;
 	struct sk_buff_head fresh;
 	int freed = 0;
 
 	__skb_queue_head_init(&fresh);
 	while (skb) {
-		u32 bytes = 0;
+		u64 bytes = 0, truesize = 0;
 		int n = 0;
 
-		if (!ktcp_bloated(skb, ratio)) {
+		if (!ktcp_bloated(skb, from, ratio)) {
 			skb = skb_peek_next(skb, q);
 			continue;
 		}
 		first = skb;
-		for (; skb && ktcp_bloated(skb, ratio); skb = skb_peek_next(skb, q)) {
+		prev = NULL;
+		while (skb && ktcp_bloated(skb, from, ratio) &&
+		       (!prev || ktcp_contiguous(prev, skb))) {
 			bytes += skb->len - ktcp_unread_offset(skb, from);
+			truesize += skb->truesize;
 			n++;
+			prev = skb;
+			skb = skb_peek_next(skb, q);
 		}
-		if (DIV_ROUND_UP(bytes, KTCP_COLLAPSE_MAX) >= n)
+		if (truesize <= DIV_ROUND_UP_ULL(bytes, KTCP_COLLAPSE_MAX) *
+				KTCP_COLLAPSE_TRUESIZE)
 			continue;
 		if (!ktcp_collapse_run(q, first, n, bytes, from, &fresh)) {
 			__skb_queue_purge(&fresh);
@@ -131,7 +156,7 @@ int ktcp_collapse_queue(struct sk_buff_head *q, u32 from, u32 ratio,
 			next = first->next;
 			__skb_unlink(first, q);
 			freed += first->truesize;
-			kfree_skb(first);
+			consume_skb(first);
 			first = next;
 		}
 	}

@@ -299,8 +299,10 @@ drop:
 }
 
 /*
- * RFC 6582 3.2: in fast recovery, an ACK up to "recover" ends it; a
- * partial ACK means the next hole was lost too: resend it at once.
+ * RFC 6582 3.2: in fast recovery, an ACK up to "recover" ends it; the
+ * window is ssthresh then (tcp_end_cwnd_reduction()).  Without SACK a
+ * partial ACK means the next hole was lost too: resend it at once;
+ * with SACK, PRR decides what goes (recovery.c).
  */
 static void ktcp_recovery_ack(struct sock *sk, u32 ack, u32 acked_segs)
 {
@@ -312,6 +314,8 @@ static void ktcp_recovery_ack(struct sock *sk, u32 ack, u32 acked_segs)
 		ks->cwnd_cnt = 0;
 		return;
 	}
+	if (ks->sack_ok)
+		return;
 	ks->rexmit_next = ack;
 	ktcp_retransmit_hole(sk);
 	ks->cwnd = max_t(u32, ks->cwnd - min(ks->cwnd, acked_segs) + 1, 1);
@@ -332,12 +336,13 @@ static bool ktcp_cwnd_limited(const struct ktcp_sock *ks)
 }
 
 /*
- * RFC 5681 3.1: slow start (RFC 3465, L = 2), then + 1 per window.
- * Native's tcp_slow_start() grows by every segment an ACK covers; with
- * that, ktcp's bursts after a stretch ACK overran its own receiver,
- * whose window promises more than its memory holds for single-segment
- * skbs (it prunes, and the sender waits for RTOs: transfer.sh's slow
- * reader), so L = 2 stays until the receive side coalesces as native's.
+ * RFC 5681 3.1: slow start (RFC 3465, L = 2), then congestion
+ * avoidance as the socket's algorithm has it (cong.c).  Native's
+ * tcp_slow_start() grows by every segment an ACK covers; with that,
+ * ktcp's bursts after a stretch ACK overran its own receiver, whose
+ * window promised more than its memory held for single-segment skbs
+ * (it pruned, and the sender waited for RTOs: transfer.sh's slow
+ * reader); L = 2 stays until that is measured again with collapse.c.
  */
 static void ktcp_cwnd_grow(struct ktcp_sock *ks, u32 acked_segs)
 {
@@ -345,11 +350,7 @@ static void ktcp_cwnd_grow(struct ktcp_sock *ks, u32 acked_segs)
 		ks->cwnd += min_t(u32, acked_segs, 2);
 		return;
 	}
-	ks->cwnd_cnt += acked_segs;
-	if (ks->cwnd_cnt >= ks->cwnd) {
-		ks->cwnd_cnt -= ks->cwnd;
-		ks->cwnd = min_t(u32, ks->cwnd + 1, 65535);
-	}
+	ks->cong->cong_avoid(ks, acked_segs);
 }
 
 /*
@@ -366,13 +367,16 @@ static void ktcp_check_space(struct sock *sk)
 		sk->sk_write_space(sk);
 }
 
-/* Free what @ack acknowledges; RTT from the oldest never-resent one. */
-static void ktcp_clean_acked(struct sock *sk, u32 ack,
-			     const struct ktcp_syn_options *opts)
+/*
+ * Free what @ack acknowledges; RTT from the oldest never-resent one.
+ * Returns the segments it delivered that no SACK had reported.
+ */
+static u32 ktcp_clean_acked(struct sock *sk, u32 ack,
+			    const struct ktcp_syn_options *opts)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	struct sk_buff *skb, *tmp;
-	u32 acked = ack - ks->snd_una, acked_segs;
+	u32 acked = ack - ks->snd_una, acked_segs, delivered = 0;
 	long rtt = -1;
 
 	skb_queue_walk_safe(&sk->sk_write_queue, skb, tmp) {
@@ -393,6 +397,10 @@ static void ktcp_clean_acked(struct sock *sk, u32 ack,
 		}
 		if (!cb->retransmitted && rtt < 0)
 			rtt = jiffies - cb->sent_jiffies;
+		if (!cb->sacked) {
+			delivered++;
+			ktcp_rack_advance(ks, cb);
+		}
 		__skb_unlink(skb, &sk->sk_write_queue);
 		ktcp_wmem_free_skb(sk, skb);
 	}
@@ -432,6 +440,7 @@ static void ktcp_clean_acked(struct sock *sk, u32 ack,
 		sk_stop_timer(sk, &ks->rtx_timer);
 	else
 		ktcp_reset_rtx_timer(sk);
+	return delivered;
 }
 
 /* Take in the SACK blocks of an ACK (RFC 2018): segments newly SACKed. */
@@ -447,7 +456,7 @@ static u32 ktcp_rcv_sacks(struct sock *sk, const struct ktcp_syn_options *opts)
 		if (!ktcp_sack_block_valid(start, end, ks->snd_una,
 					   ks->snd_max))
 			continue;
-		newly += ktcp_sack_mark(&sk->sk_write_queue, start, end);
+		newly += ktcp_sack_mark(&sk->sk_write_queue, start, end, ks);
 		if (ktcp_seq_after(end, ks->highest_sack))
 			ks->highest_sack = end;
 	}
@@ -465,13 +474,17 @@ static void ktcp_enter_recovery(struct sock *sk)
 		return;
 	/* RFC 5681 3.2: FlightSize without what Limited Transmit sent. */
 	flight = min(ktcp_mss_segs(ks, ks->snd_nxt - ks->snd_una), ks->cwnd);
-	ks->ssthresh = max_t(u32, flight / 2, 2);
+	ks->ssthresh = ks->cong->ssthresh(ks, flight);
 	ks->recover = ks->snd_max;
 	ks->in_recovery = true;
 	ks->rexmit_next = ks->snd_una;
 	ktcp_inc_stats(sock_net(sk), KTCP_MIB_FAST_RETRANS);
-	if (ks->sack_ok)
+	if (ks->sack_ok) {
+		/* The ACK's PRR step sends (ktcp_rcv_ack()). */
 		ktcp_inc_stats(sock_net(sk), KTCP_MIB_SACK_RECOVERY);
+		ktcp_prr_start(ks);
+		return;
+	}
 	ktcp_retransmit_hole(sk);
 	ks->cwnd = ks->ssthresh + 3;
 }
@@ -493,9 +506,9 @@ static void ktcp_dupack(struct sock *sk, u32 newly_sacked)
 		ks->dupacks++;
 	ks->dup_segs += ks->sack_ok ? newly_sacked : 1;
 	if (ks->in_recovery) {
-		ks->cwnd++;
-		if (ks->sack_ok)
-			ktcp_retransmit_hole(sk);
+		/* NewReno inflates; with SACK, PRR counts (recovery.c). */
+		if (!ks->sack_ok)
+			ks->cwnd++;
 		return;
 	}
 	if (ks->dupacks >= KTCP_DUPTHRESH)
@@ -572,7 +585,8 @@ static bool ktcp_rcv_ack(struct sock *sk, struct sk_buff *skb,
 	struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
 	u32 window = (u32)cb->window << ks->snd_wscale;
 	u32 ack = cb->ack_seq;
-	u32 newly_sacked = 0;
+	u32 newly_sacked = 0, newly_acked = 0;
+	bool una_advanced = false;
 
 	if (!(cb->flags & KTCP_ACK))
 		return false;
@@ -600,12 +614,16 @@ static bool ktcp_rcv_ack(struct sock *sk, struct sk_buff *skb,
 	ktcp_replace_ts_recent(ks, cb->seq, opts);
 	if (ks->sack_ok && opts->nr_sacks)
 		newly_sacked = ktcp_rcv_sacks(sk, opts);
-	if (ktcp_seq_after(ack, ks->snd_una))
-		ktcp_clean_acked(sk, ack, opts);
-	else if (ktcp_is_dupack(sk, skb, window))
+	if (ktcp_seq_after(ack, ks->snd_una)) {
+		newly_acked = ktcp_clean_acked(sk, ack, opts);
+		una_advanced = true;
+	} else if (ktcp_is_dupack(sk, skb, window)) {
 		ktcp_dupack(sk, newly_sacked);
+	}
 	if (ks->sack_ok && opts->nr_sacks)
 		ktcp_sack_loss_check(sk);
+	if (ks->in_recovery && ks->sack_ok)
+		ktcp_prr_ack(sk, newly_acked + newly_sacked, una_advanced);
 
 	/* RFC 9293 3.10.7.4: take the window from the newest segment. */
 	if (ktcp_seq_before(ks->snd_wl1, cb->seq) ||

@@ -22,6 +22,7 @@
 #include <net/netns/generic.h>
 #include <net/sock.h>
 
+#include "cong.h"
 #include "mib.h"
 #include "mss.h"
 #include "reassembly.h"
@@ -69,10 +70,17 @@ struct ktcp_skb_cb {
 	u8	retransmitted;	/* Karn: no RTT sample from it */
 	u8	sacked;		/* the peer SACKed all of it */
 	u8	eor;		/* MSG_EOR: nothing is added after it */
+	u8	lost;		/* recovery.c: RACK says lost */
+	u8	rexmit_out;	/* ... and its retransmission is in flight */
+	u32	xmit_no;	/* transmission order (RACK), ks->xmit_count */
+	u32	xmit_us;	/* when it last went, ktcp_clock_us() */
 };
 
 /* Duplicate ACKs, or SACKed segments, that say a segment was lost. */
 #define KTCP_DUPTHRESH	3
+
+/* The largest congestion window, segments (native's snd_cwnd_clamp). */
+#define KTCP_CWND_MAX	65535
 
 #define KTCP_SKB_CB(skb) ((struct ktcp_skb_cb *)&((skb)->cb[0]))
 
@@ -204,13 +212,24 @@ struct ktcp_sock {
 	u32			ts_recent_stamp; /* s, ktime_get_seconds() */
 	struct ktcp_ofo		ofo_queue;	/* reassembly.c */
 
-	/* Loss recovery: RFC 5681 fast retransmit, RFC 6582 NewReno. */
+	/*
+	 * Loss recovery: RFC 5681 fast retransmit; with SACK RACK marks,
+	 * RFC 6675's pipe and RFC 6937 PRR (recovery.c), else RFC 6582
+	 * NewReno.
+	 */
 	u8			dupacks;
 	u32			dup_segs;	/* delivered, as dupacks showed */
 	bool			in_recovery;
 	u32			recover;	/* snd_max when recovery began */
-	u32			rexmit_next;	/* holes below it were resent */
+	u32			rexmit_next;	/* NewReno: holes below it resent */
 	u32			highest_sack;	/* end of the highest SACK block */
+	u32			xmit_count;	/* transmissions, for xmit_no */
+	u32			rack_xmit_no;	/* latest sent of the delivered */
+	bool			rack_valid;
+	u32			pipe;		/* segments in flight, recovery */
+	u32			prior_cwnd;	/* cwnd when recovery began */
+	u32			prr_delivered;	/* segments delivered since */
+	u32			prr_out;	/* segments sent since */
 
 	/* Delayed ACK (RFC 1122 4.2.3.2) */
 	bool			ack_pending;
@@ -238,6 +257,9 @@ struct ktcp_sock {
 	u32			cwnd;		/* segments */
 	u32			cwnd_cnt;	/* ACKs towards cwnd + 1 */
 	u32			ssthresh;
+	const struct ktcp_cong_ops *cong;	/* cong.c */
+	struct ktcp_cubic	cubic;
+	u32			lsndtime;	/* jiffies32: data last sent */
 	/* The window's use, as native's tcp_cwnd_validate() keeps it. */
 	u32			max_flight;	/* most segments out this round */
 	u32			cwnd_usage_seq;	/* SND.MAX when the round began */
@@ -522,6 +544,14 @@ static inline u32 ktcp_cwnd_bytes(const struct ktcp_sock *ks)
 {
 	u32 segs = ks->cwnd;
 
+	/*
+	 * SACK recovery counts what is in flight as RFC 6675's pipe, not
+	 * as SND.NXT - SND.UNA: new data may go past SND.NXT while the
+	 * window is larger than the pipe (recovery.c).
+	 */
+	if (ks->in_recovery && ks->sack_ok)
+		return ks->snd_nxt - ks->snd_una +
+		       (ks->cwnd > ks->pipe ? ks->cwnd - ks->pipe : 0) * ks->mss;
 	if (!ks->in_recovery)
 		segs += min_t(u32, ks->dup_segs, KTCP_DUPTHRESH - 1);
 	return segs * ks->mss;
@@ -570,6 +600,15 @@ void ktcp_write_xmit_push(struct sock *sk);
 bool ktcp_push_held(struct sock *sk);
 void ktcp_retransmit_syn(struct sock *sk);
 bool ktcp_retransmit_hole(struct sock *sk);
+int ktcp_xmit_skb(struct sock *sk, struct sk_buff *skb);
+
+/* recovery.c */
+u32 ktcp_clock_us(void);
+void ktcp_rack_advance(struct ktcp_sock *ks, const struct ktcp_skb_cb *cb);
+void ktcp_prr_start(struct ktcp_sock *ks);
+void ktcp_prr_sent(struct ktcp_sock *ks, u32 segs);
+void ktcp_prr_ack(struct sock *sk, u32 delivered, bool una_advanced);
+void ktcp_clear_loss_marks(struct sock *sk);
 void ktcp_queue_fin(struct sock *sk);
 struct sk_buff *ktcp_alloc_payload(unsigned int headroom, unsigned int len,
 				   gfp_t gfp);

@@ -370,6 +370,7 @@ static struct sock *ktcp_create_child(struct sock *sk,
 	ks->user_mss = ktcp_sk(sk)->user_mss;
 	ks->user_timeout = ktcp_sk(sk)->user_timeout;
 	ks->notsent_lowat = ktcp_sk(sk)->notsent_lowat;
+	ks->cong = ktcp_sk(sk)->cong;	/* TCP_CONGESTION, as native inherits */
 	ks->iss = req->iss;
 	ks->snd_una = req->iss + 1;
 	ks->snd_nxt = ks->snd_una;

@@ -480,7 +480,17 @@ void ktcp_queue_fin(struct sock *sk)
 	ktcp_write_xmit(sk);
 }
 
-static int ktcp_xmit_skb(struct sock *sk, struct sk_buff *skb)
+/* When @skb goes: its place in the transmission order (recovery.c). */
+static void ktcp_xmit_stamp(struct ktcp_sock *ks, struct sk_buff *skb)
+{
+	struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
+
+	cb->sent_jiffies = jiffies;
+	cb->xmit_no = ++ks->xmit_count;
+	cb->xmit_us = ktcp_clock_us();
+}
+
+int ktcp_xmit_skb(struct sock *sk, struct sk_buff *skb)
 {
 	struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
 	struct ktcp_info_counts *c = &ktcp_sk(sk)->counts;
@@ -493,7 +503,7 @@ static int ktcp_xmit_skb(struct sock *sk, struct sk_buff *skb)
 		c->bytes_retrans += skb->len;
 	}
 	c->bytes_sent += skb->len;
-	cb->sent_jiffies = jiffies;
+	ktcp_xmit_stamp(ktcp_sk(sk), skb);
 	return ktcp_send_segment(sk, cb->seq, flags, skb, skb->len);
 }
 
@@ -550,9 +560,17 @@ static void ktcp_burst_add(struct ktcp_burst *b, struct sk_buff *skb)
 /* SND.NXT and SND.MAX past a segment that went. */
 static void ktcp_sent_to(struct ktcp_sock *ks, u32 end_seq)
 {
-	u32 flight;
+	u32 flight, now = ktcp_jiffies32();
 	bool limited;
 
+	/* Nothing was in flight: the sender was idle (CUBIC's epoch). */
+	if (ks->snd_max == ks->snd_una && ks->cong->tx_start)
+		ks->cong->tx_start(ks, now - ks->lsndtime);
+	ks->lsndtime = now;
+	/* New data in SACK recovery: in flight, and PRR's to count. */
+	if (ks->in_recovery && ks->sack_ok &&
+	    ktcp_seq_after(end_seq, ks->snd_max))
+		ktcp_prr_sent(ks, ktcp_mss_segs(ks, end_seq - ks->snd_max));
 	ks->snd_nxt = end_seq;
 	if (ktcp_seq_after(ks->snd_nxt, ks->snd_max))
 		WRITE_ONCE(ks->snd_max, ks->snd_nxt);
@@ -593,7 +611,7 @@ static int ktcp_burst_send(struct sock *sk, struct ktcp_burst *b)
 		ks->counts.bytes_sent += b->len;
 		/* skb_queue_next() BUGs past the tail: stop at the last. */
 		for (i = 0; ; skb = skb_queue_next(&sk->sk_write_queue, skb)) {
-			KTCP_SKB_CB(skb)->sent_jiffies = jiffies;
+			ktcp_xmit_stamp(ks, skb);
 			if (++i == segs)
 				break;
 		}

@@ -31,13 +31,16 @@ EXPORT_SYMBOL_NS_GPL(ktcp_sack_block_valid, KTCP_KUNIT_NS);
  * @q: the write queue, in sequence order
  * @start: first sequence number of a valid block
  * @end: the sequence number after it
+ * @ks: the connection whose RACK state each newly SACKed segment
+ *      advances (recovery.c), or NULL (KUnit)
  *
  * Only segments wholly inside the block are marked: a partly covered
  * one still has bytes the peer lacks.
  *
  * Return: the segments marked that were not marked before.
  */
-u32 ktcp_sack_mark(struct sk_buff_head *q, u32 start, u32 end)
+u32 ktcp_sack_mark(struct sk_buff_head *q, u32 start, u32 end,
+		   struct ktcp_sock *ks)
 {
 	struct sk_buff *skb;
 	u32 newly = 0;
@@ -51,6 +54,8 @@ u32 ktcp_sack_mark(struct sk_buff_head *q, u32 start, u32 end)
 		    ktcp_seq_before_eq(cb->end_seq, end) && !cb->sacked) {
 			cb->sacked = 1;
 			newly++;
+			if (ks)
+				ktcp_rack_advance(ks, cb);
 		}
 	}
 	return newly;

@@ -8,7 +8,10 @@
 
 #include <linux/skbuff.h>
 
+struct ktcp_sock;
+
 bool ktcp_sack_block_valid(u32 start, u32 end, u32 snd_una, u32 snd_max);
-u32 ktcp_sack_mark(struct sk_buff_head *q, u32 start, u32 end);
+u32 ktcp_sack_mark(struct sk_buff_head *q, u32 start, u32 end,
+		   struct ktcp_sock *ks);
 
 #endif /* _KTCP_SACK_H */

@@ -253,6 +253,7 @@ static void ktcp_sock_init(struct sock *sk)
 					ktcp_sysctl(sock_net(sk), wmem[1])));
 	ks->cwnd = 10;
 	ks->ssthresh = 0xffff;
+	ktcp_cong_set(ks, &ktcp_cubic);
 	ks->mss = 536;
 	ks->advmss = 536;
 	ks->rcv_ratio = 128;	/* half, until segments arrive */

@@ -26,7 +26,6 @@
 #define KTCP_MIN_MSS		88	/* native's TCP_MIN_MSS */
 #define KTCP_MAX_WINDOW		32767	/* native's MAX_TCP_WINDOW */
 #define KTCP_MAX_QUICKACKS	16	/* native's TCP_MAX_QUICKACKS */
-#define KTCP_CA_NAME_MAX	16	/* native's TCP_CA_NAME_MAX */
 
 /*
  * TCP_DEFER_ACCEPT is kept as a number of SYN-ACK rounds: the smallest
@@ -166,11 +165,11 @@ static int ktcp_set_tcp_opt(struct sock *sk, int optname, int val)
 	}
 }
 
-/* ktcp has one congestion control, NewReno: native calls it "reno". */
-static const char ktcp_ca_name[KTCP_CA_NAME_MAX] = "reno";
-
-static int ktcp_set_congestion(sockptr_t optval, unsigned int optlen)
+/* "cubic" (the default) or "reno" (cong.c); other names are ENOENT. */
+static int ktcp_set_congestion(struct sock *sk, sockptr_t optval,
+			       unsigned int optlen)
 {
+	const struct ktcp_cong_ops *ops;
 	char name[KTCP_CA_NAME_MAX];
 
 	if (optlen < 1)
@@ -179,7 +178,14 @@ static int ktcp_set_congestion(sockptr_t optval, unsigned int optlen)
 	if (copy_from_sockptr(name, optval, optlen))
 		return -EFAULT;
 	name[optlen] = 0;
-	return strcmp(name, ktcp_ca_name) ? -ENOENT : 0;
+	ops = ktcp_cong_find(name);
+	if (!ops)
+		return -ENOENT;
+	lock_sock(sk);
+	if (ktcp_sk(sk)->cong != ops)
+		ktcp_cong_set(ktcp_sk(sk), ops);
+	release_sock(sk);
+	return 0;
 }
 
 /*
@@ -323,7 +329,7 @@ int ktcp_setsockopt(struct socket *sock, int level, int optname,
 	if (level != SOL_TCP)
 		return -ENOPROTOOPT;
 	if (optname == TCP_CONGESTION)
-		return ktcp_set_congestion(optval, optlen);
+		return ktcp_set_congestion(sk, optval, optlen);
 	if (optlen < sizeof(int))
 		return -EINVAL;
 	if (copy_from_sockptr(&val, optval, sizeof(val)))
@@ -550,9 +556,11 @@ int ktcp_getsockopt(struct socket *sock, int level, int optname,
 	if (len < 0)
 		return -EINVAL;
 	if (optname == TCP_CONGESTION) {
+		char name[KTCP_CA_NAME_MAX] = {};
+
+		strscpy(name, READ_ONCE(ktcp_sk(sk)->cong)->name, sizeof(name));
 		len = min_t(unsigned int, len, KTCP_CA_NAME_MAX);
-		if (put_user(len, optlen) ||
-		    copy_to_user(optval, ktcp_ca_name, len))
+		if (put_user(len, optlen) || copy_to_user(optval, name, len))
 			return -EFAULT;
 		return 0;
 	}

@@ -55,7 +55,9 @@ static void ktcp_enter_loss(struct sock *sk)
 	struct sk_buff *skb;
 	u32 flight = ktcp_mss_segs(ks, ks->snd_nxt - ks->snd_una);
 
-	ks->ssthresh = max_t(u32, flight / 2, 2);
+	ks->ssthresh = ks->cong->ssthresh(ks, flight);
+	if (ks->cong->loss)
+		ks->cong->loss(ks);
 	ks->cwnd = 1;
 	ks->cwnd_cnt = 0;
 	ks->dupacks = 0;
@@ -65,6 +67,7 @@ static void ktcp_enter_loss(struct sock *sk)
 	ks->highest_sack = ks->snd_una;
 	skb_queue_walk(&sk->sk_write_queue, skb)
 		KTCP_SKB_CB(skb)->sacked = 0;
+	ktcp_clear_loss_marks(sk);
 	ks->snd_nxt = ks->snd_una;
 	ktcp_write_xmit(sk);
 }

@@ -310,12 +310,22 @@ TEST_F(opt, values_read_back)
 	EXPECT_EQ(0x10, get_int(fd, IPPROTO_IP, IP_TOS));
 	EXPECT_EQ(0, set_int(fd, IPPROTO_IP, IP_TTL, 33));
 	EXPECT_EQ(33, get_int(fd, IPPROTO_IP, IP_TTL));
-	/* NewReno is "reno"; an unknown algorithm is ENOENT. */
+	/*
+	 * CUBIC by default (Debian's native default too), NewReno is
+	 * "reno"; an unknown algorithm is ENOENT.
+	 */
+	EXPECT_EQ(0, getsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, ca, &len));
+	EXPECT_STREQ("cubic", ca);
 	EXPECT_EQ(0, setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, "reno", 4));
+	len = sizeof(ca);
 	EXPECT_EQ(0, getsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, ca, &len));
 	EXPECT_STREQ("reno", ca);
 	EXPECT_EQ(-1, setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, "nope", 4));
 	EXPECT_EQ(ENOENT, errno);
+	EXPECT_EQ(0, setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, "cubic", 5));
+	len = sizeof(ca);
+	EXPECT_EQ(0, getsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, ca, &len));
+	EXPECT_STREQ("cubic", ca);
 }
 
 /* The MSS both sides settle on: TCP_MAXSEG less the timestamp option. */

@@ -80,8 +80,8 @@ static void collapse_packs_small_segments_into_pages(struct kunit *test)
 	freed = ktcp_collapse_queue(&q, 1000, RATIO, NULL);
 	KUNIT_EXPECT_GT(test, freed, 0);
 	KUNIT_EXPECT_EQ(test, queue_truesize(&q), before - freed);
-	/* 6000 bytes: two pages, at most three skbs. */
-	KUNIT_EXPECT_LE(test, skb_queue_len(&q), 3U);
+	/* 6000 bytes: two pages. */
+	KUNIT_EXPECT_EQ(test, skb_queue_len(&q), 2U);
 	expect_bytes(test, &q, 1000, 7000);
 	__skb_queue_purge(&q);
 }
@@ -141,16 +141,73 @@ static void collapse_leaves_a_lone_bloated_skb(struct kunit *test)
 	__skb_queue_purge(&q);
 }
 
-static void collapse_at_ratio_zero_copies_nothing(struct kunit *test)
+/* What collapsing made is not copied again, even at the highest ratio. */
+static void collapse_leaves_collapsed_pages(struct kunit *test)
 {
+	struct sk_buff *first, *second;
 	struct sk_buff_head q;
+	u32 seq = 0;
 	int i;
 
 	__skb_queue_head_init(&q);
-	for (i = 0; i < 10; i++)
-		seg(test, &q, 1, 1, 2000);
-	KUNIT_EXPECT_EQ(test, ktcp_collapse_queue(&q, 0, 0, NULL), 0);
-	KUNIT_EXPECT_EQ(test, skb_queue_len(&q), 10U);
+	for (i = 0; i < 80; i++, seq += 100)
+		seg(test, &q, seq, 100, 2000);
+	KUNIT_EXPECT_GT(test, ktcp_collapse_queue(&q, 0, RATIO, NULL), 0);
+	first = skb_peek(&q);
+	second = first->next;
+	for (i = 0; i < 2; i++, seq += 100)
+		seg(test, &q, seq, 100, 2000);
+	KUNIT_EXPECT_GT(test, ktcp_collapse_queue(&q, 0, 255, NULL), 0);
+	KUNIT_EXPECT_PTR_EQ(test, skb_peek(&q), first);
+	KUNIT_EXPECT_PTR_EQ(test, first->next, second);
+	expect_bytes(test, &q, 0, seq);
+	__skb_queue_purge(&q);
+}
+
+/* A large skb with little left unread is copied down to what is left. */
+static void collapse_shrinks_a_mostly_read_head(struct kunit *test)
+{
+	struct sk_buff_head q;
+
+	__skb_queue_head_init(&q);
+	seg(test, &q, 0, 30000, 30000);
+	KUNIT_EXPECT_GT(test, ktcp_collapse_queue(&q, 29000, RATIO, NULL), 0);
+	KUNIT_EXPECT_EQ(test, skb_queue_len(&q), 1U);
+	expect_bytes(test, &q, 29000, 30000);
+	__skb_queue_purge(&q);
+}
+
+/* Copied bytes come from page fragments as well as from the head. */
+static void collapse_copies_from_fragments(struct kunit *test)
+{
+	struct sk_buff_head q;
+	u32 seq = 0;
+	int i;
+
+	__skb_queue_head_init(&q);
+	for (i = 0; i < 10; i++, seq += 200) {
+		struct sk_buff *skb = alloc_skb(64, GFP_KERNEL);
+		struct page *page = alloc_page(GFP_KERNEL);
+		u8 *p;
+		int j;
+
+		KUNIT_ASSERT_NOT_NULL(test, skb);
+		KUNIT_ASSERT_NOT_NULL(test, page);
+		p = skb_put(skb, 50);
+		for (j = 0; j < 50; j++)
+			p[j] = (u8)(seq + j);
+		p = page_address(page);
+		for (j = 0; j < 150; j++)
+			p[j] = (u8)(seq + 50 + j);
+		skb_add_rx_frag(skb, 0, page, 0, 150, PAGE_SIZE);
+		memset(skb->cb, 0, sizeof(skb->cb));
+		KTCP_SKB_CB(skb)->seq = seq;
+		KTCP_SKB_CB(skb)->end_seq = seq + 200;
+		__skb_queue_tail(&q, skb);
+	}
+	KUNIT_EXPECT_GT(test, ktcp_collapse_queue(&q, 0, RATIO, NULL), 0);
+	KUNIT_EXPECT_EQ(test, skb_queue_len(&q), 1U);
+	expect_bytes(test, &q, 0, seq);
 	__skb_queue_purge(&q);
 }
 
@@ -174,7 +231,9 @@ static struct kunit_case collapse_cases[] = {
 	KUNIT_CASE(collapse_drops_what_was_read),
 	KUNIT_CASE(collapse_keeps_tight_skbs_in_place),
 	KUNIT_CASE(collapse_leaves_a_lone_bloated_skb),
-	KUNIT_CASE(collapse_at_ratio_zero_copies_nothing),
+	KUNIT_CASE(collapse_leaves_collapsed_pages),
+	KUNIT_CASE(collapse_shrinks_a_mostly_read_head),
+	KUNIT_CASE(collapse_copies_from_fragments),
 	KUNIT_CASE(collapse_works_across_sequence_wrap),
 	{}
 };

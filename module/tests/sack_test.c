@@ -57,8 +57,8 @@ static void sack_marks_whole_segments_only(struct kunit *test)
 
 	fill_queue(test, &q, 5);
 	/* 1100-1300 holds segments 1 and 2; 1350-1500 only segment 4. */
-	ktcp_sack_mark(&q, 1100, 1300);
-	ktcp_sack_mark(&q, 1350, 1500);
+	ktcp_sack_mark(&q, 1100, 1300, NULL);
+	ktcp_sack_mark(&q, 1350, 1500, NULL);
 	KUNIT_EXPECT_EQ(test, marks(&q), 0x16UL);
 	__skb_queue_purge(&q);
 }
@@ -68,10 +68,10 @@ static void sack_marks_accumulate(struct kunit *test)
 	struct sk_buff_head q;
 
 	fill_queue(test, &q, 4);
-	KUNIT_EXPECT_EQ(test, ktcp_sack_mark(&q, 1300, 1400), 1U);
-	KUNIT_EXPECT_EQ(test, ktcp_sack_mark(&q, 1100, 1200), 1U);
+	KUNIT_EXPECT_EQ(test, ktcp_sack_mark(&q, 1300, 1400, NULL), 1U);
+	KUNIT_EXPECT_EQ(test, ktcp_sack_mark(&q, 1100, 1200, NULL), 1U);
 	/* A block seen before tells nothing new. */
-	KUNIT_EXPECT_EQ(test, ktcp_sack_mark(&q, 1300, 1400), 0U);
+	KUNIT_EXPECT_EQ(test, ktcp_sack_mark(&q, 1300, 1400, NULL), 0U);
 	KUNIT_EXPECT_EQ(test, marks(&q), 0xaUL);
 	__skb_queue_purge(&q);
 }

@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Loss recovery with SACK: which segments are lost, how many are in
+ * the network, and how many may go on each ACK, as native recovers.
+ *
+ * - Lost (RFC 8985 RACK, with no reordering window, as native's RACK
+ *   has it in recovery when no reordering was seen): a segment neither
+ *   SACKed nor acknowledged that went out before one that was
+ *   delivered.  A retransmission the peer confirms sooner than the
+ *   minimum RTT was not what it received (RFC 8985 6.2 step 2): it
+ *   moves nothing.  A retransmission sent before a delivered one is
+ *   lost again, and goes again.
+ * - In flight (RFC 6675 "pipe", native's tcp_packets_in_flight()):
+ *   the segments sent and neither SACKed nor lost, and the lost ones
+ *   retransmitted since.
+ * - Sent per ACK (RFC 6937 PRR, with native's slow-start reduction
+ *   bound): the window comes down to ssthresh in proportion to what
+ *   is delivered, and, below it, grows back as slow start would; lost
+ *   segments go first, then new data.
+ *
+ * Without SACK, NewReno (RFC 6582) recovers in input.c.  Each segment
+ * in flight is an skb of its own (output.c splits on transmission).
+ */
+
+#include <linux/ktime.h>
+#include <linux/math64.h>
+
+#include "ktcp.h"
+#include "seq.h"
+
+/* The microsecond clock of RACK's RTTs, as native's tcp_clock_us(). */
+u32 ktcp_clock_us(void)
+{
+	return (u32)div_u64(ktime_get_ns(), NSEC_PER_USEC);
+}
+
+/*
+ * tcp_rack_advance(): @cb was delivered (SACKed or acknowledged); what
+ * went out before it is lost.  The transmission order is its xmit_no.
+ */
+void ktcp_rack_advance(struct ktcp_sock *ks, const struct ktcp_skb_cb *cb)
+{
+	u32 rtt = ktcp_clock_us() - cb->xmit_us;
+
+	if (cb->retransmitted && ks->counts.min_rtt != ~0U &&
+	    rtt < ks->counts.min_rtt)
+		return;
+	if (!ks->rack_valid || (s32)(cb->xmit_no - ks->rack_xmit_no) > 0) {
+		ks->rack_xmit_no = cb->xmit_no;
+		ks->rack_valid = true;
+	}
+}
+
+/*
+ * Mark what RACK says is lost and count what is in flight (ks->pipe).
+ * Returns the segments newly marked lost.
+ */
+static u32 ktcp_mark_lost(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct sk_buff *skb;
+	u32 newly = 0;
+
+	ks->pipe = 0;
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
+
+		if (ktcp_skb_unsent(ks, skb))
+			break;
+		if (cb->sacked)
+			continue;
+		if (ks->rack_valid && (s32)(cb->xmit_no - ks->rack_xmit_no) < 0 &&
+		    (!cb->lost || cb->rexmit_out)) {
+			cb->lost = 1;
+			cb->rexmit_out = 0;
+			newly++;
+		}
+		if (!cb->lost || cb->rexmit_out)
+			ks->pipe++;
+	}
+	return newly;
+}
+
+/* Fast retransmit begins: PRR counts from here (RFC 6937 3). */
+void ktcp_prr_start(struct ktcp_sock *ks)
+{
+	ks->prior_cwnd = max(ks->cwnd, 1U);
+	ks->prr_delivered = 0;
+	ks->prr_out = 0;
+}
+
+/* Segments sent in recovery: in flight, and out of PRR's allowance. */
+void ktcp_prr_sent(struct ktcp_sock *ks, u32 segs)
+{
+	ks->pipe += segs;
+	ks->prr_out += segs;
+}
+
+/* Resend the lost segments the window has room for, oldest first. */
+static void ktcp_retransmit_lost(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct sk_buff *skb;
+
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
+
+		if (ks->pipe >= ks->cwnd || ktcp_skb_unsent(ks, skb))
+			break;
+		if (cb->sacked || !cb->lost || cb->rexmit_out)
+			continue;
+		if (ktcp_xmit_skb(sk, skb))
+			break;
+		cb->rexmit_out = 1;
+		ktcp_prr_sent(ks, 1);
+	}
+}
+
+/**
+ * ktcp_prr_ack() - an ACK in SACK recovery
+ * @sk: the socket, in recovery with SACK
+ * @delivered: segments this ACK newly acknowledged or SACKed
+ * @una_advanced: whether it moved SND.UNA
+ *
+ * tcp_cwnd_reduction(): cwnd becomes what is in flight plus what may go
+ * now; the lost segments that fit go at once, new data after them
+ * (the caller's ktcp_write_xmit(), by ktcp_cwnd_bytes()).
+ */
+void ktcp_prr_ack(struct sock *sk, u32 delivered, bool una_advanced)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	u32 newly_lost = ktcp_mark_lost(sk);
+	int delta = (int)ks->ssthresh - (int)ks->pipe;
+	int sndcnt;
+
+	if (delivered) {
+		ks->prr_delivered += delivered;
+		if (delta < 0) {
+			/* RFC 6937 3: proportional rate reduction */
+			sndcnt = DIV_ROUND_UP_ULL((u64)ks->ssthresh *
+						  ks->prr_delivered,
+						  ks->prior_cwnd) - ks->prr_out;
+		} else {
+			/* the slow-start reduction bound, plus one on progress */
+			sndcnt = max_t(int, ks->prr_delivered - ks->prr_out,
+				       delivered);
+			if (una_advanced && !newly_lost)
+				sndcnt++;
+			sndcnt = min(delta, sndcnt);
+		}
+		/* The fast retransmit itself always goes. */
+		sndcnt = max(sndcnt, ks->prr_out ? 0 : 1);
+		ks->cwnd = ks->pipe + sndcnt;
+	}
+	ktcp_retransmit_lost(sk);
+}
+
+/* Recovery or a timeout is over: no segment stays marked. */
+void ktcp_clear_loss_marks(struct sock *sk)
+{
+	struct sk_buff *skb;
+
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		KTCP_SKB_CB(skb)->lost = 0;
+		KTCP_SKB_CB(skb)->rexmit_out = 0;
+	}
+}
