@@ -18,12 +18,6 @@
 #include "collapse.h"
 #include "ktcp.h"
 
-/* A collapsed skb: linear, at most a page (native's SKB_MAX_ORDER(0, 0)). */
-#define KTCP_COLLAPSE_MAX	SKB_MAX_ORDER(0, 0)
-
-/* The truesize of a full collapsed skb, at most (kmalloc rounds up). */
-#define KTCP_COLLAPSE_TRUESIZE	SKB_TRUESIZE(PAGE_SIZE)
-
 /* Where the unread bytes of @skb begin, @from being the first unread. */
 static u32 ktcp_unread_offset(const struct sk_buff *skb, u32 from)
 {
@@ -41,8 +35,7 @@ static bool ktcp_bloated(const struct sk_buff *skb, u32 from, u32 ratio)
 {
 	u64 unread = skb->len - ktcp_unread_offset(skb, from);
 
-	ratio = min_t(u32, ratio, ((u64)KTCP_COLLAPSE_MAX << 8) /
-				  KTCP_COLLAPSE_TRUESIZE);
+	ratio = min_t(u32, ratio, KTCP_COLLAPSED_RATIO);
 	return (unread << 8) < (u64)skb->truesize * ratio;
 }
 

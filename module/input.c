@@ -803,7 +803,14 @@ static enum ktcp_data_verdict ktcp_rcv_data(struct sock *sk,
 		return KTCP_DATA_OUT_OF_ORDER;
 	}
 	skb_set_owner_r(skb, sk);
-	ratio = clamp_t(u32, ((u64)skb->len << 8) / skb->truesize, 16, 255);
+	/*
+	 * Never above what collapsing achieves: a window that counted on
+	 * tighter skbs than that could let in more than SO_RCVBUF holds
+	 * (GSO skbs at 95 % against a collapsed page's 85 %), and what
+	 * it let in would be dropped (RcvPruned).
+	 */
+	ratio = clamp_t(u32, ((u64)skb->len << 8) / skb->truesize, 16,
+			KTCP_COLLAPSED_RATIO);
 	ks->rcv_ratio = (3 * ks->rcv_ratio + ratio) / 4;
 	cb->seq = ks->rcv_nxt;
 	ks->rcv_nxt += skb->len;
