@@ -780,7 +780,9 @@ static enum ktcp_data_verdict ktcp_rcv_data(struct sock *sk,
 	}
 	if (atomic_read(&sk->sk_rmem_alloc) > READ_ONCE(sk->sk_rcvbuf) &&
 	    !ktcp_make_room(sk, ahead)) {
-		ktcp_inc_stats(sock_net(sk), KTCP_MIB_RCV_PRUNED);
+		/* Native's names: out of order, or the receive queue's. */
+		ktcp_inc_stats(sock_net(sk), ahead ? KTCP_MIB_OFO_DROP :
+						     KTCP_MIB_RCV_PRUNED);
 		ktcp_send_ack(sk);
 		return KTCP_DATA_NONE;
 	}

@@ -167,7 +167,8 @@ for pair in "${zero_pairs[@]}"; do
 	if [ "$rfam" = ktcp ] && [ "$pruned" -gt 0 ]; then
 		tap_fail "$desc, nothing the window let in dropped" \
 			"${xfer_diag[@]}" \
-			"the ktcp receiver dropped $pruned segments in its window (RcvPruned)"
+			"the ktcp receiver dropped $pruned segments in its window (RcvPruned)" \
+			"its counters: $(ip netns exec "$nsa" cat /proc/net/ktcp_snmp | tr '\n' ' ')"
 	elif [ "$sfam" = ktcp ] && [ "$probes" -le 0 ]; then
 		tap_fail "$desc, with persist probes" "${xfer_diag[@]}" \
 			"KtcpPersistProbes of the ktcp sender did not move"
