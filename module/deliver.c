@@ -47,6 +47,12 @@ static struct sock *ktcp_listener_of(struct net *net, struct sk_buff *skb)
  * Straight into the state machine if no process owns the socket, else
  * onto its backlog for release_sock().  True if a SYN ended a TIME_WAIT
  * and @skb, not consumed, is for a listener now.
+ *
+ * The backlog's limit counts the receive queue too (sk_add_backlog()):
+ * a reader copying out of a full buffer holds the socket while the
+ * window it offered is still arriving.  Native's tcp_add_backlog()
+ * gives 64 KB of headroom for that, one GSO packet; without it a
+ * slow reader's peer lost in-window segments to the backlog.
  */
 static bool ktcp_deliver(struct sock *sk, struct sk_buff *skb)
 {
@@ -60,7 +66,7 @@ static bool ktcp_deliver(struct sock *sk, struct sk_buff *skb)
 		else
 			again = ktcp_rcv(sk, skb) == -EAGAIN;
 	} else if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
-				  READ_ONCE(sk->sk_sndbuf))) {
+				  READ_ONCE(sk->sk_sndbuf) + 64 * 1024)) {
 		ktcp_inc_stats(net, KTCP_MIB_BACKLOG_DROPS);
 		kfree_skb(skb);
 	}

@@ -68,6 +68,14 @@ counter() # counter NS NAME
 	ip netns exec "$1" awk -v k="$2" '$1 == k { print $2 }' /proc/net/ktcp_snmp
 }
 
+# drops NS: segments a ktcp receiver in NS dropped for want of room,
+# whatever the queue: the receive queue, out of order, the backlog.
+drops()
+{
+	echo $(($(counter "$1" RcvPruned) + $(counter "$1" TCPOFODrop) +
+		$(counter "$1" TCPBacklogDrop)))
+}
+
 # xfer_pair NAME SECS RECV_FAMILY SEND_FAMILY BYTES [RECV_OPTS...]: a
 # receiver in a, a sender in b; true if both report the same hash.
 xfer_pair()
@@ -149,7 +157,7 @@ for pair in "${zero_pairs[@]}"; do
 	read -r rfam sfam <<<"$pair"
 	desc="zero window: $sfam -> slow $rfam reader, the transfer completes"
 	probes0=$(counter "$nsb" KtcpPersistProbes)
-	pruned0=$(counter "$nsa" RcvPruned)
+	pruned0=$(drops "$nsa")
 	collapses0=$(counter "$nsa" KtcpRcvCollapses)
 	if ! xfer_pair "zero-$sfam-$rfam" 300 "$rfam" "$sfam" 600000 \
 		--read-delay-ms 1000; then
@@ -157,17 +165,17 @@ for pair in "${zero_pairs[@]}"; do
 		continue
 	fi
 	probes=$(($(counter "$nsb" KtcpPersistProbes) - probes0))
-	pruned=$(($(counter "$nsa" RcvPruned) - pruned0))
+	pruned=$(($(drops "$nsa") - pruned0))
 	collapses=$(($(counter "$nsa" KtcpRcvCollapses) - collapses0))
 	[ "$rfam" != ktcp ] ||
-		tap_diag "the ktcp receiver: RcvPruned +$pruned, KtcpRcvCollapses +$collapses"
+		tap_diag "the ktcp receiver: in-window drops +$pruned, KtcpRcvCollapses +$collapses"
 	# A receiver takes all that its window let in (collapse.c): data
 	# dropped there would be resent on the sender's timer instead of
 	# waiting for the window to open.
 	if [ "$rfam" = ktcp ] && [ "$pruned" -gt 0 ]; then
 		tap_fail "$desc, nothing the window let in dropped" \
 			"${xfer_diag[@]}" \
-			"the ktcp receiver dropped $pruned segments in its window (RcvPruned)" \
+			"the ktcp receiver dropped $pruned segments in its window (RcvPruned, TCPOFODrop, TCPBacklogDrop)" \
 			"its counters: $(ip netns exec "$nsa" cat /proc/net/ktcp_snmp | tr '\n' ' ')"
 	elif [ "$sfam" = ktcp ] && [ "$probes" -le 0 ]; then
 		tap_fail "$desc, with persist probes" "${xfer_diag[@]}" \
