@@ -11,25 +11,17 @@
 
 #include "collapse.h"
 #include "ktcp.h"
+#include "segment.h"
 
 /* 256 * payload / truesize the tests say the window counted on. */
 #define RATIO	128
 
-/* @len bytes from @seq on, in a head of @room bytes. */
+/* @len bytes from @seq on, in a head of @room bytes, queued on @q. */
 static struct sk_buff *seg(struct kunit *test, struct sk_buff_head *q,
 			   u32 seq, u32 len, u32 room)
 {
-	struct sk_buff *skb = alloc_skb(room, GFP_KERNEL);
-	u8 *p;
-	u32 i;
+	struct sk_buff *skb = ktcp_test_seg(test, seq, len, room);
 
-	KUNIT_ASSERT_NOT_NULL(test, skb);
-	p = skb_put(skb, len);
-	for (i = 0; i < len; i++)
-		p[i] = (u8)(seq + i);
-	memset(skb->cb, 0, sizeof(skb->cb));
-	KTCP_SKB_CB(skb)->seq = seq;
-	KTCP_SKB_CB(skb)->end_seq = seq + len;
 	__skb_queue_tail(q, skb);
 	return skb;
 }
@@ -187,24 +179,13 @@ static void collapse_copies_from_fragments(struct kunit *test)
 
 	__skb_queue_head_init(&q);
 	for (i = 0; i < 10; i++, seq += 200) {
-		struct sk_buff *skb = alloc_skb(64, GFP_KERNEL);
+		struct sk_buff *skb = seg(test, &q, seq, 50, 64);
 		struct page *page = alloc_page(GFP_KERNEL);
-		u8 *p;
-		int j;
 
-		KUNIT_ASSERT_NOT_NULL(test, skb);
 		KUNIT_ASSERT_NOT_NULL(test, page);
-		p = skb_put(skb, 50);
-		for (j = 0; j < 50; j++)
-			p[j] = (u8)(seq + j);
-		p = page_address(page);
-		for (j = 0; j < 150; j++)
-			p[j] = (u8)(seq + 50 + j);
+		ktcp_test_fill(page_address(page), seq + 50, 150);
 		skb_add_rx_frag(skb, 0, page, 0, 150, PAGE_SIZE);
-		memset(skb->cb, 0, sizeof(skb->cb));
-		KTCP_SKB_CB(skb)->seq = seq;
 		KTCP_SKB_CB(skb)->end_seq = seq + 200;
-		__skb_queue_tail(&q, skb);
 	}
 	KUNIT_EXPECT_GT(test, ktcp_collapse_queue(&q, 0, RATIO, NULL), 0);
 	KUNIT_EXPECT_EQ(test, skb_queue_len(&q), 1U);

@@ -11,19 +11,13 @@
 
 #include "ktcp.h"
 #include "reassembly.h"
+#include "segment.h"
 
 /* A segment in a kmalloc()ed head: coalesced only by copy into room. */
 static struct sk_buff *seg(struct kunit *test, u32 seq, u32 len, bool fin)
 {
-	struct sk_buff *skb = alloc_skb(len, GFP_KERNEL);
-	u8 *p;
-	u32 i;
+	struct sk_buff *skb = ktcp_test_seg(test, seq, len, len);
 
-	KUNIT_ASSERT_NOT_NULL(test, skb);
-	p = skb_put(skb, len);
-	for (i = 0; i < len; i++)
-		p[i] = (u8)(seq + i);
-	KTCP_SKB_CB(skb)->seq = seq;
 	KTCP_SKB_CB(skb)->end_seq = seq + len + fin;
 	KTCP_SKB_CB(skb)->flags = fin ? KTCP_FIN : 0;
 	return skb;
@@ -33,13 +27,9 @@ static struct sk_buff *seg(struct kunit *test, u32 seq, u32 len, bool fin)
 static struct sk_buff *frag_seg(struct kunit *test, u32 seq, u32 len)
 {
 	struct sk_buff *skb = netdev_alloc_skb(NULL, len);
-	u8 *p;
-	u32 i;
 
 	KUNIT_ASSERT_NOT_NULL(test, skb);
-	p = skb_put(skb, len);
-	for (i = 0; i < len; i++)
-		p[i] = (u8)(seq + i);
+	ktcp_test_fill(skb_put(skb, len), seq, len);
 	KTCP_SKB_CB(skb)->seq = seq;
 	KTCP_SKB_CB(skb)->end_seq = seq + len;
 	KTCP_SKB_CB(skb)->flags = 0;
