@@ -438,7 +438,7 @@ static u32 ktcp_clean_acked(struct sock *sk, u32 ack,
 	ks->dup_segs = 0;
 	if (ks->snd_una == ks->snd_max)
 		sk_stop_timer(sk, &ks->rtx_timer);
-	else
+	else if (!ktcp_schedule_loss_probe(sk, true))
 		ktcp_reset_rtx_timer(sk);
 	return delivered;
 }
@@ -477,6 +477,9 @@ static void ktcp_enter_recovery(struct sock *sk)
 	ks->ssthresh = ks->cong->ssthresh(ks, flight);
 	ks->recover = ks->snd_max;
 	ks->in_recovery = true;
+	ks->tlp_pending = false;	/* tcp_init_cwnd_reduction() */
+	if (ks->pto_armed)		/* no loss probe in recovery */
+		ktcp_reset_rtx_timer(sk);
 	ks->rexmit_next = ks->snd_una;
 	ktcp_inc_stats(sock_net(sk), KTCP_MIB_FAST_RETRANS);
 	if (ks->sack_ok) {
@@ -624,6 +627,7 @@ static bool ktcp_rcv_ack(struct sock *sk, struct sk_buff *skb,
 		ktcp_sack_loss_check(sk);
 	if (ks->in_recovery && ks->sack_ok)
 		ktcp_prr_ack(sk, newly_acked + newly_sacked, una_advanced);
+	ktcp_tlp_ack(sk, ack, una_advanced, newly_sacked);
 
 	/* RFC 9293 3.10.7.4: take the window from the newest segment. */
 	if (ktcp_seq_before(ks->snd_wl1, cb->seq) ||

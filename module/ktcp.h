@@ -230,6 +230,11 @@ struct ktcp_sock {
 	u32			prior_cwnd;	/* cwnd when recovery began */
 	u32			prr_delivered;	/* segments delivered since */
 	u32			prr_out;	/* segments sent since */
+	/* RFC 8985 7 tail loss probe (recovery.c, timer.c). */
+	bool			pto_armed;	/* rtx_timer is the probe's */
+	bool			tlp_pending;	/* a probe is out ... */
+	bool			tlp_retrans;	/* ... a retransmission */
+	u32			tlp_high_seq;	/* SND.NXT when it went */
 
 	/* Delayed ACK (RFC 1122 4.2.3.2) */
 	bool			ack_pending;
@@ -609,6 +614,10 @@ void ktcp_prr_start(struct ktcp_sock *ks);
 void ktcp_prr_sent(struct ktcp_sock *ks, u32 segs);
 void ktcp_prr_ack(struct sock *sk, u32 delivered, bool una_advanced);
 void ktcp_clear_loss_marks(struct sock *sk);
+void ktcp_send_loss_probe(struct sock *sk);
+void ktcp_tlp_ack(struct sock *sk, u32 ack, bool una_advanced, bool sacked);
+bool ktcp_schedule_loss_probe(struct sock *sk, bool advancing_rto);
+void ktcp_write_xmit_probe(struct sock *sk);
 void ktcp_queue_fin(struct sock *sk);
 struct sk_buff *ktcp_alloc_payload(unsigned int headroom, unsigned int len,
 				   gfp_t gfp);

@@ -40,6 +40,8 @@ enum ktcp_mib {
 	KTCP_MIB_OFO_PRUNED,		/* out-of-order queue dropped */
 	KTCP_MIB_RCV_PRUNED,		/* data dropped: receive buffer full */
 	KTCP_MIB_RCV_COLLAPSES,		/* receive queue copied tight (collapse.c) */
+	KTCP_MIB_LOSS_PROBES,		/* tail loss probes sent (RFC 8985 7) */
+	KTCP_MIB_LOSS_PROBE_RECOVERY,	/* ... that repaired a loss */
 	KTCP_MIB_DEFER_ACCEPT_DROPS,	/* bare ACK held by TCP_DEFER_ACCEPT */
 	/* issue 11: MSS floor, timers that give up, RFC 5961 5 */
 	KTCP_MIB_ABORT_ON_TIMEOUT,	/* retries, probes or user timeout ran out */

@@ -661,6 +661,9 @@ enum {
 	KTCP_XMIT_PUSH		= BIT(0),	/* send it */
 	KTCP_XMIT_PSH		= BIT(1),	/* with PSH */
 	KTCP_XMIT_CORKED	= BIT(2),	/* hold a small last segment */
+	KTCP_XMIT_PROBE		= BIT(3),	/* one new segment, the peer's
+						 * window only (a loss probe)
+						 */
 };
 
 /*
@@ -687,7 +690,7 @@ static bool __ktcp_write_xmit(struct sock *sk, unsigned int how)
 				     TCPF_LAST_ACK)))
 		return false;
 
-	max_segs = ktcp_burst_segs(ks);
+	max_segs = how & KTCP_XMIT_PROBE ? 1 : ktcp_burst_segs(ks);
 	/*
 	 * SND.NXT moves when a burst goes: what joins one is not sent yet,
 	 * and Nagle below judges by what was in flight before it, as native
@@ -695,7 +698,8 @@ static bool __ktcp_write_xmit(struct sock *sk, unsigned int how)
 	 */
 	skb_queue_walk(&sk->sk_write_queue, skb) {
 		struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
-		u32 wnd = min(ks->snd_wnd, ktcp_cwnd_bytes(ks));
+		u32 wnd = how & KTCP_XMIT_PROBE ? ks->snd_wnd :
+			  min(ks->snd_wnd, ktcp_cwnd_bytes(ks));
 		bool hold;
 
 		if (ktcp_seq_before(cb->seq, ks->snd_nxt))
@@ -757,6 +761,8 @@ static bool __ktcp_write_xmit(struct sock *sk, unsigned int how)
 		sent |= err > 0;
 		if (ktcp_skb_unsent(ks, skb)) {
 			ktcp_burst_add(&burst, skb);
+			if (how & KTCP_XMIT_PROBE)
+				break;
 			continue;
 		}
 		/* A retransmission goes alone, and at once. */
@@ -767,6 +773,10 @@ static bool __ktcp_write_xmit(struct sock *sk, unsigned int how)
 	}
 	if (ktcp_burst_send(sk, &burst) > 0)
 		sent = true;
+	/* New data went: the tail loss probe's timeout (RFC 8985 7.2). */
+	if (sent && !(how & KTCP_XMIT_PROBE) &&
+	    ktcp_schedule_loss_probe(sk, false))
+		return sent;
 	/* Unacked data, or a zero window with data waiting: keep a timer. */
 	if ((sent || ks->snd_nxt != ks->snd_una ||
 	     !skb_queue_empty(&sk->sk_write_queue)) &&
@@ -800,6 +810,12 @@ void ktcp_write_xmit_push(struct sock *sk)
 void ktcp_write_xmit_corked(struct sock *sk)
 {
 	__ktcp_write_xmit(sk, KTCP_XMIT_CORKED);
+}
+
+/* A loss probe's new segment (recovery.c): Nagle and cwnd aside. */
+void ktcp_write_xmit_probe(struct sock *sk)
+{
+	__ktcp_write_xmit(sk, KTCP_XMIT_PUSH | KTCP_XMIT_PROBE);
 }
 
 /*

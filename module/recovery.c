@@ -165,3 +165,81 @@ void ktcp_clear_loss_marks(struct sock *sk)
 		KTCP_SKB_CB(skb)->rexmit_out = 0;
 	}
 }
+
+/* The last segment sent: what a tail loss probe resends. */
+static struct sk_buff *ktcp_last_sent(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct sk_buff *skb, *last = NULL;
+
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		if (ktcp_skb_unsent(ks, skb))
+			break;
+		last = skb;
+	}
+	return last;
+}
+
+/**
+ * ktcp_send_loss_probe() - the probe timeout fired (RFC 8985 7.3)
+ * @sk: the socket, data in flight
+ *
+ * As tcp_send_loss_probe(): one new segment if the peer's window takes
+ * it, else the last segment sent again; one probe until its episode
+ * ends (ktcp_tlp_ack()).  The RTO follows from now.
+ */
+void ktcp_send_loss_probe(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	u32 nxt = ks->snd_nxt;
+	struct sk_buff *skb;
+
+	if (ks->tlp_pending || ks->in_recovery)
+		goto rearm;
+	ktcp_write_xmit_probe(sk);
+	if (ks->snd_nxt != nxt) {
+		ks->tlp_retrans = false;
+		goto sent;
+	}
+	skb = ktcp_last_sent(sk);
+	if (!skb || KTCP_SKB_CB(skb)->sacked || ktcp_xmit_skb(sk, skb))
+		goto rearm;
+	ks->tlp_retrans = true;
+sent:
+	ks->tlp_pending = true;
+	ks->tlp_high_seq = ks->snd_nxt;
+	ktcp_inc_stats(sock_net(sk), KTCP_MIB_LOSS_PROBES);
+rearm:
+	ktcp_reset_rtx_timer(sk);
+}
+
+/**
+ * ktcp_tlp_ack() - what an ACK says of the loss probe out
+ * @sk: the socket
+ * @ack: its cumulative ACK
+ * @una_advanced: whether it moved SND.UNA
+ * @sacked: whether it SACKed anything new
+ *
+ * tcp_process_tlp_ack(): an ACK past the probe of a retransmission
+ * means the probe repaired a loss: the window comes down as after a
+ * loss (RFC 8985 7.4.2); a probe of new data, or a pure duplicate ACK
+ * (both copies arrived), ends the episode without that.
+ */
+void ktcp_tlp_ack(struct sock *sk, u32 ack, bool una_advanced, bool sacked)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
+	if (!ks->tlp_pending || ktcp_seq_before(ack, ks->tlp_high_seq))
+		return;
+	if (!ks->tlp_retrans) {
+		ks->tlp_pending = false;
+	} else if (ktcp_seq_after(ack, ks->tlp_high_seq)) {
+		ks->tlp_pending = false;
+		ks->ssthresh = ks->cong->ssthresh(ks, ks->cwnd);
+		ks->cwnd = ks->ssthresh;
+		ks->cwnd_cnt = 0;
+		ktcp_inc_stats(sock_net(sk), KTCP_MIB_LOSS_PROBE_RECOVERY);
+	} else if (!una_advanced && !sacked) {
+		ks->tlp_pending = false;
+	}
+}

@@ -29,6 +29,7 @@ void ktcp_reset_rtx_timer(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 
+	ks->pto_armed = false;
 	sk_reset_timer(sk, &ks->rtx_timer, jiffies + ks->rto);
 }
 
@@ -63,6 +64,7 @@ static void ktcp_enter_loss(struct sock *sk)
 	ks->dupacks = 0;
 	ks->dup_segs = 0;
 	ks->in_recovery = false;
+	ks->tlp_pending = false;
 	ks->recover = ks->snd_max;
 	ks->highest_sack = ks->snd_una;
 	skb_queue_walk(&sk->sk_write_queue, skb)
@@ -83,6 +85,50 @@ static u32 ktcp_oldest_unacked_stamp(struct sock *sk)
 	if (head && !((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)))
 		return KTCP_SKB_CB(head)->sent_jiffies;
 	return ktcp_jiffies32() - ktcp_sk(sk)->rto;
+}
+
+/**
+ * ktcp_schedule_loss_probe() - arm the tail loss probe's timeout
+ * @sk: the socket, data in flight
+ * @advancing_rto: an ACK moved SND.UNA: the RTO would start over
+ *
+ * RFC 8985 7.2, as tcp_schedule_loss_probe(): with SACK and no loss
+ * being repaired, the retransmission timer first fires at two SRTTs
+ * (plus the peer's delayed ACK when one segment is out), never later
+ * than the RTO would.  ktcp_send_loss_probe() then sends a segment
+ * whose ACK or SACK shows a tail loss, instead of waiting the RTO.
+ *
+ * Return: true if it was armed (else the caller arms the RTO).
+ */
+bool ktcp_schedule_loss_probe(struct sock *sk, bool advancing_rto)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	unsigned long timeout;
+	s32 rto_left;
+
+	if (!ks->sack_ok || ks->in_recovery || ks->snd_una == ks->snd_max ||
+	    ktcp_seq_before(ks->snd_una, ks->recover) ||
+	    !((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |
+				     TCPF_FIN_WAIT1 | TCPF_CLOSING |
+				     TCPF_LAST_ACK)))
+		return false;
+	if (ks->srtt) {
+		timeout = ks->srtt >> 2;	/* srtt is << 3: two SRTTs */
+		if (ks->snd_max - ks->snd_una <= ks->mss)
+			timeout += msecs_to_jiffies(200);	/* TCP_RTO_MIN */
+		else
+			timeout += 2;			/* TCP_TIMEOUT_MIN */
+	} else {
+		timeout = KTCP_RTO_INIT;
+	}
+	rto_left = advancing_rto ? (s32)ks->rto :
+		   ktcp_timeout_left(ktcp_jiffies32(),
+				     ktcp_oldest_unacked_stamp(sk), ks->rto);
+	if (rto_left > 0)
+		timeout = min_t(unsigned long, timeout, rto_left);
+	ks->pto_armed = true;
+	sk_reset_timer(sk, &ks->rtx_timer, jiffies + max(timeout, 1UL));
+	return true;
 }
 
 /* What is left of TCP_USER_TIMEOUT counted from @stamp (jiffies32). */
@@ -223,6 +269,7 @@ static void ktcp_probe_timer(struct sock *sk)
 		ks->probes_out++;
 	if (ks->probe_backoff < ktcp_sysctl(net, retries2))
 		ks->probe_backoff++;
+	ks->pto_armed = false;
 	sk_reset_timer(sk, &ks->rtx_timer, jiffies +
 		       ktcp_clamp_to_user_timeout(ks, ks->probes_stamp,
 						  ktcp_probe_when(ks)));
@@ -274,6 +321,13 @@ static void ktcp_rtx_work(struct sock *sk)
 					  TCPF_LAST_ACK)))
 		return;
 
+	if (ks->pto_armed) {
+		ks->pto_armed = false;
+		if (ks->snd_una != ks->snd_max) {
+			ktcp_send_loss_probe(sk);
+			return;
+		}
+	}
 	if (ks->snd_una == ks->snd_max &&
 	    !((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV))) {
 		if (skb_queue_empty(&sk->sk_write_queue))
@@ -302,6 +356,7 @@ static void ktcp_rtx_work(struct sock *sk)
 		ktcp_enter_loss(sk);
 	ks->rto = ktcp_backoff(ks->rto, 1, KTCP_RTO_MAX);
 	/* TCP_USER_TIMEOUT: no later than the moment it runs out. */
+	ks->pto_armed = false;
 	sk_reset_timer(sk, &ks->rtx_timer, jiffies +
 		       ktcp_clamp_to_user_timeout(ks, ks->rtx_stamp, ks->rto));
 }
