@@ -199,10 +199,33 @@ const struct ktcp_cong_ops *ktcp_cong_find(const char *name)
 }
 EXPORT_SYMBOL_NS_GPL(ktcp_cong_find, KTCP_KUNIT_NS);
 
+/*
+ * A connection begins (or begins again after connect(AF_UNSPEC), as
+ * tcp_disconnect() resets): RFC 6928's initial window, no threshold,
+ * nothing in recovery, no probe out, the algorithm's state empty.
+ */
+void ktcp_cong_reset(struct ktcp_sock *ks)
+{
+	ks->cwnd = 10;
+	ks->ssthresh = 0xffff;
+	ks->dupacks = 0;
+	ks->dup_segs = 0;
+	ks->in_recovery = false;
+	ks->pipe = 0;
+	ks->prr_delivered = 0;
+	ks->prr_out = 0;
+	ks->rack_valid = false;
+	ks->rack_min_rtt_us = 0;
+	ks->tlp_pending = false;
+	ks->pto_armed = false;
+	ks->lsndtime = 0;
+	ktcp_cong_set(ks, ks->cong);
+}
+
 /* A new algorithm starts from nothing, as tcp_reinit_congestion_control(). */
 void ktcp_cong_set(struct ktcp_sock *ks, const struct ktcp_cong_ops *ops)
 {
-	ks->cong = ops;
+	WRITE_ONCE(ks->cong, ops);
 	ks->cwnd_cnt = 0;
 	memset(&ks->cubic, 0, sizeof(ks->cubic));
 }

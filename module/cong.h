@@ -45,6 +45,7 @@ extern const struct ktcp_cong_ops ktcp_cubic;
 
 const struct ktcp_cong_ops *ktcp_cong_find(const char *name);
 void ktcp_cong_set(struct ktcp_sock *ks, const struct ktcp_cong_ops *ops);
+void ktcp_cong_reset(struct ktcp_sock *ks);
 void ktcp_cong_avoid_ai(struct ktcp_sock *ks, u32 w, u32 acked);
 u32 ktcp_cubic_root(u64 a);
 

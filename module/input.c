@@ -485,7 +485,7 @@ static void ktcp_enter_recovery(struct sock *sk)
 	if (ks->sack_ok) {
 		/* The ACK's PRR step sends (ktcp_rcv_ack()). */
 		ktcp_inc_stats(sock_net(sk), KTCP_MIB_SACK_RECOVERY);
-		ktcp_prr_start(ks);
+		ktcp_prr_start(sk);
 		return;
 	}
 	ktcp_retransmit_hole(sk);
@@ -534,10 +534,17 @@ static void ktcp_sack_loss_check(struct sock *sk)
 	if (ks->in_recovery || ktcp_seq_before(ks->snd_una, ks->recover))
 		return;
 	skb_queue_walk(&sk->sk_write_queue, skb) {
+		struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
+
 		if (ktcp_skb_unsent(ks, skb))
 			break;
-		sacked += KTCP_SKB_CB(skb)->sacked;
-		if (sacked >= KTCP_DUPTHRESH) {
+		sacked += cb->sacked;
+		/*
+		 * Or a segment RACK marked lost in the last recovery and
+		 * not resent (tcp_time_to_recover(): lost_out).
+		 */
+		if (sacked >= KTCP_DUPTHRESH ||
+		    (cb->lost && !cb->rexmit_out && !cb->sacked)) {
 			ktcp_enter_recovery(sk);
 			return;
 		}

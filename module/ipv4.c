@@ -152,8 +152,11 @@ int ktcp_ip_send(struct net *net, struct sock *sk, struct sk_buff *skb,
 		skb->mark = READ_ONCE(sk->sk_mark);
 	}
 	ktcp_add_stats(net, KTCP_MIB_OUT_SEGS, skb_shinfo(skb)->gso_segs ?: 1);
-	/* ip_local_out() fills tot_len and the header checksum. */
-	return ip_local_out(net, NULL, skb);
+	/*
+	 * ip_local_out() fills tot_len and the header checksum.  A qdisc's
+	 * NET_XMIT_CN queued the packet: it went (net_xmit_eval()).
+	 */
+	return net_xmit_eval(ip_local_out(net, NULL, skb));
 }
 
 struct sk_buff *ktcp_alloc_skb(unsigned int payload, gfp_t gfp)

@@ -167,5 +167,5 @@ int ktcp_ip6_send(struct net *net, struct sock *sk, struct sk_buff *skb,
 		skb->mark = READ_ONCE(sk->sk_mark);
 	}
 	ktcp_add_stats(net, KTCP_MIB_OUT_SEGS, skb_shinfo(skb)->gso_segs ?: 1);
-	return ip6_local_out(net, NULL, skb);
+	return net_xmit_eval(ip6_local_out(net, NULL, skb));
 }

@@ -226,6 +226,7 @@ struct ktcp_sock {
 	u32			xmit_count;	/* transmissions, for xmit_no */
 	u32			rack_xmit_no;	/* latest sent of the delivered */
 	bool			rack_valid;
+	u32			rack_min_rtt_us; /* 0: no sample yet */
 	u32			pipe;		/* segments in flight, recovery */
 	u32			prior_cwnd;	/* cwnd when recovery began */
 	u32			prr_delivered;	/* segments delivered since */
@@ -610,7 +611,7 @@ int ktcp_xmit_skb(struct sock *sk, struct sk_buff *skb);
 /* recovery.c */
 u32 ktcp_clock_us(void);
 void ktcp_rack_advance(struct ktcp_sock *ks, const struct ktcp_skb_cb *cb);
-void ktcp_prr_start(struct ktcp_sock *ks);
+void ktcp_prr_start(struct sock *sk);
 void ktcp_prr_sent(struct ktcp_sock *ks, u32 segs);
 void ktcp_prr_ack(struct sock *sk, u32 delivered, bool una_advanced);
 void ktcp_clear_loss_marks(struct sock *sk);

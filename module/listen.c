@@ -370,7 +370,8 @@ static struct sock *ktcp_create_child(struct sock *sk,
 	ks->user_mss = ktcp_sk(sk)->user_mss;
 	ks->user_timeout = ktcp_sk(sk)->user_timeout;
 	ks->notsent_lowat = ktcp_sk(sk)->notsent_lowat;
-	ks->cong = ktcp_sk(sk)->cong;	/* TCP_CONGESTION, as native inherits */
+	/* TCP_CONGESTION, as native inherits it; the listener may change it. */
+	ks->cong = READ_ONCE(ktcp_sk(sk)->cong);
 	ks->iss = req->iss;
 	ks->snd_una = req->iss + 1;
 	ks->snd_nxt = ks->snd_una;

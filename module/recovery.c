@@ -42,9 +42,17 @@ void ktcp_rack_advance(struct ktcp_sock *ks, const struct ktcp_skb_cb *cb)
 {
 	u32 rtt = ktcp_clock_us() - cb->xmit_us;
 
-	if (cb->retransmitted && ks->counts.min_rtt != ~0U &&
-	    rtt < ks->counts.min_rtt)
+	/*
+	 * The minimum RTT in microseconds, from segments sent once: the
+	 * jiffies of TCP_INFO's would call a retransmission acknowledged
+	 * within a tick spurious on any path shorter than one.
+	 */
+	if (!cb->retransmitted) {
+		if (!ks->rack_min_rtt_us || rtt < ks->rack_min_rtt_us)
+			ks->rack_min_rtt_us = max(rtt, 1U);
+	} else if (rtt < ks->rack_min_rtt_us) {
 		return;
+	}
 	if (!ks->rack_valid || (s32)(cb->xmit_no - ks->rack_xmit_no) > 0) {
 		ks->rack_xmit_no = cb->xmit_no;
 		ks->rack_valid = true;
@@ -81,12 +89,24 @@ static u32 ktcp_mark_lost(struct sock *sk)
 	return newly;
 }
 
-/* Fast retransmit begins: PRR counts from here (RFC 6937 3). */
-void ktcp_prr_start(struct ktcp_sock *ks)
+/*
+ * Fast retransmit begins: PRR counts from here (RFC 6937 3).  The
+ * segment at SND.UNA is lost whatever RACK says (tcp_mark_head_lost()):
+ * duplicate ACKs that SACK nothing new, from a peer short of memory or
+ * behind a box that strips options, still make a fast retransmit.
+ */
+void ktcp_prr_start(struct sock *sk)
 {
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct sk_buff *head = skb_peek(&sk->sk_write_queue);
+
 	ks->prior_cwnd = max(ks->cwnd, 1U);
 	ks->prr_delivered = 0;
 	ks->prr_out = 0;
+	if (head && !ktcp_skb_unsent(ks, head) && !KTCP_SKB_CB(head)->sacked) {
+		KTCP_SKB_CB(head)->lost = 1;
+		KTCP_SKB_CB(head)->rexmit_out = 0;
+	}
 }
 
 /* Segments sent in recovery: in flight, and out of PRR's allowance. */
@@ -129,7 +149,12 @@ static void ktcp_retransmit_lost(struct sock *sk)
 void ktcp_prr_ack(struct sock *sk, u32 delivered, bool una_advanced)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
-	u32 newly_lost = ktcp_mark_lost(sk);
+	/*
+	 * Only a delivery moves RACK's marks, and ktcp_prr_sent() counts
+	 * what goes: an ACK that tells nothing new (a flood of them) costs
+	 * no walk of the queue, bar the one that begins recovery.
+	 */
+	u32 newly_lost = delivered || !ks->prr_out ? ktcp_mark_lost(sk) : 0;
 	int delta = (int)ks->ssthresh - (int)ks->pipe;
 	int sndcnt;
 

@@ -251,9 +251,8 @@ static void ktcp_sock_init(struct sock *sk)
 					ktcp_sysctl(sock_net(sk), rmem[1])));
 	WRITE_ONCE(sk->sk_sndbuf, max_t(int, SOCK_MIN_SNDBUF,
 					ktcp_sysctl(sock_net(sk), wmem[1])));
-	ks->cwnd = 10;
-	ks->ssthresh = 0xffff;
-	ktcp_cong_set(ks, &ktcp_cubic);
+	ks->cong = &ktcp_cubic;
+	ktcp_cong_reset(ks);
 	ks->mss = 536;
 	ks->advmss = 536;
 	ks->rcv_ratio = 128;	/* half, until segments arrive */
@@ -317,6 +316,7 @@ static int ktcp_disconnect(struct sock *sk)
 	ks->ipv6 = false;
 	ks->fin_queued = false;
 	ks->retransmits = 0;
+	ktcp_cong_reset(ks);
 	WRITE_ONCE(sk->sk_shutdown, 0);
 	sk_error_report(sk);
 	return 0;

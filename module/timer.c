@@ -56,9 +56,15 @@ static void ktcp_enter_loss(struct sock *sk)
 	struct sk_buff *skb;
 	u32 flight = ktcp_mss_segs(ks, ks->snd_nxt - ks->snd_una);
 
-	ks->ssthresh = ks->cong->ssthresh(ks, flight);
-	if (ks->cong->loss)
-		ks->cong->loss(ks);
+	/*
+	 * Once an episode, as tcp_enter_loss(): after the first RTO,
+	 * SND.NXT is back at SND.UNA and the flight says nothing.
+	 */
+	if (ks->retransmits <= 1) {
+		ks->ssthresh = ks->cong->ssthresh(ks, flight);
+		if (ks->cong->loss)
+			ks->cong->loss(ks);
+	}
 	ks->cwnd = 1;
 	ks->cwnd_cnt = 0;
 	ks->dupacks = 0;
