@@ -146,10 +146,17 @@ static void ktcp_cubic_cong_avoid(struct ktcp_sock *ks, u32 acked)
 	ktcp_cong_avoid_ai(ks, ks->cubic.cnt, acked);
 }
 
-/* RFC 9438 4.6 and 4.7: W_max with fast convergence, beta 0.7. */
+/*
+ * RFC 9438 4.6 and 4.7: W_max with fast convergence, beta 0.7, from
+ * cwnd as native's bictcp_recalc_ssthresh() (RFC 9438 4.6 allows it;
+ * ktcp grows cwnd only while it limits the sender, RFC 7661, so an
+ * application-limited flow's cwnd is no larger than its flight).
+ */
 static u32 ktcp_cubic_ssthresh(struct ktcp_sock *ks, u32 flight)
 {
 	struct ktcp_cubic *ca = &ks->cubic;
+
+	flight = ks->cwnd;
 
 	ca->epoch_start = 0;
 	if (flight < ca->last_max_cwnd)

@@ -32,7 +32,10 @@ struct ktcp_cong_ops {
 	const char	*name;
 	/* The window past slow start grows by @acked segments' worth. */
 	void		(*cong_avoid)(struct ktcp_sock *ks, u32 acked);
-	/* The new ssthresh after a loss of a window of @flight segments. */
+	/*
+	 * The new ssthresh after a loss, @flight segments out of cwnd
+	 * (NewReno halves @flight, RFC 5681; CUBIC takes cwnd, as native).
+	 */
 	u32		(*ssthresh)(struct ktcp_sock *ks, u32 flight);
 	/* A retransmission timeout: start over (may be NULL). */
 	void		(*loss)(struct ktcp_sock *ks);

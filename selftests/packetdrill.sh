@@ -22,7 +22,7 @@
 # and ktcp's replies go out through the tun device to packetdrill.
 #
 # Script sets (KTCP_PACKETDRILL_SETS, comma-separated, default
-# "own,kernel"):
+# "own,kernel,google-loss"):
 #
 #   own     selftests/packetdrill/*.pkt: issue 11's cases, and what
 #           the third-party sets found ktcp doing unlike native.  The MSS
@@ -33,7 +33,12 @@
 #           from the kernel source tree the test setup unpacked
 #           (KTCP_PACKETDRILL_KSRC, or the cache's source-*/linux-*);
 #   google  google's gtests/net/tcp/*/*.pkt, kept beside the binary by
-#           scripts/build-packetdrill.sh.
+#           scripts/build-packetdrill.sh;
+#   google-loss  of those, loss recovery's directories only (a minute on
+#           the stock guest): fast retransmit and recovery, Limited
+#           Transmit, SACK, the tail loss probe's user_timeout and
+#           shutdown scripts.  What ktcp's RACK, PRR, TLP and CUBIC
+#           were built to match, in the one test command.
 #
 # The third-party sets are not ktcp's to change (stage_set only makes
 # their defaults.sh faster, and sets ktcp's sysctls beside native's): a
@@ -75,7 +80,7 @@ for c in "$cache/packetdrill/packetdrill" /root/.cache/ktcp/packetdrill/packetdr
 done
 pd_dir=$(dirname "$(readlink -f "${pd:-/nonexistent}")")
 preload=${KTCP_PRELOAD_SO:-$KTCP_SELFTESTS_DIR/../userspace/build/libktcp-preload.so}
-sets=,${KTCP_PACKETDRILL_SETS:-own,kernel},
+sets=,${KTCP_PACKETDRILL_SETS:-own,kernel,google-loss},
 only=${KTCP_PACKETDRILL_ONLY:-}
 run_timeout=${KTCP_PACKETDRILL_TIMEOUT:-60}
 tolerance=${KTCP_PACKETDRILL_TOLERANCE:-150000}
@@ -377,10 +382,15 @@ if [[ $sets == *,kernel,* ]]; then
 		tap_diag "kernel: no kernel source tree with packetdrill scripts"
 	fi
 fi
-if [[ $sets == *,google,* ]]; then
+if [[ $sets == *,google,* || $sets == *,google-loss,* ]]; then
 	if [ -d "$pd_dir/tcp" ]; then
 		stage_set "$ktcp_tmp/google" "$pd_dir/common" "$pd_dir/tcp"
-		third google "$ktcp_tmp/google/tcp" "$ktcp_tmp"/google/tcp/*/*.pkt
+		g=$ktcp_tmp/google/tcp
+		if [[ $sets == *,google,* ]]; then
+			third google "$g" "$g"/*/*.pkt
+		else
+			third google "$g" "$g"/{fast_recovery,fast_retransmit,limited_transmit,sack,user_timeout,shutdown}/*.pkt
+		fi
 	else
 		tap_diag "google: no gtests/net/tcp beside $pd"
 	fi

@@ -53,18 +53,25 @@ static void reno_halves_the_flight(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ktcp_reno.ssthresh(ks, 0), 2U);
 }
 
+/* CUBIC's decrease, from cwnd (@flight is NewReno's). */
+static u32 cubic_loss_at(struct ktcp_sock *ks, u32 cwnd)
+{
+	ks->cwnd = cwnd;
+	return ktcp_cubic.ssthresh(ks, 1);
+}
+
 static void cubic_keeps_seven_tenths_and_w_max(struct kunit *test)
 {
 	struct ktcp_sock *ks = new_ks(test, &ktcp_cubic);
 
-	KUNIT_EXPECT_EQ(test, ktcp_cubic.ssthresh(ks, 10), 7U);
+	KUNIT_EXPECT_EQ(test, cubic_loss_at(ks, 10), 7U);
 	KUNIT_EXPECT_EQ(test, ks->cubic.last_max_cwnd, 10U);
 	/* Fast convergence: a loss below W_max lowers it further. */
-	KUNIT_EXPECT_EQ(test, ktcp_cubic.ssthresh(ks, 8), 5U);
+	KUNIT_EXPECT_EQ(test, cubic_loss_at(ks, 8), 5U);
 	KUNIT_EXPECT_EQ(test, ks->cubic.last_max_cwnd, 8U * 1741 / 2048);
-	KUNIT_EXPECT_EQ(test, ktcp_cubic.ssthresh(ks, 100), 70U);
+	KUNIT_EXPECT_EQ(test, cubic_loss_at(ks, 100), 70U);
 	KUNIT_EXPECT_EQ(test, ks->cubic.last_max_cwnd, 100U);
-	KUNIT_EXPECT_EQ(test, ktcp_cubic.ssthresh(ks, 2), 2U);
+	KUNIT_EXPECT_EQ(test, cubic_loss_at(ks, 2), 2U);
 	/* A timeout forgets the curve. */
 	ktcp_cubic.loss(ks);
 	KUNIT_EXPECT_EQ(test, ks->cubic.last_max_cwnd, 0U);
@@ -117,7 +124,7 @@ static void cubic_grows_at_most_half_a_segment_per_ack(struct kunit *test)
 	 * away, and the curve is flat here: about one segment a window
 	 * from the Reno-friendly region, not the cubic's 100 * cwnd.
 	 */
-	ktcp_cubic.ssthresh(ks, 1000);
+	cubic_loss_at(ks, 1000);
 	ks->cwnd = 700;
 	ks->cwnd_cnt = 0;
 	ktcp_cubic.cong_avoid(ks, 1);
