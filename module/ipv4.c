@@ -124,6 +124,7 @@ int ktcp_ip_send(struct net *net, struct sock *sk, struct sk_buff *skb,
 	struct flowi4 fl4;
 	struct rtable *rt;
 	struct iphdr *iph;
+	int err;
 
 	rt = ktcp_route(net, sk, &fl4, saddr, daddr);
 	if (IS_ERR(rt)) {
@@ -154,9 +155,11 @@ int ktcp_ip_send(struct net *net, struct sock *sk, struct sk_buff *skb,
 	ktcp_add_stats(net, KTCP_MIB_OUT_SEGS, skb_shinfo(skb)->gso_segs ?: 1);
 	/*
 	 * ip_local_out() fills tot_len and the header checksum.  A qdisc's
-	 * NET_XMIT_CN queued the packet: it went (net_xmit_eval()).
+	 * NET_XMIT_CN queued the packet: it went.  net_xmit_eval() is a
+	 * macro that names its argument twice: the call goes first.
 	 */
-	return net_xmit_eval(ip_local_out(net, NULL, skb));
+	err = ip_local_out(net, NULL, skb);
+	return net_xmit_eval(err);
 }
 
 struct sk_buff *ktcp_alloc_skb(unsigned int payload, gfp_t gfp)

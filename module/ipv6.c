@@ -143,7 +143,7 @@ int ktcp_ip6_send(struct net *net, struct sock *sk, struct sk_buff *skb,
 	struct dst_entry *dst;
 	struct ipv6hdr *ip6h;
 	struct flowi6 fl6;
-	int hlimit;
+	int hlimit, err;
 
 	dst = ktcp_route6(net, sk, &fl6, saddr, daddr);
 	if (IS_ERR(dst)) {
@@ -167,5 +167,7 @@ int ktcp_ip6_send(struct net *net, struct sock *sk, struct sk_buff *skb,
 		skb->mark = READ_ONCE(sk->sk_mark);
 	}
 	ktcp_add_stats(net, KTCP_MIB_OUT_SEGS, skb_shinfo(skb)->gso_segs ?: 1);
-	return net_xmit_eval(ip6_local_out(net, NULL, skb));
+	/* NET_XMIT_CN: queued, it went (net_xmit_eval() names it twice). */
+	err = ip6_local_out(net, NULL, skb);
+	return net_xmit_eval(err);
 }
