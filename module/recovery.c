@@ -26,6 +26,7 @@
 #include <linux/math64.h>
 
 #include "ktcp.h"
+#include "prr.h"
 #include "seq.h"
 
 /* The microsecond clock of RACK's RTTs, as native's tcp_clock_us(). */
@@ -155,27 +156,14 @@ void ktcp_prr_ack(struct sock *sk, u32 delivered, bool una_advanced)
 	 * no walk of the queue, bar the one that begins recovery.
 	 */
 	u32 newly_lost = delivered || !ks->prr_out ? ktcp_mark_lost(sk) : 0;
-	int delta = (int)ks->ssthresh - (int)ks->pipe;
-	int sndcnt;
 
 	if (delivered) {
 		ks->prr_delivered += delivered;
-		if (delta < 0) {
-			/* RFC 6937 3: proportional rate reduction */
-			sndcnt = DIV_ROUND_UP_ULL((u64)ks->ssthresh *
-						  ks->prr_delivered,
-						  ks->prior_cwnd) - ks->prr_out;
-		} else {
-			/* the slow-start reduction bound, plus one on progress */
-			sndcnt = max_t(int, ks->prr_delivered - ks->prr_out,
-				       delivered);
-			if (una_advanced && !newly_lost)
-				sndcnt++;
-			sndcnt = min(delta, sndcnt);
-		}
-		/* The fast retransmit itself always goes. */
-		sndcnt = max(sndcnt, ks->prr_out ? 0 : 1);
-		ks->cwnd = ks->pipe + sndcnt;
+		ks->cwnd = ks->pipe +
+			   ktcp_prr_sndcnt(ks->ssthresh, ks->pipe,
+					   ks->prior_cwnd, ks->prr_delivered,
+					   ks->prr_out, delivered,
+					   una_advanced && !newly_lost);
 	}
 	ktcp_retransmit_lost(sk);
 }
