@@ -786,13 +786,17 @@ static enum ktcp_data_verdict ktcp_rcv_data(struct sock *sk,
 				     TCPF_FIN_WAIT2)))
 		return KTCP_DATA_NONE;
 	/*
-	 * Data after our close() (FIN_WAIT1/2, receive side shut): nobody
-	 * will read it, so RFC 1122 4.2.2.13 says reset, as native does.
+	 * New data after our close() (FIN_WAIT1/2, receive side shut):
+	 * nobody will read it, so RFC 1122 4.2.2.13 says reset.  As
+	 * native's tcp_rcv_state_process(): the RST answers the segment
+	 * (tcp_v4_send_reset(): SEG.ACK as its sequence number, no ACK).
 	 */
 	if (len && (sk->sk_shutdown & RCV_SHUTDOWN) &&
+	    ktcp_seq_after(seq + len, ks->rcv_nxt) &&
 	    (1 << sk->sk_state) & (TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)) {
 		ktcp_inc_stats(sock_net(sk), KTCP_MIB_ABORT_ON_DATA);
-		ktcp_send_rst(sk, KTCP_MIB_RST_ABORT_ON_DATA);
+		ktcp_send_reset_reply(sock_net(sk), skb,
+				      KTCP_MIB_RST_ABORT_ON_DATA);
 		ktcp_reset(sk, KTCP_EV_ABORT);
 		return KTCP_DATA_NONE;
 	}
