@@ -199,34 +199,35 @@ expect_suites()
 
 # Each kernel's suites run in several VMs at once (KTCP_STOCK_VMS,
 # default 3; KTCP_DEBUG_VMS, default 2), shared out by the seconds each
-# took there (a warm run, 2026-12-04, four VMs on the host: two of each
-# kernel), longest first, each to the VM with the fewest seconds so
-# far.  "-": not run on that kernel.
+# took there (a warm run, 2026-12-04 13:30, five VMs on the host: three
+# of 6.1, two of 6.12; packetdrill with google-loss), longest first,
+# each to the VM with the fewest seconds so far.  "-": not run on that
+# kernel.
 #	suite		6.1	6.12
 suite_seconds="
-	packetdrill	353	-
-	hostile		264	196
-	module_cycle	214	120
-	stress		183	119
-	memory		133	97
-	transfer	118	-
-	wire		109	-
-	fuzz		102	141
-	preload		93	-
-	table_test	88	36
-	netns		80	-
-	paws		52	137
-	syn		51	46
-	libktcp		43	-
-	transfer_test	41	32
-	edge_test	35	34
-	epoll_test	11	18
-	sockopt_test	6	15
-	poll_test	6	12
-	connect_test	5	19
-	ipopt_test	4	39
-	ipv6_test	2	17
-	bind_test	1	10
+	packetdrill	717	-
+	hostile		381	291
+	module_cycle	347	104
+	wire		211	-
+	transfer	164	-
+	table_test	156	69
+	stress		140	177
+	preload		138	-
+	paws		134	145
+	memory		96	222
+	fuzz		88	104
+	netns		85	-
+	libktcp		68	-
+	syn		68	34
+	transfer_test	52	59
+	edge_test	43	57
+	epoll_test	14	39
+	sockopt_test	13	27
+	ipopt_test	9	71
+	connect_test	6	27
+	poll_test	6	18
+	ipv6_test	2	30
+	bind_test	4	37
 	kunit		-	60"
 
 # weight_of KERNEL SUITE: its seconds in suite_seconds, 60 if unknown.
