@@ -749,7 +749,7 @@ static bool ktcp_make_room(struct sock *sk, bool ahead, u32 end_seq)
 				ks->rcv_ratio, sk) > 0) {
 		ktcp_inc_stats(sock_net(sk), KTCP_MIB_RCV_COLLAPSES);
 		sk_mem_reclaim(sk);
-		if (atomic_read(&sk->sk_rmem_alloc) <= READ_ONCE(sk->sk_rcvbuf))
+		if (atomic_read(&sk->sk_rmem_alloc) <= rcvbuf)
 			return true;
 	}
 	if (ahead)

@@ -614,7 +614,7 @@ void ktcp_rack_advance(struct ktcp_sock *ks, const struct ktcp_skb_cb *cb);
 void ktcp_prr_start(struct sock *sk);
 void ktcp_prr_sent(struct ktcp_sock *ks, u32 segs);
 void ktcp_prr_ack(struct sock *sk, u32 delivered, bool una_advanced);
-void ktcp_clear_loss_marks(struct sock *sk);
+void ktcp_clear_scoreboard(struct sock *sk);
 void ktcp_send_loss_probe(struct sock *sk);
 void ktcp_tlp_ack(struct sock *sk, u32 ack, bool una_advanced, bool sacked);
 bool ktcp_schedule_loss_probe(struct sock *sk, bool advancing_rto);

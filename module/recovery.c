@@ -168,12 +168,16 @@ void ktcp_prr_ack(struct sock *sk, u32 delivered, bool una_advanced)
 	ktcp_retransmit_lost(sk);
 }
 
-/* Recovery or a timeout is over: no segment stays marked. */
-void ktcp_clear_loss_marks(struct sock *sk)
+/*
+ * A retransmission timeout: the scoreboard starts over.  SACK marks may
+ * be reneged (RFC 2018 8), and everything is resent from SND.UNA.
+ */
+void ktcp_clear_scoreboard(struct sock *sk)
 {
 	struct sk_buff *skb;
 
 	skb_queue_walk(&sk->sk_write_queue, skb) {
+		KTCP_SKB_CB(skb)->sacked = 0;
 		KTCP_SKB_CB(skb)->lost = 0;
 		KTCP_SKB_CB(skb)->rexmit_out = 0;
 	}

@@ -53,7 +53,6 @@ static void ktcp_timeout_abort(struct sock *sk)
 static void ktcp_enter_loss(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
-	struct sk_buff *skb;
 	u32 flight = ktcp_mss_segs(ks, ks->snd_nxt - ks->snd_una);
 
 	/*
@@ -73,9 +72,7 @@ static void ktcp_enter_loss(struct sock *sk)
 	ks->tlp_pending = false;
 	ks->recover = ks->snd_max;
 	ks->highest_sack = ks->snd_una;
-	skb_queue_walk(&sk->sk_write_queue, skb)
-		KTCP_SKB_CB(skb)->sacked = 0;
-	ktcp_clear_loss_marks(sk);
+	ktcp_clear_scoreboard(sk);
 	ks->snd_nxt = ks->snd_una;
 	ktcp_write_xmit(sk);
 }
