@@ -50,6 +50,20 @@ static void expect_bytes(struct kunit *test, struct sk_buff_head *q,
 	KUNIT_EXPECT_EQ(test, seq, end);
 }
 
+/*
+ * Collapsing @q from @from gives memory back and leaves one skb that
+ * holds exactly [@from, @end); @q is emptied after.
+ */
+static void expect_collapsed_into_one(struct kunit *test,
+				      struct sk_buff_head *q, u32 from,
+				      u32 end)
+{
+	KUNIT_EXPECT_GT(test, ktcp_collapse_queue(q, from, RATIO, NULL), 0);
+	KUNIT_EXPECT_EQ(test, skb_queue_len(q), 1U);
+	expect_bytes(test, q, from, end);
+	__skb_queue_purge(q);
+}
+
 static int queue_truesize(struct sk_buff_head *q)
 {
 	struct sk_buff *skb;
@@ -86,10 +100,7 @@ static void collapse_drops_what_was_read(struct kunit *test)
 	__skb_queue_head_init(&q);
 	for (i = 0; i < 10; i++)
 		seg(test, &q, 100 * i, 100, 2000);
-	KUNIT_EXPECT_GT(test, ktcp_collapse_queue(&q, 42, RATIO, NULL), 0);
-	KUNIT_EXPECT_EQ(test, skb_queue_len(&q), 1U);
-	expect_bytes(test, &q, 42, 1000);
-	__skb_queue_purge(&q);
+	expect_collapsed_into_one(test, &q, 42, 1000);
 }
 
 static void collapse_keeps_tight_skbs_in_place(struct kunit *test)
@@ -164,10 +175,7 @@ static void collapse_shrinks_a_mostly_read_head(struct kunit *test)
 
 	__skb_queue_head_init(&q);
 	seg(test, &q, 0, 30000, 30000);
-	KUNIT_EXPECT_GT(test, ktcp_collapse_queue(&q, 29000, RATIO, NULL), 0);
-	KUNIT_EXPECT_EQ(test, skb_queue_len(&q), 1U);
-	expect_bytes(test, &q, 29000, 30000);
-	__skb_queue_purge(&q);
+	expect_collapsed_into_one(test, &q, 29000, 30000);
 }
 
 /* Copied bytes come from page fragments as well as from the head. */
@@ -187,10 +195,7 @@ static void collapse_copies_from_fragments(struct kunit *test)
 		skb_add_rx_frag(skb, 0, page, 0, 150, PAGE_SIZE);
 		KTCP_SKB_CB(skb)->end_seq = seq + 200;
 	}
-	KUNIT_EXPECT_GT(test, ktcp_collapse_queue(&q, 0, RATIO, NULL), 0);
-	KUNIT_EXPECT_EQ(test, skb_queue_len(&q), 1U);
-	expect_bytes(test, &q, 0, seq);
-	__skb_queue_purge(&q);
+	expect_collapsed_into_one(test, &q, 0, seq);
 }
 
 static void collapse_works_across_sequence_wrap(struct kunit *test)
@@ -202,10 +207,7 @@ static void collapse_works_across_sequence_wrap(struct kunit *test)
 	__skb_queue_head_init(&q);
 	for (i = 0; i < 20; i++)
 		seg(test, &q, start + 50 * i, 50, 2000);
-	KUNIT_EXPECT_GT(test, ktcp_collapse_queue(&q, start + 7, RATIO, NULL), 0);
-	KUNIT_EXPECT_EQ(test, skb_queue_len(&q), 1U);
-	expect_bytes(test, &q, start + 7, start + 1000);
-	__skb_queue_purge(&q);
+	expect_collapsed_into_one(test, &q, start + 7, start + 1000);
 }
 
 static struct kunit_case collapse_cases[] = {
