@@ -155,16 +155,15 @@ static void ktcp_cubic_cong_avoid(struct ktcp_sock *ks, u32 acked)
 static u32 ktcp_cubic_ssthresh(struct ktcp_sock *ks, u32 flight)
 {
 	struct ktcp_cubic *ca = &ks->cubic;
-
-	flight = ks->cwnd;
+	u32 cwnd = ks->cwnd;
 
 	ca->epoch_start = 0;
-	if (flight < ca->last_max_cwnd)
-		ca->last_max_cwnd = flight * (CUBIC_BETA_SCALE + CUBIC_BETA) /
+	if (cwnd < ca->last_max_cwnd)
+		ca->last_max_cwnd = cwnd * (CUBIC_BETA_SCALE + CUBIC_BETA) /
 				    (2 * CUBIC_BETA_SCALE);
 	else
-		ca->last_max_cwnd = flight;
-	return max(flight * CUBIC_BETA / CUBIC_BETA_SCALE, 2U);
+		ca->last_max_cwnd = cwnd;
+	return max(cwnd * CUBIC_BETA / CUBIC_BETA_SCALE, 2U);
 }
 
 /* RFC 9438 4.8: after a timeout the curve starts from nothing. */
