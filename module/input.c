@@ -336,19 +336,21 @@ static bool ktcp_cwnd_limited(const struct ktcp_sock *ks)
 }
 
 /*
- * RFC 5681 3.1: slow start (RFC 3465, L = 2), then congestion
- * avoidance as the socket's algorithm has it (cong.c).  Native's
- * tcp_slow_start() grows by every segment an ACK covers; with that,
- * ktcp's bursts after a stretch ACK overran its own receiver, whose
- * window promised more than its memory held for single-segment skbs
- * (it pruned, and the sender waited for RTOs: transfer.sh's slow
- * reader); L = 2 stays until that is measured again with collapse.c.
+ * RFC 5681 3.1: slow start by every segment an ACK covers, up to
+ * ssthresh, as native's tcp_slow_start() (RFC 3465's L = 2 would leave
+ * ktcp's window, and the GSO packets sized by it, behind native's
+ * after a stretch ACK); what is left over grows the window as the
+ * socket's algorithm has it (cong.c).
  */
 static void ktcp_cwnd_grow(struct ktcp_sock *ks, u32 acked_segs)
 {
 	if (ks->cwnd < ks->ssthresh) {
-		ks->cwnd += min_t(u32, acked_segs, 2);
-		return;
+		u32 cwnd = min(ks->cwnd + acked_segs, ks->ssthresh);
+
+		acked_segs -= cwnd - ks->cwnd;
+		ks->cwnd = cwnd;
+		if (!acked_segs)
+			return;
 	}
 	ks->cong->cong_avoid(ks, acked_segs);
 }

@@ -459,7 +459,11 @@ void ktcp_send_reset_reply(struct net *net, struct sk_buff *in,
 	ktcp_xmit_to(net, NULL, skb, ipv6, &daddr, &saddr);
 }
 
-/* Queue our FIN behind the data; ktcp_write_xmit() sends it. */
+/*
+ * Queue our FIN behind the data; ktcp_write_xmit() sends it.  As
+ * tcp_send_fin(), it rides on the last segment if that was never sent,
+ * so that a close() behind a write costs no segment of its own.
+ */
 void ktcp_queue_fin(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
@@ -467,16 +471,22 @@ void ktcp_queue_fin(struct sock *sk)
 
 	if (ks->fin_queued)
 		return;
-	/* Process context (close, shutdown); must not fail: zero bytes. */
-	skb = alloc_skb(0, GFP_KERNEL | __GFP_NOFAIL);
-	KTCP_SKB_CB(skb)->seq = ks->write_seq;
-	KTCP_SKB_CB(skb)->end_seq = ks->write_seq + 1;
-	KTCP_SKB_CB(skb)->flags = KTCP_FIN;
-	KTCP_SKB_CB(skb)->retransmitted = 0;
+	skb = skb_peek_tail(&sk->sk_write_queue);
+	if (skb && ktcp_skb_unsent(ks, skb)) {
+		KTCP_SKB_CB(skb)->flags |= KTCP_FIN;
+		KTCP_SKB_CB(skb)->end_seq++;
+	} else {
+		/* Process context (close, shutdown): must not fail. */
+		skb = alloc_skb(0, GFP_KERNEL | __GFP_NOFAIL);
+		KTCP_SKB_CB(skb)->seq = ks->write_seq;
+		KTCP_SKB_CB(skb)->end_seq = ks->write_seq + 1;
+		KTCP_SKB_CB(skb)->flags = KTCP_FIN;
+		KTCP_SKB_CB(skb)->retransmitted = 0;
+		__skb_queue_tail(&sk->sk_write_queue, skb);
+		ktcp_wmem_charge_forced(sk, skb->truesize);
+	}
 	ks->write_seq++;
 	ks->fin_queued = true;
-	__skb_queue_tail(&sk->sk_write_queue, skb);
-	ktcp_wmem_charge_forced(sk, skb->truesize);
 	ktcp_write_xmit(sk);
 }
 
@@ -531,8 +541,9 @@ static u32 ktcp_burst_segs(const struct ktcp_sock *ks)
 
 /*
  * May @skb, never sent and about to be, join @b (never-sent segments
- * too)?  If it follows a full-MSS last segment, carries data and no
- * FIN, and @b has room.
+ * too)?  If it follows a full-MSS last segment without FIN, carries
+ * data, and @b has room.  A FIN ends the GSO packet, whose segmentation
+ * keeps it on the last segment.
  */
 static bool ktcp_burst_takes(const struct ktcp_sock *ks,
 			     const struct ktcp_burst *b,
@@ -542,8 +553,7 @@ static bool ktcp_burst_takes(const struct ktcp_sock *ks,
 
 	return b->segs && b->segs < max_segs && b->last->len == ks->mss &&
 	       !(KTCP_SKB_CB(b->last)->flags & KTCP_FIN) &&
-	       skb->len && !(cb->flags & KTCP_FIN) &&
-	       cb->seq == KTCP_SKB_CB(b->last)->end_seq;
+	       skb->len && cb->seq == KTCP_SKB_CB(b->last)->end_seq;
 }
 
 static void ktcp_burst_add(struct ktcp_burst *b, struct sk_buff *skb)
@@ -616,7 +626,8 @@ static int ktcp_burst_send(struct sock *sk, struct ktcp_burst *b)
 				break;
 		}
 		err = ktcp_send_segment(sk, KTCP_SKB_CB(b->first)->seq,
-					KTCP_SKB_CB(b->first)->flags | KTCP_PSH,
+					KTCP_SKB_CB(b->first)->flags | KTCP_PSH |
+					(KTCP_SKB_CB(b->last)->flags & KTCP_FIN),
 					b->first, b->len);
 	}
 	if (err)
@@ -650,8 +661,8 @@ int ktcp_split(struct sock *sk, struct sk_buff *skb, u32 len)
 	*KTCP_SKB_CB(tail) = *cb;
 	KTCP_SKB_CB(tail)->seq = cb->seq + len;
 	cb->end_seq = cb->seq + len;
-	/* PSH stays with the segment's end (tcp_fragment()). */
-	cb->flags &= ~KTCP_PSH;
+	/* PSH and FIN stay with the segment's end (tcp_fragment()). */
+	cb->flags &= ~(KTCP_PSH | KTCP_FIN);
 	__skb_queue_after(&sk->sk_write_queue, skb, tail);
 	return 0;
 }
