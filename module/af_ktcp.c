@@ -70,6 +70,8 @@ static int __net_init ktcp_net_init(struct net *net)
 	spin_lock_init(&kn->challenge_lock);
 	spin_lock_init(&kn->requests_lock);
 	INIT_HLIST_HEAD(&kn->requests);
+	spin_lock_init(&kn->orphans_lock);
+	INIT_LIST_HEAD(&kn->orphan_list);
 	get_random_bytes(&kn->isn_key, sizeof(kn->isn_key));
 	get_random_bytes(&kn->cookie_key, sizeof(kn->cookie_key));
 
@@ -118,10 +120,12 @@ static void __net_exit ktcp_net_exit(struct net *net)
 {
 	struct ktcp_net *kn = ktcp_net(net);
 
+	ktcp_purge_orphans(net);
 	ktcp_proc_exit_net(net);
 	ktcp_sysctl_exit_net(net);
-	/* Every socket holds a reference on its namespace. */
+	/* Every other socket holds a reference on its namespace. */
 	WARN_ON_ONCE(!hlist_empty(&kn->requests));
+	WARN_ON_ONCE(atomic_read(&kn->orphans) || atomic_read(&kn->tw_count));
 }
 
 static struct pernet_operations ktcp_net_ops = {
@@ -192,8 +196,8 @@ static void __exit ktcp_exit(void)
 	sock_unregister(family);
 	ktcp_stream_ops_exit();
 	unregister_pernet_subsys(&ktcp_net_ops);
-	/* Sockets are SOCK_RCU_FREE: let their last callbacks finish. */
-	rcu_barrier();
+	/* Sockets are SOCK_RCU_FREE, and skbs in flight may hold some. */
+	ktcp_wait_sockets_freed();
 	proto_unregister(&ktcp_prot);
 	ktcp_memory_exit();
 	ktcp_tables_exit();

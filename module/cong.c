@@ -223,7 +223,7 @@ void ktcp_cong_reset(struct ktcp_sock *ks)
 	ks->rack_valid = false;
 	ks->rack_min_rtt_us = 0;
 	ks->tlp_pending = false;
-	ks->pto_armed = false;
+	ks->rtx_timer_kind = KTCP_TIMER_RTO;
 	ks->lsndtime = 0;
 	ktcp_cong_set(ks, ks->cong);
 }

@@ -14,6 +14,7 @@
 #include <net/ip.h>
 #include <net/ip6_checksum.h>
 #include <net/netfilter/nf_conntrack.h>
+#include <net/xfrm.h>
 
 #include "ktcp.h"
 
@@ -74,6 +75,27 @@ static bool ktcp_deliver(struct sock *sk, struct sk_buff *skb)
 	return again;
 }
 
+/*
+ * Conntrack confirms a connection's first packet in the last LOCAL_IN
+ * hook, after ktcp's: do it here, as that hook would have on native's
+ * way, so that "ct state" rules, NAT of the replies and conntrack's TCP
+ * tracking know ktcp's connections.  Through nf_ct_hook, built in, so
+ * that ktcp does not pull in nf_conntrack.ko.  False: drop the segment
+ * (a clash that conntrack refused).
+ */
+static bool ktcp_ct_confirm(struct sk_buff *skb)
+{
+	const struct nf_ct_hook *ct_hook;
+	enum ip_conntrack_info ctinfo;
+	struct nf_conn *ct = nf_ct_get(skb, &ctinfo);
+
+	if (!ct || nf_ct_is_confirmed(ct))
+		return true;
+	ct_hook = rcu_dereference(nf_ct_hook);
+	return !ct_hook || !ct_hook->confirm ||
+	       ct_hook->confirm(skb) == NF_ACCEPT;
+}
+
 /**
  * ktcp_segment_in() - take a segment the hook found to be ktcp's
  * @net: the namespace it arrived in
@@ -100,6 +122,13 @@ unsigned int ktcp_segment_in(struct net *net, struct sock *sk,
 		ktcp_inc_stats(net, KTCP_MIB_IN_ERRS);
 		goto drop;
 	}
+	/* IPsec input policy, as tcp_v4_rcv() and tcp_v6_rcv() check it. */
+	if (!xfrm_policy_check(sk, XFRM_POLICY_IN, skb,
+			       skb->protocol == htons(ETH_P_IPV6) ?
+			       AF_INET6 : AF_INET))
+		goto drop;
+	if (!ktcp_ct_confirm(skb))
+		goto drop;
 	/* The skb outlives the hook's RCU section and the conntrack entry. */
 	skb_dst_drop(skb);
 	nf_reset_ct(skb);

@@ -466,7 +466,7 @@ static u32 ktcp_rcv_sacks(struct sock *sk, const struct ktcp_syn_options *opts)
 }
 
 /* Fast retransmit, then fast recovery (RFC 5681 3.2, RFC 6582). */
-static void ktcp_enter_recovery(struct sock *sk)
+void ktcp_enter_recovery(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	u32 flight;
@@ -480,7 +480,7 @@ static void ktcp_enter_recovery(struct sock *sk)
 	ks->recover = ks->snd_max;
 	ks->in_recovery = true;
 	ks->tlp_pending = false;	/* tcp_init_cwnd_reduction() */
-	if (ks->pto_armed)		/* no loss probe in recovery */
+	if (ks->rtx_timer_kind == KTCP_TIMER_PROBE)	/* none in recovery */
 		ktcp_reset_rtx_timer(sk);
 	ks->rexmit_next = ks->snd_una;
 	ktcp_inc_stats(sock_net(sk), KTCP_MIB_FAST_RETRANS);
@@ -551,6 +551,9 @@ static void ktcp_sack_loss_check(struct sock *sk)
 			return;
 		}
 	}
+	/* Fewer SACKed: RACK, with its reordering window. */
+	if (ks->rack_advanced && ktcp_rack_detect_loss(sk, sacked))
+		ktcp_enter_recovery(sk);
 }
 
 static bool ktcp_is_dupack(struct sock *sk, const struct sk_buff *skb,

@@ -61,7 +61,7 @@ static const struct nf_hook_ops ktcp_nf_ops = {
 	.hook		= ktcp_nf_local_in,
 	.pf		= NFPROTO_IPV4,
 	.hooknum	= NF_INET_LOCAL_IN,
-	.priority	= NF_IP_PRI_FIRST,
+	.priority	= KTCP_NF_PRI_LOCAL_IN,
 };
 
 int ktcp_ipv4_init_net(struct net *net)
@@ -154,11 +154,12 @@ int ktcp_ip_send(struct net *net, struct sock *sk, struct sk_buff *skb,
 	}
 	ktcp_add_stats(net, KTCP_MIB_OUT_SEGS, skb_shinfo(skb)->gso_segs ?: 1);
 	/*
-	 * ip_local_out() fills tot_len and the header checksum.  A qdisc's
+	 * ip_local_out() fills tot_len and the header checksum; with the
+	 * socket, cgroup egress programs see the skb as native's.  A qdisc's
 	 * NET_XMIT_CN queued the packet: it went.  net_xmit_eval() is a
 	 * macro that names its argument twice: the call goes first.
 	 */
-	err = ip_local_out(net, NULL, skb);
+	err = ip_local_out(net, sk, skb);
 	return net_xmit_eval(err);
 }
 

@@ -68,7 +68,7 @@ static const struct nf_hook_ops ktcp_nf6_ops = {
 	.hook		= ktcp_nf6_local_in,
 	.pf		= NFPROTO_IPV6,
 	.hooknum	= NF_INET_LOCAL_IN,
-	.priority	= NF_IP6_PRI_FIRST,
+	.priority	= KTCP_NF_PRI_LOCAL_IN,
 };
 
 int ktcp_ipv6_init_net(struct net *net)
@@ -168,6 +168,6 @@ int ktcp_ip6_send(struct net *net, struct sock *sk, struct sk_buff *skb,
 	}
 	ktcp_add_stats(net, KTCP_MIB_OUT_SEGS, skb_shinfo(skb)->gso_segs ?: 1);
 	/* NET_XMIT_CN: queued, it went (net_xmit_eval() names it twice). */
-	err = ip6_local_out(net, NULL, skb);
+	err = ip6_local_out(net, sk, skb);
 	return net_xmit_eval(err);
 }

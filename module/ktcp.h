@@ -79,6 +79,13 @@ struct ktcp_skb_cb {
 /* Duplicate ACKs, or SACKed segments, that say a segment was lost. */
 #define KTCP_DUPTHRESH	3
 
+/* What rtx_timer is armed for, as native's icsk_pending. */
+enum ktcp_rtx_timer_kind {
+	KTCP_TIMER_RTO,		/* retransmission, SYN, persist */
+	KTCP_TIMER_PROBE,	/* tail loss probe (RFC 8985 7) */
+	KTCP_TIMER_REORDER,	/* RACK's reordering window (RFC 8985 6.3) */
+};
+
 /* The largest congestion window, segments (native's snd_cwnd_clamp). */
 #define KTCP_CWND_MAX	65535
 
@@ -188,6 +195,7 @@ struct ktcp_sock {
 	u16			advmss;		/* what we announced */
 	bool			fin_queued;	/* our FIN is on the write queue */
 	bool			orphan;		/* counted in ktcp_net.orphans */
+	struct list_head	orphan_node;	/* on ktcp_net.orphan_list */
 
 	/* SOL_TCP options (sockopt.c) */
 	bool			nodelay;	/* TCP_NODELAY */
@@ -226,13 +234,15 @@ struct ktcp_sock {
 	u32			xmit_count;	/* transmissions, for xmit_no */
 	u32			rack_xmit_no;	/* latest sent of the delivered */
 	bool			rack_valid;
+	bool			rack_advanced;	/* since the last detection */
+	u32			rack_rtt_us;	/* its RTT */
 	u32			rack_min_rtt_us; /* 0: no sample yet */
 	u32			pipe;		/* segments in flight, recovery */
 	u32			prior_cwnd;	/* cwnd when recovery began */
 	u32			prr_delivered;	/* segments delivered since */
 	u32			prr_out;	/* segments sent since */
 	/* RFC 8985 7 tail loss probe (recovery.c, timer.c). */
-	bool			pto_armed;	/* rtx_timer is the probe's */
+	u8			rtx_timer_kind;	/* enum ktcp_rtx_timer_kind */
 	bool			tlp_pending;	/* a probe is out ... */
 	bool			tlp_retrans;	/* ... a retransmission */
 	u32			tlp_high_seq;	/* SND.NXT when it went */
@@ -369,6 +379,9 @@ struct ktcp_net {
 	/* memory.c: gauges the limits of ktcp_sysctl compare with */
 	atomic_t		orphans;
 	atomic_t		tw_count;
+	/* Orphans hold no reference on the namespace: its exit ends them. */
+	spinlock_t		orphans_lock;	/* _bh */
+	struct list_head	orphan_list;
 };
 
 extern unsigned int ktcp_net_id;
@@ -471,6 +484,16 @@ u32 ktcp_route_mtu(struct net *net, struct sock *sk, __be32 saddr,
 struct sk_buff *ktcp_alloc_skb(unsigned int payload, gfp_t gfp);
 
 /* deliver.c */
+/*
+ * Where ktcp's LOCAL_IN hooks run: after every hook a native segment
+ * passes on its way to tcp_v4_rcv() or tcp_v6_rcv() (mangle, filter,
+ * security, SNAT, SELinux, conntrack's helpers), before conntrack's
+ * confirmation (NF_IP_PRI_CONNTRACK_CONFIRM, NF_IP6_PRI_LAST: INT_MAX),
+ * which ktcp_segment_in() makes itself: a hook of equal priority would
+ * run before or after it as the two were registered.
+ */
+#define KTCP_NF_PRI_LOCAL_IN	(INT_MAX - 1)
+
 unsigned int ktcp_segment_in(struct net *net, struct sock *sk,
 			     struct sk_buff *skb);
 
@@ -614,6 +637,8 @@ void ktcp_rack_advance(struct ktcp_sock *ks, const struct ktcp_skb_cb *cb);
 void ktcp_prr_start(struct sock *sk);
 void ktcp_prr_sent(struct ktcp_sock *ks, u32 segs);
 void ktcp_prr_ack(struct sock *sk, u32 delivered, bool una_advanced);
+bool ktcp_rack_detect_loss(struct sock *sk, u32 sacked);
+void ktcp_rack_reorder_timeout(struct sock *sk);
 void ktcp_clear_scoreboard(struct sock *sk);
 void ktcp_send_loss_probe(struct sock *sk);
 void ktcp_tlp_ack(struct sock *sk, u32 ack, bool una_advanced, bool sacked);
@@ -668,6 +693,7 @@ int ktcp_rcv(struct sock *sk, struct sk_buff *skb);
 bool ktcp_segment_options(struct sock *sk, const struct sk_buff *skb,
 			  struct ktcp_syn_options *opts);
 bool ktcp_challenge_ack_allowed(struct net *net);
+void ktcp_enter_recovery(struct sock *sk);
 
 /* listen.c */
 int ktcp_listen_start(struct sock *sk, int backlog);
@@ -680,6 +706,8 @@ void ktcp_synack_work(struct sock *sk);
 void ktcp_init_timers(struct sock *sk);
 void ktcp_clear_timers(struct sock *sk);
 void ktcp_reset_rtx_timer(struct sock *sk);
+void ktcp_rearm_rto(struct sock *sk);
+void ktcp_schedule_reorder(struct sock *sk, u32 timeout_us);
 void ktcp_schedule_delack(struct sock *sk);
 void ktcp_reset_keepalive(struct sock *sk);
 void ktcp_set_keepalive(struct sock *sk, int on);
@@ -708,6 +736,8 @@ void ktcp_wmem_charge(struct sock *sk, int size);
 void ktcp_wmem_charge_forced(struct sock *sk, int size);
 void ktcp_wmem_free_skb(struct sock *sk, struct sk_buff *skb);
 bool ktcp_too_many_orphans(struct sock *sk);
+void ktcp_purge_orphans(struct net *net);
+void ktcp_wait_sockets_freed(void);
 bool ktcp_orphan_check(struct sock *sk);
 void ktcp_orphan_done(struct sock *sk);
 bool ktcp_tw_allowed(struct sock *sk);

@@ -12,6 +12,7 @@
  * the initial namespace may write it.
  */
 
+#include <linux/delay.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
 #include <linux/percpu_counter.h>
@@ -323,10 +324,41 @@ bool ktcp_too_many_orphans(struct sock *sk)
  *
  * Return: false if it was reset (and is now in TCP_CLOSE).
  */
+/*
+ * An orphan no longer keeps its namespace alive, as native's TIME_WAIT
+ * sockets do not: the namespace's exit ends it (ktcp_purge_orphans()),
+ * so that a namespace whose programs are gone is freed at once, not
+ * when their connections have run their course.  The inverse of
+ * sk_net_refcnt_upgrade(); where __sk_destruct() drops a passive
+ * reference for such a socket, it gets one.
+ */
+static void ktcp_orphan_release_net(struct sock *sk)
+{
+	struct net *net = sock_net(sk);
+
+	if (!sk->sk_net_refcnt)
+		return;
+	sock_inuse_add(net, -1);
+	sk->sk_net_refcnt = 0;
+#ifdef KTCP_HAVE_NET_PASSIVE
+	net_passive_inc(net);
+	put_net_track(net, &sk->ns_tracker);
+	__netns_tracker_alloc(net, &sk->ns_tracker, false, GFP_ATOMIC);
+#else
+	put_net_track(net, &sk->ns_tracker);
+#endif
+}
+
 bool ktcp_orphan_check(struct sock *sk)
 {
+	struct ktcp_net *kn = ktcp_net(sock_net(sk));
+
 	ktcp_sk(sk)->orphan = true;
-	atomic_inc(&ktcp_net(sock_net(sk))->orphans);
+	atomic_inc(&kn->orphans);
+	spin_lock_bh(&kn->orphans_lock);
+	list_add_tail(&ktcp_sk(sk)->orphan_node, &kn->orphan_list);
+	spin_unlock_bh(&kn->orphans_lock);
+	ktcp_orphan_release_net(sk);
 	if (!ktcp_too_many_orphans(sk))
 		return true;
 	net_info_ratelimited("too many orphaned sockets\n");
@@ -339,10 +371,74 @@ bool ktcp_orphan_check(struct sock *sk)
 /* The end of an orphan (ktcp_destroy_sock()). */
 void ktcp_orphan_done(struct sock *sk)
 {
+	struct ktcp_net *kn = ktcp_net(sock_net(sk));
+
 	if (!ktcp_sk(sk)->orphan)
 		return;
 	ktcp_sk(sk)->orphan = false;
-	atomic_dec(&ktcp_net(sock_net(sk))->orphans);
+	atomic_dec(&kn->orphans);
+	spin_lock_bh(&kn->orphans_lock);
+	list_del_init(&ktcp_sk(sk)->orphan_node);
+	spin_unlock_bh(&kn->orphans_lock);
+}
+
+/**
+ * ktcp_purge_orphans() - end every orphan of a namespace that goes
+ * @net: the namespace, its hooks gone (ktcp_net_pre_exit())
+ *
+ * As inet_twsk_purge() ends native's TIME_WAIT sockets: whatever state
+ * they are in (TIME_WAIT, FIN_WAIT, LAST_ACK, CLOSING), silently, their
+ * memory and timers freed.  Every other socket of @net held a reference
+ * on it: none is left.
+ */
+void ktcp_purge_orphans(struct net *net)
+{
+	struct ktcp_net *kn = ktcp_net(net);
+	struct ktcp_sock *ks;
+	struct sock *sk;
+
+	for (;;) {
+		spin_lock_bh(&kn->orphans_lock);
+		ks = list_first_entry_or_null(&kn->orphan_list,
+					      struct ktcp_sock, orphan_node);
+		if (ks)
+			sock_hold(&ks->inet.sk);
+		spin_unlock_bh(&kn->orphans_lock);
+		if (!ks)
+			break;
+		sk = &ks->inet.sk;
+		lock_sock(sk);
+		if (ks->orphan) {
+			if (sk->sk_state == TCP_CLOSE)
+				ktcp_destroy_sock(sk);
+			else
+				ktcp_done(sk, KTCP_EV_ABORT);
+		}
+		release_sock(sk);
+		sock_put(sk);
+	}
+}
+
+/*
+ * Module unload: the orphans are gone (every namespace's exit purged
+ * them), but a socket lives until its last skb leaves a device queue
+ * and a grace period passes.  Its destructor is ktcp's: wait for all.
+ */
+void ktcp_wait_sockets_freed(void)
+{
+	unsigned long start = jiffies;
+	bool said = false;
+
+	while (percpu_counter_sum(&ktcp_sockets_allocated)) {
+		if (!said && time_after(jiffies, start + 10 * HZ)) {
+			pr_info("unload waits for %lld sockets still referenced\n",
+				percpu_counter_sum(&ktcp_sockets_allocated));
+			said = true;
+		}
+		msleep(20);
+		rcu_barrier();
+	}
+	rcu_barrier();
 }
 
 /*

@@ -3,13 +3,16 @@
  * Loss recovery with SACK: which segments are lost, how many are in
  * the network, and how many may go on each ACK, as native recovers.
  *
- * - Lost (RFC 8985 RACK, with no reordering window, as native's RACK
- *   has it in recovery when no reordering was seen): a segment neither
- *   SACKed nor acknowledged that went out before one that was
- *   delivered.  A retransmission the peer confirms sooner than the
- *   minimum RTT was not what it received (RFC 8985 6.2 step 2): it
- *   moves nothing.  A retransmission sent before a delivered one is
- *   lost again, and goes again.
+ * - Lost (RFC 8985 RACK): a segment neither SACKed nor acknowledged
+ *   that went out before one that was delivered, and longer ago than
+ *   that one's RTT plus a reordering window.  As native's RACK when no
+ *   reordering was seen, the window is a quarter of the minimum RTT
+ *   before recovery while fewer than DupThresh segments are SACKed, a
+ *   timer looking again when it runs out, and none otherwise.  A
+ *   retransmission the peer confirms sooner than the minimum RTT was
+ *   not what it received (RFC 8985 6.2 step 2): it moves nothing.  A
+ *   retransmission sent before a delivered one is lost again, and
+ *   goes again.
  * - In flight (RFC 6675 "pipe", native's tcp_packets_in_flight()):
  *   the segments sent and neither SACKed nor lost, and the lost ones
  *   retransmitted since.
@@ -56,20 +59,37 @@ void ktcp_rack_advance(struct ktcp_sock *ks, const struct ktcp_skb_cb *cb)
 	}
 	if (!ks->rack_valid || (s32)(cb->xmit_no - ks->rack_xmit_no) > 0) {
 		ks->rack_xmit_no = cb->xmit_no;
+		ks->rack_rtt_us = rtt;
 		ks->rack_valid = true;
+		ks->rack_advanced = true;
 	}
 }
 
 /*
- * Mark what RACK says is lost and count what is in flight (ks->pipe).
- * Returns the segments newly marked lost.
+ * tcp_rack_reo_wnd() without reordering seen: none in recovery or once
+ * DupThresh segments are SACKed, else a quarter of the minimum RTT, at
+ * most the smoothed RTT.
  */
-static u32 ktcp_mark_lost(struct sock *sk)
+static u32 ktcp_rack_reo_wnd(const struct ktcp_sock *ks, u32 sacked)
+{
+	if (ks->in_recovery || sacked >= KTCP_DUPTHRESH)
+		return 0;
+	return min(ks->rack_min_rtt_us / 4, jiffies_to_usecs(ks->srtt >> 3));
+}
+
+/*
+ * Mark what RACK says is lost, with a reordering window of @reo_wnd
+ * microseconds, and count what is in flight (ks->pipe).  *@wait_us
+ * gets the longest a segment sent before the delivered one has left
+ * of its window.  Returns the segments newly marked lost.
+ */
+static u32 ktcp_mark_lost(struct sock *sk, u32 reo_wnd, u32 *wait_us)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
+	u32 newly = 0, now = ktcp_clock_us();
 	struct sk_buff *skb;
-	u32 newly = 0;
 
+	*wait_us = 0;
 	ks->pipe = 0;
 	skb_queue_walk(&sk->sk_write_queue, skb) {
 		struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
@@ -80,14 +100,84 @@ static u32 ktcp_mark_lost(struct sock *sk)
 			continue;
 		if (ks->rack_valid && (s32)(cb->xmit_no - ks->rack_xmit_no) < 0 &&
 		    (!cb->lost || cb->rexmit_out)) {
-			cb->lost = 1;
-			cb->rexmit_out = 0;
-			newly++;
+			s32 left = ks->rack_rtt_us + reo_wnd - (now - cb->xmit_us);
+
+			if (left <= 0) {
+				cb->lost = 1;
+				cb->rexmit_out = 0;
+				newly++;
+			} else {
+				*wait_us = max_t(u32, *wait_us, left);
+			}
 		}
 		if (!cb->lost || cb->rexmit_out)
 			ks->pipe++;
 	}
 	return newly;
+}
+
+/* The segments SACKed above SND.UNA (ktcp_rack_detect_loss()'s @sacked). */
+static u32 ktcp_sacked_segs(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct sk_buff *skb;
+	u32 sacked = 0;
+
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		if (ktcp_skb_unsent(ks, skb))
+			break;
+		sacked += KTCP_SKB_CB(skb)->sacked;
+	}
+	return sacked;
+}
+
+/**
+ * ktcp_rack_detect_loss() - RACK before recovery
+ * @sk: the socket, not in recovery
+ * @sacked: the segments SACKed above SND.UNA
+ *
+ * tcp_rack_mark_lost(): what went before the delivered segment and is
+ * past its reordering window is lost; what is not yet gets the
+ * reordering timer, so that a hole with one SACK above it is resent a
+ * quarter of an RTT later, not after the RTO.
+ *
+ * Return: whether a segment is newly lost (recovery is to begin).
+ */
+bool ktcp_rack_detect_loss(struct sock *sk, u32 sacked)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	u32 wait_us;
+
+	ks->rack_advanced = false;
+	if (ktcp_mark_lost(sk, ktcp_rack_reo_wnd(ks, sacked), &wait_us))
+		return true;
+	if (wait_us)
+		ktcp_schedule_reorder(sk, wait_us);
+	return false;
+}
+
+/**
+ * ktcp_rack_reorder_timeout() - RACK's reordering window ran out
+ * @sk: the socket, data in flight
+ *
+ * tcp_rack_reo_timeout(): mark what is lost now; if anything is,
+ * recovery begins and PRR sends as for one segment delivered, as
+ * native's tcp_cwnd_reduction(sk, 1, ...) does.  Then the RTO, from the
+ * oldest segment out.
+ */
+void ktcp_rack_reorder_timeout(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
+	if (!ks->in_recovery && ks->sack_ok &&
+	    ktcp_rack_detect_loss(sk, ktcp_sacked_segs(sk))) {
+		ktcp_enter_recovery(sk);
+		if (ks->in_recovery)
+			ktcp_prr_ack(sk, 1, false);
+		ktcp_write_xmit(sk);
+	}
+	if (ks->rtx_timer_kind != KTCP_TIMER_REORDER)
+		ktcp_rearm_rto(sk);
 }
 
 /*
@@ -150,13 +240,16 @@ static void ktcp_retransmit_lost(struct sock *sk)
 void ktcp_prr_ack(struct sock *sk, u32 delivered, bool una_advanced)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
+	u32 newly_lost = 0, wait_us;
+
 	/*
 	 * Only a delivery moves RACK's marks, and ktcp_prr_sent() counts
 	 * what goes: an ACK that tells nothing new (a flood of them) costs
-	 * no walk of the queue, bar the one that begins recovery.
+	 * no walk of the queue, bar the one that begins recovery.  No
+	 * reordering window in recovery.
 	 */
-	u32 newly_lost = delivered || !ks->prr_out ? ktcp_mark_lost(sk) : 0;
-
+	if (delivered || !ks->prr_out)
+		newly_lost = ktcp_mark_lost(sk, 0, &wait_us);
 	if (delivered) {
 		ks->prr_delivered += delivered;
 		ks->cwnd = ks->pipe +

@@ -185,9 +185,15 @@ static int ktcp_backlog_rcv(struct sock *sk, struct sk_buff *skb)
 	return 0;
 }
 
+/*
+ * No .owner: a socket does not hold the module, or an orphan in
+ * TIME_WAIT would keep rmmod waiting for minutes.  A process's socket
+ * holds it through ktcp_stream_ops; the namespaces' exits end the
+ * orphans, and unload waits for the last socket to be freed
+ * (ktcp_wait_sockets_freed()).
+ */
 struct proto ktcp_prot = {
 	.name		= "KTCP",
-	.owner		= THIS_MODULE,
 	.obj_size	= sizeof(struct ktcp_sock),
 	.backlog_rcv	= ktcp_backlog_rcv,
 	.release_cb	= ktcp_run_deferred,
@@ -243,6 +249,7 @@ static void ktcp_sock_init(struct sock *sk)
 	INIT_HLIST_NODE(&ks->bind_node);
 	INIT_HLIST_NODE(&ks->conn_node);
 	INIT_LIST_HEAD(&ks->accept_node);
+	INIT_LIST_HEAD(&ks->orphan_node);
 	ktcp_ofo_init(&ks->ofo_queue);
 	ktcp_memory_sock_init(sk);
 	ktcp_init_timers(sk);

@@ -29,7 +29,7 @@ void ktcp_reset_rtx_timer(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 
-	ks->pto_armed = false;
+	ks->rtx_timer_kind = KTCP_TIMER_RTO;
 	sk_reset_timer(sk, &ks->rtx_timer, jiffies + ks->rto);
 }
 
@@ -111,6 +111,8 @@ bool ktcp_schedule_loss_probe(struct sock *sk, bool advancing_rto)
 
 	if (!ks->sack_ok || ks->in_recovery || ks->snd_una == ks->snd_max ||
 	    ktcp_seq_before(ks->snd_una, ks->recover) ||
+	    (ks->rtx_timer_kind == KTCP_TIMER_REORDER &&
+	     timer_pending(&ks->rtx_timer)) ||
 	    !((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |
 				     TCPF_FIN_WAIT1 | TCPF_CLOSING |
 				     TCPF_LAST_ACK)))
@@ -129,9 +131,42 @@ bool ktcp_schedule_loss_probe(struct sock *sk, bool advancing_rto)
 				     ktcp_oldest_unacked_stamp(sk), ks->rto);
 	if (rto_left > 0)
 		timeout = min_t(unsigned long, timeout, rto_left);
-	ks->pto_armed = true;
+	ks->rtx_timer_kind = KTCP_TIMER_PROBE;
 	sk_reset_timer(sk, &ks->rtx_timer, jiffies + max(timeout, 1UL));
 	return true;
+}
+
+/**
+ * ktcp_schedule_reorder() - arm RACK's reordering timeout
+ * @sk: the socket, a segment not yet deemed lost behind a delivered one
+ * @timeout_us: when the last of them runs out of its reordering window
+ *
+ * As tcp_rack_mark_lost(): two ticks more, so that the segment is
+ * surely late when the timer looks again (ktcp_rack_reorder_timeout());
+ * never later than the RTO.
+ */
+void ktcp_schedule_reorder(struct sock *sk, u32 timeout_us)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	unsigned long timeout = usecs_to_jiffies(timeout_us) + 2;
+
+	ks->rtx_timer_kind = KTCP_TIMER_REORDER;
+	sk_reset_timer(sk, &ks->rtx_timer,
+		       jiffies + min_t(unsigned long, timeout, ks->rto));
+}
+
+/*
+ * The RTO again after a probe or reordering timeout, counted from the
+ * oldest segment in flight as tcp_rearm_rto() does, not from now.
+ */
+void ktcp_rearm_rto(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	s32 left = ktcp_timeout_left(ktcp_jiffies32(),
+				     ktcp_oldest_unacked_stamp(sk), ks->rto);
+
+	ks->rtx_timer_kind = KTCP_TIMER_RTO;
+	sk_reset_timer(sk, &ks->rtx_timer, jiffies + max(left, 1));
 }
 
 /* What is left of TCP_USER_TIMEOUT counted from @stamp (jiffies32). */
@@ -272,7 +307,7 @@ static void ktcp_probe_timer(struct sock *sk)
 		ks->probes_out++;
 	if (ks->probe_backoff < ktcp_sysctl(net, retries2))
 		ks->probe_backoff++;
-	ks->pto_armed = false;
+	ks->rtx_timer_kind = KTCP_TIMER_RTO;
 	sk_reset_timer(sk, &ks->rtx_timer, jiffies +
 		       ktcp_clamp_to_user_timeout(ks, ks->probes_stamp,
 						  ktcp_probe_when(ks)));
@@ -324,10 +359,15 @@ static void ktcp_rtx_work(struct sock *sk)
 					  TCPF_LAST_ACK)))
 		return;
 
-	if (ks->pto_armed) {
-		ks->pto_armed = false;
+	if (ks->rtx_timer_kind != KTCP_TIMER_RTO) {
+		u8 kind = ks->rtx_timer_kind;
+
+		ks->rtx_timer_kind = KTCP_TIMER_RTO;
 		if (ks->snd_una != ks->snd_max) {
-			ktcp_send_loss_probe(sk);
+			if (kind == KTCP_TIMER_PROBE)
+				ktcp_send_loss_probe(sk);
+			else
+				ktcp_rack_reorder_timeout(sk);
 			return;
 		}
 	}
@@ -359,7 +399,7 @@ static void ktcp_rtx_work(struct sock *sk)
 		ktcp_enter_loss(sk);
 	ks->rto = ktcp_backoff(ks->rto, 1, KTCP_RTO_MAX);
 	/* TCP_USER_TIMEOUT: no later than the moment it runs out. */
-	ks->pto_armed = false;
+	ks->rtx_timer_kind = KTCP_TIMER_RTO;
 	sk_reset_timer(sk, &ks->rtx_timer, jiffies +
 		       ktcp_clamp_to_user_timeout(ks, ks->rtx_stamp, ks->rto));
 }

@@ -29,18 +29,9 @@ tap() # tap PASSED(0|1) SUITE NAME
 	fi
 }
 
-# Orphans in TIME_WAIT or FIN_WAIT_2 hold the module: keep them short
-# (module_cycle.sh reloads ktcp, so this runs before every suite).
-ktcp_short_timers()
-{
-	[ -w /proc/sys/net/ktcp/tw_timeout ] || return 0
-	echo 1 >/proc/sys/net/ktcp/tw_timeout
-	echo 3 >/proc/sys/net/ktcp/fin_timeout
-}
-
-# Wait (at most 120 s) until no socket holds ktcp: orphans in TIME_WAIT,
-# also in namespaces that tests made and left, end by themselves.  A
-# reference that never goes away is a leak, and the next rmmod says so.
+# Wait (at most 120 s) until no process holds a ktcp socket (orphans do
+# not hold the module: its unload ends them).  A reference that never
+# goes away is a leak, and the next rmmod says so.
 ktcp_wait_idle()
 {
 	local _
@@ -171,7 +162,6 @@ for t in "$stdir"/*_test; do
 	out_of_time "$name" && continue
 	echo "# selftest $name"
 	t0=$(date +%s)
-	ktcp_short_timers
 	timeout -k 10 "$(time_left)" \
 		"$t" ${native_variants[@]+"${native_variants[@]}"} 2>&1 |
 		tee "$results/$name.tap"
@@ -199,7 +189,6 @@ for s in "$root"/selftests/*.sh; do
 	out_of_time "$name" && continue
 	echo "# selftest $name"
 	t0=$(date +%s)
-	ktcp_short_timers
 	ktcp_wait_idle
 	KTCP_KO="$moddir/ktcp.ko" SELFTEST_DIR="$stdir" \
 		timeout -k 10 "$(time_left)" "$s" "$moddir/ktcp.ko" \
@@ -212,7 +201,6 @@ for s in "$root"/selftests/*.sh; do
 done
 
 if [ -d /sys/module/ktcp ]; then
-	ktcp_short_timers
 	ktcp_wait_idle
 	rmmod ktcp
 	tap $? module "rmmod ktcp after all suites"

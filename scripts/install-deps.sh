@@ -16,7 +16,7 @@ debs=(
 	# module_cycle.sh floods beside an nftables input chain;
 	# transfer.sh counts keepalive probes in an nftables rule, a
 	# witness that is neither stack's own counter
-	nftables
+	nftables iptables
 	# libktcp (userspace/): zlib for permessage-deflate, clang and its
 	# runtime for the libFuzzer targets, peers for the interop tests
 	zlib1g-dev clang libclang-rt-14-dev valgrind

@@ -221,6 +221,7 @@ suite_seconds="
 	syn		68	34
 	transfer_test	52	59
 	edge_test	43	57
+	netfilter_test	30	60
 	epoll_test	14	39
 	sockopt_test	13	27
 	ipopt_test	9	71

@@ -14,6 +14,12 @@
 #     use; close them; they leave /proc/net/ktcp; rmmod succeeds,
 #     /sys/module/ktcp is gone and the family number no longer creates
 #     sockets (EAFNOSUPPORT);
+#  2b. orphans in TIME_WAIT (default tw_timeout), FIN_WAIT_2 and
+#     LAST_ACK (selftests/orphan_states.py) do not hold the module:
+#     rmmod succeeds at once and frees them;
+#  2c. a namespace deleted with established ktcp connections in it
+#     frees every socket in it (/proc/net/protocols' count of KTCP
+#     sockets, the proto's), without waiting for their timers;
 #  3. $KTCP_FLOOD_CYCLES times (default 6, 2 on the debug kernel):
 #     insmod; raw SYNs flood 127.0.0.1 and ::1 (build/ktcp_flood) in the
 #     init namespace and in two new ones, from the last CPU; one
@@ -106,7 +112,7 @@ rmmod_settled()
 	rmmod ktcp
 }
 
-tap_plan $((cycles + flood_cycles + 3))
+tap_plan $((cycles + flood_cycles + 5))
 
 # 1. family=2 is AF_INET's.
 desc="insmod family=2 fails (AF_INET's slot) and dmesg explains it"
@@ -210,6 +216,108 @@ for i in $(seq "$cycles"); do
 			tap_bail "cannot unload ktcp after a failed cycle: $out"
 	fi
 done
+
+# ktcp_sockets: what /proc/net/protocols says of the KTCP proto's sockets.
+ktcp_sockets()
+{
+	awk '$1 == "KTCP" { print $3 }' /proc/net/protocols
+}
+
+# 2b. Orphans in every closing state, then rmmod at once.
+# shellcheck disable=SC2154 # ktcp_tmp: ktcp_lib.sh
+orphan_cycle()
+{
+	local fam pid
+
+	if ! out=$(insmod "$ko" 2>&1); then
+		why="insmod: $out"
+		return 1
+	fi
+	fam=$(cat "$sysmod/parameters/family")
+	mkfifo "$ktcp_tmp/orphans-in"
+	python3 "$KTCP_SELFTESTS_DIR/orphan_states.py" "$fam" 20100 \
+		<"$ktcp_tmp/orphans-in" >"$ktcp_tmp/orphans" 2>&1 &
+	pid=$!
+	exec 8>"$ktcp_tmp/orphans-in"
+	if ! wait_line "$ktcp_tmp/orphans" '^ready$' 120 "$pid"; then
+		why="no orphans: $(cat "$ktcp_tmp/orphans")"
+		exec 8>&-
+		return 1
+	fi
+	tap_diag "orphans: $(awk 'NR > 1 { print $4 }' /proc/net/ktcp | sort | uniq -c | tr -s ' \n' ' ')"
+	if ! out=$(timeout 60 rmmod ktcp 2>&1); then
+		why="rmmod with orphans: $out"
+	elif [ -e "$sysmod" ]; then
+		why="$sysmod still exists after rmmod"
+	fi
+	exec 8>&-
+	wait "$pid" || why+=" orphan_states.py: $(cat "$ktcp_tmp/orphans")"
+	[ -z "$why" ]
+}
+
+desc="orphans in TIME_WAIT, FIN_WAIT_2 and LAST_ACK: rmmod at once"
+why=
+if orphan_cycle; then
+	tap_ok "$desc"
+else
+	tap_fail "$desc" "$why"
+	[ ! -e "$sysmod" ] || rmmod_settled >/dev/null 2>&1 || true
+fi
+
+# 2c. A namespace with established connections goes; its sockets too.
+netns_cycle()
+{
+	local fam pid ns="ktcpnsdel$$" n i
+
+	if ! out=$(insmod "$ko" 2>&1); then
+		why="insmod: $out"
+		return 1
+	fi
+	fam=$(cat "$sysmod/parameters/family")
+	netns_add "$ns"
+	ip netns exec "$ns" python3 -c '
+import socket, sys, time
+f = int(sys.argv[1])
+l = socket.socket(f, socket.SOCK_STREAM)
+l.bind(("127.0.0.1", 20110)); l.listen(8)
+held = []
+for _ in range(4):
+    c = socket.socket(f, socket.SOCK_STREAM)
+    c.connect(("127.0.0.1", 20110))
+    c.sendall(b"x" * 1000)
+    held += [c, l.accept()[0]]
+print("ready", flush=True)
+time.sleep(600)' "$fam" >"$ktcp_tmp/nsdel" 2>&1 &
+	pid=$!
+	if ! wait_line "$ktcp_tmp/nsdel" '^ready$' 120 "$pid"; then
+		why="no connections: $(cat "$ktcp_tmp/nsdel")"
+		return 1
+	fi
+	n=$(ktcp_sockets)
+	kill -9 "$pid"
+	wait "$pid" 2>/dev/null || true
+	ip netns del "$ns"
+	for i in $(seq 200); do
+		[ "$(ktcp_sockets)" != 0 ] || break
+		sleep 0.1
+	done
+	tap_diag "KTCP sockets: $n with the connections, $(ktcp_sockets) after the namespace went"
+	if [ "$(ktcp_sockets)" != 0 ]; then
+		why="$(ktcp_sockets) KTCP sockets left 20 s after the namespace went"
+	elif ! out=$(rmmod ktcp 2>&1); then
+		why="rmmod: $out"
+	fi
+	[ -z "$why" ]
+}
+
+desc="a namespace deleted with established connections frees their sockets"
+why=
+if netns_cycle; then
+	tap_ok "$desc"
+else
+	tap_fail "$desc" "$why"
+	[ ! -e "$sysmod" ] || rmmod_settled >/dev/null 2>&1 || true
+fi
 
 # 3. rmmod and namespace deletion while segments run through the hooks.
 # The floods run on the last CPU, rmmod on CPU 0: on a machine with more
