@@ -91,6 +91,16 @@ static inline void ktcp_inet_set_mc_loop(struct sock *sk, bool on)
 #endif
 }
 
+/* IP_RECVERR: an ICMP error is reported at once, not on a timeout. */
+static inline bool ktcp_inet_recverr(const struct sock *sk)
+{
+#if KERNEL_VERSION(6, 6, 0) <= LINUX_VERSION_CODE
+	return inet_test_bit(RECVERR, sk);
+#else
+	return inet_sk(sk)->recverr;
+#endif
+}
+
 static inline void ktcp_inet_set_mc_all(struct sock *sk, bool on)
 {
 #if KERNEL_VERSION(6, 6, 0) <= LINUX_VERSION_CODE

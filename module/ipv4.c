@@ -6,14 +6,76 @@
  * native stack.  Output: route, add the IP header, ip_local_out().
  */
 
+#include <linux/icmp.h>
 #include <linux/ip.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/tcp.h>
+#include <net/icmp.h>
 #include <net/ip.h>
 #include <net/route.h>
 
 #include "ktcp.h"
+
+/*
+ * An ICMP error that quotes a segment of a ktcp connection: tell it
+ * (icmp.c), as icmp_unreach() tells tcp_v4_err().  The packet goes on
+ * to the native stack, which finds no socket of its own for it.
+ */
+static void ktcp_icmp4_in(struct net *net, struct sk_buff *skb,
+			  unsigned int off)
+{
+	const struct icmphdr *icmph;
+	const struct iphdr *inner;
+	const struct tcphdr *th;
+	struct ktcp_icmp e = {};
+	unsigned int ioff;
+	struct sock *sk;
+
+	if (!pskb_may_pull(skb, off + sizeof(*icmph) + sizeof(*inner)))
+		return;
+	icmph = (const struct icmphdr *)(skb->data + off);
+	inner = (const struct iphdr *)(icmph + 1);
+	ioff = off + sizeof(*icmph) + inner->ihl * 4;
+	/* RFC 792: the quoted header and 8 bytes of the segment. */
+	if (inner->ihl < 5 || inner->protocol != IPPROTO_TCP ||
+	    !pskb_may_pull(skb, ioff + 8))
+		return;
+	icmph = (const struct icmphdr *)(skb->data + off);
+	inner = (const struct iphdr *)(icmph + 1);
+	th = (const struct tcphdr *)(skb->data + ioff);
+	switch (icmph->type) {
+	case ICMP_DEST_UNREACH:
+		if (icmph->code > NR_ICMP_UNREACH)
+			return;
+		if (icmph->code == ICMP_FRAG_NEEDED) {
+			e.mtu = ntohs(icmph->un.frag.mtu);
+			if (!e.mtu)
+				return;
+			break;
+		}
+		e.err = icmp_err_convert[icmph->code].errno;
+		break;
+	case ICMP_TIME_EXCEEDED:
+		e.err = EHOSTUNREACH;
+		break;
+	case ICMP_PARAMETERPROB:
+		e.err = EPROTO;
+		break;
+	default:
+		return;
+	}
+	e.seq = ntohl(th->seq);
+	sk = ktcp_conn_lookup(net, inner->daddr, th->dest, inner->saddr,
+			      th->source);
+	if (!sk)
+		return;
+	/* The route's update reads the quoted header at skb->data. */
+	__skb_pull(skb, off + sizeof(*icmph));
+	ktcp_icmp_err(sk, &e, skb);
+	__skb_push(skb, off + sizeof(*icmph));
+	sock_put(sk);
+}
 
 static unsigned int ktcp_nf_local_in(void *priv, struct sk_buff *skb,
 				     const struct nf_hook_state *state)
@@ -24,6 +86,10 @@ static unsigned int ktcp_nf_local_in(void *priv, struct sk_buff *skb,
 	const struct tcphdr *th;
 	struct sock *sk;
 
+	if (iph->protocol == IPPROTO_ICMP) {
+		ktcp_icmp4_in(net, skb, thoff);
+		return NF_ACCEPT;
+	}
 	if (iph->protocol != IPPROTO_TCP)
 		return NF_ACCEPT;
 	/*

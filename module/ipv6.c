@@ -7,6 +7,7 @@
  * Output: route, add the IPv6 header, ip6_local_out().
  */
 
+#include <linux/icmpv6.h>
 #include <linux/ipv6.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv6.h>
@@ -15,6 +16,61 @@
 #include <net/ipv6.h>
 
 #include "ktcp.h"
+
+/*
+ * An ICMPv6 error that quotes a segment of a ktcp connection: tell it
+ * (icmp.c), as icmpv6_notify() tells tcp_v6_err().  The packet goes on
+ * to the native stack.
+ */
+static void ktcp_icmp6_in(struct net *net, struct sk_buff *skb, int off)
+{
+	const struct icmp6hdr *icmph;
+	const struct ipv6hdr *inner;
+	const struct tcphdr *th;
+	struct ktcp_icmp e = {};
+	__be16 frag_off;
+	struct sock *sk;
+	u8 nexthdr;
+	int ioff;
+
+	if (!pskb_may_pull(skb, off + sizeof(*icmph) + sizeof(*inner)))
+		return;
+	icmph = (const struct icmp6hdr *)(skb->data + off);
+	switch (icmph->icmp6_type) {
+	case ICMPV6_PKT_TOOBIG:
+		e.mtu = ntohl(icmph->icmp6_mtu);
+		if (!e.mtu)
+			return;
+		break;
+	case ICMPV6_DEST_UNREACH:
+	case ICMPV6_TIME_EXCEED:
+	case ICMPV6_PARAMPROB:
+		icmpv6_err_convert(icmph->icmp6_type, icmph->icmp6_code,
+				   &e.err);
+		break;
+	default:
+		return;
+	}
+	nexthdr = ((const struct ipv6hdr *)(icmph + 1))->nexthdr;
+	ioff = ipv6_skip_exthdr(skb, off + sizeof(*icmph) + sizeof(*inner),
+				&nexthdr, &frag_off);
+	/* The quoted segment's ports and sequence number: 8 bytes. */
+	if (ioff < 0 || nexthdr != IPPROTO_TCP || frag_off ||
+	    !pskb_may_pull(skb, ioff + 8))
+		return;
+	inner = (const struct ipv6hdr *)(skb->data + off + sizeof(*icmph));
+	th = (const struct tcphdr *)(skb->data + ioff);
+	e.seq = ntohl(th->seq);
+	sk = ktcp_conn_lookup6(net, &inner->daddr, th->dest, &inner->saddr,
+			       th->source);
+	if (!sk)
+		return;
+	/* The route's update reads the quoted header at skb->data. */
+	__skb_pull(skb, off + sizeof(*icmph));
+	ktcp_icmp_err(sk, &e, skb);
+	__skb_push(skb, off + sizeof(*icmph));
+	sock_put(sk);
+}
 
 static unsigned int ktcp_nf6_local_in(void *priv, struct sk_buff *skb,
 				      const struct nf_hook_state *state)
@@ -30,7 +86,13 @@ static unsigned int ktcp_nf6_local_in(void *priv, struct sk_buff *skb,
 	thoff = ipv6_skip_exthdr(skb, skb_network_offset(skb) + sizeof(*ip6h),
 				 &nexthdr, &frag_off);
 	/* Fragments: the native stack reassembles them, after this hook. */
-	if (thoff < 0 || nexthdr != IPPROTO_TCP || frag_off)
+	if (thoff < 0 || frag_off)
+		return NF_ACCEPT;
+	if (nexthdr == IPPROTO_ICMPV6) {
+		ktcp_icmp6_in(net, skb, thoff);
+		return NF_ACCEPT;
+	}
+	if (nexthdr != IPPROTO_TCP)
 		return NF_ACCEPT;
 	if (!pskb_may_pull(skb, thoff + sizeof(*th)))
 		return NF_ACCEPT;	/* not a segment: native counts it */

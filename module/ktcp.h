@@ -192,6 +192,8 @@ struct ktcp_sock {
 						 * snd_nxt goes back to snd_una
 						 */
 	u16			mss;		/* peer's MSS, clamped */
+	u16			peer_mss;	/* its MSS option, 0: none */
+	u32			mtu_info;	/* an ICMP's MTU (icmp.c) */
 	u16			advmss;		/* what we announced */
 	bool			fin_queued;	/* our FIN is on the write queue */
 	bool			orphan;		/* counted in ktcp_net.orphans */
@@ -297,7 +299,8 @@ struct ktcp_sock {
 #define KTCP_DEFER_WAIT	1
 #define KTCP_DEFER_DELACK	2
 #define KTCP_DEFER_KEEPALIVE	3
-#define KTCP_DEFER_LAST		KTCP_DEFER_KEEPALIVE
+#define KTCP_DEFER_MTU		4	/* icmp.c: the path MTU came down */
+#define KTCP_DEFER_LAST		KTCP_DEFER_MTU
 
 static inline struct ktcp_sock *ktcp_sk(const struct sock *sk)
 {
@@ -548,6 +551,7 @@ static inline bool ktcp_skb_addrs(const struct sk_buff *skb,
 /* The send MSS once both SYNs are in: ktcp_snd_mss() (mss.h). */
 static inline void ktcp_set_mss(struct ktcp_sock *ks, u16 peer_mss)
 {
+	ks->peer_mss = peer_mss;
 	ks->mss = ktcp_snd_mss(peer_mss, ks->advmss,
 			       ktcp_sysctl(sock_net(&ks->inet.sk), min_snd_mss),
 			       ks->tstamp_ok);
@@ -687,6 +691,17 @@ static inline u16 ktcp_clamp_user_mss(const struct ktcp_sock *ks, u16 mss)
 int ktcp_parse_options(const u8 *opt, int len, struct ktcp_syn_options *o);
 int ktcp_options_size(const struct ktcp_out_options *o);
 void ktcp_build_options(u8 *p, const struct ktcp_out_options *o);
+
+/* icmp.c: what an ICMP or ICMPv6 error says of a segment it quotes. */
+struct ktcp_icmp {
+	int	err;	/* the errno it stands for (icmp_err_convert[]) */
+	u32	mtu;	/* Fragmentation Needed, Packet Too Big: the MTU */
+	u32	seq;	/* the quoted segment's sequence number */
+};
+
+void ktcp_icmp_err(struct sock *sk, const struct ktcp_icmp *e,
+		   struct sk_buff *skb);
+void ktcp_mtu_reduced(struct sock *sk);
 
 /* input.c */
 int ktcp_rcv(struct sock *sk, struct sk_buff *skb);

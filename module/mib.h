@@ -75,6 +75,9 @@ enum ktcp_mib {
 	KTCP_MIB_ACK_SKIPPED_PAWS,	/* ... to a segment PAWS refused */
 	KTCP_MIB_ACK_SKIPPED_SEQ,	/* ... to one outside the window */
 	KTCP_MIB_ACK_SKIPPED_TIME_WAIT,	/* ... to one in TIME_WAIT */
+	/* icmp.c (issue 13) */
+	KTCP_MIB_OUT_OF_WINDOW_ICMPS,	/* quoting no sequence in flight */
+	KTCP_MIB_PMTU_REDUCED,		/* the send MSS came down to a path MTU */
 	KTCP_MIB_MAX
 };
 

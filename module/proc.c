@@ -429,6 +429,8 @@ static const char * const ktcp_mib_names[KTCP_MIB_MAX] = {
 	[KTCP_MIB_ACK_SKIPPED_PAWS]	= "TCPACKSkippedPAWS",
 	[KTCP_MIB_ACK_SKIPPED_SEQ]	= "TCPACKSkippedSeq",
 	[KTCP_MIB_ACK_SKIPPED_TIME_WAIT] = "TCPACKSkippedTimeWait",
+	[KTCP_MIB_OUT_OF_WINDOW_ICMPS]	= "OutOfWindowIcmps",
+	[KTCP_MIB_PMTU_REDUCED]		= "KtcpPmtuReduced",
 };
 
 /* /proc/net/ktcp_snmp: "Name Value", one counter a line. */

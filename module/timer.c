@@ -559,6 +559,8 @@ void ktcp_run_deferred(struct sock *sk)
 		ktcp_delack_work(sk);
 	if (test_and_clear_bit(KTCP_DEFER_KEEPALIVE, &ks->deferred))
 		ktcp_keepalive_work(sk);
+	if (test_and_clear_bit(KTCP_DEFER_MTU, &ks->deferred))
+		ktcp_mtu_reduced(sk);
 }
 
 void ktcp_init_timers(struct sock *sk)

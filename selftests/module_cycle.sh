@@ -15,7 +15,7 @@
 #     /sys/module/ktcp is gone and the family number no longer creates
 #     sockets (EAFNOSUPPORT);
 #  2b. orphans in TIME_WAIT (default tw_timeout), FIN_WAIT_2 and
-#     LAST_ACK (selftests/orphan_states.py) do not hold the module:
+#     LAST_ACK (build/ktcp_orphans states) do not hold the module:
 #     rmmod succeeds at once and frees them;
 #  2c. a namespace deleted with established ktcp connections in it
 #     frees every socket in it (/proc/net/protocols' count of KTCP
@@ -51,6 +51,7 @@ else
 	flood_cycles=${KTCP_FLOOD_CYCLES:-6}
 fi
 KTCP_FLOOD=${KTCP_FLOOD:-$KTCP_SELFTESTS_DIR/build/ktcp_flood}
+KTCP_ORPHANS=${KTCP_ORPHANS:-$KTCP_SELFTESTS_DIR/build/ktcp_orphans}
 flood_pids=()
 keep_table=
 sysmod=/sys/module/ktcp
@@ -227,15 +228,14 @@ ktcp_sockets()
 # shellcheck disable=SC2154 # ktcp_tmp: ktcp_lib.sh
 orphan_cycle()
 {
-	local fam pid
+	local pid
 
 	if ! out=$(insmod "$ko" 2>&1); then
 		why="insmod: $out"
 		return 1
 	fi
-	fam=$(cat "$sysmod/parameters/family")
 	mkfifo "$ktcp_tmp/orphans-in"
-	python3 "$KTCP_SELFTESTS_DIR/orphan_states.py" "$fam" 20100 \
+	"$KTCP_ORPHANS" states 20100 \
 		<"$ktcp_tmp/orphans-in" >"$ktcp_tmp/orphans" 2>&1 &
 	pid=$!
 	exec 8>"$ktcp_tmp/orphans-in"
@@ -251,7 +251,7 @@ orphan_cycle()
 		why="$sysmod still exists after rmmod"
 	fi
 	exec 8>&-
-	wait "$pid" || why+=" orphan_states.py: $(cat "$ktcp_tmp/orphans")"
+	wait "$pid" || why+=" ktcp_orphans: $(cat "$ktcp_tmp/orphans")"
 	[ -z "$why" ]
 }
 
@@ -267,34 +267,26 @@ fi
 # 2c. A namespace with established connections goes; its sockets too.
 netns_cycle()
 {
-	local fam pid ns="ktcpnsdel$$" n i
+	local pid ns="ktcpnsdel$$" n i
 
 	if ! out=$(insmod "$ko" 2>&1); then
 		why="insmod: $out"
 		return 1
 	fi
-	fam=$(cat "$sysmod/parameters/family")
 	netns_add "$ns"
-	ip netns exec "$ns" python3 -c '
-import socket, sys, time
-f = int(sys.argv[1])
-l = socket.socket(f, socket.SOCK_STREAM)
-l.bind(("127.0.0.1", 20110)); l.listen(8)
-held = []
-for _ in range(4):
-    c = socket.socket(f, socket.SOCK_STREAM)
-    c.connect(("127.0.0.1", 20110))
-    c.sendall(b"x" * 1000)
-    held += [c, l.accept()[0]]
-print("ready", flush=True)
-time.sleep(600)' "$fam" >"$ktcp_tmp/nsdel" 2>&1 &
+	mkfifo "$ktcp_tmp/nsdel-in"
+	ip netns exec "$ns" "$KTCP_ORPHANS" hold 20110 4 \
+		<"$ktcp_tmp/nsdel-in" >"$ktcp_tmp/nsdel" 2>&1 &
 	pid=$!
+	exec 8>"$ktcp_tmp/nsdel-in"
 	if ! wait_line "$ktcp_tmp/nsdel" '^ready$' 120 "$pid"; then
 		why="no connections: $(cat "$ktcp_tmp/nsdel")"
+		exec 8>&-
 		return 1
 	fi
 	n=$(ktcp_sockets)
 	kill -9 "$pid"
+	exec 8>&-
 	wait "$pid" 2>/dev/null || true
 	ip netns del "$ns"
 	for i in $(seq 200); do

@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ICMP and ICMPv6 errors about ktcp's segments, once a hook (ipv4.c,
+ * ipv6.c) has found the connection a quoted segment belongs to: what
+ * native's tcp_v4_err() and tcp_v6_err() do, written once.
+ *
+ * - Only an error quoting a sequence number in flight counts (RFC 5927
+ *   4.1, OutOfWindowIcmps): a forged one can neither end nor shrink a
+ *   connection whose sequence space it cannot see.
+ * - Fragmentation Needed and Packet Too Big (RFC 1191, RFC 8201) lower
+ *   the route's path MTU, and with it the send MSS; what no longer fits
+ *   goes again at once, with no congestion response (native's
+ *   tcp_simple_retransmit()).
+ * - Unreachables, Time Exceeded and Parameter Problem end a connect()
+ *   in SYN-SENT with their errno (RFC 1122 4.2.3.9 allows it, native
+ *   does it); later they are soft errors that SO_ERROR reports if the
+ *   connection times out, or at once with IP_RECVERR.
+ */
+
+#include <linux/icmp.h>
+#include <net/ip6_route.h>
+#include <net/route.h>
+#include <net/tcp_states.h>
+
+#include "ktcp.h"
+#include "seq.h"
+
+/*
+ * tcp_simple_retransmit(): from SND.UNA again, so that what went out
+ * larger than the new MSS is cut to it on the way; the network dropped
+ * it for its size, not for congestion, so the window stays.
+ */
+static void ktcp_resend_smaller(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
+	if (ks->snd_nxt == ks->snd_una)
+		return;
+	ks->snd_nxt = ks->snd_una;
+	ks->rexmit_next = ks->snd_una;
+	ktcp_write_xmit(sk);
+}
+
+/**
+ * ktcp_mtu_reduced() - the route's path MTU came down: follow it
+ * @sk: the socket, locked (or in release_sock(), KTCP_DEFER_MTU)
+ *
+ * As tcp_v4_mtu_reduced(): unless IP_MTU_DISCOVER says not to, the send
+ * MSS comes down to what the route's MTU holds, never below the floor
+ * of ktcp_snd_mss(), and what was sent larger goes again.
+ */
+void ktcp_mtu_reduced(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct inet_sock *inet = inet_sk(sk);
+	u32 mtu, route_mss;
+	u16 mss;
+
+	if ((1 << sk->sk_state) & (TCPF_LISTEN | TCPF_CLOSE) ||
+	    inet->pmtudisc == IP_PMTUDISC_DONT)
+		return;
+	if (ks->ipv6) {
+		mtu = ktcp_route_mtu6(sock_net(sk), sk, &sk->sk_v6_rcv_saddr,
+				      &sk->sk_v6_daddr);
+		route_mss = ktcp_mss_for_mtu6(mtu);
+	} else {
+		mtu = ktcp_route_mtu(sock_net(sk), sk, inet->inet_saddr,
+				     inet->inet_daddr);
+		route_mss = ktcp_mss_for_mtu(mtu);
+	}
+	if (!mtu)
+		return;
+	/*
+	 * An MTU below what the route takes (net.ipv4.route.min_pmtu) is
+	 * not followed: say so if the connection times out.
+	 */
+	if (ks->mtu_info && ks->mtu_info < mtu)
+		WRITE_ONCE(sk->sk_err_soft, EMSGSIZE);
+	mss = ktcp_snd_mss(min_t(u32, ks->peer_mss ?: KTCP_DEFAULT_MSS,
+				 route_mss),
+			   ks->advmss, ktcp_sysctl(sock_net(sk), min_snd_mss),
+			   ks->tstamp_ok);
+	if (mss >= ks->mss)
+		return;
+	ks->mss = mss;
+	ktcp_inc_stats(sock_net(sk), KTCP_MIB_PMTU_REDUCED);
+	ktcp_resend_smaller(sk);
+}
+
+/* The route's exception, as the quoted header (skb->data) names it. */
+static void ktcp_update_route_pmtu(struct sock *sk, struct sk_buff *skb,
+				   u32 mtu)
+{
+	if (ktcp_sk(sk)->ipv6)
+		ip6_update_pmtu(skb, sock_net(sk), htonl(mtu),
+				sk->sk_bound_dev_if, READ_ONCE(sk->sk_mark),
+				sk->sk_uid);
+	else
+		ipv4_sk_update_pmtu(skb, sk, mtu);
+}
+
+/* RFC 5927 4.1: a sequence number in [SND.UNA, SND.MAX). */
+static bool ktcp_icmp_seq_ok(const struct ktcp_sock *ks, u32 seq)
+{
+	return !ktcp_seq_before(seq, ks->snd_una) &&
+	       ktcp_seq_before(seq, ks->snd_max);
+}
+
+/**
+ * ktcp_icmp_err() - an ICMP or ICMPv6 error quoting a segment of @sk
+ * @sk: the connection, held by the caller
+ * @e: what the error says
+ * @skb: the ICMP packet, skb->data at the quoted IP header
+ */
+void ktcp_icmp_err(struct sock *sk, const struct ktcp_icmp *e,
+		   struct sk_buff *skb)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	bool mtu = false;
+
+	bh_lock_sock(sk);
+	if ((1 << sk->sk_state) & (TCPF_LISTEN | TCPF_CLOSE | TCPF_TIME_WAIT))
+		goto out;
+	if (!ktcp_icmp_seq_ok(ks, e->seq)) {
+		ktcp_inc_stats(sock_net(sk), KTCP_MIB_OUT_OF_WINDOW_ICMPS);
+		goto out;
+	}
+	if (e->mtu) {
+		WRITE_ONCE(ks->mtu_info, e->mtu);
+		mtu = true;
+		goto out;
+	}
+	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
+		if (sock_owned_by_user(sk)) {
+			WRITE_ONCE(sk->sk_err_soft, e->err);
+			goto out;
+		}
+		WRITE_ONCE(sk->sk_err, e->err);
+		ktcp_inc_stats(sock_net(sk), KTCP_MIB_ATTEMPT_FAILS);
+		ktcp_done(sk, KTCP_EV_ABORT);
+		sk_error_report(sk);
+		goto out;
+	}
+	if (!ks->ipv6 && ktcp_inet_recverr(sk) && !sock_owned_by_user(sk)) {
+		WRITE_ONCE(sk->sk_err, e->err);
+		sk_error_report(sk);
+	} else {
+		WRITE_ONCE(sk->sk_err_soft, e->err);
+	}
+out:
+	bh_unlock_sock(sk);
+	if (!mtu)
+		return;
+	/* ipv4_sk_update_pmtu() takes the socket's lock itself. */
+	ktcp_update_route_pmtu(sk, skb, e->mtu);
+	bh_lock_sock(sk);
+	if (sock_owned_by_user(sk))
+		set_bit(KTCP_DEFER_MTU, &ks->deferred);
+	else
+		ktcp_mtu_reduced(sk);
+	bh_unlock_sock(sk);
+}
