@@ -13,7 +13,8 @@
  *   tcp_simple_retransmit()).
  * - Unreachables, Time Exceeded and Parameter Problem end a connect()
  *   in SYN-SENT with their errno (RFC 1122 4.2.3.9 allows it, native
- *   does it); later they are soft errors that SO_ERROR reports if the
+ *   does it), also when the answer beat connect() to releasing the
+ *   socket; later they are soft errors that SO_ERROR reports if the
  *   connection times out, or at once with IP_RECVERR.
  */
 
@@ -106,6 +107,32 @@ static bool ktcp_icmp_seq_ok(const struct ktcp_sock *ks, u32 seq)
 	       ktcp_seq_before(seq, ks->snd_max);
 }
 
+/* An error that ends a connect: SYN-SENT (or SYN-RECEIVED) is over. */
+static void ktcp_icmp_abort(struct sock *sk, int err)
+{
+	WRITE_ONCE(sk->sk_err, err);
+	ktcp_inc_stats(sock_net(sk), KTCP_MIB_ATTEMPT_FAILS);
+	ktcp_done(sk, KTCP_EV_ABORT);
+	sk_error_report(sk);
+}
+
+/**
+ * ktcp_icmp_deferred_err() - an error came while connect() held @sk
+ * @sk: the socket, in release_sock()
+ *
+ * On a short path the ICMP answer to a SYN comes back in the softirq
+ * that sent it, before connect() has let the socket go: native keeps
+ * it as a soft error and waits for the SYN's timeout; ktcp ends the
+ * connect as it would have a moment later.
+ */
+void ktcp_icmp_deferred_err(struct sock *sk)
+{
+	int err = READ_ONCE(sk->sk_err_soft);
+
+	if (err && (1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV))
+		ktcp_icmp_abort(sk, err);
+}
+
 /**
  * ktcp_icmp_err() - an ICMP or ICMPv6 error quoting a segment of @sk
  * @sk: the connection, held by the caller
@@ -133,12 +160,10 @@ void ktcp_icmp_err(struct sock *sk, const struct ktcp_icmp *e,
 	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
 		if (sock_owned_by_user(sk)) {
 			WRITE_ONCE(sk->sk_err_soft, e->err);
+			set_bit(KTCP_DEFER_ICMP_ERR, &ks->deferred);
 			goto out;
 		}
-		WRITE_ONCE(sk->sk_err, e->err);
-		ktcp_inc_stats(sock_net(sk), KTCP_MIB_ATTEMPT_FAILS);
-		ktcp_done(sk, KTCP_EV_ABORT);
-		sk_error_report(sk);
+		ktcp_icmp_abort(sk, e->err);
 		goto out;
 	}
 	if (!ks->ipv6 && ktcp_inet_recverr(sk) && !sock_owned_by_user(sk)) {

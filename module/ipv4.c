@@ -12,6 +12,7 @@
 #include <linux/netfilter_ipv4.h>
 #include <linux/tcp.h>
 #include <net/icmp.h>
+#include <net/inet_hashtables.h>
 #include <net/ip.h>
 #include <net/route.h>
 
@@ -77,6 +78,28 @@ static void ktcp_icmp4_in(struct net *net, struct sk_buff *skb,
 	sock_put(sk);
 }
 
+/*
+ * Is the segment a native connection's (or request's, or TIME_WAIT's)?
+ * Then it is native TCP's, even on a port ktcp holds: a native client
+ * may have picked a ktcp listener's port as its own, since native's
+ * bind() cannot see ktcp's ports.
+ */
+static bool ktcp_native_flow(struct net *net, const struct sk_buff *skb,
+			     const struct iphdr *iph,
+			     const struct tcphdr *th)
+{
+	struct sock *nsk;
+
+	nsk = __inet_lookup_established(net, net->ipv4.tcp_death_row.hashinfo,
+					iph->saddr, th->source, iph->daddr,
+					ntohs(th->dest), inet_iif(skb),
+					inet_sdif(skb));
+	if (!nsk)
+		return false;
+	sock_gen_put(nsk);
+	return true;
+}
+
 static unsigned int ktcp_nf_local_in(void *priv, struct sk_buff *skb,
 				     const struct nf_hook_state *state)
 {
@@ -109,6 +132,8 @@ static unsigned int ktcp_nf_local_in(void *priv, struct sk_buff *skb,
 
 	sk = ktcp_conn_lookup(net, iph->saddr, th->source, iph->daddr,
 			      th->dest);
+	if (!sk && ktcp_native_flow(net, skb, iph, th))
+		return NF_ACCEPT;
 	if (!sk)
 		sk = ktcp_listener_lookup(net, iph->saddr, th->source,
 					  iph->daddr, ntohs(th->dest));

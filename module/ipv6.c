@@ -12,6 +12,7 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv6.h>
 #include <linux/tcp.h>
+#include <net/inet6_hashtables.h>
 #include <net/ip6_route.h>
 #include <net/ipv6.h>
 
@@ -72,6 +73,24 @@ static void ktcp_icmp6_in(struct net *net, struct sk_buff *skb, int off)
 	sock_put(sk);
 }
 
+/* A native connection's segment is native TCP's (ipv4.c). */
+static bool ktcp_native_flow6(struct net *net, const struct sk_buff *skb,
+			      const struct ipv6hdr *ip6h,
+			      const struct tcphdr *th)
+{
+	struct sock *nsk;
+
+	nsk = __inet6_lookup_established(net,
+					 net->ipv4.tcp_death_row.hashinfo,
+					 &ip6h->saddr, th->source,
+					 &ip6h->daddr, ntohs(th->dest),
+					 inet6_iif(skb), inet6_sdif(skb));
+	if (!nsk)
+		return false;
+	sock_gen_put(nsk);
+	return true;
+}
+
 static unsigned int ktcp_nf6_local_in(void *priv, struct sk_buff *skb,
 				      const struct nf_hook_state *state)
 {
@@ -112,6 +131,8 @@ static unsigned int ktcp_nf6_local_in(void *priv, struct sk_buff *skb,
 
 	sk = ktcp_conn_lookup6(net, &ip6h->saddr, th->source, &ip6h->daddr,
 			       th->dest);
+	if (!sk && ktcp_native_flow6(net, skb, ip6h, th))
+		return NF_ACCEPT;
 	if (!sk)
 		sk = ktcp_listener_lookup6(net, &ip6h->saddr, th->source,
 					   &ip6h->daddr, ntohs(th->dest));

@@ -300,7 +300,8 @@ struct ktcp_sock {
 #define KTCP_DEFER_DELACK	2
 #define KTCP_DEFER_KEEPALIVE	3
 #define KTCP_DEFER_MTU		4	/* icmp.c: the path MTU came down */
-#define KTCP_DEFER_LAST		KTCP_DEFER_MTU
+#define KTCP_DEFER_ICMP_ERR	5	/* icmp.c: an error ends a connect */
+#define KTCP_DEFER_LAST		KTCP_DEFER_ICMP_ERR
 
 static inline struct ktcp_sock *ktcp_sk(const struct sock *sk)
 {
@@ -702,6 +703,7 @@ struct ktcp_icmp {
 void ktcp_icmp_err(struct sock *sk, const struct ktcp_icmp *e,
 		   struct sk_buff *skb);
 void ktcp_mtu_reduced(struct sock *sk);
+void ktcp_icmp_deferred_err(struct sock *sk);
 
 /* input.c */
 int ktcp_rcv(struct sock *sk, struct sk_buff *skb);

@@ -298,68 +298,29 @@ static bool ktcp_bind_conflict(const struct sock *sk, const struct sock *other)
 	return true;
 }
 
-static bool ktcp_native_listener_at(struct net *net, __be32 addr, u16 port)
-{
-	return __inet_lookup_listener(net, net->ipv4.tcp_death_row.hashinfo,
-				      NULL, 0, 0, 0, addr, port,
-				      0, 0) != NULL;
-}
-
 /*
- * A native listener on a specific address is only found by looking that
- * address up, so a wildcard bind asks for every local address.
+ * Does a native TCP socket of @net hold @port: bound, listening,
+ * connected or in TIME_WAIT, over either IP version?  Native's bind
+ * hash, where inet_csk_get_port() looks.  Native cannot see ktcp's
+ * ports, so ktcp keeps out of native's (README: "Beside native TCP").
  */
-static bool ktcp_native_listener_on(struct net *net, __be32 addr, u16 port)
+static bool ktcp_native_port_held(struct net *net, u16 port)
 {
-	struct net_device *dev;
-	struct in_device *in_dev;
-	const struct in_ifaddr *ifa;
-	bool found;
+	struct inet_hashinfo *hinfo = net->ipv4.tcp_death_row.hashinfo;
+	struct inet_bind_hashbucket *head;
+	struct inet_bind_bucket *tb;
+	bool held = false;
 
-	rcu_read_lock();
-	found = ktcp_native_listener_at(net, addr, port);
-	if (!found && !addr) {
-		for_each_netdev_rcu(net, dev) {
-			in_dev = __in_dev_get_rcu(dev);
-			if (!in_dev)
-				continue;
-			in_dev_for_each_ifa_rcu(ifa, in_dev) {
-				found = ktcp_native_listener_at(net,
-								ifa->ifa_local,
-								port);
-				if (found)
-					goto out;
-			}
+	head = &hinfo->bhash[inet_bhashfn(net, port, hinfo->bhash_size)];
+	spin_lock_bh(&head->lock);
+	inet_bind_bucket_for_each(tb, &head->chain) {
+		if (net_eq(ib_net(tb), net) && tb->port == port) {
+			held = true;
+			break;
 		}
 	}
-out:
-	rcu_read_unlock();
-	return found;
-}
-
-/*
- * A native IPv6 listener that would take @sk's IPv6 segments: on its
- * address, or on :: (the native listeners on each specific IPv6 address
- * of a wildcard bind are not looked for).
- */
-static bool ktcp_native_listener6(struct sock *sk, u16 port)
-{
-	struct net *net = sock_net(sk);
-	bool found;
-
-	if (!ktcp_scope6(sk))
-		return false;
-	rcu_read_lock();
-	found = inet6_lookup_listener(net, net->ipv4.tcp_death_row.hashinfo,
-				      NULL, 0, &in6addr_any, 0,
-				      &sk->sk_v6_rcv_saddr, port, 0, 0);
-	if (!found && !ipv6_addr_any(&sk->sk_v6_rcv_saddr))
-		found = inet6_lookup_listener(net,
-					      net->ipv4.tcp_death_row.hashinfo,
-					      NULL, 0, &in6addr_any, 0,
-					      &in6addr_any, port, 0, 0);
-	rcu_read_unlock();
-	return found;
+	spin_unlock_bh(&head->lock);
+	return held;
 }
 
 /* Does any owner or child of @sk's port conflict with @sk?  Chain lock. */
@@ -385,9 +346,7 @@ static bool ktcp_port_take(struct sock *sk, __be32 addr, u16 port)
 	bool taken = false;
 
 	inet->inet_rcv_saddr = addr;
-	if ((ktcp_scope4(sk) &&
-	     ktcp_native_listener_on(sock_net(sk), addr, port)) ||
-	    ktcp_native_listener6(sk, port))
+	if (ktcp_native_port_held(sock_net(sk), port))
 		goto restore;
 
 	spin_lock_bh(lock);

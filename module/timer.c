@@ -561,6 +561,8 @@ void ktcp_run_deferred(struct sock *sk)
 		ktcp_keepalive_work(sk);
 	if (test_and_clear_bit(KTCP_DEFER_MTU, &ks->deferred))
 		ktcp_mtu_reduced(sk);
+	if (test_and_clear_bit(KTCP_DEFER_ICMP_ERR, &ks->deferred))
+		ktcp_icmp_deferred_err(sk);
 }
 
 void ktcp_init_timers(struct sock *sk)

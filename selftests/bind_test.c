@@ -993,8 +993,8 @@ TEST_F(ktcp, closed_socket_is_gone_from_proc_net_ktcp)
 
 /*
  * ktcp shares the port space of the host with native TCP where it
- * matters: it must not bind a port on which a native AF_INET socket
- * listens, whatever address either side uses.
+ * matters: it must not bind a port that a native AF_INET socket holds
+ * (listening, bound or connected), whatever address either side uses.
  */
 FIXTURE(ktcp_vs_native) {
 	int family;
@@ -1045,6 +1045,40 @@ TEST_F(ktcp_vs_native, bind_to_port_of_native_listener_is_eaddrinuse)
 	sin = inet_addr_port("0.0.0.0", self->port);
 	EXPECT_EQ(EADDRINUSE, bind_sin(fd, &sin));
 	assert_sockname(_metadata, fd, "0.0.0.0", 0);
+}
+
+/* Nor the port of a native socket that is only bound, on any address. */
+TEST_F(ktcp_vs_native, bind_to_port_of_native_bound_socket_is_eaddrinuse)
+{
+	int native = open_sock(_metadata, &self->socks, AF_INET);
+	int fd = open_sock(_metadata, &self->socks, self->family);
+	struct sockaddr_in sin;
+	uint16_t port;
+
+	port = bind_free_port(_metadata, native,
+			      inet_addr_port("127.0.0.2", 0), TEST_PORT_LOW,
+			      TEST_PORT_HIGH);
+	sin = inet_addr_port("127.0.0.1", port);
+	EXPECT_EQ(EADDRINUSE, bind_sin(fd, &sin));
+	sin = inet_addr_port("0.0.0.0", port);
+	EXPECT_EQ(EADDRINUSE, bind_sin(fd, &sin));
+}
+
+/*
+ * Nor a native connection's local port (an accepted one shares the
+ * listener's): the segments to that port are the connection's.
+ */
+TEST_F(ktcp_vs_native, bind_to_port_of_native_connection_is_eaddrinuse)
+{
+	int client = open_sock(_metadata, &self->socks, AF_INET);
+	int fd = open_sock(_metadata, &self->socks, self->family);
+	struct sockaddr_in sin = inet_addr_port("127.0.0.1", self->port);
+	socklen_t len = sizeof(sin);
+
+	ASSERT_EQ(0, connect(client, (struct sockaddr *)&sin, sizeof(sin)));
+	ASSERT_EQ(0, getsockname(client, (struct sockaddr *)&sin, &len));
+	sin = inet_addr_port("0.0.0.0", ntohs(sin.sin_port));
+	EXPECT_EQ(EADDRINUSE, bind_sin(fd, &sin));
 }
 
 /* Once the native listener is closed, its port is ktcp's to take. */

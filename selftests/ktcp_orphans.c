@@ -4,7 +4,7 @@
  * namespace exit must end, for module_cycle.sh.
  *
  *   ktcp_orphans states PORT
- *   ktcp_orphans hold PORT N
+ *   ktcp_orphans fill ADDR PORT N
  *
  * states: on 127.0.0.1, closes ktcp connections so that one is left in
  * each of TIME_WAIT (ktcp closed first, then its ktcp peer), FIN_WAIT_2
@@ -15,9 +15,12 @@
  * "ready" once /proc/net/ktcp shows the three states, then holds the
  * native ends until stdin reaches end of file.
  *
- * hold: N established ktcp connections on 127.0.0.1:PORT, both ends
- * held; prints "ready", then waits until stdin reaches end of file or
- * a signal ends it.
+ * fill: N ktcp connections to ADDR:PORT (a receiver that never reads,
+ * "ktcp_hold sink"), each written to until its send buffer is full;
+ * prints "ready", then waits until stdin reaches end of file or a
+ * signal ends it.  Killed, it leaves N orphans in FIN_WAIT_1 with data
+ * queued behind a zero window, which the peer's answers to the probes
+ * keep for minutes: memory the proto counts.
  *
  * Errors: "error STEP: MESSAGE" and exit 1; usage errors exit 2.
  */
@@ -26,6 +29,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -181,13 +185,40 @@ static int states(int ktcp, unsigned short port)
 	return 0;
 }
 
-static int hold(int ktcp, unsigned short port, int n)
+static int fill(int ktcp, const char *addr, unsigned short port, int n)
 {
-	int lfd = listener(ktcp, port), i;
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	static char data[64 << 10];
+	int i, fd;
 
+	sin.sin_port = htons(port);
+	if (inet_pton(AF_INET, addr, &sin.sin_addr) != 1) {
+		errno = EINVAL;
+		die("address");
+	}
 	for (i = 0; i < n; i++) {
-		connected(ktcp, port);
-		accepted(lfd);
+		fd = socket(ktcp, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		if (fd < 0)
+			die("socket");
+		if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) &&
+		    errno != EINPROGRESS)
+			die("connect");
+		if (poll(&(struct pollfd){ .fd = fd, .events = POLLOUT }, 1,
+			 30000) != 1) {
+			errno = ETIMEDOUT;
+			die("connect");
+		}
+		/* Until the peer's window and our buffer are full. */
+		for (int idle = 0; idle < 50; ) {
+			if (send(fd, data, sizeof(data), 0) > 0) {
+				idle = 0;
+				continue;
+			}
+			if (errno != EAGAIN && errno != ENOTCONN)
+				die("send");
+			idle++;
+			msleep(20);
+		}
 	}
 	printf("ready\n");
 	fflush(stdout);
@@ -205,8 +236,8 @@ int main(int argc, char **argv)
 	}
 	if (argc == 3 && !strcmp(argv[1], "states"))
 		return states(ktcp, atoi(argv[2]));
-	if (argc == 4 && !strcmp(argv[1], "hold"))
-		return hold(ktcp, atoi(argv[2]), atoi(argv[3]));
-	fprintf(stderr, "usage: ktcp_orphans states PORT | hold PORT N\n");
+	if (argc == 5 && !strcmp(argv[1], "fill"))
+		return fill(ktcp, argv[2], atoi(argv[3]), atoi(argv[4]));
+	fprintf(stderr, "usage: ktcp_orphans states PORT | fill ADDR PORT N\n");
 	return 2;
 }

@@ -17,9 +17,15 @@
 #  2b. orphans in TIME_WAIT (default tw_timeout), FIN_WAIT_2 and
 #     LAST_ACK (build/ktcp_orphans states) do not hold the module:
 #     rmmod succeeds at once and frees them;
-#  2c. a namespace deleted with established ktcp connections in it
-#     frees every socket in it (/proc/net/protocols' count of KTCP
-#     sockets, the proto's), without waiting for their timers;
+#  2c. a namespace deleted with live ktcp connections in it frees
+#     every socket in it, without waiting for their timers: clients in
+#     a namespace fill their send buffers towards a native receiver
+#     that never reads (build/ktcp_hold sink, in the initial namespace,
+#     over veth) and are killed, leaving orphans that the receiver's
+#     answers to their probes would keep for minutes; the namespace is
+#     deleted, and the memory their data held (/proc/net/protocols'
+#     KTCP "memory", the kernel's count of the proto's pages) goes back
+#     to what it was;
 #  3. $KTCP_FLOOD_CYCLES times (default 6, 2 on the debug kernel):
 #     insmod; raw SYNs flood 127.0.0.1 and ::1 (build/ktcp_flood) in the
 #     init namespace and in two new ones, from the last CPU; one
@@ -218,10 +224,10 @@ for i in $(seq "$cycles"); do
 	fi
 done
 
-# ktcp_sockets: what /proc/net/protocols says of the KTCP proto's sockets.
-ktcp_sockets()
+# ktcp_pages: the pages /proc/net/protocols says the KTCP proto holds.
+ktcp_pages()
 {
-	awk '$1 == "KTCP" { print $3 }' /proc/net/protocols
+	awk '$1 == "KTCP" { print $4 }' /proc/net/protocols
 }
 
 # 2b. Orphans in every closing state, then rmmod at once.
@@ -264,45 +270,61 @@ else
 	[ ! -e "$sysmod" ] || rmmod_settled >/dev/null 2>&1 || true
 fi
 
-# 2c. A namespace with established connections goes; its sockets too.
+# 2c. A namespace with live connections goes; its sockets too.
+# shellcheck disable=SC2154 # ktcp_tmp: ktcp_lib.sh
 netns_cycle()
 {
-	local pid ns="ktcpnsdel$$" n i
+	local pid sink ns="ktcpnsdel$$" n i m0
 
 	if ! out=$(insmod "$ko" 2>&1); then
 		why="insmod: $out"
 		return 1
 	fi
+	m0=$(ktcp_pages)
 	netns_add "$ns"
-	mkfifo "$ktcp_tmp/nsdel-in"
-	ip netns exec "$ns" "$KTCP_ORPHANS" hold 20110 4 \
+	ip link add ktcpnd0 type veth peer name ktcpnd1 netns "$ns"
+	ip addr add 10.97.0.1/24 dev ktcpnd0
+	ip link set ktcpnd0 up
+	ip -n "$ns" addr add 10.97.0.2/24 dev ktcpnd1
+	ip -n "$ns" link set ktcpnd1 up
+	mkfifo "$ktcp_tmp/sink-in" "$ktcp_tmp/nsdel-in"
+	"$KTCP_SELFTESTS_DIR/build/ktcp_hold" sink inet 10.97.0.1 20120 4 \
+		<"$ktcp_tmp/sink-in" >"$ktcp_tmp/sink" 2>&1 &
+	sink=$!
+	exec 7>"$ktcp_tmp/sink-in"
+	ip netns exec "$ns" "$KTCP_ORPHANS" fill 10.97.0.1 20120 4 \
 		<"$ktcp_tmp/nsdel-in" >"$ktcp_tmp/nsdel" 2>&1 &
 	pid=$!
 	exec 8>"$ktcp_tmp/nsdel-in"
 	if ! wait_line "$ktcp_tmp/nsdel" '^ready$' 120 "$pid"; then
-		why="no connections: $(cat "$ktcp_tmp/nsdel")"
-		exec 8>&-
+		why="no connections: $(cat "$ktcp_tmp/nsdel" "$ktcp_tmp/sink")"
+		exec 7>&- 8>&-
 		return 1
 	fi
-	n=$(ktcp_sockets)
 	kill -9 "$pid"
 	exec 8>&-
 	wait "$pid" 2>/dev/null || true
+	sleep 1
+	n=$(ktcp_pages)
 	ip netns del "$ns"
 	for i in $(seq 200); do
-		[ "$(ktcp_sockets)" != 0 ] || break
+		[ "$(ktcp_pages)" != "$m0" ] || break
 		sleep 0.1
 	done
-	tap_diag "KTCP sockets: $n with the connections, $(ktcp_sockets) after the namespace went"
-	if [ "$(ktcp_sockets)" != 0 ]; then
-		why="$(ktcp_sockets) KTCP sockets left 20 s after the namespace went"
+	tap_diag "KTCP pages: $m0 before, $n held by the orphans, $(ktcp_pages) after the namespace went"
+	if [ "$n" -le "$m0" ]; then
+		why="the orphans held no pages ($n, $m0 before)"
+	elif [ "$(ktcp_pages)" != "$m0" ]; then
+		why="$(ktcp_pages) KTCP pages 20 s after the namespace went, $m0 before"
 	elif ! out=$(rmmod ktcp 2>&1); then
 		why="rmmod: $out"
 	fi
+	exec 7>&-
+	wait "$sink" 2>/dev/null || true
 	[ -z "$why" ]
 }
 
-desc="a namespace deleted with established connections frees their sockets"
+desc="a namespace deleted with live connections frees their sockets at once"
 why=
 if netns_cycle; then
 	tap_ok "$desc"
