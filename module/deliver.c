@@ -36,12 +36,15 @@ static struct sock *ktcp_listener_of(struct net *net, struct sk_buff *skb)
 {
 	const struct tcphdr *th = tcp_hdr(skb);
 
+	const struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
+
 	if (skb->protocol == htons(ETH_P_IPV6))
 		return ktcp_listener_lookup6(net, &ipv6_hdr(skb)->saddr,
 					     th->source, &ipv6_hdr(skb)->daddr,
-					     ntohs(th->dest));
+					     ntohs(th->dest), cb->dif, cb->sdif);
 	return ktcp_listener_lookup(net, ip_hdr(skb)->saddr, th->source,
-				    ip_hdr(skb)->daddr, ntohs(th->dest));
+				    ip_hdr(skb)->daddr, ntohs(th->dest),
+				    cb->dif, cb->sdif);
 }
 
 /*
@@ -102,11 +105,13 @@ static bool ktcp_ct_confirm(struct sk_buff *skb)
  * @sk: its socket, held (the reference is dropped here), or NULL for a
  *	port ktcp holds with no socket for the segment
  * @skb: the segment, skb->data at the TCP header; consumed
+ * @dif: the device it came in on
+ * @sdif: that device's L3 master (a VRF), or 0
  *
  * Return: NF_STOLEN, whatever became of @skb.
  */
 unsigned int ktcp_segment_in(struct net *net, struct sock *sk,
-			     struct sk_buff *skb)
+			     struct sk_buff *skb, int dif, int sdif)
 {
 	const struct tcphdr *th;
 
@@ -129,6 +134,9 @@ unsigned int ktcp_segment_in(struct net *net, struct sock *sk,
 		goto drop;
 	if (!ktcp_ct_confirm(skb))
 		goto drop;
+	/* From here skb->cb is ktcp's: IPCB and IP6CB are read no more. */
+	KTCP_SKB_CB(skb)->dif = dif;
+	KTCP_SKB_CB(skb)->sdif = sdif;
 	/* The skb outlives the hook's RCU section and the conntrack entry. */
 	skb_dst_drop(skb);
 	nf_reset_ct(skb);

@@ -88,16 +88,21 @@ void ktcp_mtu_reduced(struct sock *sk)
 	ktcp_resend_smaller(sk);
 }
 
-/* The route's exception, as the quoted header (skb->data) names it. */
+/*
+ * The route's exception, as the ICMP's quoted header (at @quoted) names
+ * it: both families' updates read it at skb->data.
+ */
 static void ktcp_update_route_pmtu(struct sock *sk, struct sk_buff *skb,
-				   u32 mtu)
+				   unsigned int quoted, u32 mtu)
 {
+	__skb_pull(skb, quoted);
 	if (ktcp_sk(sk)->ipv6)
 		ip6_update_pmtu(skb, sock_net(sk), htonl(mtu),
 				sk->sk_bound_dev_if, READ_ONCE(sk->sk_mark),
 				sk->sk_uid);
 	else
 		ipv4_sk_update_pmtu(skb, sk, mtu);
+	__skb_push(skb, quoted);
 }
 
 /* RFC 5927 4.1: a sequence number in [SND.UNA, SND.MAX). */
@@ -135,12 +140,13 @@ void ktcp_icmp_deferred_err(struct sock *sk)
 
 /**
  * ktcp_icmp_err() - an ICMP or ICMPv6 error quoting a segment of @sk
- * @sk: the connection, held by the caller
+ * @sk: the connection, held: the reference is dropped here
  * @e: what the error says
- * @skb: the ICMP packet, skb->data at the quoted IP header
+ * @skb: the ICMP packet, skb->data at its IP header, which it keeps
+ * @quoted: the offset of the quoted IP header in @skb
  */
 void ktcp_icmp_err(struct sock *sk, const struct ktcp_icmp *e,
-		   struct sk_buff *skb)
+		   struct sk_buff *skb, unsigned int quoted)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	bool mtu = false;
@@ -174,14 +180,15 @@ void ktcp_icmp_err(struct sock *sk, const struct ktcp_icmp *e,
 	}
 out:
 	bh_unlock_sock(sk);
-	if (!mtu)
-		return;
-	/* ipv4_sk_update_pmtu() takes the socket's lock itself. */
-	ktcp_update_route_pmtu(sk, skb, e->mtu);
-	bh_lock_sock(sk);
-	if (sock_owned_by_user(sk))
-		set_bit(KTCP_DEFER_MTU, &ks->deferred);
-	else
-		ktcp_mtu_reduced(sk);
-	bh_unlock_sock(sk);
+	if (mtu) {
+		/* ipv4_sk_update_pmtu() takes the socket's lock itself. */
+		ktcp_update_route_pmtu(sk, skb, quoted, e->mtu);
+		bh_lock_sock(sk);
+		if (sock_owned_by_user(sk))
+			set_bit(KTCP_DEFER_MTU, &ks->deferred);
+		else
+			ktcp_mtu_reduced(sk);
+		bh_unlock_sock(sk);
+	}
+	sock_put(sk);
 }

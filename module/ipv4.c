@@ -68,14 +68,9 @@ static void ktcp_icmp4_in(struct net *net, struct sk_buff *skb,
 	}
 	e.seq = ntohl(th->seq);
 	sk = ktcp_conn_lookup(net, inner->daddr, th->dest, inner->saddr,
-			      th->source);
-	if (!sk)
-		return;
-	/* The route's update reads the quoted header at skb->data. */
-	__skb_pull(skb, off + sizeof(*icmph));
-	ktcp_icmp_err(sk, &e, skb);
-	__skb_push(skb, off + sizeof(*icmph));
-	sock_put(sk);
+			      th->source, inet_iif(skb), 0);
+	if (sk)
+		ktcp_icmp_err(sk, &e, skb, off + sizeof(*icmph));
 }
 
 /*
@@ -84,16 +79,14 @@ static void ktcp_icmp4_in(struct net *net, struct sk_buff *skb,
  * may have picked a ktcp listener's port as its own, since native's
  * bind() cannot see ktcp's ports.
  */
-static bool ktcp_native_flow(struct net *net, const struct sk_buff *skb,
-			     const struct iphdr *iph,
-			     const struct tcphdr *th)
+static bool ktcp_native_flow(struct net *net, const struct iphdr *iph,
+			     const struct tcphdr *th, int dif, int sdif)
 {
 	struct sock *nsk;
 
 	nsk = __inet_lookup_established(net, net->ipv4.tcp_death_row.hashinfo,
 					iph->saddr, th->source, iph->daddr,
-					ntohs(th->dest), inet_iif(skb),
-					inet_sdif(skb));
+					ntohs(th->dest), dif, sdif);
 	if (!nsk)
 		return false;
 	sock_gen_put(nsk);
@@ -106,6 +99,7 @@ static unsigned int ktcp_nf_local_in(void *priv, struct sk_buff *skb,
 	struct net *net = state->net;
 	const struct iphdr *iph = ip_hdr(skb);
 	unsigned int thoff = iph->ihl * 4;
+	int dif = inet_iif(skb), sdif = inet_sdif(skb);
 	const struct tcphdr *th;
 	struct sock *sk;
 
@@ -131,12 +125,13 @@ static unsigned int ktcp_nf_local_in(void *priv, struct sk_buff *skb,
 	th = (const struct tcphdr *)(skb->data + thoff);
 
 	sk = ktcp_conn_lookup(net, iph->saddr, th->source, iph->daddr,
-			      th->dest);
-	if (!sk && ktcp_native_flow(net, skb, iph, th))
+			      th->dest, dif, sdif);
+	if (!sk && ktcp_native_flow(net, iph, th, dif, sdif))
 		return NF_ACCEPT;
 	if (!sk)
 		sk = ktcp_listener_lookup(net, iph->saddr, th->source,
-					  iph->daddr, ntohs(th->dest));
+					  iph->daddr, ntohs(th->dest), dif,
+					  sdif);
 	if (!sk && !ktcp_port_owned(net, iph->daddr, ntohs(th->dest)))
 		return NF_ACCEPT;
 
@@ -145,7 +140,7 @@ static unsigned int ktcp_nf_local_in(void *priv, struct sk_buff *skb,
 	 * valid IPv4 header sums to zero: a CHECKSUM_COMPLETE sum stays.
 	 */
 	__skb_pull(skb, thoff);
-	return ktcp_segment_in(net, sk, skb);
+	return ktcp_segment_in(net, sk, skb, dif, sdif);
 }
 
 static const struct nf_hook_ops ktcp_nf_ops = {

@@ -63,28 +63,21 @@ static void ktcp_icmp6_in(struct net *net, struct sk_buff *skb, int off)
 	th = (const struct tcphdr *)(skb->data + ioff);
 	e.seq = ntohl(th->seq);
 	sk = ktcp_conn_lookup6(net, &inner->daddr, th->dest, &inner->saddr,
-			       th->source);
-	if (!sk)
-		return;
-	/* The route's update reads the quoted header at skb->data. */
-	__skb_pull(skb, off + sizeof(*icmph));
-	ktcp_icmp_err(sk, &e, skb);
-	__skb_push(skb, off + sizeof(*icmph));
-	sock_put(sk);
+			       th->source, inet6_iif(skb), 0);
+	if (sk)
+		ktcp_icmp_err(sk, &e, skb, off + sizeof(*icmph));
 }
 
 /* A native connection's segment is native TCP's (ipv4.c). */
-static bool ktcp_native_flow6(struct net *net, const struct sk_buff *skb,
-			      const struct ipv6hdr *ip6h,
-			      const struct tcphdr *th)
+static bool ktcp_native_flow6(struct net *net, const struct ipv6hdr *ip6h,
+			      const struct tcphdr *th, int dif, int sdif)
 {
 	struct sock *nsk;
 
 	nsk = __inet6_lookup_established(net,
 					 net->ipv4.tcp_death_row.hashinfo,
 					 &ip6h->saddr, th->source,
-					 &ip6h->daddr, ntohs(th->dest),
-					 inet6_iif(skb), inet6_sdif(skb));
+					 &ip6h->daddr, ntohs(th->dest), dif, sdif);
 	if (!nsk)
 		return false;
 	sock_gen_put(nsk);
@@ -94,6 +87,7 @@ static bool ktcp_native_flow6(struct net *net, const struct sk_buff *skb,
 static unsigned int ktcp_nf6_local_in(void *priv, struct sk_buff *skb,
 				      const struct nf_hook_state *state)
 {
+	int dif = inet6_iif(skb), sdif = inet6_sdif(skb);
 	struct net *net = state->net;
 	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
 	const struct tcphdr *th;
@@ -130,12 +124,13 @@ static unsigned int ktcp_nf6_local_in(void *priv, struct sk_buff *skb,
 	th = (const struct tcphdr *)(skb->data + thoff);
 
 	sk = ktcp_conn_lookup6(net, &ip6h->saddr, th->source, &ip6h->daddr,
-			       th->dest);
-	if (!sk && ktcp_native_flow6(net, skb, ip6h, th))
+			       th->dest, dif, sdif);
+	if (!sk && ktcp_native_flow6(net, ip6h, th, dif, sdif))
 		return NF_ACCEPT;
 	if (!sk)
 		sk = ktcp_listener_lookup6(net, &ip6h->saddr, th->source,
-					   &ip6h->daddr, ntohs(th->dest));
+					   &ip6h->daddr, ntohs(th->dest), dif,
+					   sdif);
 	if (!sk && !ktcp_port_owned6(net, &ip6h->daddr, ntohs(th->dest)))
 		return NF_ACCEPT;
 
@@ -144,7 +139,7 @@ static unsigned int ktcp_nf6_local_in(void *priv, struct sk_buff *skb,
 	 * CHECKSUM_COMPLETE sum then covers the segment alone.
 	 */
 	skb_pull_rcsum(skb, thoff);
-	return ktcp_segment_in(net, sk, skb);
+	return ktcp_segment_in(net, sk, skb, dif, sdif);
 }
 
 static const struct nf_hook_ops ktcp_nf6_ops = {

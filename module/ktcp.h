@@ -74,6 +74,9 @@ struct ktcp_skb_cb {
 	u8	rexmit_out;	/* ... and its retransmission is in flight */
 	u32	xmit_no;	/* transmission order (RACK), ks->xmit_count */
 	u32	xmit_us;	/* when it last went, ktcp_clock_us() */
+	/* Received: the device it came in on, and its L3 master (VRF). */
+	int	dif;
+	int	sdif;
 };
 
 /* Duplicate ACKs, or SACKed segments, that say a segment was lost. */
@@ -466,15 +469,16 @@ bool ktcp_port_owned6(struct net *net, const struct in6_addr *addr, u16 port);
 int ktcp_conn_hash(struct sock *sk);
 void ktcp_conn_unhash(struct sock *sk);
 struct sock *ktcp_conn_lookup(struct net *net, __be32 saddr, __be16 sport,
-			      __be32 daddr, __be16 dport);
+			      __be32 daddr, __be16 dport, int dif, int sdif);
 struct sock *ktcp_conn_lookup6(struct net *net, const struct in6_addr *saddr,
 			       __be16 sport, const struct in6_addr *daddr,
-			       __be16 dport);
+			       __be16 dport, int dif, int sdif);
 struct sock *ktcp_listener_lookup(struct net *net, __be32 saddr, __be16 sport,
-				  __be32 daddr, u16 dport);
+				  __be32 daddr, u16 dport, int dif, int sdif);
 struct sock *ktcp_listener_lookup6(struct net *net,
 				   const struct in6_addr *saddr, __be16 sport,
-				   const struct in6_addr *daddr, u16 dport);
+				   const struct in6_addr *daddr, u16 dport,
+				   int dif, int sdif);
 
 /* ipv4.c */
 int ktcp_ipv4_init_net(struct net *net);
@@ -499,7 +503,7 @@ struct sk_buff *ktcp_alloc_skb(unsigned int payload, gfp_t gfp);
 #define KTCP_NF_PRI_LOCAL_IN	(INT_MAX - 1)
 
 unsigned int ktcp_segment_in(struct net *net, struct sock *sk,
-			     struct sk_buff *skb);
+			     struct sk_buff *skb, int dif, int sdif);
 
 /* ipv6.c */
 int ktcp_ipv6_init_net(struct net *net);
@@ -623,7 +627,8 @@ void ktcp_send_probe(struct sock *sk);
 void ktcp_send_rst(struct sock *sk, enum ktcp_mib why);
 void ktcp_send_reset_reply(struct net *net, struct sk_buff *skb,
 			   enum ktcp_mib why);
-int ktcp_send_synack(struct net *net, bool ipv6, const struct in6_addr *saddr,
+int ktcp_send_synack(struct sock *listener, bool ipv6,
+		     const struct in6_addr *saddr,
 		     const struct in6_addr *daddr, __be16 sport, __be16 dport,
 		     u32 iss, u32 rcv_nxt, const struct ktcp_out_options *opts,
 		     u16 window);
@@ -701,7 +706,7 @@ struct ktcp_icmp {
 };
 
 void ktcp_icmp_err(struct sock *sk, const struct ktcp_icmp *e,
-		   struct sk_buff *skb);
+		   struct sk_buff *skb, unsigned int quoted);
 void ktcp_mtu_reduced(struct sock *sk);
 void ktcp_icmp_deferred_err(struct sock *sk);
 

@@ -167,7 +167,7 @@ static int ktcp_req_send_synack(struct sock *sk, struct ktcp_request *req)
 		.tsecr		= req->opts.tsval,
 	};
 
-	return ktcp_send_synack(sock_net(sk), req->ipv6, &req->laddr,
+	return ktcp_send_synack(sk, req->ipv6, &req->laddr,
 				&req->raddr, req->lport, req->rport, req->iss, req->irs + 1,
 				&o, min(ktcp_rcv_window(sk), 65535U));
 }
@@ -532,7 +532,7 @@ static void ktcp_listen_syn(struct sock *sk, struct sk_buff *skb,
 		ktcp_inc_stats(net, KTCP_MIB_SYNCOOKIES_SENT);
 		l->cookie_sent = true;
 		l->cookie_stamp = jiffies;
-		ktcp_send_synack(net, ipv6, &laddr, &raddr, th->dest,
+		ktcp_send_synack(sk, ipv6, &laddr, &raddr, th->dest,
 				 th->source, cookie, ntohl(th->seq) + 1, &o,
 				 min(ktcp_rcv_window(sk), 65535U));
 		return;
@@ -659,12 +659,15 @@ static struct sock *ktcp_listen_child_lookup(struct net *net,
 	struct sock *child;
 
 	rcu_read_lock();
+	const struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
+
 	if (ktcp_skb_addrs(skb, &raddr, &laddr))
 		child = ktcp_conn_lookup6(net, &raddr, th->source, &laddr,
-					  th->dest);
+					  th->dest, cb->dif, cb->sdif);
 	else
 		child = ktcp_conn_lookup(net, raddr.s6_addr32[3], th->source,
-					 laddr.s6_addr32[3], th->dest);
+					 laddr.s6_addr32[3], th->dest,
+					 cb->dif, cb->sdif);
 	rcu_read_unlock();
 	return child;
 }

@@ -407,8 +407,13 @@ void ktcp_send_rst(struct sock *sk, enum ktcp_mib why)
 			  NULL, 0);
 }
 
-/* A SYN-ACK for a request socket or a cookie; no socket sends it. */
-int ktcp_send_synack(struct net *net, bool ipv6, const struct in6_addr *saddr,
+/*
+ * A SYN-ACK for a request socket or a cookie, routed as @listener's
+ * (SO_BINDTODEVICE, a VRF; its mark, priority and TOS), as native's
+ * tcp_v4_send_synack() sends it; the skb has no owner.
+ */
+int ktcp_send_synack(struct sock *listener, bool ipv6,
+		     const struct in6_addr *saddr,
 		     const struct in6_addr *daddr, __be16 sport, __be16 dport,
 		     u32 iss, u32 rcv_nxt, const struct ktcp_out_options *opts,
 		     u16 window)
@@ -419,7 +424,8 @@ int ktcp_send_synack(struct net *net, bool ipv6, const struct in6_addr *saddr,
 		return -ENOBUFS;
 	ktcp_push_header(skb, sport, dport, iss, rcv_nxt, KTCP_SYN | KTCP_ACK,
 			 window, opts);
-	return ktcp_xmit_to(net, NULL, skb, ipv6, saddr, daddr);
+	return ktcp_xmit_to(sock_net(listener), listener, skb, ipv6, saddr,
+			    daddr);
 }
 
 /**

@@ -516,20 +516,43 @@ bool ktcp_port_owned6(struct net *net, const struct in6_addr *addr, u16 port)
 }
 
 /*
- * How well listener @ks matches the IPv4 (@daddr6 NULL) or IPv6
- * destination of a segment: 0 not, 1 wildcard, 2 exact.
+ * SO_BINDTODEVICE: may @sk take a segment that came in on @dif, whose
+ * L3 master (a VRF) is @sdif?  As native's lookups, with
+ * net.ipv4.tcp_l3mdev_accept.
  */
-static int ktcp_listener_score(const struct ktcp_sock *ks,
-			       const struct net *net,
-			       const struct in6_addr *daddr6, __be32 daddr,
-			       u16 dport)
+static bool ktcp_dev_match(struct net *net, const struct sock *sk, int dif,
+			   int sdif)
+{
+	return inet_sk_bound_dev_eq(net, READ_ONCE(sk->sk_bound_dev_if), dif,
+				    sdif);
+}
+
+/* Where a segment is going, for the listener lookups. */
+struct ktcp_dest {
+	const struct in6_addr	*daddr6;	/* IPv6, or NULL */
+	__be32			daddr;		/* IPv4 */
+	u16			dport;
+	int			dif, sdif;	/* it came in on */
+};
+
+/*
+ * How well listener @ks matches a segment: 0 not; an exact address
+ * before a wildcard, and within each a listener bound to the device
+ * (SO_BINDTODEVICE) before one that is not, as native's lookups rank.
+ */
+static int ktcp_listener_score(const struct ktcp_sock *ks, struct net *net,
+			       const struct ktcp_dest *d)
 {
 	const struct sock *sk = &ks->inet.sk;
+	int addr;
 
-	if (!ktcp_port_match(ks, net, dport) ||
-	    READ_ONCE(sk->sk_state) != TCP_LISTEN)
+	if (!ktcp_port_match(ks, net, d->dport) ||
+	    READ_ONCE(sk->sk_state) != TCP_LISTEN ||
+	    !ktcp_dev_match(net, sk, d->dif, d->sdif))
 		return 0;
-	return daddr6 ? ktcp_takes6(sk, daddr6) : ktcp_takes4(sk, daddr);
+	addr = d->daddr6 ? ktcp_takes6(sk, d->daddr6) :
+			   ktcp_takes4(sk, d->daddr);
+	return addr ? 2 * addr + !!READ_ONCE(sk->sk_bound_dev_if) : 0;
 }
 
 /* Do @a and @b belong to one SO_REUSEPORT group? */
@@ -552,17 +575,16 @@ static bool ktcp_reuseport_peers(const struct sock *a, const struct sock *b)
  * a held socket or NULL.
  */
 static struct sock *__ktcp_listener_lookup(struct net *net,
-					   const struct in6_addr *daddr6,
-					   __be32 daddr, u16 dport, u32 hash)
+					   const struct ktcp_dest *d, u32 hash)
 {
-	struct hlist_head *chain = ktcp_port_chain(net, dport);
+	struct hlist_head *chain = ktcp_port_chain(net, d->dport);
 	struct sock *best = NULL;
 	int score, best_score = 0;
 	struct ktcp_sock *ks;
 	u32 members = 0, pick;
 
 	hlist_for_each_entry_rcu(ks, chain, bind_node) {
-		score = ktcp_listener_score(ks, net, daddr6, daddr, dport);
+		score = ktcp_listener_score(ks, net, d);
 		if (score > best_score) {
 			best = &ks->inet.sk;
 			best_score = score;
@@ -575,8 +597,7 @@ static struct sock *__ktcp_listener_lookup(struct net *net,
 	if (members > 1) {
 		pick = reciprocal_scale(hash, members);
 		hlist_for_each_entry_rcu(ks, chain, bind_node) {
-			if (ktcp_listener_score(ks, net, daddr6, daddr,
-						dport) == best_score &&
+			if (ktcp_listener_score(ks, net, d) == best_score &&
 			    ktcp_reuseport_peers(best, &ks->inet.sk) &&
 			    !pick--) {
 				best = &ks->inet.sk;
@@ -590,9 +611,13 @@ static struct sock *__ktcp_listener_lookup(struct net *net,
 }
 
 struct sock *ktcp_listener_lookup(struct net *net, __be32 saddr, __be16 sport,
-				  __be32 daddr, u16 dport)
+				  __be32 daddr, u16 dport, int dif, int sdif)
 {
-	return __ktcp_listener_lookup(net, NULL, daddr, dport,
+	struct ktcp_dest d = {
+		.daddr = daddr, .dport = dport, .dif = dif, .sdif = sdif,
+	};
+
+	return __ktcp_listener_lookup(net, &d,
 				      jhash_3words((__force u32)saddr,
 						   (__force u32)daddr,
 						   (__force u32)sport << 16 |
@@ -602,9 +627,14 @@ struct sock *ktcp_listener_lookup(struct net *net, __be32 saddr, __be16 sport,
 
 struct sock *ktcp_listener_lookup6(struct net *net,
 				   const struct in6_addr *saddr, __be16 sport,
-				   const struct in6_addr *daddr, u16 dport)
+				   const struct in6_addr *daddr, u16 dport,
+				   int dif, int sdif)
 {
-	return __ktcp_listener_lookup(net, daddr, 0, dport,
+	struct ktcp_dest d = {
+		.daddr6 = daddr, .dport = dport, .dif = dif, .sdif = sdif,
+	};
+
+	return __ktcp_listener_lookup(net, &d,
 				      jhash_3words(ipv6_addr_hash(saddr),
 						   ipv6_addr_hash(daddr),
 						   (__force u32)sport << 16 |
@@ -653,9 +683,12 @@ void ktcp_conn_unhash(struct sock *sk)
 	ktcp_sk(sk)->hashed = false;
 }
 
-/* The connection a segment belongs to.  RCU; returns a held socket. */
+/*
+ * The connection a segment that came in on @dif (@sdif) belongs to.
+ * RCU; returns a held socket.
+ */
 struct sock *ktcp_conn_lookup(struct net *net, __be32 saddr, __be16 sport,
-			      __be32 daddr, __be16 dport)
+			      __be32 daddr, __be16 dport, int dif, int sdif)
 {
 	u32 bucket = ktcp_conn_bucket(net, daddr, dport, saddr, sport);
 	struct ktcp_sock *ks;
@@ -668,7 +701,8 @@ struct sock *ktcp_conn_lookup(struct net *net, __be32 saddr, __be16 sport,
 		    inet->inet_daddr == saddr &&
 		    inet->inet_dport == sport &&
 		    net_eq(sock_net(&inet->sk), net)) {
-			if (refcount_inc_not_zero(&inet->sk.sk_refcnt))
+			if (ktcp_dev_match(net, &inet->sk, dif, sdif) &&
+			    refcount_inc_not_zero(&inet->sk.sk_refcnt))
 				return &inet->sk;
 			return NULL;
 		}
@@ -679,7 +713,7 @@ struct sock *ktcp_conn_lookup(struct net *net, __be32 saddr, __be16 sport,
 /* The same for an IPv6 segment. */
 struct sock *ktcp_conn_lookup6(struct net *net, const struct in6_addr *saddr,
 			       __be16 sport, const struct in6_addr *daddr,
-			       __be16 dport)
+			       __be16 dport, int dif, int sdif)
 {
 	u32 bucket = ktcp_conn_bucket6(net, daddr, dport, saddr, sport);
 	struct ktcp_sock *ks;
@@ -692,7 +726,8 @@ struct sock *ktcp_conn_lookup6(struct net *net, const struct in6_addr *saddr,
 		    ipv6_addr_equal(&sk->sk_v6_rcv_saddr, daddr) &&
 		    ipv6_addr_equal(&sk->sk_v6_daddr, saddr) &&
 		    net_eq(sock_net(sk), net)) {
-			if (refcount_inc_not_zero(&sk->sk_refcnt))
+			if (ktcp_dev_match(net, sk, dif, sdif) &&
+			    refcount_inc_not_zero(&sk->sk_refcnt))
 				return sk;
 			return NULL;
 		}

@@ -224,6 +224,7 @@ suite_seconds="
 	netfilter_test	30	60
 	icmp_test	60	150
 	coexist_test	30	90
+	bindtodevice_test	20	60
 	epoll_test	14	39
 	sockopt_test	13	27
 	ipopt_test	9	71

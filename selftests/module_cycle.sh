@@ -307,15 +307,17 @@ netns_cycle()
 	sleep 1
 	n=$(ktcp_pages)
 	ip netns del "$ns"
+	# The proto's count moves in per-CPU batches (per_cpu_fw_alloc):
+	# back to within a tenth of what the orphans held is back.
 	for i in $(seq 200); do
-		[ "$(ktcp_pages)" != "$m0" ] || break
+		[ $(($(ktcp_pages) - m0)) -gt $(((n - m0) / 10)) ] || break
 		sleep 0.1
 	done
 	tap_diag "KTCP pages: $m0 before, $n held by the orphans, $(ktcp_pages) after the namespace went"
-	if [ "$n" -le "$m0" ]; then
-		why="the orphans held no pages ($n, $m0 before)"
-	elif [ "$(ktcp_pages)" != "$m0" ]; then
-		why="$(ktcp_pages) KTCP pages 20 s after the namespace went, $m0 before"
+	if [ "$n" -le $((m0 + 100)) ]; then
+		why="the orphans held too few pages to tell ($n, $m0 before)"
+	elif [ $(($(ktcp_pages) - m0)) -gt $(((n - m0) / 10)) ]; then
+		why="$(ktcp_pages) KTCP pages 20 s after the namespace went, $m0 before, $n with the orphans"
 	elif ! out=$(rmmod ktcp 2>&1); then
 		why="rmmod: $out"
 	fi

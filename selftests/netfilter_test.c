@@ -42,19 +42,6 @@
 #define NOBODY		65534
 #define XFER_BYTES	(32 * 1024)
 
-static int run(const char *fmt, ...)
-{
-	char cmd[1024];
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	rc = system(cmd);
-	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
-
 /* The packets the first counter of nft chain inet ktcp_nf @chain counted. */
 static long nft_packets(const char *chain)
 {
@@ -133,13 +120,13 @@ FIXTURE_SETUP(nf)
 	snprintf(self->client_name, sizeof(self->client_name), "ktcp-nf-%d",
 		 getpid());
 	/* One ip process a namespace: process starts are what cost here. */
-	ASSERT_EQ(0, run("ip netns add %s && ip -b - <<EOF\n"
+	ASSERT_EQ(0, run_cmd("ip netns add %s && ip -b - <<EOF\n"
 			 "link add ktcp_s type veth peer name ktcp_c netns %s\n"
 			 "addr add " SERVER "/24 dev ktcp_s\n"
 			 "addr add " SERVER6 "/64 dev ktcp_s nodad\n"
 			 "link set ktcp_s up\n"
 			 "EOF", self->client_name, self->client_name));
-	ASSERT_EQ(0, run("ip -n %s -b - <<EOF\n"
+	ASSERT_EQ(0, run_cmd("ip -n %s -b - <<EOF\n"
 			 "link set lo up\n"
 			 "addr add " CLIENT "/24 dev ktcp_c\n"
 			 "addr add fd99::2/64 dev ktcp_c nodad\n"
@@ -156,7 +143,7 @@ FIXTURE_TEARDOWN(nf)
 	while (self->nfds)
 		close(self->fds[--self->nfds]);
 	if (self->client_name[0])
-		run("ip netns del %s", self->client_name);
+		run_cmd("ip netns del %s", self->client_name);
 }
 
 /* What follows runs in the client's namespace (sockets, rules). */
@@ -305,12 +292,12 @@ TEST_F_TIMEOUT(nf, input_drop_holds_the_handshake_until_removed, 60)
 				 sizeof(sin));
 	int client = client_socket(_metadata, self, self->family);
 
-	ASSERT_EQ(0, run(NFT_INPUT("add rule inet ktcp_nf in tcp dport %d counter drop"),
+	ASSERT_EQ(0, run_cmd(NFT_INPUT("add rule inet ktcp_nf in tcp dport %d counter drop"),
 			 PORT_S));
 	ASSERT_EQ(-EINPROGRESS, connect_within(client, (struct sockaddr *)&sin,
 					       sizeof(sin), 1500));
 	EXPECT_LE(1, nft_packets("in")) TH_LOG("the drop rule saw no SYN");
-	ASSERT_EQ(0, run("nft flush chain inet ktcp_nf in"));
+	ASSERT_EQ(0, run_cmd("nft flush chain inet ktcp_nf in"));
 	ASSERT_EQ(0, connect_within(client, NULL, 0, 8000));
 	exchange(_metadata, self, listener, client);
 }
@@ -329,7 +316,7 @@ TEST_F_TIMEOUT(nf, reject_with_tcp_reset_refuses_the_connect, 60)
 	nf_listen(_metadata, self, (struct sockaddr *)&sin, sizeof(sin));
 	nf_listen(_metadata, self, (struct sockaddr *)&sin6, sizeof(sin6));
 
-	ASSERT_EQ(0, run(NFT_INPUT("add rule inet ktcp_nf in tcp dport %d counter reject with tcp reset"),
+	ASSERT_EQ(0, run_cmd(NFT_INPUT("add rule inet ktcp_nf in tcp dport %d counter reject with tcp reset"),
 			 PORT_S));
 	client = client_socket(_metadata, self, self->family);
 	EXPECT_EQ(-ECONNREFUSED,
@@ -340,9 +327,9 @@ TEST_F_TIMEOUT(nf, reject_with_tcp_reset_refuses_the_connect, 60)
 		  connect_within(client, (struct sockaddr *)&sin6,
 				 sizeof(sin6), 2000));
 	EXPECT_EQ(2, nft_packets("in"));
-	ASSERT_EQ(0, run("nft delete table inet ktcp_nf"));
+	ASSERT_EQ(0, run_cmd("nft delete table inet ktcp_nf"));
 
-	ASSERT_EQ(0, run("iptables -A INPUT -p tcp --dport %d -j REJECT --reject-with tcp-reset && "
+	ASSERT_EQ(0, run_cmd("iptables -A INPUT -p tcp --dport %d -j REJECT --reject-with tcp-reset && "
 			 "ip6tables -A INPUT -p tcp --dport %d -j REJECT --reject-with tcp-reset",
 			 PORT_S, PORT_S));
 	client = client_socket(_metadata, self, self->family);
@@ -386,10 +373,10 @@ TEST_F_TIMEOUT(nf, ct_state_rules_with_a_default_drop_pass_connections, 60)
 			   sizeof(sin6));
 	int client;
 
-	ASSERT_EQ(0, run(NFT_DEFAULT_DROP("add rule inet ktcp_nf in tcp dport %d ct state new counter accept"),
+	ASSERT_EQ(0, run_cmd(NFT_DEFAULT_DROP("add rule inet ktcp_nf in tcp dport %d ct state new counter accept"),
 			 PORT_S));
 	in_client(_metadata, self);
-	ASSERT_EQ(0, run(NFT_DEFAULT_DROP("")));
+	ASSERT_EQ(0, run_cmd(NFT_DEFAULT_DROP("")));
 	in_server(_metadata, self);
 	client = client_socket(_metadata, self, self->family);
 	ASSERT_EQ(0, connect_within(client, (struct sockaddr *)&sin,
@@ -455,13 +442,13 @@ TEST_F_TIMEOUT(nf, redirect_and_dnat_onto_a_listener, 60)
 	int listener = nf_listen(_metadata, self, (struct sockaddr *)&any,
 				 sizeof(any));
 
-	ASSERT_EQ(0, run("nft 'add table ip ktcp_nat; "
+	ASSERT_EQ(0, run_cmd("nft 'add table ip ktcp_nat; "
 			 "add chain ip ktcp_nat pre { type nat hook prerouting priority -100; }; "
 			 "add rule ip ktcp_nat pre ip daddr " SERVER " tcp dport %d redirect to :%d; "
 			 "add rule ip ktcp_nat pre ip daddr " ELSEWHERE " tcp dport %d dnat to " SERVER ":%d'",
 			 PORT_NAT, PORT_S, PORT_NAT, PORT_S));
 	in_client(_metadata, self);
-	ASSERT_EQ(0, run("nft 'add table ip ktcp_nat; "
+	ASSERT_EQ(0, run_cmd("nft 'add table ip ktcp_nat; "
 			 "add chain ip ktcp_nat out { type nat hook output priority -100; }; "
 			 "add rule ip ktcp_nat out tcp dport %d dnat to " SERVER ":%d'",
 			 PORT_NAT + 1, PORT_S));
@@ -515,14 +502,14 @@ TEST_F_TIMEOUT(nf, output_rules_on_the_user_see_the_socket, 60)
 	int client;
 
 	in_client(_metadata, self);
-	ASSERT_EQ(0, run("nft 'add table inet ktcp_nf; "
+	ASSERT_EQ(0, run_cmd("nft 'add table inet ktcp_nf; "
 			 "add chain inet ktcp_nf out { type filter hook output priority 0; }; "
 			 "add rule inet ktcp_nf out meta skuid %d counter drop'",
 			 NOBODY));
 	EXPECT_EQ(0, connect_as_nobody_is_held(self, self->family, &sin));
 	EXPECT_LE(1, nft_packets("out"));
-	ASSERT_EQ(0, run("nft delete table inet ktcp_nf"));
-	ASSERT_EQ(0, run("iptables -A OUTPUT -m owner --uid-owner %d -j DROP",
+	ASSERT_EQ(0, run_cmd("nft delete table inet ktcp_nf"));
+	ASSERT_EQ(0, run_cmd("iptables -A OUTPUT -m owner --uid-owner %d -j DROP",
 			 NOBODY));
 	EXPECT_EQ(0, connect_as_nobody_is_held(self, self->family, &sin));
 	EXPECT_LE(1, ipt_packets("iptables", "OUTPUT"));
