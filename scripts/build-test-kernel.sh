@@ -77,7 +77,7 @@ scripts/config --disable DRM --disable SOUND --disable AGP --disable FB \
 make olddefconfig >&2
 for opt in KUNIT KASAN KASAN_INLINE HZ_250 PROVE_LOCKING DEBUG_KMEMLEAK NETFILTER NET_NS VETH \
 	   IPV6 NET_SCH_NETEM TUN PACKET DEBUG_ATOMIC_SLEEP USER_NS NF_TABLES \
-	   NF_CONNTRACK DETECT_HUNG_TASK SOFTLOCKUP_DETECTOR; do
+	   NF_CONNTRACK DETECT_HUNG_TASK SOFTLOCKUP_DETECTOR NET_VRF; do
 	grep -q "^CONFIG_$opt=y" .config || {
 		echo "build-test-kernel: CONFIG_$opt did not stick" >&2
 		exit 1
