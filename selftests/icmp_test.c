@@ -83,15 +83,8 @@ FIXTURE_SETUP(icmp)
 	char path[64];
 	int i;
 
-	self->family = AF_INET;
-	self->family6 = AF_INET6;
 	self->ktcp = variant->ktcp;
-	if (variant->ktcp) {
-		if (inet_only())
-			SKIP(return, "KTCP_SELFTEST_INET_ONLY set");
-		self->family = ktcp_family_or_fail(_metadata);
-		self->family6 = self->family;
-	}
+	KTCP_VARIANT_FAMILIES(variant->ktcp, self->family, self->family6);
 	enter_private_netns(_metadata);
 	self->ns[NS_SERVER] = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, self->ns[NS_SERVER]);

@@ -49,6 +49,24 @@ static inline void raise_nofile(struct __test_metadata *_metadata,
 	}
 
 /*
+ * The socket families of a KTCP_FAMILY_VARIANTS fixture's variant
+ * (@ktcp): native's AF_INET and AF_INET6, or ktcp's one family for
+ * both IP versions.  In FIXTURE_SETUP: the ktcp variant skips under
+ * KTCP_SELFTEST_INET_ONLY, and fails if ktcp.ko is not loaded.
+ */
+#define KTCP_VARIANT_FAMILIES(ktcp, family, family6)			\
+	do {								\
+		(family) = AF_INET;					\
+		(family6) = AF_INET6;					\
+		if (ktcp) {						\
+			if (inet_only())				\
+				SKIP(return, "KTCP_SELFTEST_INET_ONLY set"); \
+			(family) = ktcp_family_or_fail(_metadata);	\
+			(family6) = (family);				\
+		}							\
+	} while (0)
+
+/*
  * Every test of fixture @f between a client and a server, each native
  * or ktcp: variant @native (both native, the reference), ktcp_server,
  * ktcp_client and ktcp_both.

@@ -106,14 +106,7 @@ FIXTURE_SETUP(nf)
 	char path[64];
 
 	self->nfds = 0;
-	self->family = AF_INET;
-	self->family6 = AF_INET6;
-	if (variant->ktcp) {
-		if (inet_only())
-			SKIP(return, "KTCP_SELFTEST_INET_ONLY set");
-		self->family = ktcp_family_or_fail(_metadata);
-		self->family6 = self->family;
-	}
+	KTCP_VARIANT_FAMILIES(variant->ktcp, self->family, self->family6);
 	enter_private_netns(_metadata);
 	self->server_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, self->server_ns);
@@ -302,6 +295,22 @@ TEST_F_TIMEOUT(nf, input_drop_holds_the_handshake_until_removed, 60)
 	exchange(_metadata, self, listener, client);
 }
 
+/* Connects to @sin and @sin6 both end in ECONNREFUSED, in 2 s at most. */
+static void both_refused(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(nf) *self, struct sockaddr_in *sin,
+			 struct sockaddr_in6 *sin6)
+{
+	int client = client_socket(_metadata, self, self->family);
+
+	EXPECT_EQ(-ECONNREFUSED,
+		  connect_within(client, (struct sockaddr *)sin, sizeof(*sin),
+				 2000));
+	client = client_socket(_metadata, self, self->family6);
+	EXPECT_EQ(-ECONNREFUSED,
+		  connect_within(client, (struct sockaddr *)sin6,
+				 sizeof(*sin6), 2000));
+}
+
 /*
  * "reject with tcp reset" (nft) and "-j REJECT --reject-with tcp-reset"
  * (iptables, ip6tables): the RST the firewall sends ends the connect
@@ -311,35 +320,20 @@ TEST_F_TIMEOUT(nf, reject_with_tcp_reset_refuses_the_connect, 60)
 {
 	struct sockaddr_in sin = sin_of(AF_INET, SERVER, PORT_S);
 	struct sockaddr_in6 sin6 = sin6_of_str(SERVER6, PORT_S);
-	int client;
 
 	nf_listen(_metadata, self, (struct sockaddr *)&sin, sizeof(sin));
 	nf_listen(_metadata, self, (struct sockaddr *)&sin6, sizeof(sin6));
 
 	ASSERT_EQ(0, run_cmd(NFT_INPUT("add rule inet ktcp_nf in tcp dport %d counter reject with tcp reset"),
 			 PORT_S));
-	client = client_socket(_metadata, self, self->family);
-	EXPECT_EQ(-ECONNREFUSED,
-		  connect_within(client, (struct sockaddr *)&sin, sizeof(sin),
-				 2000));
-	client = client_socket(_metadata, self, self->family6);
-	EXPECT_EQ(-ECONNREFUSED,
-		  connect_within(client, (struct sockaddr *)&sin6,
-				 sizeof(sin6), 2000));
+	both_refused(_metadata, self, &sin, &sin6);
 	EXPECT_EQ(2, nft_packets("in"));
 	ASSERT_EQ(0, run_cmd("nft delete table inet ktcp_nf"));
 
 	ASSERT_EQ(0, run_cmd("iptables -A INPUT -p tcp --dport %d -j REJECT --reject-with tcp-reset && "
 			 "ip6tables -A INPUT -p tcp --dport %d -j REJECT --reject-with tcp-reset",
 			 PORT_S, PORT_S));
-	client = client_socket(_metadata, self, self->family);
-	EXPECT_EQ(-ECONNREFUSED,
-		  connect_within(client, (struct sockaddr *)&sin, sizeof(sin),
-				 2000));
-	client = client_socket(_metadata, self, self->family6);
-	EXPECT_EQ(-ECONNREFUSED,
-		  connect_within(client, (struct sockaddr *)&sin6,
-				 sizeof(sin6), 2000));
+	both_refused(_metadata, self, &sin, &sin6);
 	EXPECT_EQ(1, ipt_packets("iptables", "INPUT"));
 	EXPECT_EQ(1, ipt_packets("ip6tables", "INPUT"));
 }
