@@ -15,6 +15,16 @@
 #include <net/inet_sock.h>
 #include <net/net_namespace.h>
 
+/*
+ * Kbuild finds net_passive_inc() in the headers (KTCP_HAVE_NET_PASSIVE):
+ * stable kernels took it at different points.  From 6.14 on it is
+ * there for sure; a probe that missed it would free namespaces early.
+ */
+#if KERNEL_VERSION(6, 14, 0) <= LINUX_VERSION_CODE && \
+	!defined(KTCP_HAVE_NET_PASSIVE)
+#error "Kbuild's net_passive_inc() probe failed on a kernel that has it"
+#endif
+
 /* 6.11 made the table argument of proc handlers const. */
 #if KERNEL_VERSION(6, 11, 0) <= LINUX_VERSION_CODE
 #define KTCP_CTL_TABLE_CONST const

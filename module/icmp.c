@@ -27,19 +27,25 @@
 #include "seq.h"
 
 /*
- * tcp_simple_retransmit(): from SND.UNA again, so that what went out
- * larger than the new MSS is cut to it on the way; the network dropped
- * it for its size, not for congestion, so the window stays.
+ * tcp_simple_retransmit(): what went out larger than the new MSS is
+ * cut to it (each segment in flight an skb of its own, as output.c
+ * keeps them) and sent again at once; the network dropped it for its
+ * size, not for congestion, so the window stays, and what fitted is
+ * not sent twice.
  */
 static void ktcp_resend_smaller(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct sk_buff *skb;
 
-	if (ks->snd_nxt == ks->snd_una)
-		return;
-	ks->snd_nxt = ks->snd_una;
-	ks->rexmit_next = ks->snd_una;
-	ktcp_write_xmit(sk);
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		if (ktcp_skb_unsent(ks, skb))
+			break;
+		if (KTCP_SKB_CB(skb)->sacked || skb->len <= ks->mss)
+			continue;
+		if (ktcp_split(sk, skb, ks->mss) || ktcp_xmit_skb(sk, skb))
+			break;
+	}
 }
 
 /**

@@ -345,7 +345,8 @@ static bool ktcp_cwnd_limited(const struct ktcp_sock *ks)
 static void ktcp_cwnd_grow(struct ktcp_sock *ks, u32 acked_segs)
 {
 	if (ks->cwnd < ks->ssthresh) {
-		u32 cwnd = min(ks->cwnd + acked_segs, ks->ssthresh);
+		u32 cwnd = min3(ks->cwnd + acked_segs, ks->ssthresh,
+				(u32)KTCP_CWND_MAX);
 
 		acked_segs -= cwnd - ks->cwnd;
 		ks->cwnd = cwnd;

@@ -33,6 +33,14 @@ static void ktcp_icmp4_in(struct net *net, struct sk_buff *skb,
 	unsigned int ioff;
 	struct sock *sk;
 
+	/*
+	 * What icmp_rcv() checks before any protocol hears of it: the sum,
+	 * and a destination of this host alone.
+	 */
+	if (skb_rtable(skb)->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST) ||
+	    (skb->ip_summed != CHECKSUM_UNNECESSARY &&
+	     csum_fold(skb_checksum(skb, off, skb->len - off, 0))))
+		return;
 	if (!pskb_may_pull(skb, off + sizeof(*icmph) + sizeof(*inner)))
 		return;
 	icmph = (const struct icmphdr *)(skb->data + off);

@@ -13,6 +13,7 @@
 #include <linux/netfilter_ipv6.h>
 #include <linux/tcp.h>
 #include <net/inet6_hashtables.h>
+#include <net/ip6_checksum.h>
 #include <net/ip6_route.h>
 #include <net/ipv6.h>
 
@@ -34,13 +35,20 @@ static void ktcp_icmp6_in(struct net *net, struct sk_buff *skb, int off)
 	u8 nexthdr;
 	int ioff;
 
+	/* What icmpv6_rcv() checks first: the sum, pseudo-header included. */
+	if (skb->ip_summed != CHECKSUM_UNNECESSARY &&
+	    csum_ipv6_magic(&ipv6_hdr(skb)->saddr, &ipv6_hdr(skb)->daddr,
+			    skb->len - off, IPPROTO_ICMPV6,
+			    skb_checksum(skb, off, skb->len - off, 0)))
+		return;
 	if (!pskb_may_pull(skb, off + sizeof(*icmph) + sizeof(*inner)))
 		return;
 	icmph = (const struct icmp6hdr *)(skb->data + off);
 	switch (icmph->icmp6_type) {
 	case ICMPV6_PKT_TOOBIG:
 		e.mtu = ntohl(icmph->icmp6_mtu);
-		if (!e.mtu)
+		/* RFC 8201 4: never below IPv6's minimum (tcp_v6_err()). */
+		if (e.mtu < IPV6_MIN_MTU)
 			return;
 		break;
 	case ICMPV6_DEST_UNREACH:
@@ -63,7 +71,7 @@ static void ktcp_icmp6_in(struct net *net, struct sk_buff *skb, int off)
 	th = (const struct tcphdr *)(skb->data + ioff);
 	e.seq = ntohl(th->seq);
 	sk = ktcp_conn_lookup6(net, &inner->daddr, th->dest, &inner->saddr,
-			       th->source, inet6_iif(skb), 0);
+			       th->source, skb->dev->ifindex, inet6_sdif(skb));
 	if (sk)
 		ktcp_icmp_err(sk, &e, skb, off + sizeof(*icmph));
 }

@@ -200,6 +200,7 @@ struct ktcp_sock {
 	u16			advmss;		/* what we announced */
 	bool			fin_queued;	/* our FIN is on the write queue */
 	bool			orphan;		/* counted in ktcp_net.orphans */
+	bool			inuse_counted;	/* in its namespace's inuse */
 	struct list_head	orphan_node;	/* on ktcp_net.orphan_list */
 
 	/* SOL_TCP options (sockopt.c) */
@@ -751,6 +752,7 @@ int ktcp_max_sockets_default(void);
 void ktcp_memory_floors(struct ktcp_net *init);
 void ktcp_memory_sock_init(struct sock *sk);
 void ktcp_memory_sock_exit(struct sock *sk);
+void ktcp_memory_sock_unuse(struct sock *sk);
 bool ktcp_rmem_schedule(struct sock *sk, struct sk_buff *skb, bool ahead);
 bool ktcp_prune_ofo(struct sock *sk);
 bool ktcp_wmem_schedule(struct sock *sk, int size);

@@ -134,6 +134,21 @@ void ktcp_memory_sock_init(struct sock *sk)
 	sock_set_flag(sk, SOCK_USE_WRITE_QUEUE);
 	sk_sockets_allocated_inc(sk);
 	sock_prot_inuse_add(sock_net(sk), sk->sk_prot, 1);
+	ktcp_sk(sk)->inuse_counted = true;
+}
+
+/*
+ * The socket leaves its namespace's count of sockets in use: when its
+ * protocol life ends (ktcp_destroy_sock()), while the namespace is
+ * still there.  Its destructor may run after the namespace went, if it
+ * was an orphan (ktcp_orphan_release_net()): it must not touch it.
+ */
+void ktcp_memory_sock_unuse(struct sock *sk)
+{
+	if (!ktcp_sk(sk)->inuse_counted)
+		return;
+	ktcp_sk(sk)->inuse_counted = false;
+	sock_prot_inuse_add(sock_net(sk), sk->sk_prot, -1);
 }
 
 /*
@@ -150,7 +165,8 @@ void ktcp_memory_sock_exit(struct sock *sk)
 			sk->sk_state, atomic_read(&sk->sk_rmem_alloc),
 			sk->sk_wmem_queued, sk->sk_forward_alloc);
 	sk_sockets_allocated_dec(sk);
-	sock_prot_inuse_add(sock_net(sk), sk->sk_prot, -1);
+	/* A socket that never reached ktcp_destroy_sock() holds its net. */
+	ktcp_memory_sock_unuse(sk);
 }
 
 /**

@@ -143,6 +143,7 @@ void ktcp_destroy_sock(struct sock *sk)
 	ktcp_port_unbind(sk);
 	ktcp_purge_queues(sk);
 	ktcp_orphan_done(sk);
+	ktcp_memory_sock_unuse(sk);
 	sock_put(sk);
 }
 

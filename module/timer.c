@@ -551,7 +551,13 @@ void ktcp_run_deferred(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 
-	if (test_and_clear_bit(KTCP_DEFER_RTX, &ks->deferred))
+	/*
+	 * An expiry that found the socket owned is moot if what ran since
+	 * (the backlog's ACKs) armed the timer again, as native's
+	 * tcp_write_timer_handler() finds icsk_timeout ahead.
+	 */
+	if (test_and_clear_bit(KTCP_DEFER_RTX, &ks->deferred) &&
+	    !timer_pending(&ks->rtx_timer))
 		ktcp_rtx_work(sk);
 	if (test_and_clear_bit(KTCP_DEFER_WAIT, &ks->deferred))
 		ktcp_wait_work(sk);
