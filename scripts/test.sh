@@ -201,40 +201,40 @@ expect_suites()
 
 # Each kernel's suites run in several VMs at once (KTCP_STOCK_VMS,
 # default 3; KTCP_DEBUG_VMS, default 2), shared out by the seconds each
-# took there (a warm run, 2026-12-04 13:30, five VMs on the host: three
+# took there (a warm run, 2026-12-04 16:51, five VMs on the host: three
 # of 6.1, two of 6.12; packetdrill with google-loss), longest first,
 # each to the VM with the fewest seconds so far.  "-": not run on that
 # kernel.
 #	suite		6.1	6.12
 suite_seconds="
-	packetdrill	717	-
-	hostile		381	291
-	module_cycle	347	104
-	wire		211	-
-	transfer	164	-
-	table_test	156	69
-	stress		140	177
-	preload		138	-
-	paws		134	145
-	memory		96	222
-	fuzz		88	104
-	netns		85	-
-	libktcp		68	-
-	syn		68	34
-	transfer_test	52	59
-	edge_test	43	57
-	netfilter_test	30	60
-	icmp_test	60	150
-	coexist_test	30	90
+	packetdrill	808	-
+	module_cycle	349	72
+	hostile	314	242
+	preload	294	-
+	transfer	191	-
+	wire	175	-
+	stress	146	276
+	paws	137	130
+	table_test	107	87
+	netfilter_test	98	134
+	memory	97	277
+	fuzz	85	115
+	transfer_test	80	83
+	libktcp	75	-
+	syn	68	30
+	icmp_test	52	255
+	edge_test	44	51
+	netns	36	-
 	bindtodevice_test	20	60
-	epoll_test	14	39
-	sockopt_test	13	27
-	ipopt_test	9	71
-	connect_test	6	27
-	poll_test	6	18
-	ipv6_test	2	30
-	bind_test	4	37
-	kunit		-	60"
+	epoll_test	14	23
+	sockopt_test	14	34
+	ipopt_test	8	97
+	connect_test	8	33
+	poll_test	7	35
+	coexist_test	6	75
+	ipv6_test	4	19
+	bind_test	3	34
+	kunit	-	60"
 
 # weight_of KERNEL SUITE: its seconds in suite_seconds, 60 if unknown.
 weight_of()
