@@ -303,6 +303,8 @@ struct ktcp_sock {
 #define KTCP_DEFER_WAIT	1
 #define KTCP_DEFER_DELACK	2
 #define KTCP_DEFER_KEEPALIVE	3
+/* The timers' bits hold the socket (ktcp_timer_run()); icmp.c's not. */
+#define KTCP_DEFER_TIMER_LAST	KTCP_DEFER_KEEPALIVE
 #define KTCP_DEFER_MTU		4	/* icmp.c: the path MTU came down */
 #define KTCP_DEFER_ICMP_ERR	5	/* icmp.c: an error ends a connect */
 #define KTCP_DEFER_LAST		KTCP_DEFER_ICMP_ERR

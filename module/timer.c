@@ -15,6 +15,19 @@
 
 #define KTCP_RTO_INIT	HZ
 
+/*
+ * Take a timer's deferred work off @sk, and the hold ktcp_timer_run()
+ * took for it: true if it was there.
+ */
+static bool ktcp_take_deferred(struct sock *sk, int bit)
+{
+	if (!test_and_clear_bit(bit, &ktcp_sk(sk)->deferred))
+		return false;
+	/* The caller holds @sk (release_sock()'s, ktcp_done()'s). */
+	__sock_put(sk);
+	return true;
+}
+
 void ktcp_rtt_sample(struct sock *sk, u32 rtt)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
@@ -333,7 +346,7 @@ void ktcp_persist_reset(struct sock *sk)
 	if (ks->snd_una == ks->snd_max) {
 		sk_stop_timer(sk, &ks->rtx_timer);
 		/* Nor may a probe left to release_sock() run. */
-		clear_bit(KTCP_DEFER_RTX, &ks->deferred);
+		ktcp_take_deferred(sk, KTCP_DEFER_RTX);
 	}
 }
 
@@ -470,17 +483,24 @@ static void ktcp_keepalive_work(struct sock *sk)
 	sk_reset_timer(sk, &ks->keepalive_timer, jiffies + next);
 }
 
-/* Run @work now, or leave it to release_sock() if a process owns @sk. */
+/*
+ * Run @work now, or leave it to release_sock() if a process owns @sk.
+ * Left, it holds the socket until then, as native's tcp_write_timer()
+ * does: sk_reset_timer() takes its reference after mod_timer(), so a
+ * timer armed by the owner for a jiffy can fire before that hold, and
+ * this callback's put would otherwise free a socket the process is
+ * still using (a use-after-free KASAN caught under netem, 2026-12-04).
+ */
 static void ktcp_timer_run(struct ktcp_sock *ks, int defer_bit,
 			   void (*work)(struct sock *sk))
 {
 	struct sock *sk = &ks->inet.sk;
 
 	bh_lock_sock(sk);
-	if (sock_owned_by_user(sk))
-		set_bit(defer_bit, &ks->deferred);
-	else
+	if (!sock_owned_by_user(sk))
 		work(sk);
+	else if (!test_and_set_bit(defer_bit, &ks->deferred))
+		sock_hold(sk);
 	bh_unlock_sock(sk);
 	sock_put(sk);	/* the reference sk_reset_timer() took */
 }
@@ -556,14 +576,14 @@ void ktcp_run_deferred(struct sock *sk)
 	 * (the backlog's ACKs) armed the timer again, as native's
 	 * tcp_write_timer_handler() finds icsk_timeout ahead.
 	 */
-	if (test_and_clear_bit(KTCP_DEFER_RTX, &ks->deferred) &&
+	if (ktcp_take_deferred(sk, KTCP_DEFER_RTX) &&
 	    !timer_pending(&ks->rtx_timer))
 		ktcp_rtx_work(sk);
-	if (test_and_clear_bit(KTCP_DEFER_WAIT, &ks->deferred))
+	if (ktcp_take_deferred(sk, KTCP_DEFER_WAIT))
 		ktcp_wait_work(sk);
-	if (test_and_clear_bit(KTCP_DEFER_DELACK, &ks->deferred))
+	if (ktcp_take_deferred(sk, KTCP_DEFER_DELACK))
 		ktcp_delack_work(sk);
-	if (test_and_clear_bit(KTCP_DEFER_KEEPALIVE, &ks->deferred))
+	if (ktcp_take_deferred(sk, KTCP_DEFER_KEEPALIVE))
 		ktcp_keepalive_work(sk);
 	if (test_and_clear_bit(KTCP_DEFER_MTU, &ks->deferred))
 		ktcp_mtu_reduced(sk);
@@ -591,7 +611,9 @@ void ktcp_clear_timers(struct sock *sk)
 	sk_stop_timer(sk, &ks->wait_timer);
 	sk_stop_timer(sk, &ks->delack_timer);
 	sk_stop_timer(sk, &ks->keepalive_timer);
-	for (bit = 0; bit <= KTCP_DEFER_LAST; bit++)
+	for (bit = 0; bit <= KTCP_DEFER_TIMER_LAST; bit++)
+		ktcp_take_deferred(sk, bit);
+	for (; bit <= KTCP_DEFER_LAST; bit++)
 		clear_bit(bit, &ks->deferred);
 }
 
