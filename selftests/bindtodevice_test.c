@@ -96,8 +96,7 @@ FIXTURE_TEARDOWN(dev)
 static int dev_socket(struct __test_metadata *_metadata,
 		      FIXTURE_DATA(dev) *self, bool client)
 {
-	struct timeval tv = { .tv_sec = 5 };
-	int one = 1, fd;
+	int fd;
 
 	if (client)
 		ASSERT_EQ(0, setns(self->client_ns, CLONE_NEWNET));
@@ -105,9 +104,7 @@ static int dev_socket(struct __test_metadata *_metadata,
 	if (client)
 		ASSERT_EQ(0, setns(self->server_ns, CLONE_NEWNET));
 	ASSERT_LE(0, fd) TH_LOG("socket: %s", strerror(errno));
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	set_test_sock_opts(_metadata, fd, 5000);
 	self->fds[self->nfds++] = fd;
 	return fd;
 }

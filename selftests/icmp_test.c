@@ -148,16 +148,13 @@ FIXTURE_TEARDOWN(icmp)
 static int ns_socket(struct __test_metadata *_metadata,
 		     FIXTURE_DATA(icmp) *self, int which, int family)
 {
-	struct timeval tv = { .tv_sec = 10 };
-	int one = 1, fd;
+	int fd;
 
 	enter(_metadata, self, which);
 	fd = socket(family, SOCK_STREAM, 0);
 	enter(_metadata, self, NS_SERVER);
 	ASSERT_GE(fd, 0) TH_LOG("socket: %s", strerror(errno));
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	set_test_sock_opts(_metadata, fd, 10000);
 	self->fds[self->nfds++] = fd;
 	return fd;
 }

@@ -347,6 +347,21 @@ static inline void set_sock_timeout(struct __test_metadata *_metadata, int fd,
  * calls by @timeout_ms both ways, so that a stack that stalls fails
  * the test instead of hanging the run.
  */
+/*
+ * A test's stream socket: SO_RCVTIMEO and SO_SNDTIMEO of @ms, so that
+ * nothing hangs, and SO_REUSEADDR.
+ */
+static inline void set_test_sock_opts(struct __test_metadata *_metadata,
+				      int fd, unsigned int ms)
+{
+	int one = 1;
+
+	set_sock_timeout(_metadata, fd, SO_RCVTIMEO, ms);
+	set_sock_timeout(_metadata, fd, SO_SNDTIMEO, ms);
+	ASSERT_EQ(0, setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
+				sizeof(one)));
+}
+
 static inline int track_sock(struct __test_metadata *_metadata,
 			     struct socks *socks, int fd,
 			     unsigned int timeout_ms)

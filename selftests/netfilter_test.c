@@ -157,14 +157,10 @@ static void in_server(struct __test_metadata *_metadata,
 static int nf_socket(struct __test_metadata *_metadata,
 		     FIXTURE_DATA(nf) *self, int family)
 {
-	struct timeval tv = { .tv_sec = 5 };
-	int one = 1;
 	int fd = socket(family, SOCK_STREAM, 0);
 
 	ASSERT_GE(fd, 0) TH_LOG("socket: %s", strerror(errno));
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	set_test_sock_opts(_metadata, fd, 5000);
 	self->fds[self->nfds++] = fd;
 	return fd;
 }
