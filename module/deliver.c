@@ -20,13 +20,9 @@
 
 static bool ktcp_checksum_ok(struct sk_buff *skb)
 {
-	__sum16 bad;
+	const struct ktcp_af_ops *ops = ktcp_skb_af_ops(skb);
 
-	if (skb->protocol == htons(ETH_P_IPV6))
-		bad = skb_checksum_init(skb, IPPROTO_TCP, ip6_compute_pseudo);
-	else
-		bad = skb_checksum_init(skb, IPPROTO_TCP, inet_compute_pseudo);
-	if (bad)
+	if (!ops->checksum_init(skb))
 		return false;
 	return skb_csum_unnecessary(skb) || !__skb_checksum_complete(skb);
 }
@@ -34,17 +30,13 @@ static bool ktcp_checksum_ok(struct sk_buff *skb)
 /* The listener a SYN that ended a TIME_WAIT is for, held, or NULL. */
 static struct sock *ktcp_listener_of(struct net *net, struct sk_buff *skb)
 {
-	const struct tcphdr *th = tcp_hdr(skb);
-
 	const struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
+	const struct tcphdr *th = tcp_hdr(skb);
+	struct in6_addr saddr, daddr;
 
-	if (skb->protocol == htons(ETH_P_IPV6))
-		return ktcp_listener_lookup6(net, &ipv6_hdr(skb)->saddr,
-					     th->source, &ipv6_hdr(skb)->daddr,
-					     ntohs(th->dest), cb->dif, cb->sdif);
-	return ktcp_listener_lookup(net, ip_hdr(skb)->saddr, th->source,
-				    ip_hdr(skb)->daddr, ntohs(th->dest),
-				    cb->dif, cb->sdif);
+	ktcp_skb_addrs(skb, &saddr, &daddr);
+	return ktcp_listener_lookup(net, &saddr, th->source, &daddr,
+				    ntohs(th->dest), cb->dif, cb->sdif);
 }
 
 /*
@@ -129,8 +121,7 @@ unsigned int ktcp_segment_in(struct net *net, struct sock *sk,
 	}
 	/* IPsec input policy, as tcp_v4_rcv() and tcp_v6_rcv() check it. */
 	if (!xfrm_policy_check(sk, XFRM_POLICY_IN, skb,
-			       skb->protocol == htons(ETH_P_IPV6) ?
-			       AF_INET6 : AF_INET))
+			       ktcp_skb_af_ops(skb)->family))
 		goto drop;
 	if (!ktcp_ct_confirm(skb))
 		goto drop;

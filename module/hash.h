@@ -21,6 +21,7 @@
 #include <linux/minmax.h>
 #include <linux/siphash.h>
 #include <linux/types.h>
+#include <net/ipv6.h>
 
 /* One chain per 16 KiB of RAM: 65536 chains (512 KiB) for 1 GiB. */
 #define KTCP_HASH_RAM_SHIFT	14
@@ -79,6 +80,20 @@ static inline u32 ktcp_hash6(const siphash_key_t *key, u32 mix,
 }
 
 /*
+ * A 4-tuple of either family, IPv4 v4-mapped (af_ops.h): an IPv4 one
+ * costs the hash of its 12 bytes, not of 36.
+ */
+static inline u32 ktcp_hash_tuple(const siphash_key_t *key, u32 mix,
+				  const struct in6_addr *laddr, __be16 lport,
+				  const struct in6_addr *raddr, __be16 rport)
+{
+	if (ipv6_addr_v4mapped(laddr))
+		return ktcp_hash4(key, mix, laddr->s6_addr32[3], lport,
+				  raddr->s6_addr32[3], rport);
+	return ktcp_hash6(key, mix, laddr, lport, raddr, rport);
+}
+
+/*
  * SYN queues (listen.c): per listener, one chain per request that
  * max_syn_backlog allows when listen() runs, a power of two.
  */
@@ -102,7 +117,7 @@ static inline u32 ktcp_hash_synq(const siphash_key_t *key, u32 mix,
 				 const struct in6_addr *laddr, __be16 lport,
 				 const struct in6_addr *raddr, __be16 rport)
 {
-	return ktcp_hash6(key, mix, laddr, lport, raddr, rport);
+	return ktcp_hash_tuple(key, mix, laddr, lport, raddr, rport);
 }
 
 /* The module's secret (table.c), drawn at load, for every hash here. */

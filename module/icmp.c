@@ -60,21 +60,14 @@ void ktcp_mtu_reduced(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	struct inet_sock *inet = inet_sk(sk);
-	u32 mtu, route_mss;
 	u16 mss;
+	u32 mtu;
 
 	if ((1 << sk->sk_state) & (TCPF_LISTEN | TCPF_CLOSE) ||
 	    inet->pmtudisc == IP_PMTUDISC_DONT)
 		return;
-	if (ks->ipv6) {
-		mtu = ktcp_route_mtu6(sock_net(sk), sk, &sk->sk_v6_rcv_saddr,
-				      &sk->sk_v6_daddr);
-		route_mss = ktcp_mss_for_mtu6(mtu);
-	} else {
-		mtu = ktcp_route_mtu(sock_net(sk), sk, inet->inet_saddr,
-				     inet->inet_daddr);
-		route_mss = ktcp_mss_for_mtu(mtu);
-	}
+	mtu = ks->af_ops->route_mtu(sock_net(sk), sk, &sk->sk_v6_rcv_saddr,
+				    &sk->sk_v6_daddr);
 	if (!mtu)
 		return;
 	/*
@@ -84,7 +77,7 @@ void ktcp_mtu_reduced(struct sock *sk)
 	if (ks->mtu_info && ks->mtu_info < mtu)
 		WRITE_ONCE(sk->sk_err_soft, EMSGSIZE);
 	mss = ktcp_snd_mss(min_t(u32, ks->peer_mss ?: KTCP_DEFAULT_MSS,
-				 route_mss),
+				 ktcp_mss_for_mtu(ks->af_ops, mtu)),
 			   ks->advmss, ktcp_sysctl(sock_net(sk), min_snd_mss),
 			   ks->tstamp_ok);
 	if (mss >= ks->mss)
@@ -102,12 +95,7 @@ static void ktcp_update_route_pmtu(struct sock *sk, struct sk_buff *skb,
 				   unsigned int quoted, u32 mtu)
 {
 	__skb_pull(skb, quoted);
-	if (ktcp_sk(sk)->ipv6)
-		ip6_update_pmtu(skb, sock_net(sk), htonl(mtu),
-				sk->sk_bound_dev_if, READ_ONCE(sk->sk_mark),
-				sk->sk_uid);
-	else
-		ipv4_sk_update_pmtu(skb, sk, mtu);
+	ktcp_sk(sk)->af_ops->update_pmtu(sk, skb, mtu);
 	__skb_push(skb, quoted);
 }
 
@@ -178,7 +166,7 @@ void ktcp_icmp_err(struct sock *sk, const struct ktcp_icmp *e,
 		ktcp_icmp_abort(sk, e->err);
 		goto out;
 	}
-	if (!ks->ipv6 && ktcp_inet_recverr(sk) && !sock_owned_by_user(sk)) {
+	if (ks->af_ops->recverr(sk) && !sock_owned_by_user(sk)) {
 		WRITE_ONCE(sk->sk_err, e->err);
 		sk_error_report(sk);
 	} else {

@@ -16,6 +16,7 @@
 #include <net/ip.h>
 #include <net/route.h>
 
+#include "isn.h"
 #include "ktcp.h"
 
 /*
@@ -27,6 +28,7 @@ static void ktcp_icmp4_in(struct net *net, struct sk_buff *skb,
 			  unsigned int off)
 {
 	const struct icmphdr *icmph;
+	struct in6_addr saddr, daddr;
 	const struct iphdr *inner;
 	const struct tcphdr *th;
 	struct ktcp_icmp e = {};
@@ -75,8 +77,10 @@ static void ktcp_icmp4_in(struct net *net, struct sk_buff *skb,
 		return;
 	}
 	e.seq = ntohl(th->seq);
-	sk = ktcp_conn_lookup(net, inner->daddr, th->dest, inner->saddr,
-			      th->source, inet_iif(skb), 0);
+	ipv6_addr_set_v4mapped(inner->saddr, &saddr);
+	ipv6_addr_set_v4mapped(inner->daddr, &daddr);
+	sk = ktcp_conn_lookup(net, &daddr, th->dest, &saddr, th->source,
+			      inet_iif(skb), 0);
 	if (sk)
 		ktcp_icmp_err(sk, &e, skb, off + sizeof(*icmph));
 }
@@ -108,6 +112,7 @@ static unsigned int ktcp_nf_local_in(void *priv, struct sk_buff *skb,
 	const struct iphdr *iph = ip_hdr(skb);
 	unsigned int thoff = iph->ihl * 4;
 	int dif = inet_iif(skb), sdif = inet_sdif(skb);
+	struct in6_addr saddr, daddr;
 	const struct tcphdr *th;
 	struct sock *sk;
 
@@ -132,15 +137,16 @@ static unsigned int ktcp_nf_local_in(void *priv, struct sk_buff *skb,
 	iph = ip_hdr(skb);
 	th = (const struct tcphdr *)(skb->data + thoff);
 
-	sk = ktcp_conn_lookup(net, iph->saddr, th->source, iph->daddr,
-			      th->dest, dif, sdif);
+	ipv6_addr_set_v4mapped(iph->saddr, &saddr);
+	ipv6_addr_set_v4mapped(iph->daddr, &daddr);
+	sk = ktcp_conn_lookup(net, &saddr, th->source, &daddr, th->dest, dif,
+			      sdif);
 	if (!sk && ktcp_native_flow(net, iph, th, dif, sdif))
 		return NF_ACCEPT;
 	if (!sk)
-		sk = ktcp_listener_lookup(net, iph->saddr, th->source,
-					  iph->daddr, ntohs(th->dest), dif,
-					  sdif);
-	if (!sk && !ktcp_port_owned(net, iph->daddr, ntohs(th->dest)))
+		sk = ktcp_listener_lookup(net, &saddr, th->source, &daddr,
+					  ntohs(th->dest), dif, sdif);
+	if (!sk && !ktcp_port_owned(net, &daddr, ntohs(th->dest)))
 		return NF_ACCEPT;
 
 	/*
@@ -169,17 +175,18 @@ void ktcp_ipv4_exit_net(struct net *net)
 }
 
 static struct rtable *ktcp_route(struct net *net, struct sock *sk,
-				 struct flowi4 *fl4, __be32 saddr,
-				 __be32 daddr)
+				 struct flowi4 *fl4,
+				 const struct in6_addr *saddr,
+				 const struct in6_addr *daddr)
 {
-	return ip_route_output_ports(net, fl4, sk, daddr, saddr, 0, 0,
-				     IPPROTO_TCP, 0,
-				     sk ? sk->sk_bound_dev_if : 0);
+	return ip_route_output_ports(net, fl4, sk, daddr->s6_addr32[3],
+				     saddr->s6_addr32[3], 0, 0, IPPROTO_TCP,
+				     0, sk ? sk->sk_bound_dev_if : 0);
 }
 
-/* The route's MTU from @saddr to @daddr, 0 without a route. */
-u32 ktcp_route_mtu(struct net *net, struct sock *sk, __be32 saddr,
-		   __be32 daddr)
+static u32 ktcp_v4_route_mtu(struct net *net, struct sock *sk,
+			     const struct in6_addr *saddr,
+			     const struct in6_addr *daddr)
 {
 	struct flowi4 fl4;
 	struct rtable *rt;
@@ -193,27 +200,9 @@ u32 ktcp_route_mtu(struct net *net, struct sock *sk, __be32 saddr,
 	return mtu;
 }
 
-/* The MSS to announce: the route's MTU less the IP and TCP headers. */
-u16 ktcp_route_mss(struct net *net, struct sock *sk, __be32 saddr,
-		   __be32 daddr)
-{
-	u32 mtu = ktcp_route_mtu(net, sk, saddr, daddr);
-
-	return mtu ? ktcp_mss_for_mtu(mtu) : 536;
-}
-
-/**
- * ktcp_ip_send() - route a TCP segment and hand it to IP
- * @net: namespace
- * @sk: the sending socket, or NULL for replies (RST) without one
- * @skb: a complete TCP segment, checksum filled, transport header set
- * @saddr: source address
- * @daddr: destination address
- *
- * Consumes @skb.  Return: 0 or a negative errno.
- */
-int ktcp_ip_send(struct net *net, struct sock *sk, struct sk_buff *skb,
-		 __be32 saddr, __be32 daddr)
+static int ktcp_v4_send(struct net *net, struct sock *sk, struct sk_buff *skb,
+			const struct in6_addr *saddr,
+			const struct in6_addr *daddr)
 {
 	struct flowi4 fl4;
 	struct rtable *rt;
@@ -256,6 +245,71 @@ int ktcp_ip_send(struct net *net, struct sock *sk, struct sk_buff *skb,
 	err = ip_local_out(net, sk, skb);
 	return net_xmit_eval(err);
 }
+
+static bool ktcp_v4_checksum_init(struct sk_buff *skb)
+{
+	return !skb_checksum_init(skb, IPPROTO_TCP, inet_compute_pseudo);
+}
+
+static void ktcp_v4_send_check(struct sk_buff *skb,
+			       const struct in6_addr *saddr,
+			       const struct in6_addr *daddr)
+{
+	ktcp_checksum_partial(skb, ~csum_tcpudp_magic(saddr->s6_addr32[3],
+						      daddr->s6_addr32[3],
+						      skb->len, IPPROTO_TCP,
+						      0));
+}
+
+static void ktcp_v4_update_pmtu(struct sock *sk, struct sk_buff *skb,
+				u32 mtu)
+{
+	ipv4_sk_update_pmtu(skb, sk, mtu);
+}
+
+static u32 ktcp_v4_isn(const siphash_key_t *key, const struct in6_addr *laddr,
+		       const struct in6_addr *raddr, __be16 lport,
+		       __be16 rport, u64 ns)
+{
+	return ktcp_isn(key, laddr->s6_addr32[3], raddr->s6_addr32[3], lport,
+			rport, ns);
+}
+
+static u32 ktcp_v4_cookie_make(const siphash_key_t *key,
+			       const struct in6_addr *laddr,
+			       const struct in6_addr *raddr, __be16 lport,
+			       __be16 rport, u32 peer_isn, u32 minute, u16 mss)
+{
+	return ktcp_cookie_make(key, laddr->s6_addr32[3], raddr->s6_addr32[3],
+				lport, rport, peer_isn, minute, mss);
+}
+
+static u16 ktcp_v4_cookie_check(const siphash_key_t *key,
+				const struct in6_addr *laddr,
+				const struct in6_addr *raddr, __be16 lport,
+				__be16 rport, u32 peer_isn, u32 minute,
+				u32 cookie)
+{
+	return ktcp_cookie_check(key, laddr->s6_addr32[3],
+				 raddr->s6_addr32[3], lport, rport, peer_isn,
+				 minute, cookie);
+}
+
+const struct ktcp_af_ops ktcp_ipv4_ops = {
+	.family		= AF_INET,
+	.net_header_len	= sizeof(struct iphdr),
+	.min_mtu	= 576,		/* RFC 9293 3.7.1: MSS 536 */
+	.gso_type	= SKB_GSO_TCPV4,
+	.checksum_init	= ktcp_v4_checksum_init,
+	.send_check	= ktcp_v4_send_check,
+	.send		= ktcp_v4_send,
+	.route_mtu	= ktcp_v4_route_mtu,
+	.update_pmtu	= ktcp_v4_update_pmtu,
+	.recverr	= ktcp_inet_recverr,
+	.isn		= ktcp_v4_isn,
+	.cookie_make	= ktcp_v4_cookie_make,
+	.cookie_check	= ktcp_v4_cookie_check,
+};
 
 struct sk_buff *ktcp_alloc_skb(unsigned int payload, gfp_t gfp)
 {

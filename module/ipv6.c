@@ -17,6 +17,7 @@
 #include <net/ip6_route.h>
 #include <net/ipv6.h>
 
+#include "isn.h"
 #include "ktcp.h"
 
 /*
@@ -68,10 +69,14 @@ static void ktcp_icmp6_in(struct net *net, struct sk_buff *skb, int off)
 	    !pskb_may_pull(skb, ioff + 8))
 		return;
 	inner = (const struct ipv6hdr *)(skb->data + off + sizeof(*icmph));
+	/* v4-mapped addresses name IPv4 connections in ktcp's tables. */
+	if (ipv6_addr_v4mapped(&inner->saddr) ||
+	    ipv6_addr_v4mapped(&inner->daddr))
+		return;
 	th = (const struct tcphdr *)(skb->data + ioff);
 	e.seq = ntohl(th->seq);
-	sk = ktcp_conn_lookup6(net, &inner->daddr, th->dest, &inner->saddr,
-			       th->source, skb->dev->ifindex, inet6_sdif(skb));
+	sk = ktcp_conn_lookup(net, &inner->daddr, th->dest, &inner->saddr,
+			      th->source, skb->dev->ifindex, inet6_sdif(skb));
 	if (sk)
 		ktcp_icmp_err(sk, &e, skb, off + sizeof(*icmph));
 }
@@ -131,15 +136,15 @@ static unsigned int ktcp_nf6_local_in(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;
 	th = (const struct tcphdr *)(skb->data + thoff);
 
-	sk = ktcp_conn_lookup6(net, &ip6h->saddr, th->source, &ip6h->daddr,
-			       th->dest, dif, sdif);
+	sk = ktcp_conn_lookup(net, &ip6h->saddr, th->source, &ip6h->daddr,
+			      th->dest, dif, sdif);
 	if (!sk && ktcp_native_flow6(net, ip6h, th, dif, sdif))
 		return NF_ACCEPT;
 	if (!sk)
-		sk = ktcp_listener_lookup6(net, &ip6h->saddr, th->source,
-					   &ip6h->daddr, ntohs(th->dest), dif,
-					   sdif);
-	if (!sk && !ktcp_port_owned6(net, &ip6h->daddr, ntohs(th->dest)))
+		sk = ktcp_listener_lookup(net, &ip6h->saddr, th->source,
+					  &ip6h->daddr, ntohs(th->dest), dif,
+					  sdif);
+	if (!sk && !ktcp_port_owned(net, &ip6h->daddr, ntohs(th->dest)))
 		return NF_ACCEPT;
 
 	/*
@@ -188,9 +193,9 @@ static struct dst_entry *ktcp_route6(struct net *net, struct sock *sk,
 	return ip6_dst_lookup_flow(net, NULL, fl6, NULL);
 }
 
-/* The route's MTU from @saddr to @daddr, 0 without a route. */
-u32 ktcp_route_mtu6(struct net *net, struct sock *sk,
-		    const struct in6_addr *saddr, const struct in6_addr *daddr)
+static u32 ktcp_v6_route_mtu(struct net *net, struct sock *sk,
+			     const struct in6_addr *saddr,
+			     const struct in6_addr *daddr)
 {
 	struct dst_entry *dst;
 	struct flowi6 fl6;
@@ -204,32 +209,14 @@ u32 ktcp_route_mtu6(struct net *net, struct sock *sk,
 	return mtu;
 }
 
-/* The MSS to announce: the route's MTU less the IPv6 and TCP headers. */
-u16 ktcp_route_mss6(struct net *net, struct sock *sk,
-		    const struct in6_addr *saddr, const struct in6_addr *daddr)
-{
-	u32 mtu = ktcp_route_mtu6(net, sk, saddr, daddr);
-
-	return mtu ? ktcp_mss_for_mtu6(mtu) : IPV6_MIN_MTU - 60;
-}
-
-/**
- * ktcp_ip6_send() - route a TCP segment and hand it to IPv6
- * @net: namespace
- * @sk: the sending socket, or NULL for replies (RST) without one
- * @skb: a complete TCP segment, checksum filled, transport header set
- * @saddr: source address
- * @daddr: destination address
- *
- * Consumes @skb.  Return: 0 or a negative errno.
- */
-int ktcp_ip6_send(struct net *net, struct sock *sk, struct sk_buff *skb,
-		  const struct in6_addr *saddr, const struct in6_addr *daddr)
+static int ktcp_v6_send(struct net *net, struct sock *sk, struct sk_buff *skb,
+			const struct in6_addr *saddr,
+			const struct in6_addr *daddr)
 {
 	struct dst_entry *dst;
 	struct ipv6hdr *ip6h;
 	struct flowi6 fl6;
-	int hlimit, err;
+	int err;
 
 	dst = ktcp_route6(net, sk, &fl6, saddr, daddr);
 	if (IS_ERR(dst)) {
@@ -243,8 +230,7 @@ int ktcp_ip6_send(struct net *net, struct sock *sk, struct sk_buff *skb,
 	ip6_flow_hdr(ip6h, 0, 0);	/* no IPV6_TCLASS, no flow label */
 	ip6h->payload_len = htons(skb->len - sizeof(*ip6h));
 	ip6h->nexthdr = IPPROTO_TCP;
-	hlimit = ip6_dst_hoplimit(dst);
-	ip6h->hop_limit = hlimit;
+	ip6h->hop_limit = ip6_dst_hoplimit(dst);
 	ip6h->saddr = fl6.saddr;
 	ip6h->daddr = fl6.daddr;
 	skb->protocol = htons(ETH_P_IPV6);
@@ -257,3 +243,45 @@ int ktcp_ip6_send(struct net *net, struct sock *sk, struct sk_buff *skb,
 	err = ip6_local_out(net, sk, skb);
 	return net_xmit_eval(err);
 }
+
+static bool ktcp_v6_checksum_init(struct sk_buff *skb)
+{
+	return !skb_checksum_init(skb, IPPROTO_TCP, ip6_compute_pseudo);
+}
+
+static void ktcp_v6_send_check(struct sk_buff *skb,
+			       const struct in6_addr *saddr,
+			       const struct in6_addr *daddr)
+{
+	ktcp_checksum_partial(skb, ~csum_ipv6_magic(saddr, daddr, skb->len,
+						    IPPROTO_TCP, 0));
+}
+
+static void ktcp_v6_update_pmtu(struct sock *sk, struct sk_buff *skb,
+				u32 mtu)
+{
+	ip6_update_pmtu(skb, sock_net(sk), htonl(mtu), sk->sk_bound_dev_if,
+			READ_ONCE(sk->sk_mark), sk->sk_uid);
+}
+
+/* IPV6_RECVERR needs an ipv6_pinfo, which a ktcp socket has not. */
+static bool ktcp_v6_recverr(const struct sock *sk)
+{
+	return false;
+}
+
+const struct ktcp_af_ops ktcp_ipv6_ops = {
+	.family		= AF_INET6,
+	.net_header_len	= sizeof(struct ipv6hdr),
+	.min_mtu	= IPV6_MIN_MTU,
+	.gso_type	= SKB_GSO_TCPV6,
+	.checksum_init	= ktcp_v6_checksum_init,
+	.send_check	= ktcp_v6_send_check,
+	.send		= ktcp_v6_send,
+	.route_mtu	= ktcp_v6_route_mtu,
+	.update_pmtu	= ktcp_v6_update_pmtu,
+	.recverr	= ktcp_v6_recverr,
+	.isn		= ktcp_isn6,
+	.cookie_make	= ktcp_cookie_make6,
+	.cookie_check	= ktcp_cookie_check6,
+};

@@ -22,6 +22,7 @@
 #include <net/netns/generic.h>
 #include <net/sock.h>
 
+#include "af_ops.h"
 #include "cong.h"
 #include "mib.h"
 #include "mss.h"
@@ -169,11 +170,13 @@ struct ktcp_sock {
 	 */
 	u8			family;
 	/*
-	 * The connection runs over IPv6: addresses in sk_v6_rcv_saddr and
-	 * sk_v6_daddr.  False for IPv4, v4-mapped ones of an AF_INET6
-	 * socket included (inet_rcv_saddr, inet_daddr).  Like family.
+	 * The IP version the connection runs over (af_ops.h): IPv6's, or
+	 * IPv4's, v4-mapped ones of an AF_INET6 socket included.  Both
+	 * keep the addresses in sk_v6_rcv_saddr and sk_v6_daddr (IPv4's
+	 * v4-mapped, and in inet_rcv_saddr and inet_daddr too).  Like
+	 * family.
 	 */
-	bool			ipv6;
+	const struct ktcp_af_ops *af_ops;
 
 	/* All below: protected by the socket lock (sk_lock or bh lock). */
 	u32			iss;
@@ -467,31 +470,20 @@ int ktcp_port_bind(struct sock *sk, __be32 addr, u16 port);
 int ktcp_port_listen(struct sock *sk);
 void ktcp_port_inherit(struct sock *child, struct sock *listener);
 void ktcp_port_unbind(struct sock *sk);
-bool ktcp_port_owned(struct net *net, __be32 addr, u16 port);
-bool ktcp_port_owned6(struct net *net, const struct in6_addr *addr, u16 port);
+bool ktcp_port_owned(struct net *net, const struct in6_addr *addr, u16 port);
 int ktcp_conn_hash(struct sock *sk);
 void ktcp_conn_unhash(struct sock *sk);
-struct sock *ktcp_conn_lookup(struct net *net, __be32 saddr, __be16 sport,
-			      __be32 daddr, __be16 dport, int dif, int sdif);
-struct sock *ktcp_conn_lookup6(struct net *net, const struct in6_addr *saddr,
-			       __be16 sport, const struct in6_addr *daddr,
-			       __be16 dport, int dif, int sdif);
-struct sock *ktcp_listener_lookup(struct net *net, __be32 saddr, __be16 sport,
-				  __be32 daddr, u16 dport, int dif, int sdif);
-struct sock *ktcp_listener_lookup6(struct net *net,
-				   const struct in6_addr *saddr, __be16 sport,
-				   const struct in6_addr *daddr, u16 dport,
-				   int dif, int sdif);
+struct sock *ktcp_conn_lookup(struct net *net, const struct in6_addr *saddr,
+			      __be16 sport, const struct in6_addr *daddr,
+			      __be16 dport, int dif, int sdif);
+struct sock *ktcp_listener_lookup(struct net *net,
+				  const struct in6_addr *saddr, __be16 sport,
+				  const struct in6_addr *daddr, u16 dport,
+				  int dif, int sdif);
 
 /* ipv4.c */
 int ktcp_ipv4_init_net(struct net *net);
 void ktcp_ipv4_exit_net(struct net *net);
-int ktcp_ip_send(struct net *net, struct sock *sk, struct sk_buff *skb,
-		 __be32 saddr, __be32 daddr);
-u16 ktcp_route_mss(struct net *net, struct sock *sk, __be32 saddr,
-		   __be32 daddr);
-u32 ktcp_route_mtu(struct net *net, struct sock *sk, __be32 saddr,
-		   __be32 daddr);
 struct sk_buff *ktcp_alloc_skb(unsigned int payload, gfp_t gfp);
 
 /* deliver.c */
@@ -511,50 +503,6 @@ unsigned int ktcp_segment_in(struct net *net, struct sock *sk,
 /* ipv6.c */
 int ktcp_ipv6_init_net(struct net *net);
 void ktcp_ipv6_exit_net(struct net *net);
-int ktcp_ip6_send(struct net *net, struct sock *sk, struct sk_buff *skb,
-		  const struct in6_addr *saddr, const struct in6_addr *daddr);
-u16 ktcp_route_mss6(struct net *net, struct sock *sk,
-		    const struct in6_addr *saddr,
-		    const struct in6_addr *daddr);
-u32 ktcp_route_mtu6(struct net *net, struct sock *sk,
-		    const struct in6_addr *saddr,
-		    const struct in6_addr *daddr);
-
-/* The MSS a route's MTU allows: less the IP and TCP headers. */
-static inline u16 ktcp_mss_for_mtu(u32 mtu)
-{
-	return clamp_t(u32, mtu, 576, 65535) - 40;
-}
-
-/* The same over IPv6: a 40-byte header, and IPv6's minimum MTU. */
-static inline u16 ktcp_mss_for_mtu6(u32 mtu)
-{
-	return clamp_t(u32, mtu, IPV6_MIN_MTU, 65535) - 60;
-}
-
-/* Did @skb, a received segment, come over IPv6? */
-static inline bool ktcp_skb_ipv6(const struct sk_buff *skb)
-{
-	return skb->protocol == htons(ETH_P_IPV6);
-}
-
-/*
- * A received segment's addresses, for code that serves both families:
- * IPv4 ones as v4-mapped IPv6 addresses.  Returns ktcp_skb_ipv6().
- */
-static inline bool ktcp_skb_addrs(const struct sk_buff *skb,
-				  struct in6_addr *saddr,
-				  struct in6_addr *daddr)
-{
-	if (ktcp_skb_ipv6(skb)) {
-		*saddr = ipv6_hdr(skb)->saddr;
-		*daddr = ipv6_hdr(skb)->daddr;
-		return true;
-	}
-	ipv6_addr_set_v4mapped(ip_hdr(skb)->saddr, saddr);
-	ipv6_addr_set_v4mapped(ip_hdr(skb)->daddr, daddr);
-	return false;
-}
 
 /* The send MSS once both SYNs are in: ktcp_snd_mss() (mss.h). */
 static inline void ktcp_set_mss(struct ktcp_sock *ks, u16 peer_mss)
@@ -630,7 +578,7 @@ void ktcp_send_probe(struct sock *sk);
 void ktcp_send_rst(struct sock *sk, enum ktcp_mib why);
 void ktcp_send_reset_reply(struct net *net, struct sk_buff *skb,
 			   enum ktcp_mib why);
-int ktcp_send_synack(struct sock *listener, bool ipv6,
+int ktcp_send_synack(struct sock *listener, const struct ktcp_af_ops *ops,
 		     const struct in6_addr *saddr,
 		     const struct in6_addr *daddr, __be16 sport, __be16 dport,
 		     u32 iss, u32 rcv_nxt, const struct ktcp_out_options *opts,

@@ -45,7 +45,7 @@ struct ktcp_request {
 	struct list_head	round_node;	/* ktcp_listen.rounds[] */
 	struct in6_addr		laddr;		/* IPv4: v4-mapped */
 	struct in6_addr		raddr;
-	bool			ipv6;		/* the SYN came over IPv6 */
+	const struct ktcp_af_ops *af_ops;	/* the SYN's IP version */
 	__be16			lport;
 	__be16			rport;
 	u32			iss;
@@ -132,7 +132,7 @@ static void ktcp_synq_add(struct sock *sk, struct ktcp_request *req)
 	l->synq_len++;
 	info->laddr = req->laddr;
 	info->raddr = req->raddr;
-	info->ipv6 = req->ipv6;
+	info->ipv6 = req->af_ops->family == AF_INET6;
 	info->lport = req->lport;
 	info->rport = req->rport;
 	info->uid = sock_i_uid(sk);
@@ -167,7 +167,7 @@ static int ktcp_req_send_synack(struct sock *sk, struct ktcp_request *req)
 		.tsecr		= req->opts.tsval,
 	};
 
-	return ktcp_send_synack(sk, req->ipv6, &req->laddr,
+	return ktcp_send_synack(sk, req->af_ops, &req->laddr,
 				&req->raddr, req->lport, req->rport, req->iss, req->irs + 1,
 				&o, min(ktcp_rcv_window(sk), 65535U));
 }
@@ -353,7 +353,7 @@ static struct sock *ktcp_create_child(struct sock *sk,
 	inet = inet_sk(child);
 	child->sk_v6_rcv_saddr = req->laddr;
 	child->sk_v6_daddr = req->raddr;
-	if (!req->ipv6) {
+	if (req->af_ops == &ktcp_ipv4_ops) {
 		inet->inet_rcv_saddr = req->laddr.s6_addr32[3];
 		inet->inet_saddr = req->laddr.s6_addr32[3];
 		inet->inet_daddr = req->raddr.s6_addr32[3];
@@ -363,7 +363,7 @@ static struct sock *ktcp_create_child(struct sock *sk,
 	ks = ktcp_sk(child);
 	/* An AF_INET6 listener's children are AF_INET6, v4-mapped or not. */
 	ks->family = ktcp_sk(sk)->family;
-	ks->ipv6 = req->ipv6;
+	ks->af_ops = req->af_ops;
 	child->sk_ipv6only = sk->sk_ipv6only;
 	ks->nodelay = ktcp_sk(sk)->nodelay;
 	ks->cork = ktcp_sk(sk)->cork;
@@ -437,21 +437,6 @@ static u32 ktcp_cookie_minute(void)
 	return (u32)(jiffies / (60 * HZ));
 }
 
-/* A SYN cookie for a 4-tuple of either family (IPv4: v4-mapped). */
-static u32 ktcp_cookie_make_for(struct ktcp_net *kn, bool ipv6,
-				const struct in6_addr *laddr,
-				const struct in6_addr *raddr, __be16 lport,
-				__be16 rport, u32 peer_isn, u16 mss)
-{
-	if (ipv6)
-		return ktcp_cookie_make6(&kn->cookie_key, laddr, raddr, lport,
-					 rport, peer_isn, ktcp_cookie_minute(),
-					 mss);
-	return ktcp_cookie_make(&kn->cookie_key, laddr->s6_addr32[3],
-				raddr->s6_addr32[3], lport, rport, peer_isn,
-				ktcp_cookie_minute(), mss);
-}
-
 static void ktcp_listen_drop(struct sock *sk)
 {
 	ktcp_inc_stats(sock_net(sk), KTCP_MIB_LISTEN_DROPS);
@@ -486,12 +471,12 @@ static void ktcp_listen_syn(struct sock *sk, struct sk_buff *skb,
 	struct net *net = sock_net(sk);
 	struct ktcp_net *kn = ktcp_net(net);
 	int cookies = ktcp_sysctl(net, syncookies);
+	const struct ktcp_af_ops *ops;
 	struct in6_addr raddr, laddr;
 	struct ktcp_request *req;
-	bool ipv6;
 	u16 mss;
 
-	ipv6 = ktcp_skb_addrs(skb, &raddr, &laddr);
+	ops = ktcp_skb_addrs(skb, &raddr, &laddr);
 	req = ktcp_synq_find(sk, skb);
 	if (req) {	/* the peer lost our SYN-ACK */
 		if (!ktcp_req_ratelimited(net, req)) {
@@ -507,9 +492,8 @@ static void ktcp_listen_syn(struct sock *sk, struct sk_buff *skb,
 		return;
 	}
 	mss = ktcp_clamp_user_mss(ktcp_sk(sk),
-				  ipv6 ? ktcp_route_mss6(net, NULL, &laddr, &raddr) :
-				  ktcp_route_mss(net, NULL, laddr.s6_addr32[3],
-						 raddr.s6_addr32[3]));
+				  ktcp_route_mss(ops, net, NULL, &laddr,
+						 &raddr));
 	if (cookies == 2 ||
 	    l->synq_len >= ktcp_sysctl(net, max_syn_backlog)) {
 		u32 cookie;
@@ -525,14 +509,14 @@ static void ktcp_listen_syn(struct sock *sk, struct sk_buff *skb,
 			ktcp_listen_drop(sk);
 			return;
 		}
-		cookie = ktcp_cookie_make_for(kn, ipv6, &laddr, &raddr,
-					      th->dest, th->source,
-					      ntohl(th->seq),
-					      min_t(u16, opts->mss ?: 536, mss));
+		cookie = ops->cookie_make(&kn->cookie_key, &laddr, &raddr,
+					  th->dest, th->source, ntohl(th->seq),
+					  ktcp_cookie_minute(),
+					  min_t(u16, opts->mss ?: 536, mss));
 		ktcp_inc_stats(net, KTCP_MIB_SYNCOOKIES_SENT);
 		l->cookie_sent = true;
 		l->cookie_stamp = jiffies;
-		ktcp_send_synack(sk, ipv6, &laddr, &raddr, th->dest,
+		ktcp_send_synack(sk, ops, &laddr, &raddr, th->dest,
 				 th->source, cookie, ntohl(th->seq) + 1, &o,
 				 min(ktcp_rcv_window(sk), 65535U));
 		return;
@@ -545,17 +529,12 @@ static void ktcp_listen_syn(struct sock *sk, struct sk_buff *skb,
 	}
 	req->laddr = laddr;
 	req->raddr = raddr;
-	req->ipv6 = ipv6;
+	req->af_ops = ops;
 	req->lport = th->dest;
 	req->rport = th->source;
 	req->irs = ntohl(th->seq);
-	if (ipv6)
-		req->iss = ktcp_isn6(&kn->isn_key, &laddr, &raddr, th->dest,
-				     th->source, ktime_get_real_ns());
-	else
-		req->iss = ktcp_isn(&kn->isn_key, laddr.s6_addr32[3],
-				    raddr.s6_addr32[3], th->dest, th->source,
-				    ktime_get_real_ns());
+	req->iss = ops->isn(&kn->isn_key, &laddr, &raddr, th->dest, th->source,
+			    ktime_get_real_ns());
 	req->mss = mss;
 	req->opts = *opts;
 	req->wscale_ok = opts->wscale_ok && ktcp_sysctl(net, window_scaling);
@@ -587,24 +566,17 @@ static bool ktcp_cookie_request(struct sock *sk, struct sk_buff *skb,
 	struct ktcp_net *kn = ktcp_net(net);
 	u32 irs = ntohl(th->seq) - 1;
 	u32 cookie = ntohl(th->ack_seq) - 1;
+	const struct ktcp_af_ops *ops;
 	struct in6_addr raddr, laddr;
-	bool ipv6;
 	u16 mss;
 
 	if (!ktcp_sysctl(net, syncookies) || !l->cookie_sent ||
 	    !time_in_range(jiffies, l->cookie_stamp,
 			   l->cookie_stamp + KTCP_SYNCOOKIE_VALID))
 		return false;
-	ipv6 = ktcp_skb_addrs(skb, &raddr, &laddr);
-	if (ipv6)
-		mss = ktcp_cookie_check6(&kn->cookie_key, &laddr, &raddr,
-					 th->dest, th->source, irs,
-					 ktcp_cookie_minute(), cookie);
-	else
-		mss = ktcp_cookie_check(&kn->cookie_key, laddr.s6_addr32[3],
-					raddr.s6_addr32[3], th->dest,
-					th->source, irs, ktcp_cookie_minute(),
-					cookie);
+	ops = ktcp_skb_addrs(skb, &raddr, &laddr);
+	mss = ops->cookie_check(&kn->cookie_key, &laddr, &raddr, th->dest,
+				th->source, irs, ktcp_cookie_minute(), cookie);
 	if (!mss) {
 		ktcp_inc_stats(net, KTCP_MIB_SYNCOOKIES_FAILED);
 		return false;
@@ -613,7 +585,7 @@ static bool ktcp_cookie_request(struct sock *sk, struct sk_buff *skb,
 	memset(req, 0, sizeof(*req));
 	req->laddr = laddr;
 	req->raddr = raddr;
-	req->ipv6 = ipv6;
+	req->af_ops = ops;
 	req->lport = th->dest;
 	req->rport = th->source;
 	req->irs = irs;
@@ -654,20 +626,15 @@ static void ktcp_child_rcv(struct sock *child, struct sk_buff *skb)
 static struct sock *ktcp_listen_child_lookup(struct net *net,
 					     const struct sk_buff *skb)
 {
+	const struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
 	const struct tcphdr *th = tcp_hdr(skb);
 	struct in6_addr raddr, laddr;
 	struct sock *child;
 
+	ktcp_skb_addrs(skb, &raddr, &laddr);
 	rcu_read_lock();
-	const struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
-
-	if (ktcp_skb_addrs(skb, &raddr, &laddr))
-		child = ktcp_conn_lookup6(net, &raddr, th->source, &laddr,
-					  th->dest, cb->dif, cb->sdif);
-	else
-		child = ktcp_conn_lookup(net, raddr.s6_addr32[3], th->source,
-					 laddr.s6_addr32[3], th->dest,
-					 cb->dif, cb->sdif);
+	child = ktcp_conn_lookup(net, &raddr, th->source, &laddr, th->dest,
+				 cb->dif, cb->sdif);
 	rcu_read_unlock();
 	return child;
 }

@@ -90,79 +90,31 @@ static struct tcphdr *ktcp_push_header(struct sk_buff *skb, __be16 sport,
 /*
  * More than one MSS of payload goes as one GSO packet of MSS-sized
  * segments, as native's TSO skbs do: the device or the GSO layer cuts
- * it, and sums each segment (tcp_v4_send_check()), so the TCP sum is
- * left partial.
+ * it, and sums each segment.
  */
-static void ktcp_gso_setup(struct sk_buff *skb, bool ipv6, u32 mss,
-			   u32 len)
+static void ktcp_gso_setup(struct sk_buff *skb, const struct ktcp_af_ops *ops,
+			   u32 mss, u32 len)
 {
 	struct skb_shared_info *shinfo = skb_shinfo(skb);
 
 	shinfo->gso_size = mss;
 	shinfo->gso_segs = DIV_ROUND_UP(len, mss);
-	shinfo->gso_type = ipv6 ? SKB_GSO_TCPV6 : SKB_GSO_TCPV4;
-}
-
-static void ktcp_checksum_partial(struct sk_buff *skb, __sum16 pseudo)
-{
-	tcp_hdr(skb)->check = pseudo;
-	skb->ip_summed = CHECKSUM_PARTIAL;
-	skb->csum_start = skb_transport_header(skb) - skb->head;
-	skb->csum_offset = offsetof(struct tcphdr, check);
-}
-
-/* Zero th->check and sum the segment: the caller adds the pseudo header. */
-static __wsum ktcp_segment_sum(struct sk_buff *skb)
-{
-	tcp_hdr(skb)->check = 0;
-	skb->ip_summed = CHECKSUM_NONE;
-	return skb_checksum(skb, 0, skb->len, 0);
-}
-
-static void ktcp_checksum(struct sk_buff *skb, __be32 saddr, __be32 daddr)
-{
-	if (skb_is_gso(skb)) {
-		__sum16 pseudo = ~csum_tcpudp_magic(saddr, daddr, skb->len,
-						    IPPROTO_TCP, 0);
-
-		ktcp_checksum_partial(skb, pseudo);
-		return;
-	}
-	tcp_hdr(skb)->check = csum_tcpudp_magic(saddr, daddr, skb->len,
-						IPPROTO_TCP,
-						ktcp_segment_sum(skb));
-}
-
-static void ktcp_checksum6(struct sk_buff *skb, const struct in6_addr *saddr,
-			   const struct in6_addr *daddr)
-{
-	if (skb_is_gso(skb)) {
-		__sum16 pseudo = ~csum_ipv6_magic(saddr, daddr, skb->len,
-						  IPPROTO_TCP, 0);
-
-		ktcp_checksum_partial(skb, pseudo);
-		return;
-	}
-	tcp_hdr(skb)->check = csum_ipv6_magic(saddr, daddr, skb->len,
-					      IPPROTO_TCP,
-					      ktcp_segment_sum(skb));
+	shinfo->gso_type = ops->gso_type;
 }
 
 /*
- * Checksum and send a segment between addresses of either family: IPv4
- * ones are v4-mapped in @saddr and @daddr.  Consumes @skb.
+ * Send a segment between addresses of @ops's family (IPv4 v4-mapped),
+ * its sum left to the device or the core as native leaves it (a
+ * device without checksum offload, skb_checksum_help()).  Consumes
+ * @skb.
  */
 static int ktcp_xmit_to(struct net *net, struct sock *sk, struct sk_buff *skb,
-			bool ipv6, const struct in6_addr *saddr,
+			const struct ktcp_af_ops *ops,
+			const struct in6_addr *saddr,
 			const struct in6_addr *daddr)
 {
-	if (ipv6) {
-		ktcp_checksum6(skb, saddr, daddr);
-		return ktcp_ip6_send(net, sk, skb, saddr, daddr);
-	}
-	ktcp_checksum(skb, saddr->s6_addr32[3], daddr->s6_addr32[3]);
-	return ktcp_ip_send(net, sk, skb, saddr->s6_addr32[3],
-			    daddr->s6_addr32[3]);
+	ops->send_check(skb, saddr, daddr);
+	return ops->send(net, sk, skb, saddr, daddr);
 }
 
 /**
@@ -295,7 +247,7 @@ static int ktcp_send_segment(struct sock *sk, u32 seq, u8 flags,
 	if (!skb)
 		return -ENOBUFS;
 	if (len > ks->mss) {
-		ktcp_gso_setup(skb, ks->ipv6, ks->mss, len);
+		ktcp_gso_setup(skb, ks->af_ops, ks->mss, len);
 		segs = skb_shinfo(skb)->gso_segs;
 	}
 	if (sk->sk_state != TCP_SYN_SENT || (flags & KTCP_RST))
@@ -328,12 +280,8 @@ static int ktcp_send_segment(struct sock *sk, u32 seq, u8 flags,
 			 ks->rcv_nxt, flags, win, &opts);
 	/* Owned, so owner rules, cgroups and TSQ-like limits see it. */
 	skb_set_owner_w(skb, sk);
-	if (ks->ipv6)
-		return ktcp_xmit_to(sock_net(sk), sk, skb, true,
-				    &sk->sk_v6_rcv_saddr, &sk->sk_v6_daddr);
-	ktcp_checksum(skb, inet->inet_saddr, inet->inet_daddr);
-	return ktcp_ip_send(sock_net(sk), sk, skb, inet->inet_saddr,
-			    inet->inet_daddr);
+	return ktcp_xmit_to(sock_net(sk), sk, skb, ks->af_ops,
+			    &sk->sk_v6_rcv_saddr, &sk->sk_v6_daddr);
 }
 
 /* SYN in SYN_SENT, SYN-ACK after a simultaneous open. */
@@ -412,7 +360,7 @@ void ktcp_send_rst(struct sock *sk, enum ktcp_mib why)
  * (SO_BINDTODEVICE, a VRF; its mark, priority and TOS), as native's
  * tcp_v4_send_synack() sends it; the skb has no owner.
  */
-int ktcp_send_synack(struct sock *listener, bool ipv6,
+int ktcp_send_synack(struct sock *listener, const struct ktcp_af_ops *ops,
 		     const struct in6_addr *saddr,
 		     const struct in6_addr *daddr, __be16 sport, __be16 dport,
 		     u32 iss, u32 rcv_nxt, const struct ktcp_out_options *opts,
@@ -424,7 +372,7 @@ int ktcp_send_synack(struct sock *listener, bool ipv6,
 		return -ENOBUFS;
 	ktcp_push_header(skb, sport, dport, iss, rcv_nxt, KTCP_SYN | KTCP_ACK,
 			 window, opts);
-	return ktcp_xmit_to(sock_net(listener), listener, skb, ipv6, saddr,
+	return ktcp_xmit_to(sock_net(listener), listener, skb, ops, saddr,
 			    daddr);
 }
 
@@ -441,9 +389,9 @@ void ktcp_send_reset_reply(struct net *net, struct sk_buff *in,
 			   enum ktcp_mib why)
 {
 	const struct tcphdr *th = tcp_hdr(in);
+	const struct ktcp_af_ops *ops;
 	struct in6_addr saddr, daddr;
 	struct sk_buff *skb;
-	bool ipv6;
 	u32 seq = 0, ack = 0;
 	u8 flags = KTCP_RST;
 
@@ -461,8 +409,8 @@ void ktcp_send_reset_reply(struct net *net, struct sk_buff *in,
 	ktcp_push_header(skb, th->dest, th->source, seq, ack, flags, 0, NULL);
 	ktcp_inc_stats(net, KTCP_MIB_OUT_RSTS);
 	ktcp_inc_stats(net, why);
-	ipv6 = ktcp_skb_addrs(in, &saddr, &daddr);
-	ktcp_xmit_to(net, NULL, skb, ipv6, &daddr, &saddr);
+	ops = ktcp_skb_addrs(in, &saddr, &daddr);
+	ktcp_xmit_to(net, NULL, skb, ops, &daddr, &saddr);
 }
 
 /*

@@ -233,6 +233,8 @@ static void ktcp_sock_init(struct sock *sk)
 	sk->sk_type = SOCK_STREAM;
 	sk->sk_protocol = IPPROTO_TCP;
 	sk->sk_state = TCP_CLOSE;
+	/* IPv4 until a connect() or an accepted SYN says otherwise. */
+	ks->af_ops = &ktcp_ipv4_ops;
 	sk->sk_destruct = ktcp_sock_destruct;
 	sk->sk_write_space = ktcp_write_space;
 	/* __release_sock() runs the backlog through this, not the proto. */
@@ -321,7 +323,7 @@ static int ktcp_disconnect(struct sock *sk)
 		inet->inet_rcv_saddr = 0;
 		sk->sk_v6_rcv_saddr = in6addr_any;
 	}
-	ks->ipv6 = false;
+	ks->af_ops = &ktcp_ipv4_ops;
 	ks->fin_queued = false;
 	ks->retransmits = 0;
 	ktcp_cong_reset(ks);
@@ -697,15 +699,9 @@ static int ktcp_connect_start(struct sock *sk)
 	if (err)
 		return err;
 
-	if (ks->ipv6)
-		ks->iss = ktcp_isn6(&ktcp_net(net)->isn_key,
-				    &sk->sk_v6_rcv_saddr, &sk->sk_v6_daddr,
-				    inet->inet_sport, inet->inet_dport,
-				    ktime_get_real_ns());
-	else
-		ks->iss = ktcp_isn(&ktcp_net(net)->isn_key, inet->inet_saddr,
-				   inet->inet_daddr, inet->inet_sport,
-				   inet->inet_dport, ktime_get_real_ns());
+	ks->iss = ks->af_ops->isn(&ktcp_net(net)->isn_key, &sk->sk_v6_rcv_saddr,
+				  &sk->sk_v6_daddr, inet->inet_sport,
+				  inet->inet_dport, ktime_get_real_ns());
 	ks->snd_una = ks->iss;
 	ks->snd_nxt = ks->iss + 1;
 	ks->write_seq = ks->iss + 1;
@@ -766,10 +762,11 @@ static int ktcp_v4_connect(struct sock *sk, struct sockaddr *uaddr,
 		ip_rt_put(rt);
 		return -ENETUNREACH;
 	}
-	ks->advmss = ktcp_clamp_user_mss(ks, ktcp_mss_for_mtu(dst_mtu(&rt->dst)));
+	ks->af_ops = &ktcp_ipv4_ops;
+	ks->advmss = ktcp_clamp_user_mss(ks, ktcp_mss_for_mtu(ks->af_ops,
+							      dst_mtu(&rt->dst)));
 	ip_rt_put(rt);
 
-	ks->ipv6 = false;
 	if (!inet->inet_saddr)
 		inet->inet_saddr = fl4.saddr;
 	inet->inet_rcv_saddr = inet->inet_saddr;
@@ -877,10 +874,11 @@ static int ktcp_v6_connect(struct sock *sk, struct sockaddr *uaddr,
 	dst = ip6_dst_lookup_flow(net, NULL, &fl6, NULL);
 	if (IS_ERR(dst))
 		return PTR_ERR(dst);
-	ks->advmss = ktcp_clamp_user_mss(ks, ktcp_mss_for_mtu6(dst_mtu(dst)));
+	ks->af_ops = &ktcp_ipv6_ops;
+	ks->advmss = ktcp_clamp_user_mss(ks, ktcp_mss_for_mtu(ks->af_ops,
+							      dst_mtu(dst)));
 	dst_release(dst);
 
-	ks->ipv6 = true;
 	if (ipv6_addr_any(&sk->sk_v6_rcv_saddr))
 		sk->sk_v6_rcv_saddr = fl6.saddr;
 	sk->sk_v6_daddr = daddr;
@@ -896,7 +894,7 @@ static int ktcp_v6_connect(struct sock *sk, struct sockaddr *uaddr,
 	return 0;
 
 fail:
-	ks->ipv6 = false;
+	ks->af_ops = &ktcp_ipv4_ops;
 	inet->inet_dport = 0;
 	sk->sk_v6_daddr = in6addr_any;
 	if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK))

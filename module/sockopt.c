@@ -500,7 +500,6 @@ static int ktcp_get_ip_mtu(struct sock *sk, char __user *optval,
 			   int __user *optlen)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
-	struct inet_sock *inet = inet_sk(sk);
 	struct net *net = sock_net(sk);
 	int len, val = 0;
 
@@ -509,14 +508,9 @@ static int ktcp_get_ip_mtu(struct sock *sk, char __user *optval,
 	if (len < 0)
 		return -EINVAL;
 	lock_sock(sk);
-	if (!((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN))) {
-		if (ks->ipv6)
-			val = ktcp_route_mtu6(net, sk, &sk->sk_v6_rcv_saddr,
-					      &sk->sk_v6_daddr);
-		else
-			val = ktcp_route_mtu(net, sk, inet->inet_saddr,
-					     inet->inet_daddr);
-	}
+	if (!((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN)))
+		val = ks->af_ops->route_mtu(net, sk, &sk->sk_v6_rcv_saddr,
+					    &sk->sk_v6_daddr);
 	release_sock(sk);
 	if (!val)
 		return -ENOTCONN;

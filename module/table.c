@@ -136,33 +136,20 @@ static u32 ktcp_port_bucket(const struct net *net, u16 port)
 	       ktcp_ports.mask;
 }
 
-static u32 ktcp_conn_bucket(const struct net *net, __be32 laddr, __be16 lport,
-			    __be32 raddr, __be16 rport)
+/* The bucket of a 4-tuple of either family (IPv4 v4-mapped). */
+static u32 ktcp_conn_bucket(const struct net *net,
+			    const struct in6_addr *laddr, __be16 lport,
+			    const struct in6_addr *raddr, __be16 rport)
 {
-	return ktcp_hash4(&ktcp_table_key, net_hash_mix(net), laddr, lport,
-			  raddr, rport) & ktcp_conns.mask;
+	return ktcp_hash_tuple(&ktcp_table_key, net_hash_mix(net), laddr,
+			       lport, raddr, rport) & ktcp_conns.mask;
 }
 
-static u32 ktcp_conn_bucket6(const struct net *net,
-			     const struct in6_addr *laddr, __be16 lport,
-			     const struct in6_addr *raddr, __be16 rport)
-{
-	return ktcp_hash6(&ktcp_table_key, net_hash_mix(net), laddr, lport,
-			  raddr, rport) & ktcp_conns.mask;
-}
-
-/* The bucket of @sk's 4-tuple, in its family. */
 static u32 ktcp_sk_conn_bucket(const struct sock *sk)
 {
-	const struct inet_sock *inet = inet_sk(sk);
-
-	if (ktcp_sk(sk)->ipv6)
-		return ktcp_conn_bucket6(sock_net(sk), &sk->sk_v6_rcv_saddr,
-					 inet->inet_sport, &sk->sk_v6_daddr,
-					 inet->inet_dport);
-	return ktcp_conn_bucket(sock_net(sk), inet->inet_rcv_saddr,
-				inet->inet_sport, inet->inet_daddr,
-				inet->inet_dport);
+	return ktcp_conn_bucket(sock_net(sk), &sk->sk_v6_rcv_saddr,
+				inet_sk(sk)->inet_sport, &sk->sk_v6_daddr,
+				inet_sk(sk)->inet_dport);
 }
 
 /*
@@ -183,21 +170,13 @@ static void ktcp_chain_add_tail(struct hlist_node *node,
 		hlist_add_head_rcu(node, head);
 }
 
-/* Do @a and @b have the same 4-tuple? */
+/* Do @a and @b have the same 4-tuple (IPv4 v4-mapped in both)? */
 static bool ktcp_same_tuple(const struct sock *a, const struct sock *b)
 {
-	const struct inet_sock *ia = inet_sk(a), *ib = inet_sk(b);
-
-	if (ktcp_sk(a)->ipv6 != ktcp_sk(b)->ipv6 ||
-	    ia->inet_sport != ib->inet_sport ||
-	    ia->inet_dport != ib->inet_dport)
-		return false;
-	if (ktcp_sk(a)->ipv6)
-		return ipv6_addr_equal(&a->sk_v6_rcv_saddr,
-				       &b->sk_v6_rcv_saddr) &&
-		       ipv6_addr_equal(&a->sk_v6_daddr, &b->sk_v6_daddr);
-	return ia->inet_rcv_saddr == ib->inet_rcv_saddr &&
-	       ia->inet_daddr == ib->inet_daddr;
+	return inet_sk(a)->inet_sport == inet_sk(b)->inet_sport &&
+	       inet_sk(a)->inet_dport == inet_sk(b)->inet_dport &&
+	       ipv6_addr_equal(&a->sk_v6_rcv_saddr, &b->sk_v6_rcv_saddr) &&
+	       ipv6_addr_equal(&a->sk_v6_daddr, &b->sk_v6_daddr);
 }
 
 /*
@@ -235,25 +214,20 @@ static enum ktcp_scope ktcp_scope6(const struct sock *sk)
 	return ipv6_addr_any(a) ? KTCP_SCOPE_ANY : KTCP_SCOPE_ONE;
 }
 
-/* How well @sk takes IPv4 @addr: 0 not, 1 as a wildcard, 2 exactly. */
-static int ktcp_takes4(const struct sock *sk, __be32 addr)
+/*
+ * How well @sk takes a segment to @addr (IPv4 v4-mapped): 0 not, 1 as
+ * a wildcard, 2 exactly.
+ */
+static int ktcp_takes(const struct sock *sk, const struct in6_addr *addr)
 {
-	switch (ktcp_scope4(sk)) {
-	case KTCP_SCOPE_ANY:
-		return 1;
-	case KTCP_SCOPE_ONE:
-		return sk->sk_rcv_saddr == addr ? 2 : 0;
-	default:
-		return 0;
-	}
-}
+	bool v4 = ipv6_addr_v4mapped(addr);
 
-static int ktcp_takes6(const struct sock *sk, const struct in6_addr *addr)
-{
-	switch (ktcp_scope6(sk)) {
+	switch (v4 ? ktcp_scope4(sk) : ktcp_scope6(sk)) {
 	case KTCP_SCOPE_ANY:
 		return 1;
 	case KTCP_SCOPE_ONE:
+		if (v4)
+			return sk->sk_rcv_saddr == addr->s6_addr32[3] ? 2 : 0;
 		return ipv6_addr_equal(&sk->sk_v6_rcv_saddr, addr) ? 2 : 0;
 	default:
 		return 0;
@@ -489,27 +463,17 @@ static bool ktcp_port_match(const struct ktcp_sock *ks, const struct net *net,
 	return ks->inet.inet_num == port && net_eq(sock_net(&ks->inet.sk), net);
 }
 
-/* Is @port held by any ktcp socket that would accept @addr?  RCU. */
-bool ktcp_port_owned(struct net *net, __be32 addr, u16 port)
+/*
+ * Is @port held by any ktcp socket that would accept @addr (IPv4
+ * v4-mapped)?  RCU.
+ */
+bool ktcp_port_owned(struct net *net, const struct in6_addr *addr, u16 port)
 {
 	struct ktcp_sock *ks;
 
 	hlist_for_each_entry_rcu(ks, ktcp_port_chain(net, port), bind_node) {
 		if (ktcp_port_match(ks, net, port) &&
-		    ktcp_takes4(&ks->inet.sk, addr))
-			return true;
-	}
-	return false;
-}
-
-/* The same for IPv6 @addr.  RCU. */
-bool ktcp_port_owned6(struct net *net, const struct in6_addr *addr, u16 port)
-{
-	struct ktcp_sock *ks;
-
-	hlist_for_each_entry_rcu(ks, ktcp_port_chain(net, port), bind_node) {
-		if (ktcp_port_match(ks, net, port) &&
-		    ktcp_takes6(&ks->inet.sk, addr))
+		    ktcp_takes(&ks->inet.sk, addr))
 			return true;
 	}
 	return false;
@@ -529,8 +493,7 @@ static bool ktcp_dev_match(struct net *net, const struct sock *sk, int dif,
 
 /* Where a segment is going, for the listener lookups. */
 struct ktcp_dest {
-	const struct in6_addr	*daddr6;	/* IPv6, or NULL */
-	__be32			daddr;		/* IPv4 */
+	const struct in6_addr	*daddr;		/* IPv4 v4-mapped */
 	u16			dport;
 	int			dif, sdif;	/* it came in on */
 };
@@ -550,8 +513,7 @@ static int ktcp_listener_score(const struct ktcp_sock *ks, struct net *net,
 	    READ_ONCE(sk->sk_state) != TCP_LISTEN ||
 	    !ktcp_dev_match(net, sk, d->dif, d->sdif))
 		return 0;
-	addr = d->daddr6 ? ktcp_takes6(sk, d->daddr6) :
-			   ktcp_takes4(sk, d->daddr);
+	addr = ktcp_takes(sk, d->daddr);
 	return addr ? 2 * addr + !!READ_ONCE(sk->sk_bound_dev_if) : 0;
 }
 
@@ -567,8 +529,8 @@ static bool ktcp_reuseport_peers(const struct sock *a, const struct sock *b)
 }
 
 /*
- * The listener for a segment to @daddr6 (IPv6) or @daddr (IPv4, then
- * @daddr6 is NULL), port @dport, an exact address before a wildcard.
+ * The listener for a segment to @d's address (IPv4 v4-mapped) and
+ * port, an exact address before a wildcard.
  * A SO_REUSEPORT group shares the connections by @hash, a hash of the
  * 4-tuple, as reuseport_select_sock() does, so every segment of one
  * handshake (a SYN-cookie ACK too) finds the same member.  RCU; returns
@@ -610,28 +572,13 @@ static struct sock *__ktcp_listener_lookup(struct net *net,
 	return best;
 }
 
-struct sock *ktcp_listener_lookup(struct net *net, __be32 saddr, __be16 sport,
-				  __be32 daddr, u16 dport, int dif, int sdif)
+struct sock *ktcp_listener_lookup(struct net *net,
+				  const struct in6_addr *saddr, __be16 sport,
+				  const struct in6_addr *daddr, u16 dport,
+				  int dif, int sdif)
 {
 	struct ktcp_dest d = {
 		.daddr = daddr, .dport = dport, .dif = dif, .sdif = sdif,
-	};
-
-	return __ktcp_listener_lookup(net, &d,
-				      jhash_3words((__force u32)saddr,
-						   (__force u32)daddr,
-						   (__force u32)sport << 16 |
-						   dport,
-						   ktcp_reuseport_secret));
-}
-
-struct sock *ktcp_listener_lookup6(struct net *net,
-				   const struct in6_addr *saddr, __be16 sport,
-				   const struct in6_addr *daddr, u16 dport,
-				   int dif, int sdif)
-{
-	struct ktcp_dest d = {
-		.daddr6 = daddr, .dport = dport, .dif = dif, .sdif = sdif,
 	};
 
 	return __ktcp_listener_lookup(net, &d,
@@ -684,44 +631,20 @@ void ktcp_conn_unhash(struct sock *sk)
 }
 
 /*
- * The connection a segment that came in on @dif (@sdif) belongs to.
- * RCU; returns a held socket.
+ * The connection a segment that came in on @dif (@sdif) belongs to, its
+ * addresses IPv4 v4-mapped.  RCU; returns a held socket.
  */
-struct sock *ktcp_conn_lookup(struct net *net, __be32 saddr, __be16 sport,
-			      __be32 daddr, __be16 dport, int dif, int sdif)
+struct sock *ktcp_conn_lookup(struct net *net, const struct in6_addr *saddr,
+			      __be16 sport, const struct in6_addr *daddr,
+			      __be16 dport, int dif, int sdif)
 {
 	u32 bucket = ktcp_conn_bucket(net, daddr, dport, saddr, sport);
 	struct ktcp_sock *ks;
 
 	hlist_for_each_entry_rcu(ks, &ktcp_conns.chains[bucket], conn_node) {
-		struct inet_sock *inet = &ks->inet;
-
-		if (!ks->ipv6 && inet->inet_rcv_saddr == daddr &&
-		    inet->inet_sport == dport &&
-		    inet->inet_daddr == saddr &&
-		    inet->inet_dport == sport &&
-		    net_eq(sock_net(&inet->sk), net)) {
-			if (ktcp_dev_match(net, &inet->sk, dif, sdif) &&
-			    refcount_inc_not_zero(&inet->sk.sk_refcnt))
-				return &inet->sk;
-			return NULL;
-		}
-	}
-	return NULL;
-}
-
-/* The same for an IPv6 segment. */
-struct sock *ktcp_conn_lookup6(struct net *net, const struct in6_addr *saddr,
-			       __be16 sport, const struct in6_addr *daddr,
-			       __be16 dport, int dif, int sdif)
-{
-	u32 bucket = ktcp_conn_bucket6(net, daddr, dport, saddr, sport);
-	struct ktcp_sock *ks;
-
-	hlist_for_each_entry_rcu(ks, &ktcp_conns.chains[bucket], conn_node) {
 		struct sock *sk = &ks->inet.sk;
 
-		if (ks->ipv6 && ks->inet.inet_sport == dport &&
+		if (ks->inet.inet_sport == dport &&
 		    ks->inet.inet_dport == sport &&
 		    ipv6_addr_equal(&sk->sk_v6_rcv_saddr, daddr) &&
 		    ipv6_addr_equal(&sk->sk_v6_daddr, saddr) &&

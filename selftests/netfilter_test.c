@@ -291,20 +291,21 @@ TEST_F_TIMEOUT(nf, input_drop_holds_the_handshake_until_removed, 60)
 	exchange(_metadata, self, listener, client);
 }
 
-/* Connects to @sin and @sin6 both end in ECONNREFUSED, in 2 s at most. */
-static void both_refused(struct __test_metadata *_metadata,
-			 FIXTURE_DATA(nf) *self, struct sockaddr_in *sin,
-			 struct sockaddr_in6 *sin6)
+/*
+ * Connects to @sin and @sin6 end in @err and @err6, in 2 s at most:
+ * the ICMP error a reject rule sends ends SYN-SENT at once.
+ */
+static void both_fail(struct __test_metadata *_metadata,
+		      FIXTURE_DATA(nf) *self, struct sockaddr_in *sin, int err,
+		      struct sockaddr_in6 *sin6, int err6)
 {
 	int client = client_socket(_metadata, self, self->family);
 
-	EXPECT_EQ(-ECONNREFUSED,
-		  connect_within(client, (struct sockaddr *)sin, sizeof(*sin),
-				 2000));
+	EXPECT_EQ(-err, connect_within(client, (struct sockaddr *)sin,
+				       sizeof(*sin), 2000));
 	client = client_socket(_metadata, self, self->family6);
-	EXPECT_EQ(-ECONNREFUSED,
-		  connect_within(client, (struct sockaddr *)sin6,
-				 sizeof(*sin6), 2000));
+	EXPECT_EQ(-err6, connect_within(client, (struct sockaddr *)sin6,
+					sizeof(*sin6), 2000));
 }
 
 /*
@@ -322,14 +323,49 @@ TEST_F_TIMEOUT(nf, reject_with_tcp_reset_refuses_the_connect, 60)
 
 	ASSERT_EQ(0, run_cmd(NFT_INPUT("add rule inet ktcp_nf in tcp dport %d counter reject with tcp reset"),
 			 PORT_S));
-	both_refused(_metadata, self, &sin, &sin6);
+	both_fail(_metadata, self, &sin, ECONNREFUSED, &sin6, ECONNREFUSED);
 	EXPECT_EQ(2, nft_packets("in"));
 	ASSERT_EQ(0, run_cmd("nft delete table inet ktcp_nf"));
 
 	ASSERT_EQ(0, run_cmd("iptables -A INPUT -p tcp --dport %d -j REJECT --reject-with tcp-reset && "
 			 "ip6tables -A INPUT -p tcp --dport %d -j REJECT --reject-with tcp-reset",
 			 PORT_S, PORT_S));
-	both_refused(_metadata, self, &sin, &sin6);
+	both_fail(_metadata, self, &sin, ECONNREFUSED, &sin6, ECONNREFUSED);
+	EXPECT_EQ(1, ipt_packets("iptables", "INPUT"));
+	EXPECT_EQ(1, ipt_packets("ip6tables", "INPUT"));
+}
+
+/*
+ * Reject rules that answer with ICMP: port unreachable refuses the
+ * connect (ECONNREFUSED), host unreachable and administratively
+ * prohibited end it with the errno each family's table gives
+ * (icmp_err_convert[], icmpv6_err_convert(): a filtered IPv4 packet is
+ * EHOSTUNREACH, an IPv6 one EACCES), as native's connect ends.
+ */
+TEST_F_TIMEOUT(nf, reject_with_icmp_ends_the_connect_with_natives_errno, 60)
+{
+	struct sockaddr_in sin = sin_of(AF_INET, SERVER, PORT_S);
+	struct sockaddr_in6 sin6 = sin6_of_str(SERVER6, PORT_S);
+
+	nf_listen(_metadata, self, (struct sockaddr *)&sin, sizeof(sin));
+	nf_listen(_metadata, self, (struct sockaddr *)&sin6, sizeof(sin6));
+
+	ASSERT_EQ(0, run_cmd(NFT_INPUT("add rule inet ktcp_nf in tcp dport %d counter reject with icmpx type port-unreachable"),
+			 PORT_S));
+	both_fail(_metadata, self, &sin, ECONNREFUSED, &sin6, ECONNREFUSED);
+	EXPECT_EQ(2, nft_packets("in"));
+	ASSERT_EQ(0, run_cmd("nft delete table inet ktcp_nf"));
+
+	ASSERT_EQ(0, run_cmd(NFT_INPUT("add rule inet ktcp_nf in tcp dport %d counter reject with icmpx type host-unreachable"),
+			 PORT_S));
+	both_fail(_metadata, self, &sin, EHOSTUNREACH, &sin6, EHOSTUNREACH);
+	EXPECT_EQ(2, nft_packets("in"));
+	ASSERT_EQ(0, run_cmd("nft delete table inet ktcp_nf"));
+
+	ASSERT_EQ(0, run_cmd("iptables -A INPUT -p tcp --dport %d -j REJECT --reject-with icmp-admin-prohibited && "
+			 "ip6tables -A INPUT -p tcp --dport %d -j REJECT --reject-with icmp6-adm-prohibited",
+			 PORT_S, PORT_S));
+	both_fail(_metadata, self, &sin, EHOSTUNREACH, &sin6, EACCES);
 	EXPECT_EQ(1, ipt_packets("iptables", "INPUT"));
 	EXPECT_EQ(1, ipt_packets("ip6tables", "INPUT"));
 }
