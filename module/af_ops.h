@@ -88,6 +88,17 @@ static inline void ktcp_checksum_partial(struct sk_buff *skb, __sum16 pseudo)
 	skb->csum_offset = offsetof(struct tcphdr, check);
 }
 
+/*
+ * May a send of @sk use, and fill, the socket's cached route
+ * (sk_dst_cache, as ip_queue_xmit() does)?  A connection's segments
+ * all go to its one peer; a listener's SYN-ACKs go to many, and a
+ * reset without a socket has none.
+ */
+static inline bool ktcp_route_cached(const struct sock *sk)
+{
+	return sk && sk->sk_state != TCP_LISTEN;
+}
+
 /* The family a received segment came over. */
 static inline const struct ktcp_af_ops *
 ktcp_skb_af_ops(const struct sk_buff *skb)

@@ -209,10 +209,18 @@ static int ktcp_v4_send(struct net *net, struct sock *sk, struct sk_buff *skb,
 	struct iphdr *iph;
 	int err;
 
-	rt = ktcp_route(net, sk, &fl4, saddr, daddr);
-	if (IS_ERR(rt)) {
-		kfree_skb(skb);
-		return PTR_ERR(rt);
+	rt = ktcp_route_cached(sk) ? (struct rtable *)__sk_dst_check(sk, 0) :
+				     NULL;
+	if (rt) {
+		dst_hold(&rt->dst);
+	} else {
+		rt = ktcp_route(net, sk, &fl4, saddr, daddr);
+		if (IS_ERR(rt)) {
+			kfree_skb(skb);
+			return PTR_ERR(rt);
+		}
+		if (ktcp_route_cached(sk))
+			sk_dst_set(sk, dst_clone(&rt->dst));
 	}
 	skb_dst_set(skb, &rt->dst);
 
@@ -226,8 +234,8 @@ static int ktcp_v4_send(struct net *net, struct sock *sk, struct sk_buff *skb,
 	iph->ttl = sk && inet_sk(sk)->uc_ttl >= 0 ? inet_sk(sk)->uc_ttl :
 		   ip4_dst_hoplimit(&rt->dst);
 	iph->protocol = IPPROTO_TCP;
-	iph->saddr = fl4.saddr;
-	iph->daddr = fl4.daddr;
+	iph->saddr = saddr->s6_addr32[3];
+	iph->daddr = daddr->s6_addr32[3];
 	/* A GSO packet's segments each take an ID. */
 	ip_select_ident_segs(net, skb, NULL, skb_shinfo(skb)->gso_segs ?: 1);
 	skb->protocol = htons(ETH_P_IP);

@@ -218,10 +218,21 @@ static int ktcp_v6_send(struct net *net, struct sock *sk, struct sk_buff *skb,
 	struct flowi6 fl6;
 	int err;
 
-	dst = ktcp_route6(net, sk, &fl6, saddr, daddr);
-	if (IS_ERR(dst)) {
-		kfree_skb(skb);
-		return PTR_ERR(dst);
+	dst = ktcp_route_cached(sk) ?
+	      __sk_dst_check(sk, ktcp_sk(sk)->dst_cookie) : NULL;
+	if (dst) {
+		dst_hold(dst);
+	} else {
+		dst = ktcp_route6(net, sk, &fl6, saddr, daddr);
+		if (IS_ERR(dst)) {
+			kfree_skb(skb);
+			return PTR_ERR(dst);
+		}
+		if (ktcp_route_cached(sk)) {
+			/* What ip6_dst_check() compares: ip6_dst_store(). */
+			ktcp_sk(sk)->dst_cookie = rt6_get_cookie(dst_rt6_info(dst));
+			sk_dst_set(sk, dst_clone(dst));
+		}
 	}
 	skb_dst_set(skb, dst);
 
@@ -231,8 +242,8 @@ static int ktcp_v6_send(struct net *net, struct sock *sk, struct sk_buff *skb,
 	ip6h->payload_len = htons(skb->len - sizeof(*ip6h));
 	ip6h->nexthdr = IPPROTO_TCP;
 	ip6h->hop_limit = ip6_dst_hoplimit(dst);
-	ip6h->saddr = fl6.saddr;
-	ip6h->daddr = fl6.daddr;
+	ip6h->saddr = *saddr;
+	ip6h->daddr = *daddr;
 	skb->protocol = htons(ETH_P_IPV6);
 	if (sk) {
 		skb->priority = READ_ONCE(sk->sk_priority);

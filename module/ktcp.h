@@ -177,6 +177,8 @@ struct ktcp_sock {
 	 * family.
 	 */
 	const struct ktcp_af_ops *af_ops;
+	/* IPv6: what validates sk_dst_cache (np->dst_cookie); sk_lock. */
+	u32			dst_cookie;
 
 	/* All below: protected by the socket lock (sk_lock or bh lock). */
 	u32			iss;

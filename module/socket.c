@@ -42,6 +42,7 @@ static void ktcp_sock_destruct(struct sock *sk)
 {
 	WARN_ON_ONCE(ktcp_sk(sk)->bound);
 	WARN_ON_ONCE(ktcp_sk(sk)->hashed);
+	sk_dst_reset(sk);
 	__skb_queue_purge(&sk->sk_error_queue);
 	xfrm_sk_free_policy(sk);
 	kfree(rcu_dereference_protected(inet_sk(sk)->inet_opt, 1));
@@ -324,6 +325,7 @@ static int ktcp_disconnect(struct sock *sk)
 		sk->sk_v6_rcv_saddr = in6addr_any;
 	}
 	ks->af_ops = &ktcp_ipv4_ops;
+	sk_dst_reset(sk);
 	ks->fin_queued = false;
 	ks->retransmits = 0;
 	ktcp_cong_reset(ks);
@@ -690,6 +692,8 @@ static int ktcp_connect_start(struct sock *sk)
 	struct net *net = sock_net(sk);
 	int err;
 
+	/* A route cached for an earlier connect() is not this one's. */
+	sk_dst_reset(sk);
 	if (!ks->bound) {
 		err = ktcp_port_bind(sk, inet->inet_saddr, 0);
 		if (err)
