@@ -187,15 +187,68 @@ static int ktcp_copy_payload(struct sk_buff *dst,
 	return done == len ? 0 : -EFAULT;
 }
 
+/*
+ * The payload of a segment by reference to the write queue's pages,
+ * as native's clones share it (tcp_transmit_skb()): nothing is copied,
+ * and a resend costs no more than the first send.  The pages are never
+ * written where a segment was sent from: sendmsg() only adds behind.
+ * Successive MSS-sized skbs cut from one page frag make one frag again.
+ *
+ * False, @dst holding part of it, where that cannot be: linear data,
+ * more frags than an skb holds, or a MSG_ZEROCOPY skb, whose
+ * completion must wait for what was sent (its ubuf_info), which a
+ * reference to the pages alone would not hold.
+ */
+static bool ktcp_ref_payload(struct sk_buff *dst,
+			     const struct sk_buff_head *queue,
+			     const struct sk_buff *src, unsigned int len)
+{
+	struct skb_shared_info *shinfo = skb_shinfo(dst);
+	int i;
+
+	for (;;) {
+		if (skb_headlen(src) ||
+		    skb_shinfo(src)->flags & SKBFL_ZEROCOPY_ENABLE)
+			return false;
+		for (i = 0; i < skb_shinfo(src)->nr_frags && len; i++) {
+			const skb_frag_t *frag = &skb_shinfo(src)->frags[i];
+			unsigned int size = min(skb_frag_size(frag), len);
+			struct page *page = skb_frag_page(frag);
+			int n = shinfo->nr_frags;
+
+			if (skb_can_coalesce(dst, n, page, skb_frag_off(frag))) {
+				skb_frag_size_add(&shinfo->frags[n - 1], size);
+			} else {
+				if (n == MAX_SKB_FRAGS)
+					return false;
+				get_page(page);
+				skb_fill_page_desc(dst, n, page, skb_frag_off(frag),
+						   size);
+			}
+			dst->len += size;
+			dst->data_len += size;
+			dst->truesize += size;
+			len -= size;
+		}
+		if (!len)
+			return true;
+		if (skb_queue_is_last(queue, src))
+			return false;
+		src = skb_queue_next(queue, src);
+	}
+}
+
 /* A segment's skb: headers in the linear part, the payload in frags. */
 static struct sk_buff *ktcp_alloc_segment(struct sock *sk,
 					  const struct sk_buff *data,
 					  unsigned int len)
 {
-	struct sk_buff *skb;
+	struct sk_buff *skb = ktcp_alloc_skb(0, GFP_ATOMIC);
 
-	if (!len)
-		return ktcp_alloc_skb(0, GFP_ATOMIC);
+	if (!skb || !len ||
+	    ktcp_ref_payload(skb, &sk->sk_write_queue, data, len))
+		return skb;
+	consume_skb(skb);
 	skb = ktcp_alloc_payload(KTCP_HEADROOM, len, GFP_ATOMIC);
 	if (skb && ktcp_copy_payload(skb, &sk->sk_write_queue, data, len)) {
 		kfree_skb(skb);
