@@ -674,6 +674,30 @@ int ktcp_split(struct sock *sk, struct sk_buff *skb, u32 len)
 	return 0;
 }
 
+/*
+ * The first skb at or after SND.NXT, or NULL: sought from the tail,
+ * where data not sent yet sits in a few skbs of up to 64 KB each
+ * (ktcp_size_goal()), not from the head past every MSS-sized segment
+ * in flight, which an ACK of a large window would walk each time.
+ * Segments never straddle SND.NXT: each goes whole, cut first.
+ */
+static struct sk_buff *ktcp_send_head(struct sock *sk)
+{
+	struct sk_buff_head *q = &sk->sk_write_queue;
+	u32 snd_nxt = ktcp_sk(sk)->snd_nxt;
+	struct sk_buff *skb = skb_peek_tail(q), *prev;
+
+	if (!skb || ktcp_seq_before(KTCP_SKB_CB(skb)->seq, snd_nxt))
+		return NULL;
+	while (!skb_queue_is_first(q, skb)) {
+		prev = skb_queue_prev(q, skb);
+		if (ktcp_seq_before(KTCP_SKB_CB(prev)->seq, snd_nxt))
+			break;
+		skb = prev;
+	}
+	return skb;
+}
+
 /* How __ktcp_write_xmit() treats what it would hold back. */
 enum {
 	KTCP_XMIT_PUSH		= BIT(0),	/* send it */
@@ -714,14 +738,15 @@ static bool __ktcp_write_xmit(struct sock *sk, unsigned int how)
 	 * and Nagle below judges by what was in flight before it, as native
 	 * judges a TSO skb's small last segment (tcp_mss_split_point()).
 	 */
-	skb_queue_walk(&sk->sk_write_queue, skb) {
+	skb = ktcp_send_head(sk);
+	if (!skb)
+		goto out;
+	skb_queue_walk_from(&sk->sk_write_queue, skb) {
 		struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
 		u32 wnd = how & KTCP_XMIT_PROBE ? ks->snd_wnd :
 			  min(ks->snd_wnd, ktcp_cwnd_bytes(ks));
 		bool hold;
 
-		if (ktcp_seq_before(cb->seq, ks->snd_nxt))
-			continue;
 		/*
 		 * Nagle, cork and SWS avoidance hold data never sent; what
 		 * an RTO sends again goes as it went (native applies neither
@@ -791,6 +816,7 @@ static bool __ktcp_write_xmit(struct sock *sk, unsigned int how)
 	}
 	if (ktcp_burst_send(sk, &burst) > 0)
 		sent = true;
+out:
 	/* New data went: the tail loss probe's timeout (RFC 8985 7.2). */
 	if (sent && !(how & KTCP_XMIT_PROBE) &&
 	    ktcp_schedule_loss_probe(sk, false))
