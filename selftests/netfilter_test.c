@@ -340,7 +340,10 @@ TEST_F_TIMEOUT(nf, reject_with_tcp_reset_refuses_the_connect, 60)
  * connect (ECONNREFUSED), host unreachable and administratively
  * prohibited end it with the errno each family's table gives
  * (icmp_err_convert[], icmpv6_err_convert(): a filtered IPv4 packet is
- * EHOSTUNREACH, an IPv6 one EACCES), as native's connect ends.
+ * EHOSTUNREACH, an IPv6 one EACCES), as native's connect ends.  The
+ * rules see at least one SYN a connect: native's connect() still holds
+ * its socket when the ICMP comes back within the softirq that sent the
+ * SYN, keeps the error as a soft one and ends at the SYN's resend.
  */
 TEST_F_TIMEOUT(nf, reject_with_icmp_ends_the_connect_with_natives_errno, 60)
 {
@@ -353,21 +356,21 @@ TEST_F_TIMEOUT(nf, reject_with_icmp_ends_the_connect_with_natives_errno, 60)
 	ASSERT_EQ(0, run_cmd(NFT_INPUT("add rule inet ktcp_nf in tcp dport %d counter reject with icmpx type port-unreachable"),
 			 PORT_S));
 	both_fail(_metadata, self, &sin, ECONNREFUSED, &sin6, ECONNREFUSED);
-	EXPECT_EQ(2, nft_packets("in"));
+	EXPECT_LE(2, nft_packets("in"));
 	ASSERT_EQ(0, run_cmd("nft delete table inet ktcp_nf"));
 
 	ASSERT_EQ(0, run_cmd(NFT_INPUT("add rule inet ktcp_nf in tcp dport %d counter reject with icmpx type host-unreachable"),
 			 PORT_S));
 	both_fail(_metadata, self, &sin, EHOSTUNREACH, &sin6, EHOSTUNREACH);
-	EXPECT_EQ(2, nft_packets("in"));
+	EXPECT_LE(2, nft_packets("in"));
 	ASSERT_EQ(0, run_cmd("nft delete table inet ktcp_nf"));
 
 	ASSERT_EQ(0, run_cmd("iptables -A INPUT -p tcp --dport %d -j REJECT --reject-with icmp-admin-prohibited && "
 			 "ip6tables -A INPUT -p tcp --dport %d -j REJECT --reject-with icmp6-adm-prohibited",
 			 PORT_S, PORT_S));
 	both_fail(_metadata, self, &sin, EHOSTUNREACH, &sin6, EACCES);
-	EXPECT_EQ(1, ipt_packets("iptables", "INPUT"));
-	EXPECT_EQ(1, ipt_packets("ip6tables", "INPUT"));
+	EXPECT_LE(1, ipt_packets("iptables", "INPUT"));
+	EXPECT_LE(1, ipt_packets("ip6tables", "INPUT"));
 }
 
 /*
