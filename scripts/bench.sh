@@ -3,10 +3,15 @@
 #
 # The data-transfer benchmark: build ktcp.ko and selftests/ktcp_bench,
 # boot Debian's stock kernel in a VM, and run ktcp and native TCP side
-# by side in that one boot.  Prints the bench's Markdown table (with
-# the kernel and the date); it reports, it asserts nothing.
+# by side in that one boot, over loopback and over a veth pair between
+# two namespaces.  Prints the bench's Markdown table (with the kernel,
+# the date and the vCPUs); it reports, it asserts nothing.  The
+# defaults are meant to take about 15 minutes under software emulation.
 #
-#   scripts/bench.sh [ktcp_bench options, e.g. --bulk-mib 256]
+#   scripts/bench.sh [ktcp_bench options, e.g. --repeat 3 --conns-list 10000]
+#
+# The options are ktcp_bench's (see its header): --bulk-mib, --seconds,
+# --repeat, --conns-list, --paths, --only.
 set -uo pipefail
 
 . "$(dirname "$0")/lib.sh"

@@ -17,22 +17,27 @@
  *  - kernel memory (Slab of /proc/meminfo) per idle established
  *    connection, both endpoints, at each count of --conns-list, over
  *    loopback only: an idle connection holds no packet, so the path
- *    would change only how long the run takes.  A count that cannot be
- *    reached (file descriptors, memory, addresses) is reported as such,
- *    with the number reached and the value at that number.
+ *    would change only how long the run takes.  The clients bind to
+ *    127.0.1.1-254, ports 20000-20999, so no stack's ephemeral range
+ *    limits the count, and RLIMIT_NOFILE is raised for both ends.  A
+ *    count that cannot be reached (file descriptors, memory: the run
+ *    stops while MemAvailable is still above 128 MiB) is reported as
+ *    such, with the number reached and the value read there.
  *
  * Paths:
  *  - loopback: 127.0.0.1 in the bench's own network namespace;
- *  - veth: a veth pair with MTU 1500 between two network namespaces the
- *    bench creates once with ip(8) and that vanish when it exits, the
- *    server in one, the client in the other: segments are as large as
- *    on Ethernet, so GSO and segmentation matter.
+ *  - veth: a veth pair with MTU 1500 between two network namespaces
+ *    the bench creates (unshare(2), set up once with ip(8)) and that
+ *    vanish when it exits, the server in one, the client in the other:
+ *    segments are no larger than on Ethernet, so GSO matters.
  *
  * Fairness: both ends of every connection are of the stack measured;
  * the bench changes no sysctl, so both stacks run with their defaults,
- * and they get the same socket options.  Every measurement runs
- * --repeat times, ktcp and native interleaved (ktcp, native, ktcp, ...),
- * so that a drift of the machine hits both alike.  A cell is the median
+ * and they get the same socket options.  In the connection rate the
+ * server closes first on both stacks, so TIME-WAIT is the server's and
+ * never holds a client port.  Every measurement runs --repeat times,
+ * ktcp and native interleaved (ktcp, native, ktcp, ...), so that a
+ * drift of the machine hits both alike.  A cell is the median
  * [min-max] of the runs that succeeded; the ratio is of the medians.
  *
  * A benchmark, not a test: it asserts nothing.  Meant to run as root
@@ -58,8 +63,9 @@
  *   --paths P,..       lo, veth or both (default lo,veth)
  *   --only STACK       measure only ktcp or only native TCP (inet)
  *
- * The defaults are sized for scripts/bench.sh: a 2-vCPU guest under
- * software emulation, about 15 minutes in all.
+ * The defaults are meant to keep scripts/bench.sh, a 2-vCPU guest under
+ * software emulation, within about 15 minutes; the memory runs to
+ * 100,000 connections take the most.  Each run's duration is on stderr.
  */
 #define _GNU_SOURCE
 
@@ -68,6 +74,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -75,13 +82,13 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -143,7 +150,6 @@
 #define FD_SLACK		64
 
 #define SLAB_SYSFS_DIR		"/sys/kernel/slab"
-#define NETNS_RUN_DIR		"/run/netns"
 
 /* RFC 5737 documentation addresses: they cannot clash with a real route. */
 #define VETH_SERVER_ADDR	0xc0000201	/* 192.0.2.1 */
@@ -204,7 +210,7 @@ struct row {
 	const char *unit;
 	const char *format;	/* of one value, in the unit */
 	unsigned int conns_wanted;	/* memory rows only */
-	unsigned int conns_reached[NR_STACKS];	/* fewest over the runs */
+	unsigned int conns_reached[NR_STACKS];	/* fewest of a run that succeeded */
 	double runs[NR_STACKS][REPEAT_MAX];	/* NAN: the run failed */
 };
 
@@ -264,10 +270,8 @@ static int enter_netns(int netns)
 	return setns(netns, CLONE_NEWNET);
 }
 
-static void leave_netns(int netns)
+static void return_home_netns(void)
 {
-	if (netns < 0)
-		return;
 	/*
 	 * Staying in the other namespace would put later sockets on the
 	 * wrong path and measure something else without a word.
@@ -276,6 +280,12 @@ static void leave_netns(int netns)
 		perror("ktcp_bench: setns back to the initial namespace");
 		exit(1);
 	}
+}
+
+static void leave_netns(int netns)
+{
+	if (netns >= 0)
+		return_home_netns();
 }
 
 /* A stream socket of @family whose blocking calls give up after a while. */
@@ -585,25 +595,24 @@ static void bench_bulk(const struct bench_path *path, int family,
 			what = "bulk: connect";
 		else if ((st[i].sfd = accept(lfd, NULL, NULL)) < 0)
 			what = "bulk: accept";
+		err = errno;
 	}
 	close(lfd);
 	for (i = 0; i < streams && !what; i++) {
 		err = pthread_create(&receivers[i], NULL, bulk_recv, &st[i]);
+		if (!err) {
+			nr_receivers++;
+			err = pthread_create(&senders[i], NULL, bulk_send, &st[i]);
+		}
 		if (err)
-			break;
-		nr_receivers++;
-		err = pthread_create(&senders[i], NULL, bulk_send, &st[i]);
-		if (err)
-			break;
-		nr_senders++;
+			what = "bulk: pthread_create";
+		else
+			nr_senders++;
 	}
-	if (err && !what) {
-		errno = err;
-		what = "bulk: pthread_create";
-	}
-	if (!what && read_cpu_times(&before))
+	if (!what && read_cpu_times(&before)) {
 		what = "bulk: CPU times";
-	err = errno;
+		err = errno;
+	}
 
 	set_gate(&gate, what ? GATE_CANCELLED : GATE_OPEN);
 	start = now_sec();
@@ -946,7 +955,7 @@ static void bench_mem(const struct bench_path *path, int family,
 	long before, slab, time_wait, available;
 	const char *what = NULL;
 	int *client, *server;
-	int lfd, err = 0;
+	int lfd, cfd, sfd = -1, err = 0;
 	uint16_t port;
 
 	for (i = 0; i < opts->nr_conns; i++) {
@@ -975,43 +984,48 @@ static void bench_mem(const struct bench_path *path, int family,
 			time_wait);
 	before = settled_slab_kib();
 	if (before < 0) {
-		errno = ENOENT;
+		err = ENOENT;
 		what = "Slab in /proc/meminfo";
 	}
 	while (n < k && !what) {
 		if (n % MEM_AVAILABLE_CHECK_EVERY == 0) {
 			available = meminfo_kib("MemAvailable");
 			if (available >= 0 && available < MEM_AVAILABLE_FLOOR_KIB) {
-				errno = ENOMEM;
+				err = ENOMEM;
 				what = "MemAvailable below the floor";
 				break;
 			}
 		}
-		client[n] = open_socket(family);
-		server[n] = -1;
-		if (client[n] < 0) {
+		cfd = open_socket(family);
+		if (cfd < 0) {
+			err = errno;
 			what = "socket";
 			break;
 		}
-		if (bind_next_pair(client[n], &pair))
+		if (bind_next_pair(cfd, &pair))
 			what = "bind";
-		else if (connect_to(path, client[n], port))
+		else if (connect_to(path, cfd, port))
 			what = "connect";
-		else if ((server[n] = accept(lfd, NULL, NULL)) < 0)
+		else if ((sfd = accept(lfd, NULL, NULL)) < 0)
 			what = "accept";
-		n++;
-		if (what)
-			n--;	/* this one is not established */
-		else if (n == opts->conns_list[next]) {
+		if (what) {
+			err = errno;
+			setsockopt(cfd, SOL_SOCKET, SO_LINGER, &abort_on_close,
+				   sizeof(abort_on_close));
+			close(cfd);
+			break;
+		}
+		client[n] = cfd;
+		server[n++] = sfd;
+		if (n == opts->conns_list[next]) {
 			slab = settled_slab_kib();
 			out[next] = (slab - before) * 1024.0 / n;
 			reached[next++] = n;
 		}
 	}
-	err = errno;
 	if (what && n > 0 && before >= 0) {
-		fprintf(stderr, "ktcp_bench: memory: %s failed (%s) with %u of %u connections open: read at %u\n",
-			what, strerror(err), n, k, n);
+		fprintf(stderr, "ktcp_bench: memory: %s failed (%s) with %u of %u connections open: read there\n",
+			what, strerror(err), n, k);
 		slab = settled_slab_kib();
 		for (; next < opts->nr_conns; next++) {
 			out[next] = (slab - before) * 1024.0 / n;
@@ -1024,17 +1038,13 @@ static void bench_mem(const struct bench_path *path, int family,
 
 	/*
 	 * Abort rather than close: no connection lingers in TIME-WAIT to
-	 * hold a pair against the next run or the other stack.  The client
-	 * end is in client[n] also when its connect() failed.
+	 * hold a pair against the next run or the other stack.
 	 */
-	for (i = 0; i <= n && i < k; i++) {
-		if (i == n && (!what || client[i] < 0))
-			break;
+	for (i = 0; i < n; i++) {
 		setsockopt(client[i], SOL_SOCKET, SO_LINGER, &abort_on_close,
 			   sizeof(abort_on_close));
 		close(client[i]);
-		if (server[i] >= 0)
-			close(server[i]);
+		close(server[i]);
 	}
 	close(lfd);
 	free(client);
@@ -1057,59 +1067,78 @@ static int raise_nofile(unsigned int conns)
 	return setrlimit(RLIMIT_NOFILE, &rl);
 }
 
-/* Opens /run/netns/@name and removes the name, as "ip netns del" does. */
-static int adopt_netns(const char *name)
+/*
+ * A new network namespace, held by the returned descriptor only: it
+ * goes away with the bench however the bench ends, and needs no name
+ * under /run/netns.  Not close-on-exec: ip(8) names it by
+ * /proc/self/fd/N.
+ */
+static int new_netns(void)
 {
-	char path[128];
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/%s", NETNS_RUN_DIR, name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	umount2(path, MNT_DETACH);
-	unlink(path);
+	if (unshare(CLONE_NEWNET))
+		return -1;
+	fd = open("/proc/thread-self/ns/net", O_RDONLY);
+	return_home_netns();
 	return fd;
 }
 
-/*
- * The veth path: two namespaces joined by a veth pair.  Their names are
- * removed as soon as the bench holds them open, so that they go away
- * with the bench however it ends, and nothing is left to clean up.
- */
-static void setup_veth(struct bench_path *path)
+/* Runs @cmd with sh -c inside @netns; 0 if it exited with status 0. */
+static int run_in_netns(int netns, const char *cmd, char *why, size_t why_size)
 {
-	char server_ns[64], client_ns[64], cmd[1024], addr[2][INET_ADDRSTRLEN];
-	struct in_addr in;
 	int status;
 
-	snprintf(server_ns, sizeof(server_ns), "ktcp_bench_%d_server", getpid());
-	snprintf(client_ns, sizeof(client_ns), "ktcp_bench_%d_client", getpid());
-	in.s_addr = htonl(VETH_SERVER_ADDR);
-	inet_ntop(AF_INET, &in, addr[0], sizeof(addr[0]));
-	in.s_addr = htonl(VETH_CLIENT_ADDR);
-	inet_ntop(AF_INET, &in, addr[1], sizeof(addr[1]));
-	snprintf(cmd, sizeof(cmd),
-		 "ip netns add %1$s && ip netns add %2$s && "
-		 "ip -n %1$s link add veth0 mtu %3$d type veth peer name veth0 netns %2$s && "
-		 "ip -n %1$s addr add %4$s/24 dev veth0 && "
-		 "ip -n %2$s addr add %5$s/24 dev veth0 && "
-		 "ip -n %1$s link set lo up && ip -n %2$s link set lo up && "
-		 "ip -n %1$s link set veth0 mtu %3$d up && "
-		 "ip -n %2$s link set veth0 mtu %3$d up",
-		 server_ns, client_ns, VETH_MTU, addr[0], addr[1]);
+	if (enter_netns(netns)) {
+		snprintf(why, why_size, "setns: %s", strerror(errno));
+		return -1;
+	}
 	fflush(NULL);
 	status = system(cmd);
-	path->server_netns = adopt_netns(server_ns);
-	path->client_netns = adopt_netns(client_ns);
-	if (status == 0 && path->server_netns >= 0 && path->client_netns >= 0)
-		return;
+	leave_netns(netns);
+	if (status == 0)
+		return 0;
+	snprintf(why, why_size, "\"%s\" failed (status %d)", cmd,
+		 WIFEXITED(status) ? WEXITSTATUS(status) : status);
+	return -1;
+}
 
-	if (status != 0)
-		snprintf(path->unavailable, sizeof(path->unavailable),
-			 "setting up the namespaces with ip(8) failed (status %d)",
-			 WIFEXITED(status) ? WEXITSTATUS(status) : status);
-	else
-		snprintf(path->unavailable, sizeof(path->unavailable),
-			 "opening the namespaces: %s", strerror(errno));
+/* The veth path: two new namespaces joined by a veth pair. */
+static void setup_veth(struct bench_path *path)
+{
+	char cmd[512], server_addr[INET_ADDRSTRLEN], client_addr[INET_ADDRSTRLEN];
+	struct in_addr in;
+
+	in.s_addr = htonl(VETH_SERVER_ADDR);
+	inet_ntop(AF_INET, &in, server_addr, sizeof(server_addr));
+	in.s_addr = htonl(VETH_CLIENT_ADDR);
+	inet_ntop(AF_INET, &in, client_addr, sizeof(client_addr));
+
+	path->server_netns = new_netns();
+	if (path->server_netns < 0)
+		goto fail_errno;
+	path->client_netns = new_netns();
+	if (path->client_netns < 0)
+		goto fail_errno;
+	snprintf(cmd, sizeof(cmd),
+		 "ip link add veth0 mtu %d type veth peer name veth0 mtu %d netns /proc/self/fd/%d && "
+		 "ip addr add %s/24 dev veth0 && ip link set lo up && ip link set veth0 up",
+		 VETH_MTU, VETH_MTU, path->client_netns, server_addr);
+	if (run_in_netns(path->server_netns, cmd, path->unavailable,
+			 sizeof(path->unavailable)))
+		goto fail;
+	snprintf(cmd, sizeof(cmd),
+		 "ip addr add %s/24 dev veth0 && ip link set lo up && ip link set veth0 up",
+		 client_addr);
+	if (run_in_netns(path->client_netns, cmd, path->unavailable,
+			 sizeof(path->unavailable)))
+		goto fail;
+	return;
+
+fail_errno:
+	snprintf(path->unavailable, sizeof(path->unavailable),
+		 "a new network namespace: %s", strerror(errno));
+fail:
 	if (path->server_netns >= 0)
 		close(path->server_netns);
 	if (path->client_netns >= 0)
@@ -1321,9 +1350,11 @@ static struct row *add_row(struct row *rows, size_t *nr_rows, int path,
 	r->path = path;
 	r->unit = unit;
 	r->format = format;
-	for (s = 0; s < NR_STACKS; s++)
+	for (s = 0; s < NR_STACKS; s++) {
+		r->conns_reached[s] = UINT_MAX;
 		for (i = 0; i < REPEAT_MAX; i++)
 			r->runs[s][i] = NAN;
+	}
 	return r;
 }
 
@@ -1413,11 +1444,15 @@ static void run_measurement(const struct measurement *m,
 
 static const char *measurement_name(const struct measurement *m)
 {
+	static char bulk[32];
+
 	switch (m->kind) {
 	case MEASURE_MEMORY:
 		return "memory";
 	case MEASURE_BULK:
-		return m->streams > 1 ? "bulk, 4 streams" : "bulk, 1 stream";
+		snprintf(bulk, sizeof(bulk), "bulk, %u stream%s", m->streams,
+			 m->streams > 1 ? "s" : "");
+		return bulk;
 	case MEASURE_RR:
 		return "request/response";
 	case MEASURE_CRR:
@@ -1497,7 +1532,7 @@ int main(int argc, char **argv)
 	double out[CONNS_LIST_MAX > BULK_ROWS ? CONNS_LIST_MAX : BULK_ROWS];
 	unsigned int reached[CONNS_LIST_MAX];
 	size_t nr_rows = 0, nr_ms, m, i;
-	double ktcp_median, native_median;
+	double ktcp_median, native_median, started;
 	bool native_failed = false;
 	const char *release = "?";
 	struct options opts;
@@ -1544,21 +1579,30 @@ int main(int argc, char **argv)
 			for (s = 0; s < NR_STACKS; s++) {
 				if (stacks[s].unavailable[0])
 					continue;
-				fprintf(stderr, "ktcp_bench: [%u/%u] %s, %s: %s:",
+				fprintf(stderr, "ktcp_bench: [%u/%u] %s, %s: %s...\n",
 					run + 1, opts.repeat, stacks[s].name,
 					path->name, measurement_name(&ms[m]));
+				started = now_sec();
 				run_measurement(&ms[m], path, stacks[s].family,
 						&opts, out, reached);
+				fprintf(stderr, "ktcp_bench: [%u/%u] %s, %s: %s, %.1f s:",
+					run + 1, opts.repeat, stacks[s].name,
+					path->name, measurement_name(&ms[m]),
+					now_sec() - started);
 				for (i = 0; i < ms[m].nr_rows; i++) {
 					r = &rows[ms[m].first_row + i];
 					r->runs[s][run] = out[i];
+					if (isnan(out[i])) {
+						fprintf(stderr, " failed");
+						continue;
+					}
 					fprintf(stderr, " ");
 					fprintf(stderr, r->format, out[i]);
 					fprintf(stderr, " %s", r->unit);
 					if (!r->conns_wanted)
 						continue;
 					fprintf(stderr, " (%u connections)", reached[i]);
-					if (run == 0 || reached[i] < r->conns_reached[s])
+					if (reached[i] < r->conns_reached[s])
 						r->conns_reached[s] = reached[i];
 				}
 				fprintf(stderr, "\n");
