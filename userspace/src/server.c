@@ -24,6 +24,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -34,6 +35,8 @@
 #define WS_CLOSE_MS	5000
 #define READ_CHUNK	65536
 #define FLUSH_NOW	65536	/* queued bytes that are sent right away */
+/* file pieces waiting at once; each holds a descriptor */
+#define MAX_FILE_PIECES	64
 
 /*
  * C_STREAM: the handler runs while the request body still arrives
@@ -42,6 +45,19 @@
 enum conn_state { C_HEAD, C_BODY, C_STREAM, C_HANDLER, C_WS, C_LINGER };
 
 struct conn;
+
+/*
+ * A piece of a file that ktcp_http_resp_sendfile() queued: it goes out
+ * with sendfile() once the queue's bytes before @at are sent, and the
+ * bytes queued after it wait for it, so that order is kept without
+ * copying the file into memory.
+ */
+struct out_file {
+	size_t at;		/* offset in conn.out it comes before */
+	int fd;			/* our duplicate, closed once sent */
+	off_t off;
+	uint64_t left;
+};
 
 struct ktcp_http_req {
 	struct conn *c;
@@ -82,6 +98,8 @@ struct conn {
 	size_t in_len, in_cap;
 	char *out;
 	size_t out_off, out_len, out_cap;
+	struct out_file *files;	/* in queue order */
+	size_t nfiles;
 
 	struct ktcp_http_header *hdrs;
 	size_t head_len, raw_pos;
@@ -117,6 +135,14 @@ static void conn_close(struct conn *c);
 
 /* ---- lifetime ---- */
 
+static void drop_files(struct conn *c)
+{
+	while (c->nfiles)
+		close(c->files[--c->nfiles].fd);
+	free(c->files);
+	c->files = NULL;
+}
+
 static void conn_free(struct conn *c)
 {
 	struct ktcp_http_server *srv = c->srv;
@@ -134,6 +160,7 @@ static void conn_free(struct conn *c)
 	free(c->hdrs);
 	free(c->in);
 	free(c->out);
+	drop_files(c);
 	free(c->body);
 	free(c);
 }
@@ -163,6 +190,7 @@ static void conn_close(struct conn *c)
 	ktcp_loop_del(srv->loop, c->fd);
 	close(c->fd);
 	c->fd = -1;
+	drop_files(c);
 	if (c->ws && srv->cfg.ws_gone)
 		srv->cfg.ws_gone(c->ws, srv->cfg.arg);
 	if (c->req.active && c->state == C_STREAM && c->req.on_body) {
@@ -186,13 +214,19 @@ static size_t queued(const struct conn *c)
 	return c->out_len - c->out_off;
 }
 
+/* Anything, bytes or file pieces, still to be sent. */
+static int backlog(const struct conn *c)
+{
+	return queued(c) || c->nfiles;
+}
+
 static int reading_allowed(const struct conn *c)
 {
 	if (c->dead || c->failed || c->peer_eof)
 		return 0;
 	if (c->state == C_LINGER)
 		return 1;
-	if (c->state == C_HANDLER)
+	if (c->state == C_HANDLER || c->nfiles)
 		return 0;
 	return queued(c) < c->srv->cfg.out_high_water;
 }
@@ -205,7 +239,7 @@ static void update_events(struct conn *c)
 		return;
 	if (reading_allowed(c))
 		ev |= EPOLLIN | EPOLLRDHUP;
-	if (queued(c) || c->failed || c->more)
+	if (backlog(c) || c->failed || c->more)
 		ev |= EPOLLOUT;
 	if (ev != c->events) {
 		ktcp_loop_mod(c->srv->loop, c->fd, ev);
@@ -233,29 +267,62 @@ static void start_linger(struct conn *c)
 	ktcp_timer_set(c->timer, LINGER_MS);
 }
 
+/* Send some of the first file piece; as send() returns. */
+static ssize_t send_file_piece(struct conn *c)
+{
+	struct out_file *f = &c->files[0];
+	ssize_t n = sendfile(c->fd, f->fd, &f->off,
+			     f->left < (1u << 30) ? (size_t)f->left : 1u << 30);
+
+	if (n == 0) {
+		/* the file shrank: the promised length cannot be kept */
+		errno = EPIPE;
+		return -1;
+	}
+	if (n < 0)
+		return n;
+	f->left -= (uint64_t)n;
+	if (!f->left) {
+		close(f->fd);
+		memmove(c->files, c->files + 1, --c->nfiles * sizeof(*f));
+	}
+	/* a long download is progress, not idleness */
+	if (c->state == C_HEAD || c->state == C_LINGER)
+		ktcp_timer_set(c->timer, c->srv->cfg.idle_timeout_ms);
+	return n;
+}
+
 static void flush(struct conn *c)
 {
-	while (queued(c) && !c->failed && !c->dead) {
-		ssize_t n = send(c->fd, c->out + c->out_off, queued(c),
-				 MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (backlog(c) && !c->failed && !c->dead) {
+		size_t end = c->nfiles ? c->files[0].at : c->out_len;
+		ssize_t n;
 
+		if (c->out_off < end)
+			/* a file piece next: let the head share its segment */
+			n = send(c->fd, c->out + c->out_off, end - c->out_off,
+				 MSG_NOSIGNAL | MSG_DONTWAIT |
+				 (c->nfiles ? MSG_MORE : 0));
+		else
+			n = send_file_piece(c);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				break;
 			c->failed = 1;
 			break;
 		}
-		c->out_off += (size_t)n;
+		if (c->out_off < end)
+			c->out_off += (size_t)n;
 	}
-	if (!queued(c))
+	if (!backlog(c))
 		c->out_off = c->out_len = 0;
 	if (c->failed || c->dead)
 		return;
-	if (!queued(c) && c->close_after_flush && !c->shut)
+	if (!backlog(c) && c->close_after_flush && !c->shut)
 		start_linger(c);
 	/* not from inside conn_send(): the writer is still on the stack */
 	if (c->req.active && c->req.drain && !c->busy_flushing &&
-	    queued(c) < c->srv->cfg.out_high_water / 2) {
+	    !c->nfiles && queued(c) < c->srv->cfg.out_high_water / 2) {
 		void (*fn)(struct ktcp_http_req *, void *) = c->req.drain;
 
 		c->req.drain = NULL;
@@ -284,7 +351,11 @@ static int conn_queue(struct conn *c, const void *data, size_t len)
 		char *p;
 
 		if (c->out_off) {
+			size_t i;
+
 			memmove(c->out, c->out + c->out_off, queued(c));
+			for (i = 0; i < c->nfiles; i++)
+				c->files[i].at -= c->out_off;
 			c->out_len -= c->out_off;
 			c->out_off = 0;
 		}
@@ -536,7 +607,9 @@ static void process(struct conn *c)
 			};
 			int ret, err;
 
-			if (!c->in_len || queued(c) >= srv->cfg.out_high_water)
+			/* a file still going out holds the next response back */
+			if (!c->in_len || queued(c) >= srv->cfg.out_high_water ||
+			    c->nfiles)
 				return;
 			ret = ktcp_http_parse_request(c->in, c->in_len, &h,
 						      &srv->lim);
@@ -682,7 +755,7 @@ static void pump(struct conn *c)
 		flush(c);
 		if (c->nreq == before && c->state == st)
 			return;
-		if (queued(c) >= c->srv->cfg.out_high_water)
+		if (queued(c) >= c->srv->cfg.out_high_water || c->nfiles)
 			return;
 	}
 	if (!c->dead && !c->failed && i == 64)
@@ -748,7 +821,7 @@ static void do_read(struct conn *c)
 static void eof_check(struct conn *c)
 {
 	if (c->peer_eof && !c->dead && c->state != C_HANDLER &&
-	    c->state != C_STREAM && !queued(c))
+	    c->state != C_STREAM && !backlog(c))
 		conn_close(c);
 }
 
@@ -808,7 +881,7 @@ static void conn_timer(struct ktcp_timer *t, void *arg)
 	(void)t;
 	conn_enter(c);
 	if ((c->state == C_HEAD || c->state == C_BODY) && c->in_len &&
-	    !queued(c)) {
+	    !backlog(c)) {
 		/* a request started but never finished: say so, then close */
 		send_error(c, 408, NULL);
 		update_events(c);
@@ -1168,6 +1241,56 @@ int ktcp_http_resp_end(struct ktcp_http_req *req)
 size_t ktcp_http_resp_queued(const struct ktcp_http_req *req)
 {
 	return queued(req->c);
+}
+
+int ktcp_http_resp_sendfile(struct ktcp_http_req *req, int fd, int64_t offset,
+			    uint64_t len)
+{
+	struct conn *c = req->c;
+	struct out_file *f, *files;
+	char line[24];
+	int err, dup_fd;
+
+	if (!req->active || !req->started || fd < 0 || offset < 0)
+		return -EINVAL;
+	if (!len || req->no_body)
+		return 0;
+	if (req->cl_left >= 0 && (uint64_t)req->cl_left < len)
+		return -EINVAL;
+	if (c->dead || c->failed)
+		return -EPIPE;
+	if (c->nfiles == MAX_FILE_PIECES)
+		return -ENOBUFS;
+	files = realloc(c->files, (c->nfiles + 1) * sizeof(*files));
+	if (!files)
+		return -ENOMEM;
+	c->files = files;
+	if (req->chunked) {
+		int n = snprintf(line, sizeof(line), "%llx\r\n",
+				 (unsigned long long)len);
+
+		err = conn_send(c, line, (size_t)n);
+		if (err)
+			return err;
+	}
+	/* ours, so that the caller may close its own at once */
+	dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (dup_fd < 0) {
+		c->failed = 1;	/* a chunk size line may be out already */
+		return -errno;
+	}
+	if (req->cl_left >= 0)
+		req->cl_left -= (int64_t)len;
+	f = &c->files[c->nfiles++];
+	f->at = c->out_len;
+	f->fd = dup_fd;
+	f->off = (off_t)offset;
+	f->left = len;
+	err = req->chunked ? conn_send(c, "\r\n", 2) : 0;
+	if (err && err != -EPIPE)
+		c->failed = 1;
+	update_events(c);
+	return err;
 }
 
 void ktcp_http_resp_on_drain(struct ktcp_http_req *req,

@@ -227,6 +227,29 @@ int ktcp_http_resp_write(struct ktcp_http_req *req, const void *data,
 			 size_t len);
 
 /**
+ * ktcp_http_resp_sendfile() - Send part of a streamed body from a file.
+ * @req: the request, after ktcp_http_resp_start().
+ * @fd: a file that sendfile() can read (a regular file); the server
+ *      sends from a duplicate of it, so @fd may be closed right away.
+ * @offset: where in the file the bytes start.
+ * @len: their count (0 does nothing).
+ *
+ * The bytes go out with sendfile() on the connection's socket, after
+ * what was queued before and before what is queued after, without
+ * passing through memory; they count against the Content-Length but
+ * not against out_max.  At most 64 pieces wait at a time; the drain
+ * callback runs once all of them are out.  Until then the connection's
+ * next request is not read.  A file that turns out shorter than
+ * promised closes the connection.
+ *
+ * Return: 0; -EINVAL if not started, past the Content-Length, or for a
+ * negative @offset; -EBADF; -ENOBUFS with 64 pieces waiting; -EPIPE if
+ * the connection failed; -EMFILE or -ENOMEM.
+ */
+int ktcp_http_resp_sendfile(struct ktcp_http_req *req, int fd, int64_t offset,
+			    uint64_t len);
+
+/**
  * ktcp_http_resp_end() - End a streamed response.
  * @req: the request; not valid afterwards.
  *
