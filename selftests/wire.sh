@@ -523,7 +523,7 @@ cleanup()
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-ktcp_require ip nc tcpdump python3 timeout
+ktcp_require ip nc tcpdump python3 timeout ethtool
 [ -r "$rst_inject" ] || tap_bail "$rst_inject missing"
 case $flood_seconds in
 ''|*[!0-9]*) tap_bail "KTCP_FLOOD_SECONDS='$flood_seconds' is not a number" ;;
@@ -542,6 +542,12 @@ ip -n "$nsa" addr add "$addr_a/24" dev "$veth_a"
 ip -n "$nsb" addr add "$addr_b/24" dev "$veth_b"
 ip -n "$nsa" link set "$veth_a" up
 ip -n "$nsb" link set "$veth_b" up
+# Both stacks leave the TCP sum to the device (CHECKSUM_PARTIAL), which
+# a veth never fills: with its TX offload off the core sums each
+# segment before the capture sees it, so that 5 and 7 judge the sum
+# the stack made possible (its pseudo-header) and not an empty field.
+ip netns exec "$nsa" ethtool -K "$veth_a" tx off >/dev/null ||
+	tap_bail "cannot turn TX checksum offload off on $veth_a"
 for ns in "$nsa" "$nsb"; do
 	if [ "$native_only" != 1 ]; then
 		ip netns exec "$ns" test -w /proc/sys/net/ktcp/tw_timeout ||
@@ -672,8 +678,8 @@ else
 	# A bad ktcp checksum, or the same segment sent twice (a retransmission).
 	bad=$(fields "$pcap" "$conn" ip.src tcp.srcport tcp.seq_raw tcp.len \
 		tcp.flags.syn tcp.flags.fin tcp.checksum.status |
-		awk -v a="$addr_a" -v no="$native_only" '
-		no != 1 && $1 == a && $7 == 0 { print "bad checksum:", $0 }
+		awk -v a="$addr_a" '
+		$1 == a && $7 == 0 { print "bad checksum:", $0 }
 		$4 > 0 || $5 || $6 { if (seen[$1, $2, $3]++) print "sent twice:", $0 }')
 	if [ -z "$bad" ]; then
 		tap_ok "$desc"
@@ -703,9 +709,7 @@ desc="capture: every segment ktcp sent has a good TCP checksum"
 status=$(fields "$pcap" "$conn && ip.src == $addr_a" tcp.checksum.status)
 nseg=$(grep -c . <<<"$status" || true)
 nbad=$(grep -cvx '1' <<<"$status" || true)
-if [ "$native_only" = 1 ]; then
-	tap_skip_test "$desc" "native TCP leaves checksums to veth offload ($nbad of $nseg not good)"
-elif [ "$nseg" -gt 0 ] && [ "$nbad" -eq 0 ]; then
+if [ "$nseg" -gt 0 ] && [ "$nbad" -eq 0 ]; then
 	tap_ok "$desc ($nseg segments)"
 else
 	tap_fail "$desc" "$nbad of $nseg segments not good; statuses:" "$status"
