@@ -6,7 +6,8 @@
  *               [--root DIR] [--max-requests N] [--idle-ms N]
  *
  * POST and PUT echo the request body.  GET and HEAD serve files below
- * --root (streamed, with backpressure), or "hello\n" without --root.
+ * --root through ktcp/file.h (sendfile(), byte ranges, ETag and
+ * Last-Modified, conditional requests), or "hello\n" without --root.
  * Prints "listening on PORT" once ready (PORT 0 for unix).
  */
 #define _GNU_SOURCE	/* memmem() */
@@ -18,48 +19,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
+#include <ktcp/file.h>
 #include <ktcp/server.h>
 
 #include "serve.h"
 
 static const char *root;
 
-struct file_send {
-	int fd;
-	struct ktcp_http_req *req;
-};
-
-/* Write file data until the send queue is full, then wait for drain. */
-static void pump(struct ktcp_http_req *req, void *arg)
-{
-	struct file_send *fs = arg;
-	char buf[65536];
-
-	for (;;) {
-		ssize_t n;
-
-		if (ktcp_http_resp_queued(req) > 256 * 1024) {
-			ktcp_http_resp_on_drain(req, pump, fs);
-			return;
-		}
-		n = read(fs->fd, buf, sizeof(buf));
-		if (n <= 0 || ktcp_http_resp_write(req, buf, (size_t)n))
-			break;
-	}
-	close(fs->fd);
-	free(fs);
-	ktcp_http_resp_end(req);
-}
-
 static void serve_file(struct ktcp_http_req *req,
 		       const struct ktcp_http_request *h)
 {
 	char path[4096];
-	struct file_send *fs;
-	struct stat st;
+	struct ktcp_file f;
 	int fd;
 
 	if (memmem(h->target, h->target_len, "..", 2) || h->target[0] != '/' ||
@@ -69,18 +42,15 @@ static void serve_file(struct ktcp_http_req *req,
 		return;
 	}
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+	if (fd < 0 || ktcp_file_from_fd(&f, fd)) {
 		if (fd >= 0)
 			close(fd);
 		ktcp_http_resp_send(req, 404, "not found\n", 10);
 		return;
 	}
-	ktcp_http_resp_header(req, "Content-Type", "application/octet-stream");
-	ktcp_http_resp_start(req, 200, st.st_size);
-	fs = malloc(sizeof(*fs));
-	fs->fd = fd;
-	fs->req = req;
-	pump(req, fs);
+	/* the server sends from its own duplicate of fd */
+	ktcp_http_serve_file(req, &f);
+	close(fd);
 }
 
 static void handler(struct ktcp_http_req *req, void *arg)

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -200,6 +201,8 @@ static int read_response(struct ktcp_http_client *cl, int head_req,
 	size_t start = 0, max = cl->cfg.limits.max_head_bytes ?
 		cl->cfg.limits.max_head_bytes : KTCP_HTTP_DEFAULT_MAX_HEAD;
 	enum ktcp_http_body_kind kind;
+	const char *head_buf;
+	size_t head_at;
 	uint64_t clen;
 	int ret;
 	long n;
@@ -228,6 +231,8 @@ static int read_response(struct ktcp_http_client *cl, int head_req,
 		}
 		break;
 	}
+	head_at = start;
+	head_buf = cl->buf;
 	start += (size_t)ret;
 	cl->body_len = 0;
 	if (body_append(cl, "", 0))
@@ -294,6 +299,16 @@ static int read_response(struct ktcp_http_client *cl, int head_req,
 		cl->consumed = cl->len;
 	} else {
 		cl->consumed = start;
+	}
+	if (cl->buf != head_buf) {
+		/*
+		 * Reading the body moved the buffer, and the head's pointers
+		 * with it: parse the head again where it is now.
+		 */
+		r.headers = cl->hdrs;
+		r.num_headers = cl->max_headers;
+		ktcp_http_parse_response(cl->buf + head_at, cl->len - head_at, &r,
+					 &cl->cfg.limits);
 	}
 	resp->status = r.status;
 	resp->minor_version = r.minor_version;
@@ -424,6 +439,171 @@ int ktcp_http_client_request(struct ktcp_http_client *cl, const char *method,
 {
 	return request(cl, method, target, headers, num_headers, body,
 		       body_len, NULL, NULL, resp);
+}
+
+/* ---- ranged GET ---- */
+
+static const struct ktcp_http_header *
+response_field(const struct ktcp_http_client_response *resp, const char *name,
+	       int *count)
+{
+	int i = ktcp_http_find_header(resp->headers, resp->num_headers, name, 0);
+
+	*count = i >= 0;
+	if (i >= 0 && ktcp_http_find_header(resp->headers, resp->num_headers,
+					    name, (size_t)i + 1) >= 0)
+		*count = 2;
+	return i >= 0 ? &resp->headers[i] : NULL;
+}
+
+/*
+ * Whether @part could answer @specs: it begins where one of them begins
+ * and ends where one ends, as resolved against @complete; an end that
+ * cannot be resolved (the length is "*") matches anything.
+ */
+static int part_asked(const struct ktcp_byte_range *part,
+		      const struct ktcp_range_spec *specs, size_t n,
+		      uint64_t complete)
+{
+	int first_ok = 0, last_ok = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct ktcp_byte_range br;
+
+		if (complete != UINT64_MAX) {
+			if (!ktcp_range_resolve(&specs[i], complete, &br))
+				continue;
+			first_ok |= br.first == part->first;
+			last_ok |= br.last == part->last;
+		} else if (specs[i].suffix) {
+			first_ok = last_ok = 1;
+		} else {
+			first_ok |= specs[i].first == part->first;
+			last_ok |= specs[i].last == KTCP_RANGE_END ||
+				   specs[i].last == part->last;
+		}
+	}
+	return first_ok && last_ok;
+}
+
+/* Every satisfiable range asked for lies within a part. */
+static int specs_covered(const struct ktcp_http_client_ranges *got,
+			 const struct ktcp_range_spec *specs, size_t n)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		struct ktcp_byte_range br;
+
+		if (got->complete_length == UINT64_MAX) {
+			if (specs[i].suffix)
+				continue;
+			br.first = specs[i].first;
+			br.last = specs[i].last == KTCP_RANGE_END ?
+				  specs[i].first : specs[i].last;
+		} else if (!ktcp_range_resolve(&specs[i], got->complete_length,
+					       &br)) {
+			continue;
+		}
+		for (j = 0; j < got->num_parts; j++)
+			if (got->parts[j].range.first <= br.first &&
+			    br.last <= got->parts[j].range.last)
+				break;
+		if (j == got->num_parts)
+			return 0;
+	}
+	return 1;
+}
+
+static int check_partial(const struct ktcp_http_client_response *resp,
+			 const struct ktcp_range_spec *specs, size_t n,
+			 struct ktcp_http_client_ranges *got)
+{
+	static const char multipart[] = "multipart/byteranges";
+	const struct ktcp_http_header *ct, *cr;
+	int nct, ncr;
+	size_t i;
+
+	ct = response_field(resp, "Content-Type", &nct);
+	cr = response_field(resp, "Content-Range", &ncr);
+	if (nct == 1 && ct->value_len >= sizeof(multipart) - 1 &&
+	    !strncasecmp(ct->value, multipart, sizeof(multipart) - 1)) {
+		if (ncr || ktcp_byteranges_parse(ct->value, ct->value_len,
+						 resp->body, resp->body_len,
+						 got->parts, n, &got->num_parts))
+			return -EPROTO;
+	} else {
+		struct ktcp_byterange_part *p = &got->parts[0];
+
+		if (ncr != 1 || ktcp_content_range_parse(cr->value, cr->value_len,
+							 &p->range, &p->complete) ||
+		    p->range.last - p->range.first != resp->body_len - 1)
+			return -EPROTO;
+		p->data = resp->body;
+		got->num_parts = 1;
+	}
+	got->complete_length = got->parts[0].complete;
+	for (i = 0; i < got->num_parts; i++)
+		if (got->parts[i].complete != got->complete_length ||
+		    !part_asked(&got->parts[i].range, specs, n,
+				got->complete_length))
+			return -EPROTO;
+	return specs_covered(got, specs, n) ? 0 : -EPROTO;
+}
+
+int ktcp_http_client_get_ranges(struct ktcp_http_client *cl, const char *target,
+				const struct ktcp_http_header *headers,
+				size_t num_headers,
+				const struct ktcp_range_spec *specs,
+				size_t num_specs,
+				struct ktcp_http_client_response *resp,
+				struct ktcp_http_client_ranges *got)
+{
+	char range[KTCP_FILE_MAX_RANGES * 42 + 8];
+	struct ktcp_http_header *h;
+	const struct ktcp_http_header *cr;
+	int len, err, ncr;
+
+	memset(got, 0, sizeof(*got));
+	got->complete_length = UINT64_MAX;
+	if (!num_specs || num_specs > KTCP_FILE_MAX_RANGES)
+		return -EINVAL;
+	len = ktcp_range_format(range, sizeof(range), specs, num_specs);
+	if (len < 0)
+		return len;
+	h = malloc((num_headers + 1) * sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	if (num_headers)
+		memcpy(h, headers, num_headers * sizeof(*h));
+	h[num_headers] = (struct ktcp_http_header){
+		.name = "Range", .name_len = 5,
+		.value = range, .value_len = (size_t)len,
+	};
+	err = request(cl, "GET", target, h, num_headers + 1, NULL, 0, NULL,
+		      NULL, resp);
+	free(h);
+	if (err)
+		return err;
+	switch (resp->status) {
+	case 200:
+		got->complete_length = resp->body_len;
+		return 0;
+	case 206:
+		err = check_partial(resp, specs, num_specs, got);
+		if (err)
+			got->num_parts = 0;
+		return err;
+	case 416:
+		cr = response_field(resp, "Content-Range", &ncr);
+		if (ncr == 1)
+			ktcp_content_range_parse(cr->value, cr->value_len,
+						 &(struct ktcp_byte_range){ 0 },
+						 &got->complete_length);
+		return 0;
+	}
+	return 0;
 }
 
 int ktcp_http_client_request_chunked(struct ktcp_http_client *cl,

@@ -662,8 +662,10 @@ const char *ktcp_http_reason(int status)
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
 	case 408: return "Request Timeout";
+	case 412: return "Precondition Failed";
 	case 413: return "Content Too Large";
 	case 414: return "URI Too Long";
+	case 416: return "Range Not Satisfiable";
 	case 417: return "Expectation Failed";
 	case 426: return "Upgrade Required";
 	case 431: return "Request Header Fields Too Large";

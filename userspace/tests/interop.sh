@@ -3,7 +3,8 @@
 #
 # Interop tests of libktcp against real peers: curl, Python's
 # http.client, wrk, ab -k, nginx, python3 -m http.server, Python's
-# websockets (client and server) and Node's ws.  Every server binds
+# websockets (client and server) and Node's ws; byte ranges and
+# conditional requests beside nginx serving the same files.  Every server binds
 # 127.0.0.1 with a port of its own choosing (or a socket in a private
 # directory), and every process started here is killed on exit.
 # Prints "ok N name" / "not ok N name" lines and "P passed, F failed".
@@ -245,6 +246,129 @@ if need python3; then
 			[ "$(stat -c %s "$T/py.body")" = $((9 + 9 + 1048576)) ]
 	}
 	t "our client vs python3 -m http.server (HTTP/1.0, close-delimited)" py_client
+fi
+
+# ---- byte ranges and conditional requests, beside nginx ----
+# Our http_server and nginx serve the same files.  Python asks both the
+# same questions and the answers that must agree are compared line by
+# line: status, Content-Range, Content-Length, Accept-Ranges,
+# Content-Type (but a multipart boundary), ETag, Last-Modified, the
+# bytes of the body or of each part.  Where RFC 9110 and nginx part
+# ways, range_client.py's "ours" checks that we follow the RFC.
+
+mkdir -p "$T/range"
+chmod 755 "$T" "$T/range"	# nginx workers run as an unprivileged user
+head -c 1048576 /dev/urandom >"$T/range/big.bin"
+: >"$T/range/empty.bin"
+# a date validator is strong only once it is a second old
+touch -d '2023-11-14 22:13:20 UTC' "$T/range/big.bin" "$T/range/empty.bin"
+start http_range "$B/http_server" --family inet --port 0 --root "$T/range" ||
+	result "http_server for ranges starts" 1
+rport=$port
+if need nginx curl python3; then
+	ngport=$(free_port)
+	mkdir -p "$T/nginx-range/logs" "$T/nginx-range/tmp"
+	# default_type: the type ours gives files, so that it compares
+	cat >"$T/nginx-range/nginx.conf" <<NGINX
+daemon off;
+worker_processes 1;
+pid $T/nginx-range/nginx.pid;
+error_log $T/nginx-range/logs/error.log;
+events { worker_connections 64; }
+http {
+	access_log off;
+	default_type application/octet-stream;
+	client_body_temp_path $T/nginx-range/tmp;
+	proxy_temp_path $T/nginx-range/tmp;
+	fastcgi_temp_path $T/nginx-range/tmp;
+	uwsgi_temp_path $T/nginx-range/tmp;
+	scgi_temp_path $T/nginx-range/tmp;
+	server {
+		listen 127.0.0.1:$ngport;
+		root $T/range;
+	}
+}
+NGINX
+	nginx -p "$T/nginx-range" -c "$T/nginx-range/nginx.conf" 2>"$T/nginx-range.err" &
+	pids+=($!)
+	for _ in $(seq 200); do
+		curl -s -o /dev/null "http://127.0.0.1:$ngport/empty.bin" && break
+		sleep 0.1
+	done
+
+	range_same()
+	{
+		python3 "$I/range_client.py" "$rport" same >"$T/range.ours" || return 1
+		python3 "$I/range_client.py" "$ngport" same >"$T/range.nginx" || return 1
+		diff "$T/range.nginx" "$T/range.ours" && wc -l <"$T/range.ours"
+	}
+	t "python http.client/urllib: 35 range and conditional requests answered as nginx does" range_same
+	t "python http.client: where nginx and RFC 9110 differ, we follow the RFC" \
+		python3 "$I/range_client.py" "$rport" ours "$T/range/big.bin"
+
+	# curl -r: one range, then several; the multipart bodies must be
+	# nginx's byte for byte once the boundaries are set aside
+	curl_ranges()
+	{
+		local p
+		tail -c +1001 "$T/range/big.bin" | head -c 1000 >"$T/range.expect"
+		for p in "$rport" "$ngport"; do
+			curl -sf -r 1000-1999 -o "$T/r1.$p" "http://127.0.0.1:$p/big.bin" &&
+				cmp "$T/r1.$p" "$T/range.expect" || return 1
+			[ "$(curl -s -r 0-9,500000-500099,-5 -D "$T/rh.$p" -o "$T/rm.$p" \
+				-w '%{http_code}' "http://127.0.0.1:$p/big.bin")" = 206 ] || return 1
+		done
+		python3 - "$T/rh.$rport" "$T/rm.$rport" "$T/rh.$ngport" "$T/rm.$ngport" <<'PY'
+import re, sys
+def norm(head, body):
+    h = open(head, "rb").read().decode()
+    b = open(body, "rb").read()
+    boundary = re.search(r"boundary=(\S+)", h).group(1).encode()
+    assert int(re.search(r"Content-Length: (\d+)", h, re.I).group(1)) == len(b)
+    return b.replace(boundary, b"BOUNDARY")
+ours, theirs = norm(*sys.argv[1:3]), norm(*sys.argv[3:5])
+assert ours == theirs, "multipart bodies differ"
+assert ours.count(b"Content-Range: bytes ") == 3
+PY
+	}
+	t "curl -r: one range, and three in a multipart body identical to nginx's" curl_ranges
+
+	# curl -C -: resume after 300000 bytes; then again, on a complete file
+	curl_resume()
+	{
+		local p
+		for p in "$rport" "$ngport"; do
+			head -c 300000 "$T/range/big.bin" >"$T/resume.$p"
+			curl -sf -C - -o "$T/resume.$p" "http://127.0.0.1:$p/big.bin" &&
+				cmp "$T/resume.$p" "$T/range/big.bin" || return 1
+			curl -s -C - -o "$T/resume.$p" "http://127.0.0.1:$p/big.bin" &&
+				cmp "$T/resume.$p" "$T/range/big.bin" || return 1
+		done
+	}
+	t "curl -C -: resumes a download, and sees a complete one through 416" curl_resume
+
+	# our client's ranged GET against nginx, checked against what it asked
+	client_ranges_vs_nginx()
+	{
+		local out etag
+		out=$("$B/http_client" --port "$ngport" --range 1000- /big.bin 2>&1 \
+			>"$T/c1.bin") || { echo "$out"; return 1; }
+		grep -q '^range 1000-1048575/1048576$' <<<"$out" &&
+			cmp "$T/c1.bin" <(tail -c +1001 "$T/range/big.bin") || return 1
+		out=$("$B/http_client" --port "$ngport" --range 0-9,500000-500099,-5 \
+			/big.bin /big.bin 2>&1 >"$T/c2.bin") || { echo "$out"; return 1; }
+		cmp "$T/c2.bin" <(for _ in 1 2; do
+			head -c 10 "$T/range/big.bin"
+			tail -c +500001 "$T/range/big.bin" | head -c 100
+			tail -c 5 "$T/range/big.bin"; done) || return 1
+		[ "$(grep -c '^range ' <<<"$out")" = 6 ] && grep -q 'connections: 1' <<<"$out" || return 1
+		etag=$(curl -sI "http://127.0.0.1:$ngport/big.bin" | tr -d '\r' | sed -n 's/^ETag: //ip')
+		out=$("$B/http_client" --port "$ngport" --header "If-Range: $etag" --range -10 \
+			/big.bin 2>&1 >/dev/null) && grep -q '^range 1048566-1048575/1048576$' <<<"$out" &&
+		out=$("$B/http_client" --port "$ngport" --header 'If-Range: "stale"' --range -10 \
+			/big.bin 2>&1 >/dev/null) && grep -q '^200 1048576 ' <<<"$out"
+	}
+	t "our client vs nginx: resume, three ranges on one connection, If-Range" client_ranges_vs_nginx
 fi
 
 # ---- WebSocket ----

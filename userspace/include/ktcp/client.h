@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <ktcp/file.h>
 #include <ktcp/http.h>
 #include <ktcp/ws.h>
 
@@ -121,6 +122,47 @@ int ktcp_http_client_request_chunked(struct ktcp_http_client *cl,
 				     size_t num_headers, ktcp_body_fn body,
 				     void *arg,
 				     struct ktcp_http_client_response *resp);
+
+/* The byte ranges a ranged GET got. */
+struct ktcp_http_client_ranges {
+	uint64_t complete_length;	/* of the whole; UINT64_MAX: unknown */
+	size_t num_parts;		/* 206: the ranges sent, else 0 */
+	struct ktcp_byterange_part parts[KTCP_FILE_MAX_RANGES];
+};
+
+/**
+ * ktcp_http_client_get_ranges() - GET some byte ranges of a resource.
+ * @cl, @target, @resp: as for ktcp_http_client_request().
+ * @headers: extra header fields, e.g. If-Range with the ETag of what
+ *           is being resumed (not Range), or NULL.
+ * @num_headers: their count.
+ * @specs: the ranges to ask for, e.g. { 1000, KTCP_RANGE_END } to
+ *         resume a download after its first 1000 bytes.
+ * @num_specs: 1 to KTCP_FILE_MAX_RANGES.
+ * @got: filled in.  For a 206, each part's range and bytes (pointing
+ *       into @resp->body), whether the body was one range with
+ *       Content-Range or multipart/byteranges; for a 200 (the server
+ *       ignored Range, or If-Range did not match) the whole is the body
+ *       and complete_length its length; for a 416 complete_length is
+ *       what its Content-Range says.
+ *
+ * A 206 must answer what was asked: every part begins where a range
+ * asked for begins and ends where one ends (a server may coalesce
+ * ranges, RFC 9110 15.3.7.2), every satisfiable range asked for lies
+ * within a part, and all parts agree on the complete length.
+ *
+ * Return: 0 (look at @resp->status); -EPROTO if a 206 does not match
+ * what was asked or its Content-Range or multipart body is malformed
+ * (the connection stays usable); -EINVAL for bad @specs; the errors of
+ * ktcp_http_client_request().
+ */
+int ktcp_http_client_get_ranges(struct ktcp_http_client *cl, const char *target,
+				const struct ktcp_http_header *headers,
+				size_t num_headers,
+				const struct ktcp_range_spec *specs,
+				size_t num_specs,
+				struct ktcp_http_client_response *resp,
+				struct ktcp_http_client_ranges *got);
 
 /**
  * ktcp_http_client_connections() - Connections opened so far.
