@@ -40,9 +40,13 @@ checkpatch:
 	@# fills proto_ops.family at load time: it is a module parameter.
 	$(KSRC)/scripts/checkpatch.pl --strict --no-tree --terse --show-types \
 		--ignore FILE_PATH_CHANGES,LINUX_VERSION_CODE \
-		-f $(filter-out module/socket.c,$(MODULE_SRC))
+		-f $(filter-out module/socket.c module/ktcp_trace.h,$(MODULE_SRC))
 	$(KSRC)/scripts/checkpatch.pl --strict --no-tree --terse --show-types \
 		--ignore FILE_PATH_CHANGES,CONST_STRUCT -f module/socket.c
+	@# The TRACE_EVENT() language, written as include/trace/events/ is.
+	$(KSRC)/scripts/checkpatch.pl --strict --no-tree --terse --show-types \
+		--ignore FILE_PATH_CHANGES,OPEN_ENDED_LINE,COMPLEX_MACRO,TRAILING_SEMICOLON,PARENTHESIS_ALIGNMENT,CAMELCASE \
+		-f module/ktcp_trace.h
 	@! grep -n LINUX_VERSION_CODE $(filter-out module/compat.h,$(MODULE_SRC))
 
 sparse:

@@ -17,6 +17,7 @@
 #include <net/xfrm.h>
 
 #include "ktcp.h"
+#include "ktcp_trace.h"
 
 static bool ktcp_checksum_ok(struct sk_buff *skb)
 {
@@ -105,6 +106,7 @@ static bool ktcp_ct_confirm(struct sk_buff *skb)
 unsigned int ktcp_segment_in(struct net *net, struct sock *sk,
 			     struct sk_buff *skb, int dif, int sdif)
 {
+	enum ktcp_drop_reason reason;
 	const struct tcphdr *th;
 
 	ktcp_inc_stats(net, KTCP_MIB_IN_SEGS);
@@ -112,17 +114,21 @@ unsigned int ktcp_segment_in(struct net *net, struct sock *sk,
 	th = tcp_hdr(skb);
 	if (th->doff < sizeof(*th) / 4 || !pskb_may_pull(skb, th->doff * 4)) {
 		ktcp_inc_stats(net, KTCP_MIB_IN_ERRS);
+		reason = KTCP_DROP_HEADER;
 		goto drop;
 	}
 	if (!ktcp_checksum_ok(skb)) {
 		ktcp_inc_stats(net, KTCP_MIB_IN_CSUM_ERRORS);
 		ktcp_inc_stats(net, KTCP_MIB_IN_ERRS);
+		reason = KTCP_DROP_CSUM;
 		goto drop;
 	}
 	/* IPsec input policy, as tcp_v4_rcv() and tcp_v6_rcv() check it. */
+	reason = KTCP_DROP_XFRM;
 	if (!xfrm_policy_check(sk, XFRM_POLICY_IN, skb,
 			       ktcp_skb_af_ops(skb)->family))
 		goto drop;
+	reason = KTCP_DROP_CONNTRACK;
 	if (!ktcp_ct_confirm(skb))
 		goto drop;
 	/* From here skb->cb is ktcp's: IPCB and IP6CB are read no more. */
@@ -132,6 +138,7 @@ unsigned int ktcp_segment_in(struct net *net, struct sock *sk,
 	skb_dst_drop(skb);
 	nf_reset_ct(skb);
 
+	reason = KTCP_DROP_NO_SOCKET;
 	if (!sk) {
 		ktcp_send_reset_reply(net, skb, KTCP_MIB_RST_NO_SOCKET);
 		goto drop;
@@ -149,8 +156,24 @@ unsigned int ktcp_segment_in(struct net *net, struct sock *sk,
 	return NF_STOLEN;
 
 drop:
+	ktcp_drop_skb(sk, skb, reason);
 	if (sk)
 		sock_put(sk);
-	kfree_skb(skb);
 	return NF_STOLEN;
+}
+
+/**
+ * ktcp_drop_skb() - drop a segment ktcp took, for @reason
+ * @sk: its socket, or NULL
+ * @skb: the segment, consumed
+ * @reason: why (the tracepoint ktcp:ktcp_drop says)
+ *
+ * Return: 0, what a receive path returns for a segment it consumed.
+ */
+int ktcp_drop_skb(struct sock *sk, struct sk_buff *skb,
+		  enum ktcp_drop_reason reason)
+{
+	trace_ktcp_drop(sk, skb, reason);
+	kfree_skb(skb);
+	return 0;
 }

@@ -43,7 +43,8 @@ static void ktcp_resend_smaller(struct sock *sk)
 			break;
 		if (KTCP_SKB_CB(skb)->sacked || skb->len <= ks->mss)
 			continue;
-		if (ktcp_split(sk, skb, ks->mss) || ktcp_xmit_skb(sk, skb))
+		if (ktcp_split(sk, skb, ks->mss) ||
+		    ktcp_xmit_skb(sk, skb, KTCP_RTX_MTU))
 			break;
 	}
 }

@@ -13,6 +13,7 @@
 #include <net/tcp_states.h>
 
 #include "ktcp.h"
+#include "ktcp_trace.h"
 #include "collapse.h"
 #include "reassembly.h"
 #include "sack.h"
@@ -148,6 +149,8 @@ static bool ktcp_ack_in_window(const struct ktcp_sock *ks, u32 ack)
  */
 static void ktcp_reset(struct sock *sk, enum ktcp_event ev)
 {
+	if (ev == KTCP_EV_RCV_RST)
+		trace_ktcp_receive_reset(sk);
 	switch (sk->sk_state) {
 	case TCP_SYN_SENT:
 	case TCP_SYN_RECV:
@@ -933,13 +936,13 @@ int ktcp_rcv(struct sock *sk, struct sk_buff *skb)
 
 	ktcp_fill_cb(skb);
 	if (!ktcp_segment_options(sk, skb, &opts))
-		goto drop;
+		return ktcp_drop_skb(sk, skb, KTCP_DROP_OPTIONS);
 	ks->counts.segs_in++;
 
 	switch (sk->sk_state) {
 	case TCP_CLOSE:
 		ktcp_send_reset_reply(sock_net(sk), skb, KTCP_MIB_RST_NO_SOCKET);
-		goto drop;
+		return ktcp_drop_skb(sk, skb, KTCP_DROP_NO_SOCKET);
 	case TCP_SYN_SENT:
 		return ktcp_rcv_syn_sent(sk, skb, &opts);
 	case TCP_TIME_WAIT:
@@ -961,7 +964,7 @@ int ktcp_rcv(struct sock *sk, struct sk_buff *skb)
 		ktcp_inc_stats(sock_net(sk), KTCP_MIB_PAWS_ESTAB);
 		if (!ktcp_oow_rate_limited(sk, skb, KTCP_MIB_ACK_SKIPPED_PAWS))
 			ktcp_send_ack(sk);
-		goto drop;
+		return ktcp_drop_skb(sk, skb, KTCP_DROP_PAWS);
 	}
 	/*
 	 * First check: sequence number.  A SYN outside the window draws a
@@ -970,13 +973,13 @@ int ktcp_rcv(struct sock *sk, struct sk_buff *skb)
 	if (!ktcp_seq_acceptable(cb->seq, cb->end_seq - cb->seq, ks->rcv_nxt,
 				 ks->rcv_wnd)) {
 		if (cb->flags & KTCP_RST)
-			goto drop;
+			return ktcp_drop_skb(sk, skb, KTCP_DROP_SEQUENCE);
 		if (cb->flags & KTCP_SYN)
 			ktcp_challenge_ack(sk);
 		else if (!ktcp_oow_rate_limited(sk, skb,
 						KTCP_MIB_ACK_SKIPPED_SEQ))
 			ktcp_send_ack(sk);
-		goto drop;
+		return ktcp_drop_skb(sk, skb, KTCP_DROP_SEQUENCE);
 	}
 	ktcp_reset_keepalive(sk);
 	/* Second: RST, RFC 5961 3.2. */
@@ -987,19 +990,20 @@ int ktcp_rcv(struct sock *sk, struct sk_buff *skb)
 			break;
 		case KTCP_RST_CHALLENGE:
 			ktcp_challenge_ack(sk);
-			break;
+			return ktcp_drop_skb(sk, skb, KTCP_DROP_RST);
 		case KTCP_RST_DROP:
-			break;
+			return ktcp_drop_skb(sk, skb, KTCP_DROP_RST);
 		}
 		goto drop;
 	}
 	/* Fourth: a SYN in a synchronized state, RFC 5961 4.2. */
 	if (cb->flags & KTCP_SYN && sk->sk_state != TCP_SYN_RECV) {
 		ktcp_challenge_ack(sk);
-		goto drop;
+		return ktcp_drop_skb(sk, skb, KTCP_DROP_SYN);
 	}
 	if (!ktcp_rcv_ack(sk, skb, &opts))
-		goto drop;
+		return ktcp_drop_skb(sk, skb, KTCP_DROP_ACK);
+	trace_ktcp_probe(sk, skb);
 
 	rcv_nxt = ks->rcv_nxt;
 	verdict = ktcp_rcv_data(sk, skb, &ofo_fin);

@@ -488,6 +488,32 @@ int ktcp_ipv4_init_net(struct net *net);
 void ktcp_ipv4_exit_net(struct net *net);
 struct sk_buff *ktcp_alloc_skb(unsigned int payload, gfp_t gfp);
 
+/* Why a segment went again (ktcp_xmit_skb()). */
+enum ktcp_rtx_reason {
+	KTCP_RTX_NEW,		/* never sent: not a retransmission */
+	KTCP_RTX_RTO,		/* the retransmission timer */
+	KTCP_RTX_FAST,		/* fast retransmit (duplicate ACKs, RFC 5681) */
+	KTCP_RTX_SACK_HOLE,	/* a hole RACK or SACK marked lost */
+	KTCP_RTX_PROBE,		/* a tail loss probe (RFC 8985 7) */
+	KTCP_RTX_MTU,		/* too large for a smaller path MTU */
+};
+
+/* Why ktcp dropped a segment it took (ktcp_trace.h: ktcp_drop). */
+enum ktcp_drop_reason {
+	KTCP_DROP_HEADER,	/* a TCP header shorter than its offset says */
+	KTCP_DROP_CSUM,
+	KTCP_DROP_XFRM,		/* the IPsec input policy */
+	KTCP_DROP_CONNTRACK,	/* conntrack could not confirm the flow */
+	KTCP_DROP_NO_SOCKET,	/* a port ktcp holds, no connection: RST */
+	KTCP_DROP_OPTIONS,	/* malformed TCP options */
+	KTCP_DROP_PAWS,		/* RFC 7323 5.3: an old timestamp */
+	KTCP_DROP_SEQUENCE,	/* outside the receive window */
+	KTCP_DROP_RST,		/* a reset not exactly at RCV.NXT */
+	KTCP_DROP_SYN,		/* a SYN in a synchronized state */
+	KTCP_DROP_ACK,		/* an unacceptable ACK */
+	KTCP_DROP_BACKLOG,	/* the socket's backlog is full */
+};
+
 /* deliver.c */
 /*
  * Where ktcp's LOCAL_IN hooks run: after every hook a native segment
@@ -501,6 +527,8 @@ struct sk_buff *ktcp_alloc_skb(unsigned int payload, gfp_t gfp);
 
 unsigned int ktcp_segment_in(struct net *net, struct sock *sk,
 			     struct sk_buff *skb, int dif, int sdif);
+int ktcp_drop_skb(struct sock *sk, struct sk_buff *skb,
+		  enum ktcp_drop_reason reason);
 
 /* ipv6.c */
 int ktcp_ipv6_init_net(struct net *net);
@@ -592,7 +620,8 @@ void ktcp_write_xmit_push(struct sock *sk);
 bool ktcp_push_held(struct sock *sk);
 void ktcp_retransmit_syn(struct sock *sk);
 bool ktcp_retransmit_hole(struct sock *sk);
-int ktcp_xmit_skb(struct sock *sk, struct sk_buff *skb);
+int ktcp_xmit_skb(struct sock *sk, struct sk_buff *skb,
+		  enum ktcp_rtx_reason why);
 
 /* recovery.c */
 u32 ktcp_clock_us(void);
@@ -695,6 +724,7 @@ void ktcp_run_deferred(struct sock *sk);
 /* proc.c */
 int ktcp_proc_init_net(struct net *net);
 void ktcp_proc_exit_net(struct net *net);
+const char *ktcp_mib_name(enum ktcp_mib mib);
 
 /* memory.c */
 extern long ktcp_sysctl_mem[3];

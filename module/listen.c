@@ -18,6 +18,7 @@
 #include "hash.h"
 #include "isn.h"
 #include "ktcp.h"
+#include "ktcp_trace.h"
 #include "rtt.h"
 #include "seq.h"
 
@@ -504,6 +505,7 @@ static void ktcp_listen_syn(struct sock *sk, struct sk_buff *skb,
 		 * timestamps.
 		 */
 		struct ktcp_out_options o = { .mss = mss, .wscale = -1 };
+		u16 cookie_mss = min_t(u16, opts->mss ?: 536, mss);
 
 		if (!cookies) {
 			ktcp_listen_drop(sk);
@@ -511,9 +513,9 @@ static void ktcp_listen_syn(struct sock *sk, struct sk_buff *skb,
 		}
 		cookie = ops->cookie_make(&kn->cookie_key, &laddr, &raddr,
 					  th->dest, th->source, ntohl(th->seq),
-					  ktcp_cookie_minute(),
-					  min_t(u16, opts->mss ?: 536, mss));
+					  ktcp_cookie_minute(), cookie_mss);
 		ktcp_inc_stats(net, KTCP_MIB_SYNCOOKIES_SENT);
+		trace_ktcp_syncookie_sent(sk, skb, cookie, cookie_mss);
 		l->cookie_sent = true;
 		l->cookie_stamp = jiffies;
 		ktcp_send_synack(sk, ops, &laddr, &raddr, th->dest,
@@ -577,6 +579,7 @@ static bool ktcp_cookie_request(struct sock *sk, struct sk_buff *skb,
 	ops = ktcp_skb_addrs(skb, &raddr, &laddr);
 	mss = ops->cookie_check(&kn->cookie_key, &laddr, &raddr, th->dest,
 				th->source, irs, ktcp_cookie_minute(), cookie);
+	trace_ktcp_syncookie_check(sk, skb, cookie, mss);
 	if (!mss) {
 		ktcp_inc_stats(net, KTCP_MIB_SYNCOOKIES_FAILED);
 		return false;

@@ -15,6 +15,7 @@
 
 #include "gso.h"
 #include "ktcp.h"
+#include "ktcp_trace.h"
 #include "seq.h"
 
 #include "reassembly.h"
@@ -402,6 +403,7 @@ void ktcp_send_probe(struct sock *sk)
  */
 void ktcp_send_rst(struct sock *sk, enum ktcp_mib why)
 {
+	trace_ktcp_send_reset(sk, NULL, ktcp_mib_name(why));
 	ktcp_inc_stats(sock_net(sk), KTCP_MIB_OUT_RSTS);
 	ktcp_inc_stats(sock_net(sk), why);
 	ktcp_send_segment(sk, ktcp_acceptable_seq(ktcp_sk(sk)), KTCP_RST,
@@ -462,6 +464,7 @@ void ktcp_send_reset_reply(struct net *net, struct sk_buff *in,
 	ktcp_push_header(skb, th->dest, th->source, seq, ack, flags, 0, NULL);
 	ktcp_inc_stats(net, KTCP_MIB_OUT_RSTS);
 	ktcp_inc_stats(net, why);
+	trace_ktcp_send_reset(NULL, in, ktcp_mib_name(why));
 	ops = ktcp_skb_addrs(in, &saddr, &daddr);
 	ktcp_xmit_to(net, NULL, skb, ops, &daddr, &saddr);
 }
@@ -507,13 +510,19 @@ static void ktcp_xmit_stamp(struct ktcp_sock *ks, struct sk_buff *skb)
 	cb->xmit_us = ktcp_clock_us();
 }
 
-int ktcp_xmit_skb(struct sock *sk, struct sk_buff *skb)
+/*
+ * Send @skb, a segment of the write queue, alone; if it went before,
+ * as a retransmission for reason @why.
+ */
+int ktcp_xmit_skb(struct sock *sk, struct sk_buff *skb,
+		  enum ktcp_rtx_reason why)
 {
 	struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
 	struct ktcp_info_counts *c = &ktcp_sk(sk)->counts;
 	u8 flags = cb->flags;
 
 	if (!ktcp_skb_unsent(ktcp_sk(sk), skb)) {
+		trace_ktcp_retransmit_skb(sk, skb, why);
 		cb->retransmitted = 1;	/* Karn: no RTT sample */
 		ktcp_inc_stats(sock_net(sk), KTCP_MIB_RETRANS_SEGS);
 		c->total_retrans++;
@@ -623,7 +632,7 @@ static int ktcp_burst_send(struct sock *sk, struct ktcp_burst *b)
 		return 0;
 	b->segs = 0;
 	if (segs == 1) {
-		err = ktcp_xmit_skb(sk, skb);
+		err = ktcp_xmit_skb(sk, skb, KTCP_RTX_NEW);
 	} else {
 		ks->counts.bytes_sent += b->len;
 		/* skb_queue_next() BUGs past the tail: stop at the last. */
@@ -808,8 +817,11 @@ static bool __ktcp_write_xmit(struct sock *sk, unsigned int how)
 				break;
 			continue;
 		}
-		/* A retransmission goes alone, and at once. */
-		if (ktcp_xmit_skb(sk, skb))
+		/*
+		 * A retransmission goes alone, and at once: SND.NXT came
+		 * back to SND.UNA, which only the RTO does.
+		 */
+		if (ktcp_xmit_skb(sk, skb, KTCP_RTX_RTO))
 			break;
 		ktcp_sent_to(ks, cb->end_seq);
 		sent = true;
@@ -907,7 +919,7 @@ bool ktcp_retransmit_hole(struct sock *sk)
 		if (cb->seq != ks->snd_una &&
 		    !ktcp_seq_before(cb->seq, ks->highest_sack))
 			return false;
-		if (ktcp_xmit_skb(sk, skb))
+		if (ktcp_xmit_skb(sk, skb, KTCP_RTX_FAST))
 			return false;
 		ks->rexmit_next = cb->end_seq;
 		return true;

@@ -433,6 +433,12 @@ static const char * const ktcp_mib_names[KTCP_MIB_MAX] = {
 	[KTCP_MIB_PMTU_REDUCED]		= "KtcpPmtuReduced",
 };
 
+/* A counter's name, as /proc/net/ktcp_snmp shows it (tracepoints). */
+const char *ktcp_mib_name(enum ktcp_mib mib)
+{
+	return ktcp_mib_names[mib];
+}
+
 /* /proc/net/ktcp_snmp: "Name Value", one counter a line. */
 static int ktcp_snmp_show(struct seq_file *seq, void *v)
 {

@@ -220,7 +220,7 @@ static void ktcp_retransmit_lost(struct sock *sk)
 			break;
 		if (cb->sacked || !cb->lost || cb->rexmit_out)
 			continue;
-		if (ktcp_xmit_skb(sk, skb))
+		if (ktcp_xmit_skb(sk, skb, KTCP_RTX_SACK_HOLE))
 			break;
 		cb->rexmit_out = 1;
 		ktcp_prr_sent(ks, 1);
@@ -312,7 +312,8 @@ void ktcp_send_loss_probe(struct sock *sk)
 		goto sent;
 	}
 	skb = ktcp_last_sent(sk);
-	if (!skb || KTCP_SKB_CB(skb)->sacked || ktcp_xmit_skb(sk, skb))
+	if (!skb || KTCP_SKB_CB(skb)->sacked ||
+	    ktcp_xmit_skb(sk, skb, KTCP_RTX_PROBE))
 		goto rearm;
 	ks->tlp_retrans = true;
 sent:

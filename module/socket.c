@@ -27,6 +27,7 @@
 #include "addr.h"
 #include "isn.h"
 #include "ktcp.h"
+#include "ktcp_trace.h"
 #include "seq.h"
 #include "state.h"
 
@@ -65,6 +66,7 @@ static void ktcp_set_state(struct sock *sk, int state)
 	else if (old == TCP_ESTABLISHED && state != TCP_ESTABLISHED)
 		ktcp_dec_stats(sock_net(sk), KTCP_MIB_CURR_ESTAB);
 	ktcp_tw_count(sk, old, state);
+	trace_ktcp_set_state(sk, old, state);
 	/* Lockless readers (poll, proc) pair with this. */
 	smp_store_release(&sk->sk_state, state);
 }
