@@ -2,10 +2,12 @@
 /*
  * libktcp: HTTP/1.1 message parsing; see include/ktcp/http.h.
  *
- * Each head is parsed from its first byte on every call: a line is
- * only looked at once it is complete, and the limits bound how much is
- * rescanned.  No state survives between calls except in the chunked
- * decoder, whose state is the caller's.
+ * ktcp_http_parse_request() parses each head from its first byte.
+ * ktcp_http_parse_request_resume() keeps, in the caller's state, how
+ * far the bytes have been checked, and checks only new bytes until
+ * the head is complete or certainly wrong; then the whole-head parser
+ * runs once and its answer is the one returned.  So both always agree,
+ * and a head dribbled a byte at a time costs linear time.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -274,6 +276,157 @@ more:
 	return -EAGAIN;
 }
 
+/*
+ * The resumable scan mirrors ktcp_http_parse_request() step by step:
+ * each phase stops ("settled") exactly where that parser would stop
+ * answering -EAGAIN, so that the whole-head parse runs only once.
+ */
+enum {
+	P_EMPTY,	/* empty lines before the request line */
+	P_METHOD,
+	P_TARGET,
+	P_VERSION,	/* the 10 bytes "HTTP/1.x\r\n" */
+	P_LINE,		/* start of a header line, or the final CRLF */
+	P_NAME,
+	P_VALUE,	/* optional white space, value, CRLF */
+	P_SETTLED,	/* parse the whole head on every call */
+};
+
+/* Returns 1 when the whole-head parser would answer, 0 for -EAGAIN. */
+static int resume_scan(const char *buf, size_t len,
+		       struct ktcp_http_parse_state *st, const struct limits *l,
+		       size_t cap)
+{
+	size_t i = st->scanned;
+
+	switch (st->phase) {
+	case P_EMPTY:
+		while (i + 1 < len && buf[i] == '\r' && buf[i + 1] == '\n')
+			i += 2;
+		st->scanned = i;
+		if (i > l->line)
+			return 1;
+		if (i == len || (buf[i] == '\r' && i + 1 == len))
+			return 0;
+		st->start = i;
+		st->phase = P_METHOD;
+		/* fall through */
+	case P_METHOD:
+		while (i < len && is_tchar((unsigned char)buf[i]))
+			i++;
+		if (i == len)
+			goto request_line_more;
+		if (i == st->start || buf[i] != ' ')
+			return 1;
+		st->mark = ++i;
+		st->phase = P_TARGET;
+		/* fall through */
+	case P_TARGET:
+		i = scan_ctl(buf, i, len, 0x21);
+		if (i == len)
+			goto request_line_more;
+		if (i == st->mark || buf[i] != ' ')
+			return 1;
+		st->mark = ++i;
+		st->phase = P_VERSION;
+		/* fall through */
+	case P_VERSION: {
+		int minor;
+
+		if (len - st->mark < 10)
+			goto request_line_more;
+		i = st->mark;
+		if (parse_version(buf + i, 8, &minor) || buf[i + 8] != '\r' ||
+		    buf[i + 9] != '\n' || i + 8 - st->start > l->line)
+			return 1;
+		i += 10;
+		st->line = i;
+		st->phase = P_LINE;
+	}
+		/* fall through */
+	case P_LINE:
+line:
+		if (i >= len)
+			goto header_more;
+		if (buf[i] == '\r') {
+			if (i + 1 == len)
+				goto header_more;
+			return 1;	/* the end, or an error */
+		}
+		if (buf[i] == ' ' || buf[i] == '\t')
+			return 1;
+		st->phase = P_NAME;
+		/* fall through */
+	case P_NAME:
+		while (i < len && is_tchar((unsigned char)buf[i]))
+			i++;
+		if (i == len)
+			goto header_more;
+		if (i == st->line || buf[i] != ':')
+			return 1;
+		i++;
+		st->phase = P_VALUE;
+		/* fall through */
+	case P_VALUE:
+		for (;;) {
+			i = scan_ctl(buf, i, len, 0x20);
+			if (i == len)
+				goto header_more;
+			if (buf[i] == '\t') {
+				i++;
+				continue;
+			}
+			if (buf[i] != '\r')
+				return 1;
+			if (i + 1 == len)
+				goto header_more;	/* CR checked again */
+			if (buf[i + 1] != '\n' || i - st->line > l->line ||
+			    i + 2 > st->start + l->head || st->fields == cap)
+				return 1;
+			break;
+		}
+		st->fields++;
+		i += 2;
+		st->line = i;
+		st->phase = P_LINE;
+		goto line;
+	default:
+		return 1;
+	}
+request_line_more:
+	st->scanned = i;
+	return len - st->start > l->line;
+header_more:
+	st->scanned = i;
+	return len - st->line > l->line || len > st->start + l->head;
+}
+
+int ktcp_http_parse_request_resume(const char *buf, size_t len,
+				   struct ktcp_http_request *req,
+				   const struct ktcp_http_limits *lim,
+				   struct ktcp_http_parse_state *state)
+{
+	struct limits l;
+	size_t cap;
+	int ret;
+
+	/* fewer bytes than last time: not the same head, start over */
+	if (len < state->scanned)
+		memset(state, 0, sizeof(*state));
+	get_limits(&l, lim);
+	cap = req->num_headers < l.headers ? req->num_headers : l.headers;
+	if (state->phase != P_SETTLED && !resume_scan(buf, len, state, &l, cap))
+		return -EAGAIN;
+	ret = ktcp_http_parse_request(buf, len, req, lim);
+	/*
+	 * The scan stops where the parser answers; should they ever
+	 * disagree, the parser's answer stands from then on.
+	 */
+	if (ret == -EAGAIN)
+		state->phase = P_SETTLED;
+	return ret;
+}
+
 int ktcp_http_parse_response(const char *buf, size_t len,
 			     struct ktcp_http_response *resp,
 			     const struct ktcp_http_limits *lim)
@@ -505,6 +658,8 @@ void ktcp_http_chunked_init(struct ktcp_http_chunked *dec,
 	get_limits(&l, lim);
 	memset(dec, 0, sizeof(*dec));
 	dec->max_body = l.body;
+	dec->max_meta = l.head;
+	dec->max_trailers = l.headers;
 	/* line length is kept in the private field until the first line */
 	dec->line = 0;
 	dec->state = CH_SIZE;
@@ -525,6 +680,10 @@ long ktcp_http_chunked_decode(struct ktcp_http_chunked *dec, const char *buf,
 {
 	uint64_t max_body = dec->max_body ? dec->max_body :
 					    KTCP_HTTP_DEFAULT_MAX_BODY;
+	size_t max_meta = dec->max_meta ? dec->max_meta :
+					  KTCP_HTTP_DEFAULT_MAX_HEAD;
+	size_t max_trailers = dec->max_trailers ? dec->max_trailers :
+						  KTCP_HTTP_DEFAULT_MAX_HEADERS;
 	size_t i = 0;
 
 	*data = NULL;
@@ -536,6 +695,9 @@ long ktcp_http_chunked_decode(struct ktcp_http_chunked *dec, const char *buf,
 		if (dec->state != CH_DATA &&
 		    ++dec->line > KTCP_HTTP_DEFAULT_MAX_LINE)
 			return -EBADMSG;
+		if (dec->state >= CH_TRAILER && dec->state <= CH_END_LF &&
+		    ++dec->trailer_bytes > max_meta)
+			return -E2BIG;
 		switch (dec->state) {
 		case CH_SIZE:
 			v = hexval(c);
@@ -553,6 +715,8 @@ long ktcp_http_chunked_decode(struct ktcp_http_chunked *dec, const char *buf,
 			dec->state = c == ';' ? CH_EXT : CH_SIZE_LF;
 			break;
 		case CH_EXT:
+			if (++dec->ext_bytes > max_meta)
+				return -EFBIG;
 			if (c == '\r')
 				dec->state = CH_SIZE_LF;
 			else if (!is_field_char(c))
@@ -597,6 +761,8 @@ long ktcp_http_chunked_decode(struct ktcp_http_chunked *dec, const char *buf,
 			/* a trailer field starts with its name */
 			if (!is_tchar(c))
 				return -EBADMSG;
+			if (++dec->trailers > max_trailers)
+				return -E2BIG;
 			dec->state = CH_TRAILER_LINE;
 			break;
 		case CH_TRAILER_LINE:

@@ -18,6 +18,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,15 @@
 #define WS_CLOSE_MS	5000
 #define READ_CHUNK	65536
 #define FLUSH_NOW	65536	/* queued bytes that are sent right away */
+#define OUT_BASE	16384	/* a send queue's first buffer */
+/* buffers bigger than this are given back once they are empty */
+#define KEEP_MAX	65536
+/*
+ * After accept4() failed for want of descriptors or memory: long enough
+ * that a persisting shortage costs no CPU, short enough that waiting
+ * clients are shed or served soon.
+ */
+#define ACCEPT_RETRY_MS	100
 /* file pieces waiting at once; each holds a descriptor */
 #define MAX_FILE_PIECES	64
 
@@ -102,6 +112,7 @@ struct conn {
 	size_t nfiles;
 
 	struct ktcp_http_header *hdrs;
+	struct ktcp_http_parse_state parse;	/* of the head being read */
 	size_t head_len, raw_pos;
 	enum ktcp_http_body_kind kind;
 	uint64_t cl;
@@ -112,7 +123,19 @@ struct conn {
 	int keep_alive;
 	unsigned int nreq;
 
+	/*
+	 * One timer for every deadline (see conn_deadline()), in ms of
+	 * CLOCK_MONOTONIC; 0 where unset.  A deadline that moves later
+	 * does not re-arm the timer: it is found when the timer fires.
+	 */
 	struct ktcp_timer *timer;
+	uint64_t timer_due;	/* when the timer is armed for */
+	uint64_t idle_since;	/* last read, or since a request was awaited */
+	uint64_t head_since;	/* first byte of the head being read */
+	uint64_t body_since;	/* the request body began */
+	uint64_t body_got;	/* body bytes read since */
+	uint64_t stall_since;	/* output waiting, none sent since */
+	uint64_t linger_until;	/* end of a lingering close or WS close */
 	struct ktcp_http_req req;
 	struct ktcp_ws *ws;
 	void *ws_data;
@@ -126,12 +149,42 @@ struct ktcp_http_server {
 	size_t in_max;
 	struct conn *conns;
 	size_t nconns;
+	int accept_paused;
+	struct ktcp_timer *accept_timer;	/* retry after EMFILE and co */
+	int spare_fd;		/* given up to shed a client; -1: none */
+	uint64_t mem_used;	/* counted against cfg.memory_max */
 	time_t date_time;	/* second that date_line was made for */
 	char date_line[48];	/* "Date: ...\r\n" */
 };
 
 static void conn_kick(struct conn *c);
 static void conn_close(struct conn *c);
+static void conn_schedule(struct conn *c);
+static void accept_resume(struct ktcp_http_server *srv);
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * A buffer goes from @old_cap to @new_cap bytes.  Growth past the
+ * server's budget is refused, except up to @base bytes: a connection
+ * can always read a head and send an error answer.
+ */
+static int mem_resize(struct ktcp_http_server *srv, size_t old_cap,
+		      size_t new_cap, size_t base)
+{
+	if (new_cap > old_cap && new_cap > base &&
+	    srv->mem_used + (new_cap - old_cap) > srv->cfg.memory_max)
+		return -ENOBUFS;
+	srv->mem_used += new_cap;
+	srv->mem_used -= old_cap;
+	return 0;
+}
 
 /* ---- lifetime ---- */
 
@@ -154,6 +207,7 @@ static void conn_free(struct conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	srv->nconns--;
+	mem_resize(srv, c->in_cap + c->out_cap + c->body_cap, 0, 0);
 	ktcp_timer_free(c->timer);
 	ktcp_ws_free(c->ws);
 	free(c->req.hdrs);
@@ -163,6 +217,7 @@ static void conn_free(struct conn *c)
 	drop_files(c);
 	free(c->body);
 	free(c);
+	accept_resume(srv);
 }
 
 static void conn_enter(struct conn *c)
@@ -187,10 +242,13 @@ static void conn_close(struct conn *c)
 		return;
 	c->dead = 1;
 	ktcp_timer_stop(c->timer);
+	c->timer_due = 0;
 	ktcp_loop_del(srv->loop, c->fd);
 	close(c->fd);
 	c->fd = -1;
 	drop_files(c);
+	/* a descriptor is free again (the count drops in conn_free()) */
+	accept_resume(srv);
 	if (c->ws && srv->cfg.ws_gone)
 		srv->cfg.ws_gone(c->ws, srv->cfg.arg);
 	if (c->req.active && c->state == C_STREAM && c->req.on_body) {
@@ -247,13 +305,36 @@ static void update_events(struct conn *c)
 	}
 }
 
+/* Give back what a big body or a burst of pipelined requests grew. */
+static void shrink_buffers(struct conn *c)
+{
+	if (c->in_cap > READ_CHUNK && c->in_len <= READ_CHUNK / 2) {
+		char *p = realloc(c->in, READ_CHUNK);
+
+		if (p) {
+			mem_resize(c->srv, c->in_cap, READ_CHUNK, 0);
+			c->in = p;
+			c->in_cap = READ_CHUNK;
+		}
+	}
+	if (c->body_cap > KEEP_MAX) {
+		mem_resize(c->srv, c->body_cap, 0, 0);
+		free(c->body);
+		c->body = NULL;
+		c->body_cap = 0;
+	}
+}
+
 /* Close once everything queued is out (and the peer had time to read). */
 static void close_after_flush(struct conn *c)
 {
 	c->close_after_flush = 1;
 	c->state = C_LINGER;
 	c->in_len = 0;
-	ktcp_timer_set(c->timer, c->srv->cfg.idle_timeout_ms);
+	/* the request is dead: its buffers count against others' budget */
+	if (!c->req.active)
+		shrink_buffers(c);
+	/* until shut down, the send timeout watches the queue go out */
 }
 
 static void start_linger(struct conn *c)
@@ -264,7 +345,8 @@ static void start_linger(struct conn *c)
 		shutdown(c->fd, SHUT_WR);
 		c->shut = 1;
 	}
-	ktcp_timer_set(c->timer, LINGER_MS);
+	c->linger_until = now_ms() + LINGER_MS;
+	conn_schedule(c);
 }
 
 /* Send some of the first file piece; as send() returns. */
@@ -286,14 +368,40 @@ static ssize_t send_file_piece(struct conn *c)
 		close(f->fd);
 		memmove(c->files, c->files + 1, --c->nfiles * sizeof(*f));
 	}
-	/* a long download is progress, not idleness */
-	if (c->state == C_HEAD || c->state == C_LINGER)
-		ktcp_timer_set(c->timer, c->srv->cfg.idle_timeout_ms);
+	/* a long download is progress, not idleness: see note_sending() */
 	return n;
+}
+
+/*
+ * After a flush: output left over starts (or, with progress, restarts)
+ * the send timeout; the peer's clocks (idle, head) stand still while
+ * our answer is on its way, and start again once it is out.
+ */
+static void note_sending(struct conn *c, int progressed)
+{
+	uint64_t now;
+
+	if (backlog(c)) {
+		if (progressed || !c->stall_since) {
+			c->stall_since = now_ms();
+			conn_schedule(c);
+		}
+		return;
+	}
+	if (!c->stall_since)
+		return;
+	now = now_ms();
+	c->stall_since = 0;
+	c->idle_since = now;
+	if (c->head_since)
+		c->head_since = now;
+	conn_schedule(c);
 }
 
 static void flush(struct conn *c)
 {
+	int progressed = 0;
+
 	while (backlog(c) && !c->failed && !c->dead) {
 		size_t end = c->nfiles ? c->files[0].at : c->out_len;
 		ssize_t n;
@@ -311,13 +419,22 @@ static void flush(struct conn *c)
 			c->failed = 1;
 			break;
 		}
+		progressed |= n > 0;
 		if (c->out_off < end)
 			c->out_off += (size_t)n;
 	}
-	if (!backlog(c))
+	if (!backlog(c)) {
 		c->out_off = c->out_len = 0;
+		if (c->out_cap > KEEP_MAX) {
+			mem_resize(c->srv, c->out_cap, 0, 0);
+			free(c->out);
+			c->out = NULL;
+			c->out_cap = 0;
+		}
+	}
 	if (c->failed || c->dead)
 		return;
+	note_sending(c, progressed);
 	if (!backlog(c) && c->close_after_flush && !c->shut)
 		start_linger(c);
 	/* not from inside conn_send(): the writer is still on the stack */
@@ -347,7 +464,7 @@ static int conn_queue(struct conn *c, const void *data, size_t len)
 		c->busy_flushing = 0;
 	}
 	if (c->out_len + len > c->out_cap) {
-		size_t cap = c->out_cap ? c->out_cap : 16384;
+		size_t cap = c->out_cap ? c->out_cap : OUT_BASE;
 		char *p;
 
 		if (c->out_off) {
@@ -362,9 +479,13 @@ static int conn_queue(struct conn *c, const void *data, size_t len)
 		while (cap < c->out_len + len)
 			cap *= 2;
 		if (cap != c->out_cap) {
+			if (mem_resize(c->srv, c->out_cap, cap, OUT_BASE))
+				return -ENOBUFS;
 			p = realloc(c->out, cap);
-			if (!p)
+			if (!p) {
+				mem_resize(c->srv, cap, c->out_cap, 0);
 				return -ENOMEM;
+			}
 			c->out = p;
 			c->out_cap = cap;
 		}
@@ -434,7 +555,6 @@ static void dispatch(struct conn *c, size_t consumed,
 	c->nreq++;
 	if (srv->cfg.max_requests && c->nreq >= srv->cfg.max_requests)
 		c->keep_alive = 0;
-	ktcp_timer_stop(c->timer);
 	reset_req(c);
 	r->head.method = NULL;
 	r->seq = c->nreq;
@@ -477,13 +597,18 @@ static void finish_request(struct conn *c)
 		used = c->in_len;
 	memmove(c->in, c->in + used, c->in_len - used);
 	c->in_len -= used;
+	memset(&c->parse, 0, sizeof(c->parse));
+	shrink_buffers(c);
 	if (!c->keep_alive || c->failed) {
 		close_after_flush(c);
 		flush(c);
 		return;
 	}
 	c->state = C_HEAD;
-	ktcp_timer_set(c->timer, c->srv->cfg.idle_timeout_ms);
+	c->idle_since = now_ms();
+	/* pipelined bytes: the next head's clock starts now */
+	c->head_since = c->in_len ? c->idle_since : 0;
+	conn_schedule(c);
 }
 
 static int expect_continue(struct conn *c, const struct ktcp_http_request *h)
@@ -508,6 +633,23 @@ static void body_piece(struct conn *c, const char *d, size_t n, int status)
 {
 	if (c->req.on_body)
 		c->req.on_body(&c->req, d, n, status, c->req.body_arg);
+}
+
+/*
+ * A streamed body cannot complete (@err for the body callback): no
+ * more of it is read.  The server answers @status for the handler,
+ * as for a whole body, unless the handler's response has started;
+ * then only the close says it.
+ */
+static void stream_fail(struct conn *c, int err, int status)
+{
+	c->keep_alive = 0;
+	c->state = C_HANDLER;
+	if (!c->req.started) {
+		send_error(c, status, NULL);
+		c->req.answered = 1;
+	}
+	body_piece(c, NULL, 0, err);
 }
 
 /*
@@ -553,18 +695,7 @@ static void stream_body(struct conn *c)
 						  c->in_len - c->raw_pos, &d, &dl);
 
 		if (n < 0) {
-			/*
-			 * No more of this body is read.  400, as for a whole
-			 * body, unless the handler's response has started;
-			 * then only the close says it.
-			 */
-			c->keep_alive = 0;
-			c->state = C_HANDLER;
-			if (!c->req.started) {
-				send_error(c, 400, NULL);
-				c->req.answered = 1;
-			}
-			body_piece(c, NULL, 0, (int)n);
+			stream_fail(c, (int)n, ktcp_http_error_status((int)n));
 			return;
 		}
 		c->raw_pos += (size_t)n;
@@ -611,8 +742,9 @@ static void process(struct conn *c)
 			if (!c->in_len || queued(c) >= srv->cfg.out_high_water ||
 			    c->nfiles)
 				return;
-			ret = ktcp_http_parse_request(c->in, c->in_len, &h,
-						      &srv->lim);
+			ret = ktcp_http_parse_request_resume(c->in, c->in_len,
+							     &h, &srv->lim,
+							     &c->parse);
 			if (ret == -EAGAIN)
 				return;
 			if (ret < 0) {
@@ -651,6 +783,8 @@ static void process(struct conn *c)
 			c->raw_pos = c->head_len;
 			c->body_len = 0;
 			c->body_left = c->cl;
+			c->body_since = now_ms();
+			c->body_got = c->in_len - c->head_len;
 			if (c->kind == KTCP_HTTP_BODY_CHUNKED)
 				ktcp_http_chunked_init(&c->dec, &srv->lim);
 			if (srv->cfg.stream_bodies) {
@@ -687,8 +821,13 @@ static void process(struct conn *c)
 
 					while (cap < c->body_len + dl)
 						cap *= 2;
+					if (mem_resize(srv, c->body_cap, cap, 0)) {
+						send_error(c, 503, NULL);
+						return;
+					}
 					p = realloc(c->body, cap);
 					if (!p) {
+						mem_resize(srv, cap, c->body_cap, 0);
 						send_error(c, 500, NULL);
 						return;
 					}
@@ -762,6 +901,17 @@ static void pump(struct conn *c)
 		c->more = 1;
 }
 
+/* The server's memory budget cannot take what this connection needs. */
+static void over_budget(struct conn *c)
+{
+	if (c->state == C_STREAM)
+		stream_fail(c, -ENOBUFS, 503);
+	else if (c->state == C_HEAD || c->state == C_BODY)
+		send_error(c, 503, NULL);
+	else
+		conn_close(c);
+}
+
 static void do_read(struct conn *c)
 {
 	struct ktcp_http_server *srv = c->srv;
@@ -780,13 +930,22 @@ static void do_read(struct conn *c)
 
 			if (cap > max)
 				cap = max;
-			p = realloc(c->in, cap);
-			if (!p) {
-				conn_close(c);
-				return;
+			if (mem_resize(srv, c->in_cap, cap, READ_CHUNK)) {
+				/* over the budget: read into what room is left */
+				if (c->in_len == c->in_cap) {
+					over_budget(c);
+					return;
+				}
+			} else {
+				p = realloc(c->in, cap);
+				if (!p) {
+					mem_resize(srv, cap, c->in_cap, 0);
+					conn_close(c);
+					return;
+				}
+				c->in = p;
+				c->in_cap = cap;
 			}
-			c->in = p;
-			c->in_cap = cap;
 		}
 		if (c->in_len == c->in_cap)
 			return;	/* full: parse first */
@@ -811,10 +970,14 @@ static void do_read(struct conn *c)
 		if (n < 0)
 			return;
 		c->in_len += (size_t)n;
-		if (c->state == C_HEAD || c->state == C_BODY ||
-		    c->state == C_STREAM)
-			ktcp_timer_set(c->timer, srv->cfg.idle_timeout_ms);
+		c->idle_since = now_ms();
+		if (c->state == C_HEAD && !c->head_since)
+			c->head_since = c->idle_since;
+		else if (c->state == C_BODY || c->state == C_STREAM)
+			c->body_got += (size_t)n;
 		pump(c);
+		/* after parsing: a head or body done by now needs no timer */
+		conn_schedule(c);
 	}
 }
 
@@ -874,23 +1037,182 @@ static void conn_kick(struct conn *c)
 	conn_leave(c);
 }
 
+enum deadline { D_NONE, D_IDLE, D_HEAD, D_BODY, D_SEND, D_LINGER };
+
+static void earlier(uint64_t *due, enum deadline *why, uint64_t when,
+		    enum deadline what)
+{
+	if (when < *due) {
+		*due = when;
+		*why = what;
+	}
+}
+
+/* The connection's next deadline, and what it is for. */
+static uint64_t conn_deadline(const struct conn *c, enum deadline *why)
+{
+	const struct ktcp_http_server_config *cfg = &c->srv->cfg;
+	uint64_t due = UINT64_MAX;
+
+	*why = D_NONE;
+	switch (c->state) {
+	case C_HEAD:
+		/* while our answer goes out, the send timeout watches */
+		if (c->stall_since)
+			break;
+		earlier(&due, why, c->idle_since + cfg->idle_timeout_ms, D_IDLE);
+		if (c->head_since)
+			earlier(&due, why, c->head_since + cfg->head_timeout_ms,
+				D_HEAD);
+		break;
+	case C_BODY:
+	case C_STREAM:
+		earlier(&due, why, c->idle_since + cfg->idle_timeout_ms, D_IDLE);
+		earlier(&due, why, c->body_since + cfg->body_timeout_ms +
+			c->body_got * 1000 / cfg->body_min_rate, D_BODY);
+		break;
+	case C_WS:
+	case C_LINGER:
+		if (c->linger_until)
+			earlier(&due, why, c->linger_until, D_LINGER);
+		break;
+	case C_HANDLER:
+		break;
+	}
+	if (c->stall_since)
+		earlier(&due, why, c->stall_since + cfg->send_timeout_ms, D_SEND);
+	return due;
+}
+
+/* Arm the timer if the next deadline comes before it. */
+static void conn_schedule(struct conn *c)
+{
+	enum deadline why;
+	uint64_t due, now;
+
+	if (c->dead)
+		return;
+	due = conn_deadline(c, &why);
+	if (why == D_NONE || (c->timer_due && c->timer_due <= due))
+		return;
+	now = now_ms();
+	ktcp_timer_set(c->timer, due <= now ? 0 :
+			       due - now > UINT_MAX ? UINT_MAX :
+			       (unsigned int)(due - now));
+	c->timer_due = due;
+}
+
+/*
+ * Cut off a peer that takes none of what we send: a reset, so that
+ * the kernel drops the queued bytes too instead of retrying them.
+ */
+static void conn_abort(struct conn *c)
+{
+	struct ktcp_http_server *srv = c->srv;
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+	if (c->ws && ktcp_ws_state(c->ws) != KTCP_WS_CLOSED && srv->cfg.ws_close)
+		srv->cfg.ws_close(c->ws, KTCP_WS_ABNORMAL, NULL, 0, 0,
+				  srv->cfg.arg);
+	setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	conn_close(c);
+}
+
 static void conn_timer(struct ktcp_timer *t, void *arg)
 {
 	struct conn *c = arg;
+	enum deadline why;
+	uint64_t due;
 
 	(void)t;
+	c->timer_due = 0;
 	conn_enter(c);
-	if ((c->state == C_HEAD || c->state == C_BODY) && c->in_len &&
-	    !backlog(c)) {
+	due = conn_deadline(c, &why);
+	if (why == D_NONE || due > now_ms()) {
+		/* moved on, or later, since the timer was armed */
+	} else if (why == D_SEND) {
+		conn_abort(c);
+	} else if (why == D_LINGER) {
+		/* a lingering close, or a close handshake that never ended */
+		conn_close(c);
+	} else if (c->state == C_STREAM) {
+		stream_fail(c, -ETIMEDOUT, 408);
+	} else if (c->state == C_HEAD && !c->in_len) {
+		conn_close(c);	/* idle between requests */
+	} else if (!backlog(c)) {
 		/* a request started but never finished: say so, then close */
 		send_error(c, 408, NULL);
-		update_events(c);
-	} else if (c->state != C_HANDLER) {
-		/* idle, lingering, a streamed body that stalled, or a close
-		 * handshake that never finished */
+	} else {
 		conn_close(c);
 	}
+	if (!c->dead) {
+		update_events(c);
+		conn_schedule(c);
+	}
 	conn_leave(c);
+}
+
+static int open_spare(void)
+{
+	return open("/", O_RDONLY | O_CLOEXEC);
+}
+
+/* Stop accepting; with @retry, try again in a while. */
+static void accept_pause(struct ktcp_http_server *srv, int retry)
+{
+	if (!srv->accept_paused) {
+		ktcp_loop_mod(srv->loop, srv->lfd, 0);
+		srv->accept_paused = 1;
+	}
+	if (retry)
+		ktcp_timer_set(srv->accept_timer, ACCEPT_RETRY_MS);
+}
+
+/* Accept again, unless the connection cap still holds. */
+static void accept_resume(struct ktcp_http_server *srv)
+{
+	if (!srv->accept_paused || srv->nconns >= srv->cfg.max_connections)
+		return;
+	srv->accept_paused = 0;
+	ktcp_timer_stop(srv->accept_timer);
+	ktcp_loop_mod(srv->loop, srv->lfd, EPOLLIN);
+}
+
+static void accept_retry(struct ktcp_timer *t, void *arg)
+{
+	struct ktcp_http_server *srv = arg;
+
+	(void)t;
+	if (srv->spare_fd < 0)
+		srv->spare_fd = open_spare();
+	accept_resume(srv);
+}
+
+/*
+ * Out of descriptors: give the spare one back for a moment to answer
+ * the longest-waiting client with 503 and close it, rather than leave
+ * it in the backlog for as long as the shortage lasts (libuv's EMFILE
+ * trick, with an answer).
+ */
+static void shed_one(struct ktcp_http_server *srv)
+{
+	const char *reason = ktcp_http_reason(503);
+	char buf[256];
+	int n, fd;
+
+	if (srv->spare_fd < 0)
+		return;
+	close(srv->spare_fd);
+	fd = accept4(srv->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd >= 0) {
+		n = snprintf(buf, sizeof(buf),
+			     "HTTP/1.1 503 %s\r\nContent-Type: text/plain\r\n"
+			     "Content-Length: %zu\r\nConnection: close\r\n\r\n%s\n",
+			     reason, strlen(reason) + 1, reason);
+		send(fd, buf, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+		close(fd);
+	}
+	srv->spare_fd = open_spare();
 }
 
 static void on_accept(struct ktcp_loop *loop, int fd, uint32_t events,
@@ -901,11 +1223,43 @@ static void on_accept(struct ktcp_loop *loop, int fd, uint32_t events,
 
 	(void)events;
 	for (i = 0; i < 64; i++) {
-		int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		struct conn *c;
+		int cfd;
 
-		if (cfd < 0)
+		if (srv->nconns >= srv->cfg.max_connections) {
+			/* the rest wait in the backlog until one closes */
+			accept_pause(srv, 0);
 			return;
+		}
+		cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (cfd < 0) {
+			switch (errno) {
+			case EAGAIN:
+				return;
+			/* that connection's trouble, not ours */
+			case EINTR:
+			case ECONNABORTED:
+			case EPROTO:
+			case EPERM:
+			case ENETDOWN:
+			case ENETUNREACH:
+			case EHOSTDOWN:
+			case EHOSTUNREACH:
+			case ENONET:
+				continue;
+			case EMFILE:
+			case ENFILE:
+				shed_one(srv);
+				/* fall through */
+			default:
+				/*
+				 * The listener stays readable: retrying at
+				 * once would spin as long as the shortage.
+				 */
+				accept_pause(srv, 1);
+				return;
+			}
+		}
 		c = calloc(1, sizeof(*c));
 		if (c)
 			c->hdrs = calloc(srv->lim.max_headers, sizeof(*c->hdrs));
@@ -933,7 +1287,8 @@ static void on_accept(struct ktcp_loop *loop, int fd, uint32_t events,
 			c->next->prev = c;
 		srv->conns = c;
 		srv->nconns++;
-		ktcp_timer_set(c->timer, srv->cfg.idle_timeout_ms);
+		c->idle_since = now_ms();
+		conn_schedule(c);
 	}
 }
 
@@ -971,14 +1326,39 @@ struct ktcp_http_server *ktcp_http_server_new(struct ktcp_loop *loop,
 		srv->cfg.ws_max_message = KTCP_WS_DEFAULT_MAX_MESSAGE;
 	if (!srv->cfg.out_max)
 		srv->cfg.out_max = (1u << 20) + 2 * srv->cfg.ws_max_message;
+	/*
+	 * A head of 16 KiB takes 2.3 s at 56 kbit/s; 10 s leaves room for
+	 * a lossy mobile link.  nginx's 60 s is for the whole internet.
+	 */
+	if (!srv->cfg.head_timeout_ms)
+		srv->cfg.head_timeout_ms = 10000;
+	/* mod_reqtimeout's MinRate=500: 4 kbit/s, below any real link */
+	if (!srv->cfg.body_timeout_ms)
+		srv->cfg.body_timeout_ms = 10000;
+	if (!srv->cfg.body_min_rate)
+		srv->cfg.body_min_rate = 500;
+	if (!srv->cfg.send_timeout_ms)
+		srv->cfg.send_timeout_ms = 30000;
+	/* h2o's default; within a default RLIMIT_NOFILE of 1024 too */
+	if (!srv->cfg.max_connections)
+		srv->cfg.max_connections = 1024;
+	if (!srv->cfg.memory_max)
+		srv->cfg.memory_max = 1ull << 30;
 	srv->in_max = srv->lim.max_head_bytes + srv->lim.max_body + READ_CHUNK;
 	fcntl(listen_fd, F_SETFL, fcntl(listen_fd, F_GETFL) | O_NONBLOCK);
+	srv->accept_timer = ktcp_timer_new(loop, accept_retry, srv);
+	if (!srv->accept_timer) {
+		free(srv);
+		return NULL;
+	}
 	err = ktcp_loop_add(loop, listen_fd, EPOLLIN, on_accept, srv);
 	if (err) {
+		ktcp_timer_free(srv->accept_timer);
 		free(srv);
 		errno = -err;
 		return NULL;
 	}
+	srv->spare_fd = open_spare();
 	return srv;
 }
 
@@ -987,6 +1367,11 @@ void ktcp_http_server_free(struct ktcp_http_server *srv)
 	if (!srv)
 		return;
 	ktcp_loop_del(srv->loop, srv->lfd);
+	ktcp_timer_free(srv->accept_timer);
+	srv->accept_timer = NULL;
+	srv->accept_paused = 0;		/* nothing to resume any more */
+	if (srv->spare_fd >= 0)
+		close(srv->spare_fd);
 	while (srv->conns) {
 		struct conn *c = srv->conns;
 
@@ -1324,8 +1709,11 @@ static int ws_send_cb(struct ktcp_ws *ws, const void *hdr, size_t hdr_len,
 	if (!err && len)
 		err = conn_queue(c, payload, len);
 
-	if (!c->dead && ktcp_ws_state(ws) == KTCP_WS_CLOSING)
-		ktcp_timer_set(c->timer, WS_CLOSE_MS);
+	if (!c->dead && ktcp_ws_state(ws) == KTCP_WS_CLOSING &&
+	    !c->linger_until) {
+		c->linger_until = now_ms() + WS_CLOSE_MS;
+		conn_schedule(c);
+	}
 	return err;
 }
 
@@ -1378,6 +1766,8 @@ struct ktcp_ws *ktcp_http_ws_accept(struct ktcp_http_req *req, void *data)
 	n = ktcp_ws_server_response(buf, sizeof(buf), &up);
 	wcfg.max_message = srv->cfg.ws_max_message;
 	wcfg.deflate = up.deflate;
+	wcfg.mem_used = &srv->mem_used;
+	wcfg.mem_max = srv->cfg.memory_max;
 	c->ws = n < 0 ? NULL : ktcp_ws_new(&wcfg, &cb, c);
 	if (!c->ws) {
 		ktcp_http_resp_send(req, 500, NULL, 0);
@@ -1393,7 +1783,6 @@ struct ktcp_ws *ktcp_http_ws_accept(struct ktcp_http_req *req, void *data)
 	memmove(c->in, c->in + c->raw_pos, c->in_len - c->raw_pos);
 	c->in_len -= c->raw_pos;
 	c->state = C_WS;
-	ktcp_timer_stop(c->timer);
 	if (srv->cfg.ws_open)
 		srv->cfg.ws_open(c->ws, srv->cfg.arg);
 	if (conn_leave(c))

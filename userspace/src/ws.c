@@ -669,6 +669,9 @@ struct ktcp_ws {
 	size_t zout_cap;
 };
 
+static void msg_release(struct ktcp_ws *ws);
+static void zout_release(struct ktcp_ws *ws);
+
 struct ktcp_ws *ktcp_ws_new(const struct ktcp_ws_config *cfg,
 			    const struct ktcp_ws_callbacks *cb, void *arg)
 {
@@ -703,8 +706,8 @@ void ktcp_ws_free(struct ktcp_ws *ws)
 	if (!ws)
 		return;
 	ws_deflate_free(ws->z);
-	free(ws->zout);
-	free(ws->msg);
+	zout_release(ws);
+	msg_release(ws);
 	free(ws);
 }
 
@@ -843,21 +846,71 @@ static int frame_start(struct ktcp_ws *ws)
 		ws->msg_len = 0;
 		memset(&ws->utf8, 0, sizeof(ws->utf8));
 	}
+	/* the buffer grows in payload(), as the bytes arrive */
 	if (f->length > ws->cfg.max_message - ws->msg_len)
 		return fail(ws, KTCP_WS_TOO_BIG);
-	if (ws->msg_len + f->length > ws->msg_cap) {
-		size_t cap = ws->msg_cap ? ws->msg_cap : 4096;
-		uint8_t *p;
-
-		while (cap < ws->msg_len + f->length)
-			cap *= 2;
-		p = realloc(ws->msg, cap);
-		if (!p)
-			return fail(ws, KTCP_WS_INTERNAL);
-		ws->msg = p;
-		ws->msg_cap = cap;
-	}
 	return 0;
+}
+
+/*
+ * A buffer of the endpoint goes from @old_cap to @new_cap bytes: move
+ * the shared count along, or refuse growth past the budget.
+ */
+static int budget_take(struct ktcp_ws *ws, size_t old_cap, size_t new_cap)
+{
+	if (!ws->cfg.mem_used)
+		return 0;
+	if (new_cap > old_cap &&
+	    *ws->cfg.mem_used + (new_cap - old_cap) > ws->cfg.mem_max)
+		return -ENOBUFS;
+	*ws->cfg.mem_used += new_cap;
+	*ws->cfg.mem_used -= old_cap;
+	return 0;
+}
+
+/*
+ * Room for @n more bytes of the message, as they arrive.  Not the
+ * frame's declared length at once: a 14-byte header would cost us
+ * that much memory for nothing.  Doubling keeps the copying linear.
+ */
+static int msg_reserve(struct ktcp_ws *ws, size_t n)
+{
+	size_t need = ws->msg_len + n, cap;
+	uint8_t *p;
+
+	if (need <= ws->msg_cap)
+		return 0;
+	cap = ws->msg_cap ? ws->msg_cap : 4096;
+	while (cap < need)
+		cap *= 2;
+	if (cap > ws->cfg.max_message)
+		cap = (size_t)ws->cfg.max_message;	/* frame_start: >= need */
+	if (budget_take(ws, ws->msg_cap, cap))
+		return fail(ws, KTCP_WS_TRY_AGAIN);
+	p = realloc(ws->msg, cap);
+	if (!p) {
+		budget_take(ws, cap, ws->msg_cap);
+		return fail(ws, KTCP_WS_INTERNAL);
+	}
+	ws->msg = p;
+	ws->msg_cap = cap;
+	return 0;
+}
+
+static void msg_release(struct ktcp_ws *ws)
+{
+	budget_take(ws, ws->msg_cap, 0);
+	free(ws->msg);
+	ws->msg = NULL;
+	ws->msg_cap = 0;
+}
+
+static void zout_release(struct ktcp_ws *ws)
+{
+	budget_take(ws, ws->zout_cap, 0);
+	free(ws->zout);
+	ws->zout = NULL;
+	ws->zout_cap = 0;
 }
 
 static int handle_close(struct ktcp_ws *ws, const uint8_t *p, size_t n)
@@ -893,12 +946,29 @@ static int message_done(struct ktcp_ws *ws)
 
 	ws->msg_opcode = 0;
 	if (ws->msg_compressed) {
-		int err = ws_inflate_msg(ws->z, ws->msg, ws->msg_len,
-					 ws->cfg.max_message, &ws->zout,
-					 &len, &ws->zout_cap);
+		uint64_t max = ws->cfg.max_message;
+		size_t old_cap = ws->zout_cap;
+		int by_budget = 0, err;
 
+		/* inflated bytes come out of the shared budget too */
+		if (ws->cfg.mem_used) {
+			uint64_t room = ws->cfg.mem_max > *ws->cfg.mem_used ?
+					ws->cfg.mem_max - *ws->cfg.mem_used : 0;
+
+			if (room + old_cap < max) {
+				max = room + old_cap;
+				by_budget = 1;
+			}
+		}
+		err = ws_inflate_msg(ws->z, ws->msg, ws->msg_len, max,
+				     &ws->zout, &len, &ws->zout_cap);
+		budget_take(ws, old_cap, 0);
+		/* after the fact: inflate grows it by at most 64 KiB more */
+		if (ws->cfg.mem_used)
+			*ws->cfg.mem_used += ws->zout_cap;
 		if (err == -EFBIG)
-			return fail(ws, KTCP_WS_TOO_BIG);
+			return fail(ws, by_budget ? KTCP_WS_TRY_AGAIN :
+					KTCP_WS_TOO_BIG);
 		if (err)
 			return fail(ws, KTCP_WS_INVALID_DATA);
 		data = ws->zout;
@@ -914,11 +984,10 @@ static int message_done(struct ktcp_ws *ws)
 	}
 	ws->cb.on_message(ws, op, data, len, ws->arg);
 	/* do not keep a huge buffer around after a huge message */
-	if (ws->msg_cap > (1u << 20)) {
-		free(ws->msg);
-		ws->msg = NULL;
-		ws->msg_cap = 0;
-	}
+	if (ws->msg_cap > (1u << 20))
+		msg_release(ws);
+	if (ws->zout_cap > (1u << 20))
+		zout_release(ws);
 	return 0;
 }
 
@@ -955,6 +1024,10 @@ static int payload(struct ktcp_ws *ws, const uint8_t *p, size_t n)
 	if (is_control(f->opcode)) {
 		dst = ws->ctl + ws->got;
 	} else {
+		int err = msg_reserve(ws, n);
+
+		if (err)
+			return err;
 		dst = ws->msg + ws->msg_len;
 		ws->msg_len += n;
 	}

@@ -351,3 +351,138 @@ TEST(http_reason_and_status_map)
 	ASSERT_EQ_INT(ktcp_http_error_status(-EBADMSG), 400);
 	ASSERT_EQ_INT(ktcp_http_error_status(-ENOSYS), 501);
 }
+
+TEST(http_chunk_extensions_and_trailers_are_limited_in_total)
+{
+	struct ktcp_http_limits lim = { .max_head_bytes = 100, .max_headers = 3 };
+	char in[512], out[64], ext[61];
+	size_t out_len, used;
+
+	memset(ext, 'e', 60);
+	ext[60] = 0;
+	/* each line short, two together past 100 bytes */
+	snprintf(in, sizeof(in), "1;%s\r\nx\r\n1;%s\r\ny\r\n0\r\n\r\n", ext, ext);
+	ASSERT_EQ_INT(dechunk(in, 7, out, &out_len, &lim, &used), -EFBIG);
+	snprintf(in, sizeof(in), "1\r\nx\r\n0\r\nA: %s\r\nB: %s\r\n\r\n", ext, ext);
+	ASSERT_EQ_INT(dechunk(in, 7, out, &out_len, &lim, &used), -E2BIG);
+	ASSERT_EQ_INT(dechunk("0\r\nA: 1\r\nB: 1\r\nC: 1\r\nD: 1\r\n\r\n", 7, out,
+			      &out_len, &lim, &used), -E2BIG);
+	ASSERT_EQ_INT(ktcp_http_error_status(-E2BIG), 431);
+	/* within the limits */
+	snprintf(in, sizeof(in), "1;%s\r\nx\r\n0\r\nA: 1\r\nB: 1\r\nC: 1\r\n\r\n", ext);
+	ASSERT_EQ_INT(dechunk(in, 7, out, &out_len, &lim, &used), 0);
+	ASSERT_MEM(out, out_len, "x");
+}
+
+/* A head of 15.5 KiB: 60 fields of 250 bytes. */
+static size_t big_head(char *buf, size_t cap)
+{
+	size_t n = (size_t)snprintf(buf, cap, "GET /x HTTP/1.1\r\nHost: x\r\n");
+	int i;
+
+	for (i = 0; i < 60; i++) {
+		n += (size_t)snprintf(buf + n, cap - n, "X-Field-%02d: ", i);
+		memset(buf + n, 'a' + i % 26, 250);
+		n += 250;
+		n += (size_t)snprintf(buf + n, cap - n, "\r\n");
+	}
+	n += (size_t)snprintf(buf + n, cap - n, "\r\n");
+	return n;
+}
+
+/*
+ * A head arriving a byte at a time: each call may look only at the
+ * newest bytes.  Older ones are poisoned with a byte that would make
+ * the parser refuse the head if it looked at them again (a few bytes
+ * of look-back are allowed, for a CR waiting for its LF or the
+ * version), and restored for the last call, which parses it all.
+ */
+TEST(http_resumed_parse_looks_at_each_byte_once)
+{
+	static char real[16384], seen[16384];
+	struct ktcp_http_parse_state st = { 0 };
+	struct ktcp_http_request req;
+	size_t len = big_head(real, sizeof(real)), n;
+	int ret = 0;
+
+	ASSERT_TRUE(len > 15 * 1024 && len < KTCP_HTTP_DEFAULT_MAX_HEAD);
+	memset(seen, '\001', sizeof(seen));
+	for (n = 1; n <= len; n++) {
+		memset(&req, 0, sizeof(req));
+		req.headers = hdrs;
+		req.num_headers = 100;
+		memcpy(seen + (n > 16 ? n - 16 : 0), real + (n > 16 ? n - 16 : 0),
+		       n > 16 ? 16 : n);
+		if (n > 16)
+			seen[n - 17] = '\001';
+		if (n == len)
+			memcpy(seen, real, len);
+		ret = ktcp_http_parse_request_resume(seen, n, &req, NULL, &st);
+		if (n < len && ret != -EAGAIN)
+			FAIL("%d after %zu of %zu bytes", ret, n, len);
+	}
+	ASSERT_EQ_INT(ret, len);
+	ASSERT_EQ_INT(req.num_headers, 61);
+	ASSERT_MEM(hdrs[60].name, hdrs[60].name_len, "X-Field-59");
+	ASSERT_EQ_INT(hdrs[60].value_len, 250);
+}
+
+/* At every step, the same answer as the whole-head parser. */
+TEST(http_resumed_parse_agrees_with_the_whole_head_parse)
+{
+	static const char *const heads[] = {
+		"GET / HTTP/1.1\r\nHost: a\r\nX:\r\nY: \t z \r\n\r\nGET",
+		"\r\n\r\nGET / HTTP/1.0\r\n\r\n",
+		"\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\nGET",
+		"\r\rGET / HTTP/1.1\r\n\r\n",
+		"G@T / HTTP/1.1\r\n\r\n",
+		"GET  / HTTP/1.1\r\n\r\n",
+		"GET /\001 HTTP/1.1\r\n\r\n",
+		"GET / HTTP/1.2\r\n\r\n",
+		"GET / XTTP/1.1\r\n\r\n",
+		"GET / HTTP/1.1\n\r\n",
+		"GET / HTTP/1.1\r\nHost: a\n\r\n",
+		"GET / HTTP/1.1\r\nHost: a\r\n b\r\n\r\n",
+		"GET / HTTP/1.1\r\nHost : a\r\n\r\n",
+		"GET / HTTP/1.1\r\n: a\r\n\r\n",
+		"GET / HTTP/1.1\r\nHost: a\rb\r\n\r\n",
+		"GET / HTTP/1.1\r\nHost: a\177\r\n\r\n",
+		"GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n",
+		"GET / HTTP/1.1\r\nA: 1\r\n\rX",
+		"GET /aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa HTTP/1.1\r\n\r\n",
+		"GET /aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa HTTP/1.1\r\n\r\n",
+		"GET / HTTP/1.1\r\nLong: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n",
+		"GET / HTTP/1.1\r\nA: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\nB: bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\r\n\r\n",
+	};
+	struct ktcp_http_limits lim = { .max_line = 56, .max_head_bytes = 96,
+					.max_headers = 3 };
+	static struct ktcp_http_header h1[8], h2[8];
+	size_t i, step, n;
+
+	for (i = 0; i < sizeof(heads) / sizeof(heads[0]); i++) {
+		const char *s = heads[i];
+
+		for (step = 1; step <= 7; step++) {
+			struct ktcp_http_parse_state st = { 0 };
+
+			for (n = step < strlen(s) ? step : strlen(s);;
+			     n = n + step < strlen(s) ? n + step : strlen(s)) {
+				struct ktcp_http_request a = { .headers = h1, .num_headers = 8 };
+				struct ktcp_http_request b = { .headers = h2, .num_headers = 8 };
+				int whole = ktcp_http_parse_request(s, n, &a, &lim);
+				int part = ktcp_http_parse_request_resume(s, n, &b, &lim, &st);
+
+				if (whole != part)
+					FAIL("head %zu, step %zu, %zu bytes: %d, resumed %d",
+					     i, step, n, whole, part);
+				if (whole > 0) {
+					ASSERT_EQ_INT(a.num_headers, b.num_headers);
+					ASSERT_TRUE(a.target == b.target &&
+						    a.minor_version == b.minor_version);
+				}
+				if (whole != -EAGAIN || n == strlen(s))
+					break;
+			}
+		}
+	}
+}

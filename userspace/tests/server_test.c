@@ -3,6 +3,8 @@
  * Tests of the HTTP/1.1 and WebSocket server over real sockets
  * (TCP over IPv4 and IPv6, and AF_UNIX), asserting exact bytes.
  */
+#include <time.h>
+
 #include "testsrv.h"
 
 #define OK_HELLO "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"
@@ -511,4 +513,488 @@ TEST(server_streamed_bad_chunk_after_the_response_began_closes)
 		     "1\r\nx\r\n3\r\nabc\r\n0\r\n\r\n");
 	expect_eof(fd);
 	close(fd);
+}
+
+/* ---- abuse: each abuser is answered and cut off, others are served ---- */
+
+static uint64_t test_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* GET @path on the keep-alive connection @fd; its body as a number. */
+static long long get_number(int fd, const char *path)
+{
+	char req[128], buf[4096];
+	size_t got = 0;
+
+	snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", path);
+	send_str(fd, req);
+	for (;;) {
+		ssize_t r = recv(fd, buf + got, sizeof(buf) - 1 - got, 0);
+		const char *end, *cl;
+
+		if (r <= 0)
+			FAIL("GET %s: recv %zd after \"%.*s\"", path, r, (int)got, buf);
+		got += (size_t)r;
+		buf[got] = 0;
+		end = strstr(buf, "\r\n\r\n");
+		cl = strstr(buf, "Content-Length: ");
+		if (end && cl && got >= (size_t)(end + 4 - buf) +
+					 strtoul(cl + 16, NULL, 10))
+			break;
+	}
+	if (strncmp(buf, "HTTP/1.1 200 ", 13))
+		FAIL("GET %s: %s", path, buf);
+	return strtoll(strstr(buf, "\r\n\r\n") + 4, NULL, 10);
+}
+
+static void expect_error(int fd, int status, const char *reason)
+{
+	char expect[512];
+
+	snprintf(expect, sizeof(expect),
+		 "HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\n"
+		 "Content-Length: %zu\r\nConnection: close\r\n\r\n%s\n",
+		 status, reason, strlen(reason) + 1, reason);
+	expect_bytes(fd, expect);
+}
+
+#define TIMEOUT_408(fd) do {						\
+		expect_error(fd, 408, "Request Timeout");		\
+		expect_eof(fd);						\
+	} while (0)
+
+/*
+ * Send @piece to @fd every 50 ms until it has something to read; the
+ * good connection makes a request each time meanwhile.  Fails after
+ * 1.5 s: the deadlines under test are 300 ms.
+ */
+static void dribble_until_answered(int fd, const char *piece, int good)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	uint64_t start = test_ms();
+
+	while (poll(&p, 1, 50) == 0) {
+		if (test_ms() - start > 1500)
+			FAIL("still no answer after dribbling for 1.5 s");
+		send(fd, piece, strlen(piece), MSG_NOSIGNAL);
+		send_str(good, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+		expect_bytes(good, OK_HELLO);
+	}
+}
+
+/* Slowloris: a head dribbled in, each piece well within the idle timeout. */
+TEST(server_head_deadline_answers_a_dribbled_head_408)
+{
+	struct ktcp_http_server_config cfg = { .head_timeout_ms = 300,
+					       .idle_timeout_ms = 10000 };
+	int port = testsrv_start("inet", &cfg);
+	int slow = testsrv_connect("inet", port);
+	int good = testsrv_connect("inet", port);
+
+	send_str(slow, "GET / HTTP/1.1\r\nHost: x\r\n");
+	dribble_until_answered(slow, "X-A: b\r\n", good);
+	TIMEOUT_408(slow);
+	close(slow);
+	/* a head in pieces that comes in time is served */
+	send_str(good, "GET / HTTP/1.1\r\n");
+	usleep(20000);
+	send_str(good, "Host: x\r\n");
+	usleep(20000);
+	send_str(good, "\r\n");
+	expect_bytes(good, OK_HELLO);
+	close(good);
+}
+
+TEST(server_body_rate_answers_a_dribbled_body_408)
+{
+	struct ktcp_http_server_config cfg = { .body_timeout_ms = 300,
+					       .body_min_rate = 1000,
+					       .idle_timeout_ms = 10000 };
+	int port = testsrv_start("inet", &cfg);
+	int slow = testsrv_connect("inet", port);
+	int good = testsrv_connect("inet", port);
+
+	/* 20 bytes a second against 1000 required */
+	send_str(slow, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n");
+	dribble_until_answered(slow, "b", good);
+	TIMEOUT_408(slow);
+	close(slow);
+	slow = testsrv_connect("inet", port);
+	send_str(slow, "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
+	dribble_until_answered(slow, "1\r\nb\r\n", good);
+	TIMEOUT_408(slow);
+	close(slow);
+	/* a body that comes in time is served */
+	send_str(good, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nbo");
+	usleep(50000);
+	send_str(good, "dy");
+	expect_bytes(good, "HTTP/1.1 200 OK\r\nX-Seq: ");
+	close(good);
+}
+
+TEST(server_body_rate_fails_a_dribbled_streamed_body)
+{
+	struct ktcp_http_server_config cfg = { .body_timeout_ms = 300,
+					       .body_min_rate = 1000,
+					       .idle_timeout_ms = 10000,
+					       .stream_bodies = 1 };
+	int port = testsrv_start("inet", &cfg);
+	int slow = testsrv_connect("inet", port);
+	int good = testsrv_connect("inet", port);
+
+	send_str(slow, "POST /streamed HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n");
+	dribble_until_answered(slow, "b", good);
+	TIMEOUT_408(slow);
+	close(slow);
+	/* the handler heard why */
+	ASSERT_EQ_INT(get_number(good, "/bodyerr"), -ETIMEDOUT);
+	close(good);
+}
+
+static long long cpu_us(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (long long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 +
+	       ru.ru_utime.tv_usec + ru.ru_stime.tv_usec;
+}
+
+/*
+ * Spin for @ms of wall time; returns the CPU time that got us, which
+ * is what a spinning server would get on this machine now, however
+ * loaded it is.
+ */
+static long long spin_for(unsigned int ms)
+{
+	long long cpu = cpu_us();
+	uint64_t start = test_ms();
+
+	while (test_ms() - start < ms)
+		;
+	return cpu_us() - cpu;
+}
+
+/*
+ * Out of descriptors (RLIMIT_NOFILE lowered for the server), the
+ * listener stays readable: the server must neither spin on EMFILE nor
+ * leave the clients it cannot take hanging, and must serve again once
+ * descriptors are free.
+ */
+TEST(server_out_of_descriptors_neither_spins_nor_leaves_clients_hanging)
+{
+	struct ktcp_http_server_config cfg = { .idle_timeout_ms = 10000 };
+	struct pollfd p = { .events = POLLIN };
+	struct rlimit old, low;
+	int hogs[24], good, port, i, shed = 0;
+	long long cpu0, cpu1, spinner;
+	uint64_t t0;
+	char buf[64];
+
+	ASSERT_EQ_INT(getrlimit(RLIMIT_NOFILE, &old), 0);
+	low = old;
+	low.rlim_cur = 16;
+	ASSERT_EQ_INT(setrlimit(RLIMIT_NOFILE, &low), 0);
+	port = testsrv_start("inet", &cfg);	/* inherits the low limit */
+	ASSERT_EQ_INT(setrlimit(RLIMIT_NOFILE, &old), 0);
+	good = testsrv_connect("inet", port);
+	ASSERT_EQ_INT(get_number(good, "/conns"), 1);
+	for (i = 0; i < 24; i++)
+		hogs[i] = testsrv_connect("inet", port);
+	usleep(100000);
+	/*
+	 * The server holds what it can take and must be idle meanwhile:
+	 * a quarter of a spinner's CPU at most (and 5 ms, for noise).
+	 */
+	cpu0 = get_number(good, "/cpu");
+	spinner = spin_for(500);
+	cpu1 = get_number(good, "/cpu");
+	if (cpu1 - cpu0 > 5000 && (cpu1 - cpu0) * 4 > spinner)
+		FAIL("the server used %lld us of CPU while a spinner got %lld",
+		     cpu1 - cpu0, spinner);
+	/* those it could not take were told so */
+	for (i = 0; i < 24; i++) {
+		p.fd = hogs[i];
+		if (poll(&p, 1, 0) == 1 && recv(hogs[i], buf, 12, 0) == 12 &&
+		    !memcmp(buf, "HTTP/1.1 503", 12))
+			shed++;
+	}
+	ASSERT_GE_INT(shed, 1);
+	for (i = 0; i < 24; i++)
+		close(hogs[i]);
+	/*
+	 * Descriptors back: served again.  The closed clients still queued
+	 * ahead take descriptors until their ends are seen, so a 503 may
+	 * come first; a client tries again then.
+	 */
+	t0 = test_ms();
+	for (;;) {
+		int fd = testsrv_connect("inet", port);
+
+		p.fd = fd;
+		send_str(fd, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+		ASSERT_EQ_INT(poll(&p, 1, 2000), 1);
+		ASSERT_EQ_INT(recv(fd, buf, 12, MSG_PEEK), 12);
+		if (memcmp(buf, "HTTP/1.1 503", 12)) {
+			expect_bytes(fd, OK_HELLO);
+			send_str(fd, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+			expect_bytes(fd, OK_HELLO);
+			close(fd);
+			break;
+		}
+		close(fd);
+		if (test_ms() - t0 > 2000)
+			FAIL("still 503 2 s after descriptors were freed");
+		usleep(20000);
+	}
+	close(good);
+}
+
+TEST(server_connection_cap_pauses_and_resumes_accepting)
+{
+	struct ktcp_http_server_config cfg = { .max_connections = 2 };
+	int port = testsrv_start("inet", &cfg);
+	int a = testsrv_connect("inet", port), b = testsrv_connect("inet", port);
+	int c = testsrv_connect("inet", port);
+	struct pollfd p = { .fd = c, .events = POLLIN };
+
+	ASSERT_EQ_INT(get_number(a, "/conns"), 2);
+	send_str(b, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+	expect_bytes(b, OK_HELLO);
+	/* the third waits in the backlog */
+	send_str(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+	ASSERT_EQ_INT(poll(&p, 1, 300), 0);
+	ASSERT_EQ_INT(get_number(a, "/conns"), 2);
+	/* until one closes */
+	close(b);
+	ASSERT_EQ_INT(poll(&p, 1, 2000), 1);
+	expect_bytes(c, OK_HELLO);
+	ASSERT_EQ_INT(get_number(a, "/conns"), 2);
+	close(a);
+	close(c);
+}
+
+static void ws_open(int fd)
+{
+	send_str(fd, WS_REQ "\r\n");
+	expect_bytes(fd, WS_101 "\r\n");
+}
+
+/* A frame header is 14 bytes; what it declares must not be allocated. */
+TEST(server_huge_declared_ws_frames_cost_no_memory)
+{
+	int port = testsrv_start("inet", NULL);
+	int http = testsrv_connect("inet", port);
+	int good = testsrv_connect("inet", port), bad[8], fd, i;
+	char frame[KTCP_WS_MAX_HEADER + 1000];
+	struct ktcp_ws_frame f = { .fin = 1, .opcode = KTCP_WS_BINARY,
+				   .masked = 1, .length = 16u << 20 };
+	size_t hl = ktcp_ws_frame_build(frame, &f);
+	long long mem0, mem1;
+
+	ws_open(good);
+	send_frame(good, KTCP_WS_TEXT, 1, "hi", 2);
+	expect_bytes(good, "\x81\x02hi");
+	mem0 = get_number(http, "/mem");
+	memset(frame + hl, 'z', 1000);
+	for (i = 0; i < 8; i++) {
+		bad[i] = testsrv_connect("inet", port);
+		ws_open(bad[i]);
+		ASSERT_EQ_INT(send(bad[i], frame, hl + 1000, 0), hl + 1000);
+	}
+	/* the loop iteration that answers the first has read them all */
+	get_number(http, "/mem");
+	mem1 = get_number(http, "/mem");
+	if (mem1 - mem0 > 8 << 20)
+		FAIL("8 frames declaring 16 MiB took %lld bytes", mem1 - mem0);
+	/* past the message limit: 1009 at once */
+	fd = testsrv_connect("inet", port);
+	ws_open(fd);
+	f.length = 1ull << 40;
+	hl = ktcp_ws_frame_build(frame, &f);
+	ASSERT_EQ_INT(send(fd, frame, hl, 0), hl);
+	expect_bytes(fd, "\x88\x02\x03\xf1");
+	expect_eof(fd);
+	close(fd);
+	send_frame(good, KTCP_WS_TEXT, 1, "ok", 2);
+	expect_bytes(good, "\x81\x02ok");
+	for (i = 0; i < 8; i++)
+		close(bad[i]);
+	close(good);
+	close(http);
+}
+
+#define CHUNKED_POST "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+
+/* Each line within its limit, but together past the head's 16 KiB. */
+TEST(server_chunk_extensions_and_trailers_count_in_total)
+{
+	int port = testsrv_start("inet", NULL);
+	int good = testsrv_connect("inet", port), fd, i;
+	char *req = malloc(64 * 1024), line[1100];
+
+	send_str(good, CHUNKED_POST "3;a=b\r\nabc\r\n0\r\nX-T: 1\r\n\r\n");
+	expect_bytes(good, "HTTP/1.1 200 OK\r\nX-Seq: 1\r\nContent-Length: 3\r\n\r\nabc");
+
+	/* 20 extensions of 1000 bytes */
+	strcpy(req, CHUNKED_POST);
+	memset(line, 'e', 1000);
+	line[1000] = 0;
+	for (i = 0; i < 20; i++)
+		sprintf(req + strlen(req), "1;e=%s\r\nx\r\n", line);
+	strcat(req, "0\r\n\r\n");
+	fd = testsrv_connect("inet", port);
+	send_str(fd, req);
+	expect_error(fd, 413, "Content Too Large");
+	expect_eof(fd);
+	close(fd);
+
+	/* a trailer section of 20 fields of 1000 bytes */
+	strcpy(req, CHUNKED_POST "1\r\nx\r\n0\r\n");
+	for (i = 0; i < 20; i++)
+		sprintf(req + strlen(req), "X-T: %s\r\n", line);
+	strcat(req, "\r\n");
+	fd = testsrv_connect("inet", port);
+	send_str(fd, req);
+	expect_error(fd, 431, "Request Header Fields Too Large");
+	expect_eof(fd);
+	close(fd);
+
+	/* more trailer fields than a head may have */
+	strcpy(req, CHUNKED_POST "1\r\nx\r\n0\r\n");
+	for (i = 0; i < 100; i++)
+		strcat(req, "X-N: 1\r\n");
+	strcat(req, "\r\n");
+	fd = testsrv_connect("inet", port);
+	send_str(fd, req);
+	expect_error(fd, 431, "Request Header Fields Too Large");
+	expect_eof(fd);
+	close(fd);
+
+	send_str(good, CHUNKED_POST "2;q\r\nde\r\n0\r\n\r\n");
+	expect_bytes(good, "HTTP/1.1 200 OK\r\nX-Seq: 2\r\nContent-Length: 2\r\n\r\nde");
+	free(req);
+	close(good);
+}
+
+/*
+ * Send @data again and again, pieces cut anywhere, without reading,
+ * until the peer takes nothing for 200 ms (or cuts us off already).
+ */
+static void stuff_until_blocked(int fd, const char *data, size_t len)
+{
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+	uint64_t start = test_ms();
+	size_t off = 0;
+
+	for (;;) {
+		ssize_t n = send(fd, data + off, len - off,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n > 0) {
+			off = (off + (size_t)n) % len;
+			continue;
+		}
+		if (n < 0 && (errno == ECONNRESET || errno == EPIPE))
+			return;
+		if (n < 0 && errno != EAGAIN)
+			FAIL("send: %s", strerror(errno));
+		if (poll(&p, 1, 200) == 0)
+			return;
+		if (test_ms() - start > 3000)
+			FAIL("the server kept reading for 3 s");
+	}
+}
+
+/* Wait (2 s at most) for the server to have @n connections. */
+static void expect_connections(int fd, long long n)
+{
+	uint64_t start = test_ms();
+	long long now;
+
+	while ((now = get_number(fd, "/conns")) != n) {
+		if (test_ms() - start > 2000)
+			FAIL("%lld connections after 2 s, expected %lld", now, n);
+		usleep(50000);
+	}
+}
+
+TEST(server_cuts_off_a_ws_client_that_never_reads)
+{
+	struct ktcp_http_server_config cfg = { .send_timeout_ms = 300,
+					       .out_high_water = 65536 };
+	int port = testsrv_start("inet", &cfg);
+	int good = testsrv_connect("inet", port), bad, small = 4096;
+	struct ktcp_ws_frame f = { .fin = 1, .opcode = KTCP_WS_BINARY,
+				   .masked = 1, .length = 65536 };
+	char *frame = calloc(1, 65536 + KTCP_WS_MAX_HEADER);
+	size_t hl = ktcp_ws_frame_build(frame, &f);
+
+	bad = testsrv_connect("inet", port);
+	setsockopt(bad, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	ws_open(bad);
+	/* echoes pile up until the server stops reading us */
+	stuff_until_blocked(bad, frame, hl + 65536);
+	expect_connections(good, 1);
+	free(frame);
+	close(bad);
+	close(good);
+}
+
+TEST(server_cuts_off_an_http_client_that_never_reads)
+{
+	struct ktcp_http_server_config cfg = { .send_timeout_ms = 300,
+					       .idle_timeout_ms = 10000,
+					       .out_high_water = 65536 };
+	static const char req[] = "GET /big/100000 HTTP/1.1\r\nHost: x\r\n\r\n";
+	int port = testsrv_start("inet", &cfg);
+	int good = testsrv_connect("inet", port);
+	int bad = testsrv_connect("inet", port), small = 4096;
+
+	setsockopt(bad, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	stuff_until_blocked(bad, req, strlen(req));
+	expect_connections(good, 1);
+	close(bad);
+	close(good);
+}
+
+/* The server's budget is shared: one client cannot take all of it. */
+TEST(server_memory_budget_answers_503)
+{
+	struct ktcp_http_server_config cfg = { .memory_max = 1u << 20 };
+	int port = testsrv_start("inet", &cfg);
+	int good = testsrv_connect("inet", port);
+	int bad = testsrv_connect("inet", port), status;
+	size_t big = 4u << 20, mid = 200000;
+	char *body = malloc(big);
+	pid_t writer;
+
+	memset(body, 'b', big);
+	send_str(good, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+	expect_bytes(good, OK_HELLO);
+	fflush(stdout);
+	writer = fork();
+	ASSERT_GE_INT(writer, 0);
+	if (writer == 0) {
+		send_str(bad, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4194304\r\n\r\n");
+		send(bad, body, big, MSG_NOSIGNAL);
+		free(body);
+		_exit(0);
+	}
+	expect_error(bad, 503, "Service Unavailable");
+	expect_eof(bad);
+	kill(writer, SIGKILL);
+	ASSERT_EQ_INT(waitpid(writer, &status, 0), writer);
+	close(bad);
+	/* what it held is back: a body within the budget is fine */
+	send_str(good, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 200000\r\n\r\n");
+	ASSERT_EQ_INT(send(good, body, mid, MSG_NOSIGNAL), mid);
+	expect_bytes(good, "HTTP/1.1 200 OK\r\nX-Seq: 2\r\nContent-Length: 200000\r\n\r\n");
+	free(body);
+	close(good);
 }

@@ -12,12 +12,16 @@
  *   /streamed-started  the same, behind a chunked response begun at once
  *   /bodyerr    the last error a streamed body failed with, in decimal
  *   /ws         WebSocket echo (max message 20 MiB)
+ *   /cpu        the server's CPU time so far (getrusage), in microseconds
+ *   /mem        bytes the server's malloc holds (mallinfo2)
+ *   /conns      the server's open connections
  *   other       200 "hello"
  */
 #ifndef KTCP_TESTS_TESTSRV_H
 #define KTCP_TESTS_TESTSRV_H
 
 #include <errno.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -25,6 +29,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -36,6 +41,7 @@
 static size_t testsrv_maxq;
 static int testsrv_body_error;
 static pid_t testsrv_pid;
+static struct ktcp_http_server *testsrv_srv;
 static char testsrv_path[256];
 
 static void testsrv_note_queue(struct ktcp_http_req *req)
@@ -125,6 +131,23 @@ static void testsrv_handler(struct ktcp_http_req *req, void *arg)
 		ktcp_http_resp_send(req, 200, buf, strlen(buf));
 	} else if (h->target_len == 6 && !memcmp(h->target, "/early", 6)) {
 		ktcp_http_resp_send(req, 200, "early", 5);
+	} else if (h->target_len == 4 && !memcmp(h->target, "/cpu", 4)) {
+		struct rusage ru;
+
+		getrusage(RUSAGE_SELF, &ru);
+		snprintf(buf, sizeof(buf), "%lld",
+			 (long long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 +
+			 ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+		ktcp_http_resp_send(req, 200, buf, strlen(buf));
+	} else if (h->target_len == 4 && !memcmp(h->target, "/mem", 4)) {
+		struct mallinfo2 mi = mallinfo2();
+
+		snprintf(buf, sizeof(buf), "%zu", mi.uordblks + mi.hblkhd);
+		ktcp_http_resp_send(req, 200, buf, strlen(buf));
+	} else if (h->target_len == 6 && !memcmp(h->target, "/conns", 6)) {
+		snprintf(buf, sizeof(buf), "%zu",
+			 ktcp_http_server_connections(testsrv_srv));
+		ktcp_http_resp_send(req, 200, buf, strlen(buf));
 	} else if (h->target_len == 5 && !memcmp(h->target, "/maxq", 5)) {
 		snprintf(buf, sizeof(buf), "%zu", testsrv_maxq);
 		ktcp_http_resp_send(req, 200, buf, strlen(buf));
@@ -228,6 +251,7 @@ static int testsrv_start(const char *family,
 
 		if (!srv)
 			_exit(3);
+		testsrv_srv = srv;
 		ktcp_loop_run(loop);
 		_exit(0);
 	}

@@ -5,6 +5,7 @@
  * test suite's sections 1-7, each asserting the exact close code.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -939,4 +940,79 @@ TEST(ws_client_checks_deflate_answer)
 		defl = 0;
 		ASSERT_EQ_INT(ktcp_ws_client_check(&resp, key, NULL, &proto, &defl), -EPROTO);
 	}
+}
+
+static size_t heap_bytes(void)
+{
+	struct mallinfo2 mi = mallinfo2();
+
+	return mi.uordblks + mi.hblkhd;
+}
+
+/*
+ * A 14-byte header may declare 16 MiB: the buffer grows with what
+ * arrives, not with what is announced.
+ */
+TEST(ws_declared_frame_length_is_not_allocated_ahead)
+{
+	size_t len = 16u << 20, piece = 1u << 20, off, before, after;
+	struct ktcp_ws_frame f = { .fin = 1, .opcode = KTCP_WS_BINARY, .masked = 1,
+				   .mask = { 1, 2, 3, 4 }, .length = len };
+	uint8_t hdr[KTCP_WS_MAX_HEADER + 100] = { 0 }, *buf;
+	size_t hl = ktcp_ws_frame_build(hdr, &f);
+	struct peer p;
+	struct ktcp_ws *ws = server(&p, 32u << 20);
+
+	before = heap_bytes();
+	ktcp_ws_mask(hdr + hl, 100, f.mask, 0);
+	ASSERT_EQ_INT(ktcp_ws_recv(ws, hdr, hl + 100), 0);
+	after = heap_bytes();
+	if (after > before + (1u << 20))
+		FAIL("a header declaring %zu bytes took %zu", len, after - before);
+	/* and the message still arrives whole */
+	buf = calloc(1, piece);
+	for (off = 100; off < len; off += piece) {
+		size_t n = len - off < piece ? len - off : piece;
+
+		memset(buf, 0, n);
+		ktcp_ws_mask(buf, n, f.mask, off);
+		ASSERT_EQ_INT(ktcp_ws_recv(ws, buf, n), 0);
+	}
+	ASSERT_EQ_INT(p.nmsg, 1);
+	ASSERT_EQ_INT(p.last_len, len);
+	ASSERT_TRUE(p.last[0] == 0 && p.last[len - 1] == 0);
+	free(buf);
+	free(p.out);
+	free(p.last);
+	ktcp_ws_free(ws);
+}
+
+/* Endpoints sharing a budget: a message past it closes with 1013. */
+TEST(ws_shared_budget_fails_with_1013)
+{
+	uint64_t used = 0;
+	struct ktcp_ws_config cfg = { .max_message = 1u << 20, .mem_used = &used,
+				      .mem_max = 100000 };
+	static uint8_t msg[200000], buf[200000 + KTCP_WS_MAX_HEADER];
+	struct peer p = { 0 }, q = { 0 };
+	struct ktcp_ws *a = ktcp_ws_new(&cfg, &cbs, &p);
+	struct ktcp_ws *b = ktcp_ws_new(&cfg, &cbs, &q);
+	size_t n;
+
+	ASSERT_TRUE(a && b);
+	n = frame(buf, 1, 0, KTCP_WS_BINARY, msg, 60000, 0);
+	ASSERT_EQ_INT(ktcp_ws_recv(a, buf, n), 0);
+	ASSERT_EQ_INT(p.nmsg, 1);
+	ASSERT_TRUE(used > 0 && used <= 100000);
+	/* a's buffer still counts: b cannot have what is left */
+	n = frame(buf, 1, 0, KTCP_WS_BINARY, msg, 60000, 0);
+	ASSERT_EQ_INT(ktcp_ws_recv(b, buf, n), -EPROTO);
+	ASSERT_EQ_INT(sent_close_code(&q), KTCP_WS_TRY_AGAIN);
+	ktcp_ws_free(a);
+	ktcp_ws_free(b);
+	ASSERT_EQ_INT(used, 0);
+	free(p.out);
+	free(p.last);
+	free(q.out);
+	free(q.last);
 }

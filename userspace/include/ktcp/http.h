@@ -96,6 +96,39 @@ int ktcp_http_parse_request(const char *buf, size_t len,
 			    struct ktcp_http_request *req,
 			    const struct ktcp_http_limits *lim);
 
+/*
+ * Where ktcp_http_parse_request_resume() stopped in a head that is
+ * still incomplete.  Zero it before the first call for each head.
+ */
+struct ktcp_http_parse_state {
+	size_t scanned;		/* private: bytes of the buffer checked */
+	size_t start;		/* private: start of the request line */
+	size_t line;		/* private: start of the current line */
+	size_t mark;		/* private: start of the target, or version */
+	size_t fields;		/* private: complete header fields */
+	unsigned int phase;	/* private */
+};
+
+/**
+ * ktcp_http_parse_request_resume() - Parse a head that arrives in pieces.
+ * @buf, @len, @req, @lim: as for ktcp_http_parse_request().
+ * @state: zeroed before the first call for a head, then passed again
+ *         with the same leading bytes (the buffer may move) and more
+ *         of them.
+ *
+ * Returns exactly what ktcp_http_parse_request() would for @buf and
+ * @len, but a call that ends in -EAGAIN only looks at the bytes added
+ * since the previous call, so that a head arriving a byte at a time
+ * costs time linear in its length (as picohttpparser's last_len).
+ * @req is filled in only when the head is complete.
+ *
+ * Return: as ktcp_http_parse_request().
+ */
+int ktcp_http_parse_request_resume(const char *buf, size_t len,
+				   struct ktcp_http_request *req,
+				   const struct ktcp_http_limits *lim,
+				   struct ktcp_http_parse_state *state);
+
 /**
  * ktcp_http_parse_response() - Parse the head of a response.
  * @buf, @len, @lim: as for ktcp_http_parse_request().
@@ -139,7 +172,13 @@ int ktcp_http_body_framing(const struct ktcp_http_header *headers,
 			   const struct ktcp_http_limits *lim,
 			   enum ktcp_http_body_kind *kind, uint64_t *length);
 
-/* State of a chunked-body decoder; zero it (or call _init) to start. */
+/*
+ * State of a chunked-body decoder; zero it (or call _init) to start.
+ * Besides the body limit, the chunk extensions of a body may not pass
+ * max_meta bytes in all (-EFBIG), nor its trailer section max_meta
+ * bytes or max_trailers fields (-E2BIG): many short lines of them add
+ * up like a body would.
+ */
 struct ktcp_http_chunked {
 	uint64_t remaining;	/* data bytes left in the current chunk */
 	uint64_t total;		/* data bytes decoded so far */
@@ -147,12 +186,19 @@ struct ktcp_http_chunked {
 	unsigned int state;	/* private */
 	unsigned int digits;	/* private */
 	unsigned int line;	/* private: bytes of the current line */
+	size_t max_meta;	/* 0: KTCP_HTTP_DEFAULT_MAX_HEAD */
+	size_t max_trailers;	/* 0: KTCP_HTTP_DEFAULT_MAX_HEADERS */
+	size_t ext_bytes;	/* private: chunk-extension bytes so far */
+	size_t trailer_bytes;	/* private: trailer-section bytes so far */
+	size_t trailers;	/* private: trailer fields so far */
 };
 
 /**
  * ktcp_http_chunked_init() - Start decoding a chunked body.
  * @dec: decoder state.
- * @lim: limits (max_body, max_line), or NULL for the defaults.
+ * @lim: limits, or NULL for the defaults: max_body for the data,
+ *       max_head_bytes for the extensions and for the trailer section,
+ *       max_headers for the trailer fields.
  */
 void ktcp_http_chunked_init(struct ktcp_http_chunked *dec,
 			    const struct ktcp_http_limits *lim);
@@ -171,7 +217,8 @@ void ktcp_http_chunked_init(struct ktcp_http_chunked *dec,
  *
  * Return: the number of bytes of @buf consumed (>= 0);
  * -EBADMSG for an invalid chunk size, line end or trailer;
- * -EFBIG when the body passes the limit.
+ * -EFBIG when the body or its chunk extensions pass their limit;
+ * -E2BIG when the trailer section does.
  */
 long ktcp_http_chunked_decode(struct ktcp_http_chunked *dec, const char *buf,
 			      size_t len, const char **data, size_t *data_len);

@@ -14,6 +14,17 @@
  *   - persistent connections: HTTP/1.1 unless "Connection: close",
  *     HTTP/1.0 with "Connection: keep-alive"; idle timeout; a maximum
  *     number of requests per connection.
+ *   - slow or absent peers: a deadline for each request head and a
+ *     minimum rate for its body (408 and a close), a send timeout for
+ *     peers that stop reading (cut off).
+ *   - a cap on connections, and running out of descriptors: accepting
+ *     pauses (connections wait in the listen backlog) and resumes when
+ *     a connection closes or after a short while; while descriptors
+ *     are out, one spare descriptor lets the server answer a waiting
+ *     client with 503 and close it rather than leave it hanging.
+ *   - a memory budget for the whole server besides each connection's
+ *     limits: what its buffers hold beyond it is refused (503, -ENOBUFS
+ *     for writes, WebSocket close 1013).
  *   - Content-Length and chunked request bodies, read completely
  *     before the handler runs (up to the body limit);
  *     "Expect: 100-continue" (417 for other expectations).
@@ -51,7 +62,25 @@ struct ktcp_http_server_config {
 	void (*handler)(struct ktcp_http_req *req, void *arg);
 	void *arg;			/* for every callback */
 	struct ktcp_http_limits limits;	/* zeroes: defaults */
+	/* waiting for the next request, or no byte read for this long */
 	unsigned int idle_timeout_ms;	/* 0: 30000 */
+	/* a request head must be complete this long after its first byte */
+	unsigned int head_timeout_ms;	/* 0: 10000 */
+	/*
+	 * A request body may take body_timeout_ms plus one second for
+	 * each body_min_rate bytes (mod_reqtimeout's "body=10,MinRate=500"):
+	 * a body dribbled slower than that gets 408.
+	 */
+	unsigned int body_timeout_ms;	/* 0: 10000 */
+	unsigned int body_min_rate;	/* bytes per second; 0: 500 */
+	/* bytes queued and none of them taken by the peer for this long */
+	unsigned int send_timeout_ms;	/* 0: 30000 */
+	unsigned int max_connections;	/* 0: 1024 */
+	/*
+	 * Bytes all connections' buffers may hold together (read, send,
+	 * request body, WebSocket message buffers); 0: 1 GiB.
+	 */
+	uint64_t memory_max;
 	unsigned int max_requests;	/* per connection; 0: unlimited */
 	size_t out_high_water;		/* 0: 1 MiB */
 	size_t out_max;			/* 0: 1 MiB + 2 * ws_max_message */
@@ -132,12 +161,15 @@ const void *ktcp_http_req_body(const struct ktcp_http_req *req, size_t *len);
  * @status 1 at the end of the body (with the last bytes for
  * Content-Length bodies, with none for chunked ones); or one call with
  * a negative errno when the body cannot complete (-ECONNRESET: the
- * connection went away; -EBADMSG, -EFBIG: a bad chunk, after which
- * no more of the body is read and the connection closes once the
- * response is out; if the handler had not started its response, the
- * server has answered 400 for it and what the handler writes goes
- * nowhere).  Either way, the handler still ends the response (writes
- * may fail with -EPIPE).
+ * connection went away; -EBADMSG, -EFBIG, -E2BIG: a bad chunk, or
+ * chunks, extensions or trailers past the limits, after which no more
+ * of the body is read and the connection closes once the response is
+ * out; if the handler had not started its response, the server has
+ * answered 400, 413 or 431 for it and what the handler writes goes
+ * nowhere; -ETIMEDOUT: the body came slower than body_min_rate
+ * allows, answered with 408 in the same way; -ENOBUFS: the server's
+ * memory budget ran out, answered with 503).  Either way, the handler
+ * still ends the response (writes may fail with -EPIPE).
  */
 typedef void (*ktcp_http_body_fn)(struct ktcp_http_req *req,
 				  const void *data, size_t len, int status,
@@ -190,8 +222,9 @@ int ktcp_http_resp_header(struct ktcp_http_req *req, const char *name,
  *       HEAD requests and 204/304).
  *
  * Return: 0; -EINVAL if a response was already started; -ENOBUFS if
- * the connection's queue would pass out_max (the connection closes);
- * -ENOMEM.  @req is no longer valid afterwards in every case.
+ * the connection's queue would pass out_max or the server's
+ * memory_max (the connection closes); -ENOMEM.  @req is no longer
+ * valid afterwards in every case.
  */
 int ktcp_http_resp_send(struct ktcp_http_req *req, int status,
 			const void *body, size_t len);
@@ -220,8 +253,8 @@ int ktcp_http_resp_start(struct ktcp_http_req *req, int status,
  * drain callback, before writing more.
  *
  * Return: 0; -EINVAL if not started or past the Content-Length;
- * -ENOBUFS past out_max; -EPIPE if the connection failed (then end the
- * response to release it).
+ * -ENOBUFS past out_max or the server's memory_max; -EPIPE if the
+ * connection failed (then end the response to release it).
  */
 int ktcp_http_resp_write(struct ktcp_http_req *req, const void *data,
 			 size_t len);

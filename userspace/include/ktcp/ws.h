@@ -49,6 +49,7 @@ extern "C" {
 #define KTCP_WS_TOO_BIG		1009
 #define KTCP_WS_EXTENSION	1010
 #define KTCP_WS_INTERNAL	1011
+#define KTCP_WS_TRY_AGAIN	1013	/* IANA registry: try again later */
 
 /* The largest frame header: 2 + 8 (length) + 4 (mask) bytes. */
 #define KTCP_WS_MAX_HEADER	14
@@ -288,8 +289,22 @@ struct ktcp_ws_callbacks {
 
 struct ktcp_ws_config {
 	int client;		/* 1: client (masks, expects unmasked) */
-	uint64_t max_message;	/* bytes of one message; 0: 16 MiB */
+	/*
+	 * Bytes of one message; 0: 16 MiB.  The receive buffer grows with
+	 * the bytes that arrive, never ahead of them to the length a frame
+	 * header declares.
+	 */
+	uint64_t max_message;
 	int deflate;		/* permessage-deflate agreed in the handshake */
+	/*
+	 * Optional: a byte count several endpoints share, such as a
+	 * server's memory budget.  The endpoint adds what its receive
+	 * buffers hold to *mem_used (and takes it back as they shrink);
+	 * a message whose buffer would take *mem_used past mem_max fails
+	 * the connection with 1013 (Try Again Later).  NULL: not counted.
+	 */
+	uint64_t *mem_used;
+	uint64_t mem_max;
 };
 
 #define KTCP_WS_DEFAULT_MAX_MESSAGE	(16u << 20)
@@ -320,7 +335,8 @@ void ktcp_ws_free(struct ktcp_ws *ws);
  *
  * Calls on_message for each complete message, answers pings, echoes a
  * close frame.  On a protocol violation it sends a close frame with the
- * code the RFC asks for (1002, 1007 or 1009), calls on_close and fails.
+ * code the RFC asks for (1002, 1007 or 1009; 1013 past the shared
+ * budget of ktcp_ws_config), calls on_close and fails.
  * Bytes after the peer's close frame are ignored.
  *
  * Return: 0 on success (check ktcp_ws_state() for KTCP_WS_CLOSED);
