@@ -343,11 +343,6 @@ static inline void set_sock_timeout(struct __test_metadata *_metadata, int fd,
 }
 
 /*
- * Takes @fd (e.g. from accept()) into @socks and bounds its blocking
- * calls by @timeout_ms both ways, so that a stack that stalls fails
- * the test instead of hanging the run.
- */
-/*
  * A test's stream socket: SO_RCVTIMEO and SO_SNDTIMEO of @ms, so that
  * nothing hangs, and SO_REUSEADDR.
  */
@@ -362,6 +357,11 @@ static inline void set_test_sock_opts(struct __test_metadata *_metadata,
 				sizeof(one)));
 }
 
+/*
+ * Takes @fd (e.g. from accept()) into @socks and bounds its blocking
+ * calls by @timeout_ms both ways, so that a stack that stalls fails
+ * the test instead of hanging the run.
+ */
 static inline int track_sock(struct __test_metadata *_metadata,
 			     struct socks *socks, int fd,
 			     unsigned int timeout_ms)
