@@ -8,7 +8,9 @@
 #  - userspace/build/http_server --family ktcp serves files; curl
 #    fetches two of them on one connection (and says it reused it),
 #    posts a body and gets it echoed, and Python's http.client sends
-#    three requests on one connection;
+#    three requests on one connection; curl -r gets a byte range (206,
+#    Content-Range) and curl -C - resumes a cut download, both sent by
+#    sendfile() on ktcp;
 #  - userspace/build/ws_server --family ktcp echoes WebSocket messages
 #    of 0, 125, 126, 65535 and 65536 bytes to Python's websockets, text
 #    and binary, answers a ping, and returns the client's close code;
@@ -41,7 +43,7 @@ cleanup()
 trap cleanup EXIT
 
 ktcp_lib_init
-tap_plan 8
+tap_plan 10
 
 for b in http_server ws_server; do
 	[ -x "$bin/$b" ] || tap_bail "$bin/$b missing: make -C userspace"
@@ -178,6 +180,29 @@ report=
 [ "$out" = ok ] || report=$(hang_report)
 expect_ok "$desc" "$out${report:+
 $report}"
+
+desc="curl -r: a byte range of a file on ktcp is a 206 with its Content-Range and exact bytes"
+watched 60 curl -sS -D "$ktcp_tmp/range.hdr" -r 1000-70999 \
+	-o "$ktcp_tmp/range.got" "$url/b.bin" 2>"$ktcp_tmp/range.err"
+rc=$?
+if [ $rc -eq 0 ] && grep -q '^HTTP/1.1 206' "$ktcp_tmp/range.hdr" &&
+   grep -qi '^Content-Range: bytes 1000-70999/200000' "$ktcp_tmp/range.hdr" &&
+   cmp -s <(tail -c +1001 "$root/b.bin" | head -c 70000) "$ktcp_tmp/range.got"; then
+	tap_ok "$desc"
+else
+	tap_fail "$desc" "curl exit $rc" "$(cat "$ktcp_tmp/range.hdr" "$ktcp_tmp/range.err" 2>&1 | head -20)"
+fi
+
+desc="curl -C -: a download cut at 50000 bytes resumes on ktcp to the exact file"
+head -c 50000 "$root/b.bin" >"$ktcp_tmp/resume.got"
+watched 60 curl -sS -C - -o "$ktcp_tmp/resume.got" "$url/b.bin" 2>"$ktcp_tmp/resume.err"
+rc=$?
+if [ $rc -eq 0 ] && cmp -s "$root/b.bin" "$ktcp_tmp/resume.got"; then
+	tap_ok "$desc"
+else
+	tap_fail "$desc" "curl exit $rc" "$(head -5 "$ktcp_tmp/resume.err")" \
+		"$(cmp "$root/b.bin" "$ktcp_tmp/resume.got" 2>&1)"
+fi
 
 desc="a request for a missing file gets 404"
 code=$(ip netns exec "$ns" timeout 60 curl -s -o /dev/null -w '%{http_code}' "$url/nope")
