@@ -5,6 +5,10 @@
 #                    shellcheck on the scripts
 # make test          every test, host and VMs (scripts/test.sh)
 # make demo          the main job on Debian's stock kernel (scripts/demo.sh)
+# make man-lint      groff -ww and mandoc -T lint on man/*, and the pages held
+#                    to the code (scripts/man-lint.sh; part of make check)
+# make install       libktcp and its man pages (make -C userspace install) and
+#                    ktcp(7), under $(DESTDIR)$(PREFIX) (PREFIX=/usr/local)
 #
 # KDIR: kernel build tree to build against (default: the running kernel's).
 # KSRC: a full kernel source tree, for checkpatch.pl (default: the cached
@@ -12,6 +16,8 @@
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 KSRC ?= $(shell scripts/build-test-kernel.sh --path)
+PREFIX ?= /usr/local
+MANDIR ?= $(PREFIX)/share/man
 
 MODULE_SRC := $(wildcard module/*.c module/*.h module/tests/*.c) uapi/linux/ktcp.h
 
@@ -24,7 +30,19 @@ modules:
 userspace:
 	$(MAKE) -C userspace
 
-check: checkpatch sparse userspace-check shellcheck
+check: checkpatch sparse userspace-check shellcheck man-lint
+
+# The man pages (man/): not a warning from groff or mandoc, and every
+# function, sysctl, option, counter and tracepoint of the code named.
+man-lint:
+	scripts/man-lint.sh
+
+# libktcp, its pages (libktcp*.3, libktcp-preload.8) and ktcp(7).
+install: install-man
+	$(MAKE) -C userspace install
+
+install-man:
+	scripts/install-man.sh $(DESTDIR)$(MANDIR) man/ktcp.7
 
 # From each script's directory, so that -x follows what it sources.
 shellcheck:
@@ -68,4 +86,4 @@ clean:
 	$(MAKE) -C userspace clean
 	rm -rf build
 
-.PHONY: all modules userspace check checkpatch sparse userspace-check shellcheck test demo clean
+.PHONY: all modules userspace check checkpatch sparse userspace-check shellcheck test demo clean man-lint install install-man

@@ -23,6 +23,8 @@ debs=(
 	wrk apache2-utils nginx-light nodejs
 	# libktcp-preload.so's in-VM tests (selftests/preload.sh)
 	iperf3 redis-server redis-tools
+	# make man-lint: the man pages of man/ through groff and mandoc
+	groff-base mandoc
 )
 
 . "$(dirname "$0")/lib.sh"
