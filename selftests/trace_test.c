@@ -3,7 +3,7 @@
  * trace_test - ktcp's tracepoints (ktcp:*) tell what native's tell, in
  * native's layout.  One scripted connection on each stack, in a network
  * namespace of its own: handshake, data with a loss (an nft rule drops
- * the data until the retransmission timer has fired), and an abort
+ * the data on input until the retransmission timer has fired), and an abort
  * (SO_LINGER {1, 0}); the events are read back from a private tracefs
  * instance and held to what the stack did.  The same assertions run on
  * native's events (sock:inet_sock_set_state, tcp:tcp_probe,
@@ -216,10 +216,15 @@ static void run_script(struct __test_metadata *_metadata,
 	server = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
 	ASSERT_LE(0, server) TH_LOG("accept: %s", strerror(errno));
 
-	/* Data segments alone are long enough to meet the rule. */
+	/*
+	 * Data segments alone are long enough to meet the rule.  On input:
+	 * what a rule drops on output never left, the sender's send
+	 * failed (both stacks then wait for their probe timer, and send
+	 * it as new data, no retransmission).
+	 */
 	ASSERT_EQ(0, run_cmd("nft 'add table inet ktcp_trace; "
-			     "add chain inet ktcp_trace out { type filter hook output priority 0; }; "
-			     "add rule inet ktcp_trace out tcp dport %d meta length > 200 counter drop'",
+			     "add chain inet ktcp_trace in { type filter hook input priority 0; }; "
+			     "add rule inet ktcp_trace in tcp dport %d meta length > 200 counter drop'",
 			     PORT_CONN));
 	ASSERT_EQ(0, send_all(client, data, sizeof(data)));
 	msleep(700);
