@@ -9,6 +9,10 @@
 #                    to the code (scripts/man-lint.sh; part of make check)
 # make install       libktcp and its man pages (make -C userspace install) and
 #                    ktcp(7), under $(DESTDIR)$(PREFIX) (PREFIX=/usr/local)
+# make modules_install  ktcp.ko into /lib/modules/<KDIR's release>/updates,
+#                    then depmod (INSTALL_MOD_PATH= for another root)
+# make dkms-src      the module's source and dkms.conf in
+#                    $(DESTDIR)/usr/src/ktcp-$(VERSION), for "dkms install ktcp/VERSION"
 #
 # KDIR: kernel build tree to build against (default: the running kernel's).
 # KSRC: a full kernel source tree, for checkpatch.pl (default: the cached
@@ -20,6 +24,8 @@ PREFIX ?= /usr/local
 MANDIR ?= $(PREFIX)/share/man
 
 MODULE_SRC := $(wildcard module/*.c module/*.h module/tests/*.c) uapi/linux/ktcp.h
+# The one version of ktcp (scripts/version.sh).
+VERSION := $(shell cat VERSION)
 
 all: modules userspace
 
@@ -30,7 +36,26 @@ modules:
 userspace:
 	$(MAKE) -C userspace
 
-check: checkpatch sparse userspace-check shellcheck man-lint
+# The kernel's modules_install runs depmod only where KDIR has a
+# System.map, which a headers package has not: run it here, for the
+# release in ktcp.ko's vermagic (Debian's headers say another in
+# "make kernelrelease").
+modules_install: modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates modules_install
+	depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) -a \
+		$$(modinfo -F vermagic ktcp.ko | cut -d' ' -f1)
+
+# What the ktcp-dkms package installs (debian/rules calls this).
+DKMS_SRC = $(DESTDIR)/usr/src/ktcp-$(VERSION)
+dkms-src:
+	for f in Kbuild VERSION dkms.conf $(wildcard module/*.[ch] module/tests/*.[ch]) uapi/linux/ktcp.h; do \
+		install -D -m 644 $$f $(DKMS_SRC)/$$f || exit 1; \
+	done
+
+check: checkpatch sparse userspace-check shellcheck version-check man-lint
+
+version-check:
+	scripts/version.sh --check
 
 # The man pages (man/): not a warning from groff or mandoc, and every
 # function, sysctl, option, counter and tracepoint of the code named.
@@ -86,4 +111,4 @@ clean:
 	$(MAKE) -C userspace clean
 	rm -rf build
 
-.PHONY: all modules userspace check checkpatch sparse userspace-check shellcheck test demo clean man-lint install install-man
+.PHONY: all modules modules_install dkms-src userspace check checkpatch sparse userspace-check shellcheck version-check test demo clean man-lint install install-man

@@ -17,8 +17,9 @@
 
 static int family = KTCP_FAMILY_DEFAULT;
 module_param(family, int, 0444);
-MODULE_PARM_DESC(family, "address family number of AF_KTCP (default "
-		 __stringify(KTCP_FAMILY_DEFAULT) ")");
+MODULE_PARM_DESC(family, "address family number AF_KTCP registers, a slot below AF_MAX that no other family holds (default "
+		 __stringify(KTCP_FAMILY_DEFAULT) "); the one in use: "
+		 KTCP_FAMILY_PARAM_PATH);
 
 unsigned int ktcp_net_id __read_mostly;
 
@@ -209,3 +210,4 @@ module_exit(ktcp_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("ktcp: an independent TCP behind its own address family");
 MODULE_AUTHOR("The ktcp developers");
+MODULE_VERSION(KTCP_VERSION);

@@ -15,7 +15,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 [ -f "$kdir/Makefile" ] || { echo "build-module: no kernel build tree at $kdir" >&2; exit 1; }
 mkdir -p "$out"
 rsync -a --delete --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' \
-	"$root/Kbuild" "$root/module" "$root/uapi" "$out/"
+	"$root/Kbuild" "$root/VERSION" "$root/module" "$root/uapi" "$out/"
 log=$out/build.log
 if ! make -C "$kdir" M="$out" "$@" modules >"$log" 2>&1; then
 	cat "$log" >&2

@@ -25,6 +25,9 @@ debs=(
 	iperf3 redis-server redis-tools
 	# make man-lint: the man pages of man/ through groff and mandoc
 	groff-base mandoc
+	# scripts/package-test.sh: the Debian packages (debian/), lintian,
+	# a dkms build, a program built with pkg-config libktcp
+	dpkg-dev debhelper dh-dkms dkms lintian pkgconf
 )
 
 . "$(dirname "$0")/lib.sh"

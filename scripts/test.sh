@@ -1,18 +1,19 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Every test of ktcp, in one command: hygiene (make check) and the
-# userspace unit tests on the host, then the kselftests inside a VM
-# running Debian's stock 6.1 kernel, and the KUnit suites and the
-# kselftests inside one running the 6.12 debug kernel (KASAN, lockdep,
-# kmemleak), built meanwhile if it is not cached.
+# Every test of ktcp, in one command: hygiene (make check), the
+# userspace unit tests and the Debian packages on the host, then the
+# kselftests inside a VM running Debian's stock 6.1 kernel, and the
+# KUnit suites and the kselftests inside one running the 6.12 debug
+# kernel (KASAN, lockdep, kmemleak), built meanwhile if it is not cached.
 # Ends with one line: "N passed, N failed, N skipped".
 #
 # Environment: KTCP_SKIP_612=1 or KTCP_SKIP_61=1 leave one kernel out
 # (the summary then says so); KTCP_VM_TIMEOUT bounds each VM (s), and
 # KTCP_DEADLINE (epoch s, default 85 min from the start) the whole run;
 # KTCP_ONLY=wire,kunit runs only those VM suites and KTCP_SKIP_HOST=1
-# leaves out make check and the libktcp unit tests (for development).
+# leaves out make check, the libktcp unit tests and the packages (for
+# development).
 set -uo pipefail
 
 . "$(dirname "$0")/lib.sh"
@@ -101,6 +102,18 @@ else
 	grep -qE '^# result ' "$build/userspace-test.log" ||
 		count host-userspace-tests 0 1
 	[ $rc -eq 0 ] || [ "$uf" -gt 0 ] || count host-userspace-tests 0 1
+
+	# The Debian packages and DKMS, built and checked in a temporary
+	# copy (nothing installed): each of its steps counted.
+	ktcp_log "host: Debian packages, lintian, dkms build (scripts/package-test.sh)"
+	KTCP_PKG_KERNEL=$stock scripts/package-test.sh >"$build/package-test.log" 2>&1
+	rc=$?
+	grep -E '^(not )?ok ' "$build/package-test.log" >&2
+	pp=$(grep -c '^ok ' "$build/package-test.log")
+	pf=$(grep -c '^not ok ' "$build/package-test.log")
+	[ $rc -eq 0 ] || [ "$pf" -gt 0 ] || pf=1
+	[ "$pf" -eq 0 ] || tail -40 "$build/package-test.log" >&2
+	count host-packages "$pp" "$pf"
 fi
 
 ktcp_log "build: modules and selftests"
