@@ -214,6 +214,13 @@ static void ktcp_take_syn(struct sock *sk, struct sk_buff *skb,
 	ks->rcv_nxt = cb->seq + 1;
 	ks->copied_seq = ks->rcv_nxt;
 	ks->rcv_wup = ks->rcv_nxt;
+	/*
+	 * Our SYN's window field offered at most 64 KB, unscaled (RFC 7323
+	 * 2.2): that is the right edge from here, not the larger window
+	 * ktcp_rcv_window() chose for it, which a peer without window
+	 * scaling would otherwise see cut to the field's low 16 bits.
+	 */
+	ks->rcv_wnd = min(ks->rcv_wnd, 65535U);
 	/* What we offered in our SYN holds if the peer offered it too. */
 	ks->wscale_ok = ks->wscale_ok && opts->wscale_ok;
 	ks->snd_wscale = ks->wscale_ok ? opts->wscale : 0;

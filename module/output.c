@@ -321,8 +321,8 @@ static int ktcp_send_segment(struct sock *sk, u32 seq, u8 flags,
 	    !ktcp_ofo_empty(&ks->ofo_queue))
 		ktcp_sack_blocks(ks, &opts, min_t(u32, len, ks->mss));
 	win = ktcp_rcv_window(sk);
-	/* A SYN's window is never scaled (RFC 7323 2.2). */
-	win = (flags & KTCP_SYN) ? min(win, 65535U) : win >> ks->rcv_wscale;
+	/* A SYN's window is never scaled (RFC 7323 2.2); the field has 16 bits. */
+	win = min((flags & KTCP_SYN) ? win : win >> ks->rcv_wscale, 65535U);
 	if (flags & KTCP_ACK)
 		ks->ack_pending = false;
 	ks->counts.segs_out += segs;
