@@ -239,6 +239,7 @@ suite_seconds="
 	edge_test	44	51
 	netns	36	-
 	bindtodevice_test	20	60
+	trace_test	16	38
 	epoll_test	14	23
 	sockopt_test	14	34
 	ipopt_test	8	97
