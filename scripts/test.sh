@@ -155,8 +155,13 @@ count_kunit()
 # (bulk data over netem; transfer_test, stress and memory move data
 # there); netns (six minutes there of namespace and program starts;
 # the per-namespace tables and sysctls are read by every suite, and
-# namespaces come and go under floods in module_cycle).
-debug_skipped="libktcp preload wire packetdrill transfer netns"
+# namespaces come and go under floods in module_cycle); trace_test
+# (enabling tracepoints patches kernel text with int3 on every vCPU,
+# and the emulated debug guest once executed a stale int3 after the
+# patch, an "Oops: int3" in trace_sched_wakeup that no tracepoint of
+# the test's touched, 2026-12-04, one run in three; ktcp's events are
+# the same code on 6.1, where trace_test runs).
+debug_skipped="libktcp preload wire packetdrill transfer netns trace_test"
 suites_of()
 {
 	local kernel=$1 f s
@@ -164,7 +169,10 @@ suites_of()
 	{
 		[ "$kernel" = 6.1 ] || echo kunit
 		for f in "$KTCP_ROOT"/selftests/*_test.c; do
-			basename "$f" .c
+			s=$(basename "$f" .c)
+			[ "$kernel" = 6.1 ] ||
+				[[ " $debug_skipped " != *" $s "* ]] || continue
+			echo "$s"
 		done
 		for f in "$KTCP_ROOT"/selftests/*.sh; do
 			[ -x "$f" ] || continue
@@ -239,7 +247,7 @@ suite_seconds="
 	edge_test	44	51
 	netns	36	-
 	bindtodevice_test	20	60
-	trace_test	16	38
+	trace_test	16	-
 	epoll_test	14	23
 	sockopt_test	14	34
 	ipopt_test	8	97
