@@ -14,6 +14,8 @@
 
 #include <ktcp/client.h>
 
+#include "blocking_io.h"
+
 struct ktcp_http_client {
 	struct ktcp_http_client_config cfg;
 	int fd;
@@ -26,42 +28,9 @@ struct ktcp_http_client {
 	size_t body_len, body_cap;
 };
 
-static int wait_fd(int fd, short ev, int timeout_ms)
-{
-	struct pollfd p = { .fd = fd, .events = ev };
-	int n;
-
-	do {
-		n = poll(&p, 1, timeout_ms);
-	} while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -errno;
-	return n ? 0 : -ETIMEDOUT;
-}
-
 static int write_all(int fd, const void *buf, size_t len, int timeout_ms)
 {
-	const char *p = buf;
-
-	while (len) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-
-		if (n < 0) {
-			int err;
-
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN)
-				return -errno;
-			err = wait_fd(fd, POLLOUT, timeout_ms);
-			if (err)
-				return err;
-			continue;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return send_all_within(fd, buf, len, 0, timeout_ms);
 }
 
 /* Read more into @buf (growing it up to @max); 0 at EOF, <0 error. */

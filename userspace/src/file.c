@@ -7,7 +7,6 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +21,8 @@
 
 #include <ktcp/file.h>
 #include <ktcp/server.h>
+
+#include "blocking_io.h"
 
 #define DEFAULT_TYPE	"application/octet-stream"
 
@@ -648,42 +649,10 @@ int ktcp_http_serve_file(struct ktcp_http_req *req, const struct ktcp_file *f)
 
 /* ---- on a socket of the caller's ---- */
 
-static int wait_writable(int fd, int timeout_ms)
-{
-	struct pollfd p = { .fd = fd, .events = POLLOUT };
-	int n;
-
-	do {
-		n = poll(&p, 1, timeout_ms);
-	} while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -errno;
-	return n ? 0 : -ETIMEDOUT;
-}
-
 static int send_all(int fd, const char *p, size_t len, int more,
 		    int timeout_ms)
 {
-	while (len) {
-		ssize_t n = send(fd, p, len,
-				 MSG_NOSIGNAL | (more ? MSG_MORE : 0));
-
-		if (n < 0) {
-			int err;
-
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN)
-				return -errno;
-			err = wait_writable(fd, timeout_ms);
-			if (err)
-				return err;
-			continue;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return send_all_within(fd, p, len, more ? MSG_MORE : 0, timeout_ms);
 }
 
 static int sendfile_all(int sock, int fd, uint64_t first, uint64_t len,
@@ -696,13 +665,8 @@ static int sendfile_all(int sock, int fd, uint64_t first, uint64_t len,
 				     len < (1u << 30) ? (size_t)len : 1u << 30);
 
 		if (n < 0) {
-			int err;
+			int err = send_failed_retry(sock, timeout_ms);
 
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN)
-				return -errno;
-			err = wait_writable(sock, timeout_ms);
 			if (err)
 				return err;
 			continue;
