@@ -18,66 +18,56 @@
 #include "ktcp.h"
 
 /*
- * A connection's ends as a sockaddr_in or sockaddr_in6, for %pISpc (as
+ * Two ends as a sockaddr_in or sockaddr_in6, for %pISpc (as
  * TP_STORE_ADDR_PORTS(), which reads sk_family and an ipv6_pinfo a
- * ktcp socket has not).
+ * ktcp socket has not): IPv4 ones from their v4-mapped form.
  */
-static inline void ktcp_trace_sk_addrs(u8 *saddr, u8 *daddr,
-				       const struct sock *sk)
+static inline void ktcp_trace_addrs(u8 *saddr, u8 *daddr, sa_family_t family,
+				    const struct in6_addr *s6, __be16 sport,
+				    const struct in6_addr *d6, __be16 dport)
 {
-	const struct inet_sock *inet = inet_sk(sk);
-
 	memset(saddr, 0, sizeof(struct sockaddr_in6));
 	memset(daddr, 0, sizeof(struct sockaddr_in6));
-	if (ktcp_sk(sk)->af_ops->family == AF_INET6) {
+	if (family == AF_INET6) {
 		struct sockaddr_in6 *s = (void *)saddr, *d = (void *)daddr;
 
 		s->sin6_family = AF_INET6;
-		s->sin6_port = inet->inet_sport;
-		s->sin6_addr = sk->sk_v6_rcv_saddr;
+		s->sin6_port = sport;
+		s->sin6_addr = *s6;
 		d->sin6_family = AF_INET6;
-		d->sin6_port = inet->inet_dport;
-		d->sin6_addr = sk->sk_v6_daddr;
+		d->sin6_port = dport;
+		d->sin6_addr = *d6;
 	} else {
 		struct sockaddr_in *s = (void *)saddr, *d = (void *)daddr;
 
 		s->sin_family = AF_INET;
-		s->sin_port = inet->inet_sport;
-		s->sin_addr.s_addr = inet->inet_saddr;
+		s->sin_port = sport;
+		s->sin_addr.s_addr = s6->s6_addr32[3];
 		d->sin_family = AF_INET;
-		d->sin_port = inet->inet_dport;
-		d->sin_addr.s_addr = inet->inet_daddr;
+		d->sin_port = dport;
+		d->sin_addr.s_addr = d6->s6_addr32[3];
 	}
 }
 
-/* The same from a received segment's headers, its own direction. */
+/* A connection's ends. */
+static inline void ktcp_trace_sk_addrs(u8 *saddr, u8 *daddr,
+				       const struct sock *sk)
+{
+	ktcp_trace_addrs(saddr, daddr, ktcp_sk(sk)->af_ops->family,
+			 &sk->sk_v6_rcv_saddr, inet_sk(sk)->inet_sport,
+			 &sk->sk_v6_daddr, inet_sk(sk)->inet_dport);
+}
+
+/* A received segment's ends, its own direction. */
 static inline void ktcp_trace_skb_addrs(u8 *saddr, u8 *daddr,
 					const struct sk_buff *skb)
 {
-	const struct tcphdr *th = tcp_hdr(skb);
+	const struct ktcp_af_ops *ops;
 	struct in6_addr s6, d6;
 
-	memset(saddr, 0, sizeof(struct sockaddr_in6));
-	memset(daddr, 0, sizeof(struct sockaddr_in6));
-	if (ktcp_skb_addrs(skb, &s6, &d6)->family == AF_INET6) {
-		struct sockaddr_in6 *s = (void *)saddr, *d = (void *)daddr;
-
-		s->sin6_family = AF_INET6;
-		s->sin6_port = th->source;
-		s->sin6_addr = s6;
-		d->sin6_family = AF_INET6;
-		d->sin6_port = th->dest;
-		d->sin6_addr = d6;
-	} else {
-		struct sockaddr_in *s = (void *)saddr, *d = (void *)daddr;
-
-		s->sin_family = AF_INET;
-		s->sin_port = th->source;
-		s->sin_addr.s_addr = s6.s6_addr32[3];
-		d->sin_family = AF_INET;
-		d->sin_port = th->dest;
-		d->sin_addr.s_addr = d6.s6_addr32[3];
-	}
+	ops = ktcp_skb_addrs(skb, &s6, &d6);
+	ktcp_trace_addrs(saddr, daddr, ops->family, &s6, tcp_hdr(skb)->source,
+			 &d6, tcp_hdr(skb)->dest);
 }
 
 #endif /* _KTCP_TRACE_HELPERS */
