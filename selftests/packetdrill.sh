@@ -92,7 +92,7 @@ fi
 
 [ -n "$pd" ] && [ -x "$pd" ] ||
 	tap_skip_all "packetdrill not built (scripts/build-packetdrill.sh; set KTCP_PACKETDRILL_SRC)"
-ktcp_require unshare ethtool timeout
+ktcp_require unshare ethtool timeout flock
 
 # packetdrill's tun device: the stock kernel has tun as a module and the
 # virtme-ng guest's /dev has no /dev/net/tun until it is loaded.
@@ -115,14 +115,18 @@ trap ktcp_lib_cleanup EXIT
 echo "TAP version 13"
 tap_diag "packetdrill: $pd; tolerance ${tolerance} us; sets ${sets//,/ }; $pd_jobs runs at once"
 
-# run_pd STACK SCRIPT OUT: one packetdrill run in a new network
+# run_pd STACK SCRIPT OUT [-s|-x]: one packetdrill run in a new network
 # namespace, from the script's directory (scripts name helpers relative
-# to it), its output in OUT.
+# to it), its output in OUT.  Each run holds the guest's run lock, shared
+# (-s, the default) or, for a last try of a late script, exclusive (-x):
+# that try runs with no other script beside it in the guest.
 run_pd()
 {
-	local stack=$1 script=$2 out=$3 dir
+	local stack=$1 script=$2 out=$3 mode=${4:--s} dir
 
 	dir=$(dirname "$script")
+	exec {lock_fd}>>"$ktcp_tmp/run.lock"
+	flock "$mode" "$lock_fd"
 	if [ "$stack" = native ]; then
 		(cd "$dir" && timeout -k 5 "$run_timeout" unshare -n \
 			"$pd" "${pd_args[@]}" "$(basename "$script")") \
@@ -133,6 +137,16 @@ run_pd()
 			unshare -n "$pd" "${pd_args[@]}" "$(basename "$script")") \
 			>"$out" 2>&1
 	fi
+	local rc=$?
+	exec {lock_fd}>&-
+	return $rc
+}
+
+# pd_only_late OUT: the run in OUT failed on timing alone (a segment or
+# call late beyond the tolerance, nothing else wrong).
+pd_only_late()
+{
+	grep -q 'timing error' "$1" && ! grep -v 'timing error' "$1" | grep -q 'error'
 }
 
 # stage_set DST SRC...: copies of a third-party set's directories (links
@@ -182,16 +196,22 @@ pd_job()
 
 	run_pd "$stack" "$script" "$out"
 	rc=$?
-	# A segment or call late beyond the tolerance, and nothing else
-	# wrong: an emulated guest on a busy host (native's own reference
-	# has been 0.6 s late so).  Once more, and said; a second timing
-	# error, or any other error, fails.
-	if [ "$rc" -ne 0 ] && grep -q 'timing error' "$out" &&
-	   ! grep -v 'timing error' "$out" | grep -q 'error'; then
+	# Late and nothing else wrong: an emulated guest on a busy host
+	# (native's own reference has been 0.6 s late so; in CI the VMs
+	# share two cores with each other and with the kernel build).
+	# Once more, then a last time alone in the guest, and said; any
+	# other error, or late on its own too, fails.
+	if [ "$rc" -ne 0 ] && pd_only_late "$out"; then
 		echo "$(grep -m1 'timing error' "$out"); run again" \
 			>"$ktcp_tmp/job-$id.note"
 		run_pd "$stack" "$script" "$out"
 		rc=$?
+		if [ "$rc" -ne 0 ] && pd_only_late "$out"; then
+			echo "late again: $(grep -m1 'timing error' "$out"); run alone" \
+				>>"$ktcp_tmp/job-$id.note"
+			run_pd "$stack" "$script" "$out" -x
+			rc=$?
+		fi
 	fi
 	if [ "$rc" -eq 0 ] && [ "$stack" = ktcp ] &&
 	   ! grep -q 'is on ktcp' "$out"; then
