@@ -16,7 +16,8 @@
 # Prints "ok N - ..." / "not ok N - ..." a step, then "P passed, F failed";
 # exits nonzero if any step failed.  KTCP_PKG_KERNEL: the kernel release
 # to build for (default: Debian's stock one, whose headers
-# install-deps.sh installs).  KTCP_PKG_KEEP=1 keeps the work directory.
+# install-deps.sh installs).  KTCP_PKG_KEEP=1 keeps the work directory;
+# KTCP_PKG_DKMS_OUT=DIR keeps the dkms tree built (for selftests/dkms.sh).
 set -uo pipefail
 
 . "$(dirname "$0")/lib.sh"
@@ -225,7 +226,21 @@ dkms_build()
 	"${dkms[@]}" status -m ktcp -v "$version" | tee /dev/stderr |
 		grep -q "$kver.*built" || return 1
 	tail -3 "$out/log/make.log"
-	modinfo_complete "$out/module/ktcp.ko"
+	modinfo_complete "$out/module/ktcp.ko" && keep_dkms_tree
+}
+
+# keep_dkms_tree: the dkms tree just built and the packaged source it
+# names, in KTCP_PKG_DKMS_OUT (tree/, src/, version), where the stock
+# kernel's VM installs and loads the module (selftests/dkms.sh).
+keep_dkms_tree()
+{
+	local keep=${KTCP_PKG_DKMS_OUT:-}
+
+	[ -n "$keep" ] || return 0
+	rm -rf "$keep" && mkdir -p "$keep" &&
+		cp -a "$work/dkms" "$keep/tree" &&
+		cp -a "$root/usr/src" "$keep/src" &&
+		echo "$version" >"$keep/version"
 }
 
 # modinfo_complete KO: description, version, license, and a meaning

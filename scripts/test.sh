@@ -106,7 +106,8 @@ else
 	# The Debian packages and DKMS, built and checked in a temporary
 	# copy (nothing installed): each of its steps counted.
 	ktcp_log "host: Debian packages, lintian, dkms build (scripts/package-test.sh)"
-	KTCP_PKG_KERNEL=$stock scripts/package-test.sh >"$build/package-test.log" 2>&1
+	KTCP_PKG_KERNEL=$stock KTCP_PKG_DKMS_OUT=$build/dkms-6.1 \
+		scripts/package-test.sh >"$build/package-test.log" 2>&1
 	rc=$?
 	grep -E '^(not )?ok ' "$build/package-test.log" >&2
 	pp=$(grep -c '^ok ' "$build/package-test.log")
@@ -160,8 +161,9 @@ count_kunit()
 # and the emulated debug guest once executed a stale int3 after the
 # patch, an "Oops: int3" in trace_sched_wakeup that no tracepoint of
 # the test's touched, 2026-12-04, one run in three; ktcp's events are
-# the same code on 6.1, where trace_test runs).
-debug_skipped="libktcp preload wire packetdrill transfer netns trace_test"
+# the same code on 6.1, where trace_test runs); dkms (the packages and
+# their dkms build are for the stock kernel's headers).
+debug_skipped="libktcp preload wire packetdrill transfer netns trace_test dkms"
 suites_of()
 {
 	local kernel=$1 f s
@@ -248,6 +250,7 @@ suite_seconds="
 	netns	36	-
 	bindtodevice_test	20	60
 	trace_test	16	-
+	dkms	30	-
 	epoll_test	14	23
 	sockopt_test	14	34
 	ipopt_test	8	97
@@ -341,6 +344,10 @@ vm_start()
 		"$stage/"
 	mkdir -p "$stage/userspace"
 	cp -a "$KTCP_ROOT/userspace/build" "$stage/userspace/"
+	# The DKMS tree the host's package test built for the stock kernel
+	# (selftests/dkms.sh installs and modprobes it there).
+	[ "${name%%-*}" != 6.1 ] || [ ! -d "$build/dkms-6.1" ] ||
+		cp -a "$build/dkms-6.1" "$stage/dkms"
 	# The debug VM that runs KUnit boots with virtme-ng, the way
 	# README tells a developer to run ktcp_kunit.ko by hand: each run
 	# proves that recipe.  The other boots with scripts/vm-init.sh.

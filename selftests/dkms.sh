@@ -1,0 +1,152 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# dkms.sh - the module DKMS built from the ktcp-dkms package, installed
+# by dkms and loaded by "modprobe ktcp", as a user who installed the
+# package gets it.
+#
+#   dkms.sh
+#
+# The host's package test (scripts/package-test.sh) builds the packages,
+# lets dkms add and build the packaged source for this kernel in a dkms
+# tree of its own and leaves that tree and the source next to the staged
+# selftests ($KTCP_DKMS_DIR, default ../dkms: tree/, src/ and version).  The
+# guest's root is the host's, read-only: /lib/modules/$(uname -r) gets a
+# writable overlay for the length of the script.  Then:
+#  1. "dkms install" puts the built ktcp.ko under updates/dkms and runs
+#     depmod; "dkms status" says installed;
+#  2. "modprobe ktcp" loads it: modinfo names that file, its version is
+#     VERSION's, /sys/module/ktcp/version says the same;
+#  3. a ktcp connection over that module, to ktcp and to native TCP
+#     (connect_test's handshake case, its ktcp variants);
+#  4. "modprobe -r ktcp" unloads it, "dkms uninstall" takes it out of
+#     updates/dkms, and modprobe no longer finds a ktcp module.
+# The suites' own module (the tree's build) is loaded again on the way
+# out.  Needs root, dkms, modprobe.  Prints TAP; exits 0, 1 or 4 (skip).
+
+set -u
+
+# shellcheck source=ktcp_lib.sh
+. "$(dirname "$0")/ktcp_lib.sh"
+
+ko=${1:-${KTCP_KO:-}}
+dkms_dir=${KTCP_DKMS_DIR:-$KTCP_SELFTESTS_DIR/../dkms}
+connect_test=${SELFTEST_DIR:-$KTCP_SELFTESTS_DIR/build}/connect_test
+kver=$(uname -r)
+lib_modules=/lib/modules/$kver
+overlay=
+
+[ "$(id -u)" = 0 ] || tap_skip_all "needs root"
+[ -d "$dkms_dir/tree/ktcp" ] ||
+	tap_skip_all "no DKMS tree staged in $dkms_dir (the host's package test builds it: scripts/package-test.sh, KTCP_PKG_DKMS_OUT)"
+ktcp_require dkms modprobe modinfo depmod
+version=$(cat "$dkms_dir/version" 2>/dev/null)
+[ -n "$version" ] && [ -d "$dkms_dir/tree/ktcp/$version/$kver" ] ||
+	tap_skip_all "the staged DKMS tree has no build for $kver"
+
+# shellcheck disable=SC2317 # called by wait_until
+ktcp_unused()
+{
+	[ "$(cat /sys/module/ktcp/refcnt)" = 0 ]
+}
+
+# shellcheck disable=SC2317 # called from the EXIT trap
+cleanup()
+{
+	[ ! -d /sys/module/ktcp ] || modprobe -r ktcp 2>/dev/null
+	if [ -n "$overlay" ]; then
+		umount "$lib_modules" 2>/dev/null
+		umount "$overlay" 2>/dev/null
+	fi
+	ktcp_lib_cleanup
+	# The suites after this one find the tree's module loaded.
+	if [ -n "$ko" ] && [ -r "$ko" ] && [ ! -d /sys/module/ktcp ]; then
+		insmod "$ko" 2>/dev/null || true
+	fi
+}
+
+ktcp_lib_init
+trap cleanup EXIT
+tap_plan 7
+
+# dkms writes its tree (the install records) and /lib/modules: both in
+# this guest's tmpfs, never the host's.
+tree=$ktcp_tmp/dkms
+cp -a "$dkms_dir/tree" "$tree"
+# The tree's link to the source named the host's throwaway copy.
+ln -sfn "$dkms_dir/src/ktcp-$version" "$tree/ktcp/$version/source"
+dkms=(dkms --dkmstree "$tree" --sourcetree "$dkms_dir/src")
+
+overlay=$ktcp_tmp/modules-overlay
+mkdir -p "$overlay"
+if mount -t tmpfs tmpfs "$overlay" &&
+   mkdir -p "$overlay/upper" "$overlay/work" &&
+   mount -t overlay -o "lowerdir=$lib_modules,upperdir=$overlay/upper,workdir=$overlay/work" \
+	overlay "$lib_modules"; then
+	:
+else
+	tap_bail "cannot make $lib_modules writable (overlayfs on tmpfs)"
+fi
+
+if [ -d /sys/module/ktcp ]; then
+	wait_until 120 ktcp_unused
+	rmmod ktcp || tap_bail "the tree's ktcp.ko will not unload"
+fi
+
+# 1. dkms install: updates/dkms/ktcp.ko, depmod, "installed".
+out=$("${dkms[@]}" install -m ktcp -v "$version" -k "$kver" 2>&1)
+rc=$?
+status=$("${dkms[@]}" status -m ktcp -v "$version" -k "$kver" 2>&1)
+if [ "$rc" -eq 0 ] && [ -f "$lib_modules/updates/dkms/ktcp.ko" ] &&
+   grep -q "^updates/dkms/ktcp.ko:" "$lib_modules/modules.dep" &&
+   echo "$status" | grep -q 'installed'; then
+	tap_ok "dkms install: updates/dkms/ktcp.ko, in modules.dep, status installed"
+else
+	tap_fail "dkms install: updates/dkms/ktcp.ko, in modules.dep, status installed" \
+		"$out" "status: $status"
+fi
+
+# 2. modprobe ktcp: that file, that version.
+if out=$(modprobe ktcp 2>&1) && [ -d /sys/module/ktcp ]; then
+	tap_ok "modprobe ktcp loads it"
+else
+	tap_fail "modprobe ktcp loads it" "$out"
+fi
+file=$(modinfo -F filename ktcp 2>&1)
+mod_version=$(modinfo -F version ktcp 2>&1)
+sys_version=$(cat /sys/module/ktcp/version 2>&1)
+if [ "$file" = "$lib_modules/updates/dkms/ktcp.ko" ] &&
+   [ "$mod_version" = "$version" ] && [ "$sys_version" = "$version" ]; then
+	tap_ok "modinfo: $file, version $version, as /sys/module/ktcp/version"
+else
+	tap_fail "modinfo: updates/dkms/ktcp.ko, version $version, as /sys/module/ktcp/version" \
+		"filename: $file" "modinfo version: $mod_version" \
+		"/sys/module/ktcp/version: $sys_version"
+fi
+
+# 3. Connections over the DKMS module: ktcp to ktcp, and each side
+# against native TCP.
+for v in ktcp_both ktcp_server ktcp_client; do
+	if out=$(timeout 120 "$connect_test" \
+		-r "conn:$v:handshake_exchange_and_close_from_client" 2>&1) &&
+	   echo "$out" | grep -q '^# Totals: pass:1 fail:0'; then
+		tap_ok "a connection over the DKMS module ($v)"
+	else
+		tap_fail "a connection over the DKMS module ($v)" \
+			"$(echo "$out" | tail -8)"
+	fi
+done
+
+# 4. modprobe -r, dkms uninstall: gone from the modules tree.
+out=$( (modprobe -r ktcp && [ ! -d /sys/module/ktcp ] &&
+	"${dkms[@]}" uninstall -m ktcp -v "$version" -k "$kver") 2>&1)
+rc=$?
+if [ "$rc" -eq 0 ] && [ ! -e "$lib_modules/updates/dkms/ktcp.ko" ] &&
+   ! modinfo ktcp >/dev/null 2>&1; then
+	tap_ok "modprobe -r ktcp; dkms uninstall leaves no ktcp module"
+else
+	tap_fail "modprobe -r ktcp; dkms uninstall leaves no ktcp module" \
+		"$out" "modinfo: $(modinfo -F filename ktcp 2>&1)"
+fi
+
+tap_exit
