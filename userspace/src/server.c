@@ -289,6 +289,11 @@ static int reading_allowed(const struct conn *c)
 	return queued(c) < c->srv->cfg.out_high_water;
 }
 
+/*
+ * Tell epoll what @c waits for now.  Level-triggered: EPOLLIN stays
+ * armed from one request to the next, and EPOLLOUT is armed only while
+ * output waits that a send() could not take.
+ */
 static void update_events(struct conn *c)
 {
 	uint32_t ev = 0;
@@ -303,6 +308,19 @@ static void update_events(struct conn *c)
 		ktcp_loop_mod(c->srv->loop, c->fd, ev);
 		c->events = ev;
 	}
+}
+
+/*
+ * What @c waits for may have changed.  Inside one of its callbacks
+ * (conn_io(), conn_kick(), conn_timer()) that is settled once, when the
+ * callback ends: a request answered at once would otherwise switch
+ * EPOLLIN off and on again, and EPOLLOUT on and off, two epoll_ctl()
+ * calls each for nothing.
+ */
+static void events_changed(struct conn *c)
+{
+	if (!c->busy)
+		update_events(c);
 }
 
 /* Give back what a big body or a burst of pipelined requests grew. */
@@ -492,7 +510,7 @@ static int conn_queue(struct conn *c, const void *data, size_t len)
 	}
 	memcpy(c->out + c->out_len, data, len);
 	c->out_len += len;
-	update_events(c);
+	events_changed(c);
 	return 0;
 }
 
@@ -575,7 +593,7 @@ static void dispatch(struct conn *c, size_t consumed,
 		r->body = c->body_len ? c->body : NULL;
 		r->body_len = c->body_len;
 	}
-	update_events(c);
+	events_changed(c);
 	srv->cfg.handler(r, srv->cfg.arg);
 }
 
@@ -920,6 +938,7 @@ static void do_read(struct conn *c)
 	for (rounds = 0; rounds < 4 && reading_allowed(c); rounds++) {
 		size_t max = c->state == C_WS || c->state == C_LINGER ?
 			     READ_CHUNK : srv->in_max;
+		size_t room;
 		ssize_t n;
 
 		if (c->state == C_LINGER || c->state == C_WS)
@@ -949,8 +968,8 @@ static void do_read(struct conn *c)
 		}
 		if (c->in_len == c->in_cap)
 			return;	/* full: parse first */
-		n = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len,
-			 MSG_DONTWAIT);
+		room = c->in_cap - c->in_len;
+		n = recv(c->fd, c->in + c->in_len, room, MSG_DONTWAIT);
 		if (n == 0 && c->state != C_WS) {
 			/* answer what is complete, then close */
 			c->peer_eof = 1;
@@ -978,6 +997,13 @@ static void do_read(struct conn *c)
 		pump(c);
 		/* after parsing: a head or body done by now needs no timer */
 		conn_schedule(c);
+		/*
+		 * Less than there was room for: the socket had no more.
+		 * Another recv() would only say EAGAIN; epoll (level-
+		 * triggered) tells us when more comes.
+		 */
+		if ((size_t)n < room)
+			return;
 	}
 }
 
@@ -1674,7 +1700,7 @@ int ktcp_http_resp_sendfile(struct ktcp_http_req *req, int fd, int64_t offset,
 	err = req->chunked ? conn_send(c, "\r\n", 2) : 0;
 	if (err && err != -EPIPE)
 		c->failed = 1;
-	update_events(c);
+	events_changed(c);
 	return err;
 }
 
