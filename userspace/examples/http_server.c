@@ -27,13 +27,12 @@
 #include "serve.h"
 
 static const char *root;
+static struct ktcp_file_cache *cache;
 
 static void serve_file(struct ktcp_http_req *req,
 		       const struct ktcp_http_request *h)
 {
 	char path[4096];
-	struct ktcp_file f;
-	int fd;
 
 	if (memmem(h->target, h->target_len, "..", 2) || h->target[0] != '/' ||
 	    (size_t)snprintf(path, sizeof(path), "%s%.*s", root,
@@ -41,16 +40,12 @@ static void serve_file(struct ktcp_http_req *req,
 		ktcp_http_resp_send(req, 400, "bad path\n", 9);
 		return;
 	}
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || ktcp_file_from_fd(&f, fd)) {
-		if (fd >= 0)
-			close(fd);
+	/*
+	 * Files up to 64 KiB from memory (one stat() a request checks
+	 * that they did not change), bigger ones with sendfile().
+	 */
+	if (ktcp_file_cache_serve(cache, req, path, NULL) < 0)
 		ktcp_http_resp_send(req, 404, "not found\n", 10);
-		return;
-	}
-	/* the server sends from its own duplicate of fd */
-	ktcp_http_serve_file(req, &f);
-	close(fd);
 }
 
 static void handler(struct ktcp_http_req *req, void *arg)
@@ -97,5 +92,11 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	return serve(&o, &cfg);
+	if (root && !(cache = ktcp_file_cache_new(0, 0))) {
+		perror("ktcp_file_cache_new");
+		return 1;
+	}
+	i = serve(&o, &cfg);
+	ktcp_file_cache_free(cache);
+	return i;
 }

@@ -995,6 +995,38 @@ static void kill_server(void)
  *   /chunked   "<", file bytes 0-9, "|", bytes 10-19, ">" as a chunked
  *              body of ktcp_http_resp_sendfile() and writes
  */
+/* the server's cache: files up to 2000 bytes, CACHE_MAX bytes in all */
+#define CACHE_MAX	2600
+static struct ktcp_file_cache *cache;
+
+/*
+ *   /cached/NAME  the file NAME of the test's directory, through cache
+ *   /cache-stats  "files bytes hits misses" of cache
+ */
+static int cache_handler(struct ktcp_http_req *req,
+			 const struct ktcp_http_request *h)
+{
+	struct ktcp_file_cache_stats st;
+	char buf[256];
+	int n;
+
+	if (h->target_len > 8 && !memcmp(h->target, "/cached/", 8)) {
+		snprintf(buf, sizeof(buf), "%s/%.*s", harness_tmpdir(),
+			 (int)h->target_len - 8, h->target + 8);
+		if (ktcp_file_cache_serve(cache, req, buf, "text/plain") < 0)
+			ktcp_http_resp_send(req, 404, NULL, 0);
+		return 1;
+	}
+	if (h->target_len == 12 && !memcmp(h->target, "/cache-stats", 12)) {
+		ktcp_file_cache_stats(cache, &st);
+		n = snprintf(buf, sizeof(buf), "%zu %zu %" PRIu64 " %" PRIu64,
+			     st.files, st.bytes, st.hits, st.misses);
+		ktcp_http_resp_send(req, 200, buf, (size_t)n);
+		return 1;
+	}
+	return 0;
+}
+
 static void file_handler(struct ktcp_http_req *req, void *arg)
 {
 	const struct ktcp_http_request *h = ktcp_http_req_head(req);
@@ -1002,6 +1034,8 @@ static void file_handler(struct ktcp_http_req *req, void *arg)
 	int fd;
 
 	(void)arg;
+	if (cache_handler(req, h))
+		return;
 	if (h->target_len == 4 && !memcmp(h->target, "/buf", 4)) {
 		f = file_of_size(SIZE);
 		ktcp_http_serve_file(req, &f);
@@ -1046,7 +1080,8 @@ static int start_server(size_t size)
 
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		signal(SIGPIPE, SIG_IGN);
-		if (!ktcp_http_server_new(loop, lfd, &cfg))
+		cache = ktcp_file_cache_new(CACHE_MAX, 2000);
+		if (!cache || !ktcp_http_server_new(loop, lfd, &cfg))
 			_exit(3);
 		ktcp_loop_run(loop);
 		_exit(0);
@@ -1244,6 +1279,202 @@ TEST(server_sends_a_big_file_and_keeps_the_connection)
 	ASSERT_EQ_INT(r.status, 200);
 	ASSERT_EQ_INT(r.body_len, SIZE);
 	ASSERT_EQ_INT(ktcp_http_client_connections(cl), 1);
+	ktcp_http_client_free(cl);
+}
+
+/* ---- the file cache ---- */
+
+static struct ktcp_http_client *cache_client(void)
+{
+	static struct ktcp_http_client_config cfg = { .connect = dial, .host = "x" };
+	struct ktcp_http_client *cl;
+
+	dial_port = start_server(SIZE);
+	cl = ktcp_http_client_new(&cfg);
+	ASSERT_TRUE(cl);
+	return cl;
+}
+
+/* GET @target with one header field or none; the status. */
+static int cache_get(struct ktcp_http_client *cl, const char *target,
+		     const char *name, const char *value,
+		     struct ktcp_http_client_response *r)
+{
+	struct ktcp_http_header h = {
+		.name = name, .name_len = name ? strlen(name) : 0,
+		.value = value, .value_len = value ? strlen(value) : 0,
+	};
+
+	ASSERT_EQ_INT(ktcp_http_client_request(cl, "GET", target,
+					       name ? &h : NULL, name ? 1 : 0,
+					       NULL, 0, r), 0);
+	return r->status;
+}
+
+static const char *resp_field(const struct ktcp_http_client_response *r,
+			      const char *name)
+{
+	static char v[256];
+	int i = ktcp_http_find_header(r->headers, r->num_headers, name, 0);
+
+	if (i < 0)
+		return NULL;
+	snprintf(v, sizeof(v), "%.*s", (int)r->headers[i].value_len,
+		 r->headers[i].value);
+	return v;
+}
+
+/* files, bytes, hits and misses of the server's cache */
+static void cache_stats(struct ktcp_http_client *cl, unsigned long long v[4])
+{
+	struct ktcp_http_client_response r;
+
+	ASSERT_EQ_INT(cache_get(cl, "/cache-stats", NULL, NULL, &r), 200);
+	ASSERT_EQ_INT(sscanf(r.body, "%llu %llu %llu %llu", &v[0], &v[1],
+			     &v[2], &v[3]), 4);
+}
+
+static void fill_file(const char *path, char c, size_t size, time_t mtime)
+{
+	struct timespec ts[2] = { { mtime, 0 }, { mtime, 0 } };
+	char buf[4096];
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	ASSERT_GE_INT(fd, 0);
+	ASSERT_TRUE(size <= sizeof(buf));
+	memset(buf, c, size);
+	ASSERT_EQ_INT(write(fd, buf, size), size);
+	ASSERT_EQ_INT(futimens(fd, ts), 0);
+	close(fd);
+}
+
+static void assert_all(const struct ktcp_http_client_response *r, char c,
+		       size_t len)
+{
+	size_t i;
+
+	ASSERT_EQ_INT(r->body_len, len);
+	for (i = 0; i < len; i++)
+		if (r->body[i] != c)
+			FAIL("byte %zu is '%c', not '%c'", i, r->body[i], c);
+}
+
+/*
+ * The same file is answered from memory while stat() says it is the
+ * same: contents rewritten behind the cache's back with the same size
+ * and mtime still come from memory (which is how the test sees the
+ * cache at work), and a new mtime, size or inode each read it again.
+ */
+TEST(file_cache_answers_from_memory_until_the_file_changes)
+{
+	struct ktcp_http_client *cl = cache_client();
+	struct ktcp_http_client_response r;
+	unsigned long long st[4];
+	char path[512], tmp[512];
+	int fd = make_file("c", SIZE, path, sizeof(path));
+
+	close(fd);
+	ASSERT_EQ_INT(cache_get(cl, "/cached/c", NULL, NULL, &r), 200);
+	assert_pattern(r.body, 0, SIZE);
+	/* the validators of ktcp_file_from_fd(): nginx's */
+	ASSERT_STR(resp_field(&r, "ETag"), ETAG);
+	ASSERT_STR(resp_field(&r, "Last-Modified"), MTIME_DATE);
+	ASSERT_STR(resp_field(&r, "Content-Type"), "text/plain");
+	ASSERT_EQ_INT(cache_get(cl, "/cached/c", NULL, NULL, &r), 200);
+	assert_pattern(r.body, 0, SIZE);
+	cache_stats(cl, st);
+	ASSERT_EQ_INT(st[0], 1);
+	ASSERT_EQ_INT(st[2], 1);
+	ASSERT_EQ_INT(st[3], 1);
+
+	/* ranges and conditionals are answered from memory too */
+	ASSERT_EQ_INT(cache_get(cl, "/cached/c", "Range", "bytes=3-7", &r), 206);
+	ASSERT_EQ_INT(r.body_len, 5);
+	assert_pattern(r.body, 3, 5);
+	ASSERT_STR(resp_field(&r, "Content-Range"), "bytes 3-7/1000");
+	ASSERT_EQ_INT(cache_get(cl, "/cached/c", "If-None-Match", ETAG, &r), 304);
+
+	fill_file(path, 'Z', SIZE, MTIME);	/* same size, same mtime */
+	ASSERT_EQ_INT(cache_get(cl, "/cached/c", NULL, NULL, &r), 200);
+	assert_pattern(r.body, 0, SIZE);
+	cache_stats(cl, st);
+	ASSERT_EQ_INT(st[3], 1);
+
+	fill_file(path, 'Z', SIZE, MTIME + 1);	/* a new mtime */
+	ASSERT_EQ_INT(cache_get(cl, "/cached/c", NULL, NULL, &r), 200);
+	assert_all(&r, 'Z', SIZE);
+	ASSERT_STR(resp_field(&r, "ETag"), "\"6553f101-3e8\"");
+
+	fill_file(path, 'Y', 10, MTIME + 1);	/* a new size */
+	ASSERT_EQ_INT(cache_get(cl, "/cached/c", NULL, NULL, &r), 200);
+	assert_all(&r, 'Y', 10);
+
+	/* a new inode, of the same size and mtime */
+	snprintf(tmp, sizeof(tmp), "%s/new", harness_tmpdir());
+	fill_file(tmp, 'X', 10, MTIME + 1);
+	ASSERT_EQ_INT(rename(tmp, path), 0);
+	ASSERT_EQ_INT(cache_get(cl, "/cached/c", NULL, NULL, &r), 200);
+	assert_all(&r, 'X', 10);
+	cache_stats(cl, st);
+	ASSERT_EQ_INT(st[0], 1);
+	ASSERT_EQ_INT(st[3], 4);
+
+	/* gone: nothing answered, the handler's 404 */
+	ASSERT_EQ_INT(unlink(path), 0);
+	ASSERT_EQ_INT(cache_get(cl, "/cached/c", NULL, NULL, &r), 404);
+	ASSERT_EQ_INT(cache_get(cl, "/cached/.", NULL, NULL, &r), 404);	/* a directory */
+	ASSERT_EQ_INT(ktcp_http_client_connections(cl), 1);
+	ktcp_http_client_free(cl);
+}
+
+/*
+ * At most CACHE_MAX bytes: of three 1000-byte files only the two most
+ * recently used stay; a file over the size limit is never kept, and
+ * goes out whole with sendfile().
+ */
+TEST(file_cache_is_bounded_and_drops_the_least_recently_used)
+{
+	struct ktcp_http_client *cl = cache_client();
+	struct ktcp_http_client_response r;
+	unsigned long long st[4];
+	char path[512];
+
+	fill_file((snprintf(path, sizeof(path), "%s/a", harness_tmpdir()), path),
+		  'a', SIZE, MTIME);
+	fill_file((snprintf(path, sizeof(path), "%s/b", harness_tmpdir()), path),
+		  'b', SIZE, MTIME);
+	fill_file((snprintf(path, sizeof(path), "%s/c", harness_tmpdir()), path),
+		  'c', SIZE, MTIME);
+	close(make_file("big", 3000, path, sizeof(path)));
+	ASSERT_EQ_INT(cache_get(cl, "/cached/a", NULL, NULL, &r), 200);
+	assert_all(&r, 'a', SIZE);
+	ASSERT_EQ_INT(cache_get(cl, "/cached/b", NULL, NULL, &r), 200);
+	ASSERT_EQ_INT(cache_get(cl, "/cached/a", NULL, NULL, &r), 200);
+	ASSERT_EQ_INT(cache_get(cl, "/cached/c", NULL, NULL, &r), 200);
+	assert_all(&r, 'c', SIZE);
+	cache_stats(cl, st);
+	ASSERT_EQ_INT(st[0], 2);
+	ASSERT_TRUE(st[1] <= CACHE_MAX);
+	ASSERT_EQ_INT(st[2], 1);
+	ASSERT_EQ_INT(st[3], 3);
+	/* a and c stayed, b went */
+	ASSERT_EQ_INT(cache_get(cl, "/cached/a", NULL, NULL, &r), 200);
+	ASSERT_EQ_INT(cache_get(cl, "/cached/c", NULL, NULL, &r), 200);
+	ASSERT_EQ_INT(cache_get(cl, "/cached/b", NULL, NULL, &r), 200);
+	assert_all(&r, 'b', SIZE);
+	cache_stats(cl, st);
+	ASSERT_EQ_INT(st[2], 3);
+	ASSERT_EQ_INT(st[3], 4);
+
+	ASSERT_EQ_INT(cache_get(cl, "/cached/big", NULL, NULL, &r), 200);
+	ASSERT_EQ_INT(r.body_len, 3000);
+	assert_pattern(r.body, 0, 3000);
+	ASSERT_EQ_INT(cache_get(cl, "/cached/big", "Range", "bytes=2990-", &r),
+		      206);
+	assert_pattern(r.body, 2990, 10);
+	cache_stats(cl, st);
+	ASSERT_EQ_INT(st[0], 2);
+	ASSERT_EQ_INT(st[3], 6);
 	ktcp_http_client_free(cl);
 }
 

@@ -208,6 +208,70 @@ int ktcp_http_serve_file(struct ktcp_http_req *req, const struct ktcp_file *f);
 int ktcp_file_send(int sock, const struct ktcp_http_request *req,
 		   const struct ktcp_file *f, const char *extra, int timeout_ms);
 
+/* ---- a cache of small files, for servers ---- */
+
+struct ktcp_file_cache;
+
+/* What a cache holds and how it did; see ktcp_file_cache_stats(). */
+struct ktcp_file_cache_stats {
+	size_t files;		/* entries held */
+	size_t bytes;		/* their cost: contents, paths and bookkeeping */
+	uint64_t hits;		/* answers from memory */
+	uint64_t misses;	/* answers that opened the file */
+};
+
+/**
+ * ktcp_file_cache_new() - A cache of small files' contents.
+ * @max_bytes: the most it holds, contents, paths and bookkeeping
+ *             together; 0: 8 MiB.  Least recently used files go first.
+ * @max_file: the largest file it keeps; 0: 64 KiB.  Bigger files are
+ *            served with sendfile() each time.
+ *
+ * For one thread (one server loop): nothing in it is locked.
+ *
+ * Return: the cache, or NULL without memory.
+ */
+struct ktcp_file_cache *ktcp_file_cache_new(size_t max_bytes, size_t max_file);
+
+/**
+ * ktcp_file_cache_free() - Free a cache and everything it holds.
+ * @cache: the cache, or NULL.
+ */
+void ktcp_file_cache_free(struct ktcp_file_cache *cache);
+
+/**
+ * ktcp_file_cache_serve() - Answer a request with a file, from memory
+ * when it can.
+ * @cache: the cache.
+ * @req: the request, as for ktcp_http_serve_file().
+ * @path: the file.
+ * @content_type: its Content-Type; NULL: application/octet-stream.
+ *
+ * One stat() of @path per request: a file is answered from memory
+ * while its device, inode, size and modification time (to the
+ * nanosecond) are those it was read with, and read again (whole, with
+ * pread(): its size is known) otherwise.  A file that changed while it
+ * was read is served from its descriptor and not kept.  Answers are
+ * those of ktcp_http_serve_file() for the same file, validators and
+ * ranges included.
+ *
+ * Return: the status sent, as ktcp_http_serve_file(), or 0 if the
+ * server failed to send it (the response is ended all the same);
+ * negative with nothing answered (the caller answers, e.g. 404):
+ * stat()'s or open()'s error, -EINVAL if @path is not a regular file.
+ */
+int ktcp_file_cache_serve(struct ktcp_file_cache *cache,
+			  struct ktcp_http_req *req, const char *path,
+			  const char *content_type);
+
+/**
+ * ktcp_file_cache_stats() - What @cache holds and its hits and misses.
+ * @cache: the cache.
+ * @st: filled in.
+ */
+void ktcp_file_cache_stats(const struct ktcp_file_cache *cache,
+			   struct ktcp_file_cache_stats *st);
+
 /* ---- byte-range syntax, for servers and clients ---- */
 
 /**
