@@ -117,14 +117,53 @@ void ktcp_ws_mask(void *data, size_t len, const uint8_t mask[4],
 
 /* ---- UTF-8 ---- */
 
+#define HIGH_BITS	0x8080808080808080ull
+
+/*
+ * The first byte >= 0x80 from @i on, or @len: ASCII is skipped 16 and
+ * then 8 bytes at a time, and only the word that holds such a byte,
+ * or the last few bytes, is looked at byte by byte.
+ */
+static size_t skip_ascii(const uint8_t *p, size_t i, size_t len)
+{
+	uint64_t a, b;
+
+	for (; len - i >= 16; i += 16) {
+		memcpy(&a, p + i, 8);
+		memcpy(&b, p + i + 8, 8);
+		if ((a | b) & HIGH_BITS)
+			goto found;
+	}
+	if (len - i >= 8) {
+		memcpy(&a, p + i, 8);
+		if (a & HIGH_BITS)
+			goto found;
+		i += 8;
+	}
+	while (i < len && p[i] < 0x80)
+		i++;
+	return i;
+found:
+	while (p[i] < 0x80)
+		i++;
+	return i;
+}
+
 int ktcp_utf8_feed(struct ktcp_utf8 *u, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
 	size_t i;
 
 	for (i = 0; i < len; i++) {
-		uint8_t c = p[i];
+		uint8_t c;
 
+		/* between characters, ASCII goes by words (issue 15) */
+		if (!u->need && p[i] < 0x80) {
+			i = skip_ascii(p, i, len);
+			if (i == len)
+				break;
+		}
+		c = p[i];
 		if (u->need) {
 			if (c < u->lo || c > u->hi)
 				return -EILSEQ;

@@ -875,6 +875,71 @@ TEST(ws_utf8_matches_reference_on_all_short_sequences)
 	}
 }
 
+/*
+ * The ASCII fast path (16 and 8 bytes at a time) against the reference:
+ * a sequence, valid or not, at every offset of ASCII text long enough
+ * to take every path (words of 16 and 8, the byte-wise tail), and fed
+ * whole or split in two at every point, as fragments split a text.
+ */
+TEST(ws_utf8_ascii_fast_path_at_every_offset_and_split)
+{
+	static const char *const seqs[] = {
+		"\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80",
+		"\xf4\x8f\xbf\xbf", "\xef\xbf\xbf",
+		"\xc0\xaf", "\xc1\xbf", "\xe0\x80\xaf", "\xe0\x9f\xbf",
+		"\xf0\x80\x80\xaf", "\xf0\x8f\xbf\xbf",	/* overlong */
+		"\xed\xa0\x80", "\xed\xbf\xbf",		/* surrogates */
+		"\xf4\x90\x80\x80", "\xf5\x80\x80\x80",	/* > U+10FFFF */
+		"\x80", "\xbf", "\xff", "\xfe",		/* never a lead */
+		"\xc3", "\xe2\x82", "\xf0\x9f\x98",		/* truncated */
+		"\xc3\x41", "\xe2\x41\xac",			/* lead, then ASCII */
+	};
+	uint8_t b[48];
+	size_t s, len, off, cut;
+
+	for (s = 0; s < sizeof(seqs) / sizeof(seqs[0]); s++) {
+		size_t sl = strlen(seqs[s]);
+
+		for (len = sl; len <= sizeof(b); len++) {
+			for (off = 0; off + sl <= len; off++) {
+				int want;
+
+				memset(b, 'a' + (int)(off % 26), len);
+				memcpy(b + off, seqs[s], sl);
+				want = ref_utf8(b, len);
+				if (utf8_ok((const char *)b, len) != want)
+					FAIL("seq %zu at %zu of %zu", s, off, len);
+				for (cut = 0; cut <= len; cut++) {
+					struct ktcp_utf8 u = { 0 };
+					int got = !ktcp_utf8_feed(&u, b, cut) &&
+						  !ktcp_utf8_feed(&u, b + cut,
+								  len - cut) &&
+						  ktcp_utf8_complete(&u);
+
+					if (got != want)
+						FAIL("seq %zu at %zu of %zu, cut at %zu",
+						     s, off, len, cut);
+				}
+			}
+		}
+	}
+}
+
+/* A bad byte after long ASCII still fails at once, not at the end. */
+TEST(ws_utf8_bad_byte_after_ascii_fails_the_feed_it_is_in)
+{
+	char buf[100];
+	struct ktcp_utf8 u = { 0 };
+
+	memset(buf, 'x', sizeof(buf));
+	ASSERT_EQ_INT(ktcp_utf8_feed(&u, buf, sizeof(buf)), 0);
+	buf[77] = (char)0xc3;	/* a lead byte, its continuation due next */
+	ASSERT_EQ_INT(ktcp_utf8_feed(&u, buf, 78), 0);
+	ASSERT_EQ_INT(ktcp_utf8_complete(&u), 0);
+	/* ASCII where a continuation is due */
+	ASSERT_EQ_INT(ktcp_utf8_feed(&u, buf, 20), -EILSEQ);
+}
+
 TEST(ws_deflate_offers_accepted_or_declined)
 {
 	static const struct {
