@@ -15,6 +15,23 @@
 
 #include <ktcp/http.h>
 
+#include "http_scan.h"
+
+/*
+ * On x86-64, the scans of the request line and header fields have an
+ * AVX2 version, 32 bytes at a time, chosen at run time; the library
+ * itself is built for baseline x86-64 (and any other architecture,
+ * where only the portable scans exist).
+ */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define HAVE_AVX2_SCAN 1
+#include <immintrin.h>
+#else
+#define HAVE_AVX2_SCAN 0
+#endif
+
+#define ALWAYS_INLINE	inline __attribute__((always_inline))
+
 /* tchar of RFC 9110 5.6.2. */
 static const unsigned char tchar[256] = {
 	['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1,
@@ -131,21 +148,233 @@ static size_t scan_ctl(const char *p, size_t i, size_t n, unsigned int lim)
 	return n;
 }
 
+/* Offset of the first byte in [i, n) that is not a tchar; n if none. */
+static size_t scan_tchar(const char *p, size_t i, size_t n)
+{
+	while (i < n && is_tchar((unsigned char)p[i]))
+		i++;
+	return i;
+}
+
+#if HAVE_AVX2_SCAN
+/*
+ * tchar as two nibble tables: each high nibble 2..7 has a bit of its
+ * own in tchar_hi, and tchar_lo[low nibble] has the bits of the high
+ * nibbles that make a tchar with it; so c is a tchar exactly when
+ * tchar_lo[c & 15] & tchar_hi[c >> 4] is not 0 (tests/http_test.c
+ * checks all 256 bytes against is_tchar()).
+ */
+static const uint8_t tchar_lo[16] = {
+	0x3a, 0x3f, 0x3e, 0x3f, 0x3f, 0x3f, 0x3f, 0x3f,
+	0x3e, 0x3e, 0x3d, 0x15, 0x34, 0x15, 0x3d, 0x1c,
+};
+static const uint8_t tchar_hi[16] = {
+	0x00, 0x00, 0x01, 0x02, 0x04, 0x08, 0x10, 0x20,
+};
+
+/* scan_tchar(), 32 and then 16 bytes at a time (pshufb lookups). */
+__attribute__((target("avx2")))
+static inline size_t scan_tchar_avx2(const char *p, size_t i, size_t n)
+{
+	const __m128i lo = _mm_loadu_si128((const __m128i *)tchar_lo);
+	const __m128i hi = _mm_loadu_si128((const __m128i *)tchar_hi);
+	const __m256i lo2 = _mm256_broadcastsi128_si256(lo);
+	const __m256i hi2 = _mm256_broadcastsi128_si256(hi);
+	const __m256i nib = _mm256_set1_epi8(0x0f);
+
+	while (n - i >= 32) {
+		__m256i v = _mm256_loadu_si256((const __m256i *)(p + i));
+		__m256i t = _mm256_and_si256(
+			_mm256_shuffle_epi8(lo2, _mm256_and_si256(v, nib)),
+			_mm256_shuffle_epi8(hi2, _mm256_and_si256(
+				_mm256_srli_epi16(v, 4), nib)));
+		uint32_t m = (uint32_t)_mm256_movemask_epi8(
+			_mm256_cmpeq_epi8(t, _mm256_setzero_si256()));
+
+		if (m)
+			return i + (size_t)__builtin_ctz(m);
+		i += 32;
+	}
+	if (n - i >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(p + i));
+		__m128i t = _mm_and_si128(
+			_mm_shuffle_epi8(lo, _mm_and_si128(v, _mm_set1_epi8(0x0f))),
+			_mm_shuffle_epi8(hi, _mm_and_si128(_mm_srli_epi16(v, 4),
+							   _mm_set1_epi8(0x0f))));
+		uint32_t m = (uint32_t)_mm_movemask_epi8(
+			_mm_cmpeq_epi8(t, _mm_setzero_si128()));
+
+		if (m)
+			return i + (size_t)__builtin_ctz(m);
+		i += 16;
+	}
+	return scan_tchar(p, i, n);
+}
+
+/*
+ * scan_ctl(), 32 and then 16 bytes at a time: c < lim as
+ * max(c, lim) != c (unsigned), and c == 0x7f.
+ */
+__attribute__((target("avx2")))
+static inline size_t scan_ctl_avx2(const char *p, size_t i, size_t n, unsigned int lim)
+{
+	const __m256i l2 = _mm256_set1_epi8((char)lim);
+	const __m256i del2 = _mm256_set1_epi8(0x7f);
+
+	while (n - i >= 32) {
+		__m256i v = _mm256_loadu_si256((const __m256i *)(p + i));
+		uint32_t ok = (uint32_t)_mm256_movemask_epi8(
+			_mm256_cmpeq_epi8(_mm256_max_epu8(v, l2), v));
+		uint32_t del = (uint32_t)_mm256_movemask_epi8(
+			_mm256_cmpeq_epi8(v, del2));
+		uint32_t m = ~ok | del;
+
+		if (m)
+			return i + (size_t)__builtin_ctz(m);
+		i += 32;
+	}
+	if (n - i >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(p + i));
+		uint32_t ok = (uint32_t)_mm_movemask_epi8(
+			_mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8((char)lim)), v));
+		uint32_t del = (uint32_t)_mm_movemask_epi8(
+			_mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f)));
+		uint32_t m = (~ok & 0xffff) | del;
+
+		if (m)
+			return i + (size_t)__builtin_ctz(m);
+		i += 16;
+	}
+	return scan_ctl(p, i, n, lim);
+}
+
+/*
+ * The start of a header line, "name: value\r\n": one 32-byte load
+ * gives both the end of the name (the first non-tchar) and the first
+ * control byte after it, so that finding the line's end does not wait
+ * for the name's.  Returns the end of the name, as scan_tchar(); if
+ * that is within the block, sets *@ctl to the first byte below 0x20 or
+ * 0x7f after it, as scan_ctl(p, end + 1, n, 0x20) would (NO_CTL: none
+ * in the block, and *@from to where the block ends).
+ */
+#define NO_CTL	((size_t)-1)
+
+__attribute__((target("avx2")))
+static inline size_t scan_line_avx2(const char *p, size_t pos, size_t n,
+				    size_t *ctl, size_t *from)
+{
+	const __m256i lo2 = _mm256_broadcastsi128_si256(
+		_mm_loadu_si128((const __m128i *)tchar_lo));
+	const __m256i hi2 = _mm256_broadcastsi128_si256(
+		_mm_loadu_si128((const __m128i *)tchar_hi));
+	const __m256i nib = _mm256_set1_epi8(0x0f);
+	__m256i v, t;
+	uint32_t ntc, cm, after;
+	unsigned int ne;
+
+	*ctl = NO_CTL;
+	*from = 0;
+	if (n - pos < 32)
+		return scan_tchar_avx2(p, pos, n);
+	v = _mm256_loadu_si256((const __m256i *)(p + pos));
+	t = _mm256_and_si256(
+		_mm256_shuffle_epi8(lo2, _mm256_and_si256(v, nib)),
+		_mm256_shuffle_epi8(hi2, _mm256_and_si256(_mm256_srli_epi16(v, 4),
+							  nib)));
+	ntc = (uint32_t)_mm256_movemask_epi8(
+		_mm256_cmpeq_epi8(t, _mm256_setzero_si256()));
+	if (!ntc)
+		return scan_tchar_avx2(p, pos + 32, n);
+	cm = ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(
+		_mm256_max_epu8(v, _mm256_set1_epi8(0x20)), v)) |
+	     (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(
+		v, _mm256_set1_epi8(0x7f)));
+	ne = (unsigned int)__builtin_ctz(ntc);
+	after = ne == 31 ? 0 : cm & ~((2u << ne) - 1);
+	if (after)
+		*ctl = pos + (size_t)__builtin_ctz(after);
+	else
+		*from = pos + 32;
+	return pos + ne;
+}
+
+/* Chosen once, before main(); libktcp_http_scan_select() for tests. */
+static int use_avx2;
+
+__attribute__((constructor))
+static void choose_scan(void)
+{
+	__builtin_cpu_init();
+	use_avx2 = __builtin_cpu_supports("avx2");
+}
+
+int libktcp_http_scan_select(int which)
+{
+	if (which == LIBKTCP_SCAN_BEST) {
+		choose_scan();
+	} else if (which == LIBKTCP_SCAN_AVX2) {
+		__builtin_cpu_init();
+		if (!__builtin_cpu_supports("avx2"))
+			return -ENOTSUP;
+		use_avx2 = 1;
+	} else {
+		use_avx2 = 0;
+	}
+	return use_avx2 ? LIBKTCP_SCAN_AVX2 : LIBKTCP_SCAN_PORTABLE;
+}
+#else
+#define use_avx2 0
+#define NO_CTL	((size_t)-1)
+static size_t scan_tchar_avx2(const char *p, size_t i, size_t n)
+{
+	return scan_tchar(p, i, n);
+}
+
+static size_t scan_line_avx2(const char *p, size_t pos, size_t n,
+			     size_t *ctl, size_t *from)
+{
+	*ctl = NO_CTL;
+	*from = 0;
+	return scan_tchar(p, pos, n);
+}
+
+static size_t scan_ctl_avx2(const char *p, size_t i, size_t n, unsigned int lim)
+{
+	return scan_ctl(p, i, n, lim);
+}
+
+int libktcp_http_scan_select(int which)
+{
+	return which == LIBKTCP_SCAN_AVX2 ? -ENOTSUP : LIBKTCP_SCAN_PORTABLE;
+}
+#endif
+
+/*
+ * The parser's bodies below are written once and instantiated twice,
+ * with @avx2 a constant: into the portable functions, and into
+ * target("avx2") ones where the AVX2 scans inline.
+ */
+#define SCAN_CTL(avx2, p, i, n, lim) \
+	((avx2) ? scan_ctl_avx2(p, i, n, lim) : scan_ctl(p, i, n, lim))
+#define SCAN_TCHAR(avx2, p, i, n) \
+	((avx2) ? scan_tchar_avx2(p, i, n) : scan_tchar(p, i, n))
+
 /*
  * Parse header fields from @pos to the empty line.  Returns the offset
  * after the empty line, or a negative errno.  Each line is scanned
  * once: the name as tchars, the value for control characters, of
  * which only HTAB and the final CRLF are allowed.
  */
-static long parse_headers(const char *buf, size_t len, size_t pos,
-			  size_t head_start, const struct limits *l,
-			  struct ktcp_http_header *hdrs, size_t *num)
+static ALWAYS_INLINE long
+parse_headers_impl(const char *buf, size_t len, size_t pos, size_t head_start,
+		   const struct limits *l, struct ktcp_http_header *hdrs,
+		   size_t *num, int avx2)
 {
 	size_t cap = *num < l->headers ? *num : l->headers, n = 0;
 	size_t max_end = head_start + l->head;
 
 	for (;;) {
-		size_t i = pos, ne, vs, ve;
+		size_t i = pos, ne, vs, ve, v_ctl = NO_CTL, v_from = 0;
 
 		if (i >= len) {
 			goto more;
@@ -164,8 +393,10 @@ static long parse_headers(const char *buf, size_t len, size_t pos,
 		/* obs-fold, or white space before the first field name */
 		if (buf[i] == ' ' || buf[i] == '\t')
 			return -EBADMSG;
-		while (i < len && is_tchar((unsigned char)buf[i]))
-			i++;
+		if (avx2)
+			i = scan_line_avx2(buf, i, len, &v_ctl, &v_from);
+		else
+			i = scan_tchar(buf, i, len);
 		if (i == len) {
 			goto more;
 		}
@@ -177,7 +408,14 @@ static long parse_headers(const char *buf, size_t len, size_t pos,
 			i++;
 		vs = i;
 		for (;;) {
-			i = scan_ctl(buf, i, len, 0x20);
+			/* where scan_line_avx2() already looked, or on from i */
+			if (v_ctl != NO_CTL && v_ctl >= i)
+				i = v_ctl;
+			else
+				i = SCAN_CTL(avx2, buf, v_from > i ? v_from : i,
+					     len, 0x20);
+			v_ctl = NO_CTL;
+			v_from = 0;
 			if (i == len) {
 				goto more;
 			}
@@ -224,9 +462,16 @@ static size_t skip_empty_lines(const char *buf, size_t len)
 	return pos;
 }
 
-int ktcp_http_parse_request(const char *buf, size_t len,
-			    struct ktcp_http_request *req,
-			    const struct ktcp_http_limits *lim)
+static long parse_headers(const char *buf, size_t len, size_t pos,
+			  size_t head_start, const struct limits *l,
+			  struct ktcp_http_header *hdrs, size_t *num)
+{
+	return parse_headers_impl(buf, len, pos, head_start, l, hdrs, num, 0);
+}
+
+static ALWAYS_INLINE int
+parse_request_impl(const char *buf, size_t len, struct ktcp_http_request *req,
+		   const struct ktcp_http_limits *lim, int avx2)
 {
 	size_t start, i, m_end, t_start, t_end;
 	struct limits l;
@@ -240,15 +485,14 @@ int ktcp_http_parse_request(const char *buf, size_t len,
 	if (start == len || (buf[start] == '\r' && start + 1 == len))
 		goto more;
 
-	for (i = start; i < len && is_tchar((unsigned char)buf[i]); i++)
-		;
+	i = SCAN_TCHAR(avx2, buf, start, len);
 	if (i == len)
 		goto more;
 	if (i == start || buf[i] != ' ')
 		return -EBADMSG;
 	m_end = i++;
 	t_start = i;
-	i = scan_ctl(buf, i, len, 0x21);	/* up to SP, CTL or DEL */
+	i = SCAN_CTL(avx2, buf, i, len, 0x21);	/* up to SP, CTL or DEL */
 	if (i == len)
 		goto more;
 	if (i == t_start || buf[i] != ' ')
@@ -268,12 +512,40 @@ int ktcp_http_parse_request(const char *buf, size_t len,
 	req->method_len = m_end - start;
 	req->target = buf + t_start;
 	req->target_len = t_end - t_start;
-	return (int)parse_headers(buf, len, i + 10, start, &l, req->headers,
-				  &req->num_headers);
+	return (int)parse_headers_impl(buf, len, i + 10, start, &l,
+				       req->headers, &req->num_headers, avx2);
 more:
 	if (len - start > l.line)
 		return -ENAMETOOLONG;
 	return -EAGAIN;
+}
+
+static int parse_request_portable(const char *buf, size_t len,
+				  struct ktcp_http_request *req,
+				  const struct ktcp_http_limits *lim)
+{
+	return parse_request_impl(buf, len, req, lim, 0);
+}
+
+#if HAVE_AVX2_SCAN
+__attribute__((target("avx2")))
+static int parse_request_avx2(const char *buf, size_t len,
+			      struct ktcp_http_request *req,
+			      const struct ktcp_http_limits *lim)
+{
+	return parse_request_impl(buf, len, req, lim, 1);
+}
+#else
+#define parse_request_avx2 parse_request_portable
+#endif
+
+int ktcp_http_parse_request(const char *buf, size_t len,
+			    struct ktcp_http_request *req,
+			    const struct ktcp_http_limits *lim)
+{
+	if (use_avx2)
+		return parse_request_avx2(buf, len, req, lim);
+	return parse_request_portable(buf, len, req, lim);
 }
 
 /*

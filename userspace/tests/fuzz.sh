@@ -26,7 +26,7 @@ result()
 }
 
 for target in http_fuzz ws_fuzz; do
-	bin=build/fuzz/$target
+	bin=${KTCP_BUILD:-build}/fuzz/$target
 	reg=fuzz/regressions/$target
 	if [ ! -x "$bin" ]; then
 		result "$target is built (make fuzz needs clang)" 1

@@ -11,8 +11,23 @@
 #include <ktcp/http.h>
 
 #include "harness.h"
+#include "../src/http_scan.h"
 
 static struct ktcp_http_header hdrs[100];
+
+/*
+ * KTCP_TEST_HTTP_SCAN=portable runs these tests on the portable scans
+ * where the CPU would have the vector ones (tests/run-all.sh does, as
+ * its suite unit-portable-scan).
+ */
+__attribute__((constructor))
+static void pick_scan(void)
+{
+	const char *v = getenv("KTCP_TEST_HTTP_SCAN");
+
+	if (v && !strcmp(v, "portable"))
+		libktcp_http_scan_select(LIBKTCP_SCAN_PORTABLE);
+}
 
 static int parse_req(const char *s, struct ktcp_http_request *req,
 		     const struct ktcp_http_limits *lim)
@@ -485,4 +500,140 @@ TEST(http_resumed_parse_agrees_with_the_whole_head_parse)
 			}
 		}
 	}
+}
+
+/* ---- the vector scans against the portable ones ---- */
+
+static int scan_calls, scan_compared;
+
+/*
+ * Parse @n bytes of @s (copied to a buffer of exactly @n bytes, so
+ * that the sanitizers see a vector load past its end) with the
+ * portable scans and with AVX2, and require the same answer, to every
+ * pointer and length.
+ */
+static void parse_both(const char *s, size_t n)
+{
+	struct ktcp_http_header h1[40], h2[40];
+	struct ktcp_http_request r1 = { .headers = h1, .num_headers = 40 };
+	struct ktcp_http_request r2 = { .headers = h2, .num_headers = 40 };
+	char *b = malloc(n ? n : 1);
+	int a, v;
+	size_t k;
+
+	ASSERT_TRUE(b);
+	memcpy(b, s, n);
+	scan_calls++;
+	libktcp_http_scan_select(LIBKTCP_SCAN_PORTABLE);
+	a = ktcp_http_parse_request(b, n, &r1, NULL);
+	if (libktcp_http_scan_select(LIBKTCP_SCAN_AVX2) < 0) {
+		free(b);	/* no AVX2 here: nothing to compare with */
+		return;
+	}
+	v = ktcp_http_parse_request(b, n, &r2, NULL);
+	scan_compared++;
+	if (a != v)
+		FAIL("portable %d, avx2 %d on %zu bytes: %.*s", a, v, n, (int)n, s);
+	if (a >= 0) {
+		ASSERT_TRUE(r1.method == r2.method && r1.method_len == r2.method_len);
+		ASSERT_TRUE(r1.target == r2.target && r1.target_len == r2.target_len);
+		ASSERT_EQ_INT(r1.minor_version, r2.minor_version);
+		ASSERT_EQ_INT(r1.num_headers, r2.num_headers);
+		for (k = 0; k < r1.num_headers; k++) {
+			ASSERT_TRUE(h1[k].name == h2[k].name);
+			ASSERT_EQ_INT(h1[k].name_len, h2[k].name_len);
+			ASSERT_TRUE(h1[k].value == h2[k].value);
+			ASSERT_EQ_INT(h1[k].value_len, h2[k].value_len);
+		}
+	}
+	free(b);
+}
+
+/* The head, and its prefixes around @at (where a byte was put). */
+static void parse_both_cuts(const char *s, size_t n, size_t at)
+{
+	size_t cut;
+
+	parse_both(s, n);
+	for (cut = at > 2 ? at - 2 : 0; cut <= at + 2 && cut < n; cut++)
+		parse_both(s, cut);
+	parse_both(s, n - 1);
+}
+
+/*
+ * Every byte value at every offset of a method, a target, a header
+ * name and a header value, in lines shorter and longer than the 16
+ * and 32 bytes the vector scans take at once, and with the buffer
+ * ending at or around that byte: the AVX2 scans must answer exactly
+ * as the portable ones.
+ */
+TEST(http_vector_scans_agree_with_the_portable_ones)
+{
+	static const size_t lens[] = { 1, 5, 15, 16, 17, 31, 32, 33, 47, 64, 70 };
+	char buf[512];
+	size_t li, off;
+	int c;
+
+	for (li = 0; li < sizeof(lens) / sizeof(lens[0]); li++) {
+		size_t L = lens[li];
+
+		for (off = 0; off < L; off++) {
+			for (c = 0; c < 256; c++) {
+				char name[80], val[80];
+				int n;
+
+				memset(name, 'n', L);
+				name[L] = '\0';
+				memset(val, 'v', L);
+				val[L] = '\0';
+				/* the byte in the name */
+				name[off] = (char)c;
+				n = snprintf(buf, sizeof(buf),
+					     "GET /a HTTP/1.1\r\nHost: h\r\n%.*s: x\r\n"
+					     "Accept: */*\r\n\r\n", (int)L, name);
+				parse_both_cuts(buf, (size_t)n, 27 + off);
+				name[off] = 'n';
+				/* the byte in the value */
+				val[off] = (char)c;
+				n = snprintf(buf, sizeof(buf),
+					     "GET /a HTTP/1.1\r\nX-A: %.*s\r\nY: z\r\n\r\n",
+					     (int)L, val);
+				parse_both_cuts(buf, (size_t)n, 22 + off);
+				/* the byte in the target, then in the method */
+				memset(val, 't', L);
+				val[off] = (char)c;
+				n = snprintf(buf, sizeof(buf),
+					     "GET /%.*s HTTP/1.1\r\nHost: h\r\n\r\n",
+					     (int)L, val);
+				parse_both_cuts(buf, (size_t)n, 5 + off);
+				memset(val, 'M', L);
+				val[off] = (char)c;
+				n = snprintf(buf, sizeof(buf),
+					     "%.*s / HTTP/1.1\r\nHost: h\r\n\r\n",
+					     (int)L, val);
+				parse_both_cuts(buf, (size_t)n, off);
+			}
+		}
+	}
+	/* tabs and spaces around values, empty values, long lines */
+	strcpy(buf, "GET / HTTP/1.1\r\nA:\t \tb\tc \t\r\nB:\r\nC: \r\n\r\n");
+	for (c = 0; c <= (int)strlen(buf); c++)
+		parse_both(buf, (size_t)c);
+	memset(buf, 'q', 300);
+	memcpy(buf, "GET / HTTP/1.1\r\nLong: ", 22);
+	memcpy(buf + 296, "\r\n\r\n", 4);
+	for (c = 0; c <= 300; c++)
+		parse_both(buf, (size_t)c);
+	ASSERT_TRUE(scan_calls > 100000);
+	fprintf(stderr, "# %d parses compared with AVX2 (0: no AVX2 here)\n",
+		scan_compared);
+}
+
+/* The scan in use can be chosen, and the portable one always can. */
+TEST(http_scan_can_be_forced_portable)
+{
+	ASSERT_EQ_INT(libktcp_http_scan_select(LIBKTCP_SCAN_PORTABLE),
+		      LIBKTCP_SCAN_PORTABLE);
+	ASSERT_EQ_INT(parse_req("GET / HTTP/1.1\r\nHost: x\r\n\r\n", &(struct ktcp_http_request){ 0 }, NULL), 27);
+	ASSERT_TRUE(libktcp_http_scan_select(LIBKTCP_SCAN_BEST) > 0);
 }

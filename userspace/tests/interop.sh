@@ -10,7 +10,7 @@
 # Prints "ok N name" / "not ok N name" lines and "P passed, F failed".
 # A missing peer tool is a failure, not a skip.
 cd "$(dirname "$0")/.." || exit 1
-B=$PWD/build
+B=$PWD/${KTCP_BUILD:-build}
 I=$PWD/tests/interop
 NODE_DIR=${KTCP_NODE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ktcp/node}
 T=$(mktemp -d /tmp/ktcp-interop.XXXXXX)
