@@ -2,106 +2,114 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # libktcp benchmarks, side by side in one run on this host.  Reports
-# ratios; asserts nothing.  KTCP_BENCH_SECS sets the length of each
-# measurement (default 3 s).
+# ratios libktcp/anchor (above 1: libktcp is faster); asserts nothing.
 #
-#   1. parse/build speed: HTTP requests against picohttpparser (libh2o)
-#      and http-parser; WebSocket frames against wslay
-#   2. keep-alive requests/s of examples/http_server against nginx and
-#      h2o (each with one worker), wrk -t2 -c64 on loopback
-#   3. WebSocket echo messages/s of examples/ws_server against Python
-#      websockets' echo server, same load client for both
+#   1. parse/build speed (bench/parse_bench.c): HTTP requests against
+#      picohttpparser built here from its source with the flags libktcp
+#      gets plus -msse4.2, and http-parser; WebSocket frames against
+#      wslay; UTF-8 validation.  Interleaved rounds, medians.
+#   2. keep-alive requests/s of examples/http_server (small files from
+#      its ktcp_file_cache) against nginx and h2o, one worker each,
+#      pinned to one CPU, wrk -t1 -c64 pinned to the other; the three
+#      measured one after the other in each of ROUNDS rounds, the order
+#      turning each round; median [min-max] of the rounds.
+#   3. WebSocket echo messages/s of examples/ws_server against a C
+#      echo server on wslay's event API (bench/wslay_echo.c), the same
+#      load client (bench/ws_load.c) for both, interleaved the same way.
+#   4. system calls per keep-alive request (bench/syscalls.sh).
+#
+# KTCP_BENCH_SECS: each measurement's length (default 3 s);
+# KTCP_BENCH_ROUNDS: rounds (default 5); KTCP_BUILD: the build
+# directory (default build); CFLAGS: as given to make (default -O2 -g).
 cd "$(dirname "$0")/.." || exit 1
 bench/install-bench-deps.sh || exit 1
 secs=${KTCP_BENCH_SECS:-3}
-B=$PWD/build
+rounds=${KTCP_BENCH_ROUNDS:-5}
+B=$PWD/${KTCP_BUILD:-build}
 T=$(mktemp -d /tmp/ktcp-bench.XXXXXX)
-chmod 755 "$T"
-pids=()
+pico=${KTCP_PICO_DIR:-$HOME/.cache/ktcp/picohttpparser}
+flags=${CFLAGS:--O2 -g}
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. bench/lib.sh
 trap 'kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null; rm -rf "$T"' EXIT
+export KTCP_BENCH_ROUNDS=$rounds
 
-cc -O2 -Wall -Wextra -Werror -std=gnu11 -I include bench/parse_bench.c \
-	"$B/libktcp.a" -lh2o -lhttp_parser -lwslay -lz -o "$B/parse_bench" || exit 1
-cc -O2 -Wall -Wextra -Werror -std=gnu11 -I include bench/ws_load.c \
+# shellcheck disable=SC2086  # $flags: several flags
+cc $flags -msse4.2 -Wall -Wextra -Werror -std=gnu11 -I include -I "$pico" \
+	bench/parse_bench.c "$pico/picohttpparser.c" \
+	"$B/libktcp.a" -lhttp_parser -lwslay -lz -o "$B/parse_bench" || exit 1
+# shellcheck disable=SC2086
+cc $flags -Wall -Wextra -Werror -std=gnu11 -I include bench/ws_load.c \
 	"$B/libktcp.a" -lz -o "$B/ws_load" || exit 1
+# shellcheck disable=SC2086
+cc $flags -Wall -Wextra -Werror -std=gnu11 -I include bench/wslay_echo.c \
+	"$B/libktcp.a" -lwslay -lz -o "$B/wslay_echo" || exit 1
 
-echo "== parse and build ($(date -u +%FT%TZ), $(nproc) CPUs)"
-"$B/parse_bench" 1
+echo "# $(date -u +%FT%TZ), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); libktcp and picohttpparser: $flags (picohttpparser -msse4.2)"
+echo "== parse and build (bench/parse_bench.c)"
+taskset -c "$scpu" "$B/parse_bench" 0.3
 
-free_port()
+make_root
+start_libktcp || exit 1
+start_nginx || exit 1
+start_h2o || exit 1
+
+# rps PORT: requests/s under wrk; warns of errors and non-2xx answers
+rps()
 {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+	local out
+	out=$(wrk_run "$1" "$secs")
+	grep -E 'Non-2xx|Socket errors' <<<"$out" | sed 's/^/# wrk: /' >&2
+	awk '/Requests\/sec/ { print $2 }' <<<"$out"
 }
 
-wait_http() # wait_http PORT
-{
-	local _
-	for _ in $(seq 100); do
-		curl -s -o /dev/null "http://127.0.0.1:$1/index.html" && return 0
-		sleep 0.1
+echo "== keep-alive requests/s, wrk -t1 -c64 -d${secs}s (CPU $ccpu), one worker (CPU $scpu), 24-byte file, $rounds rounds interleaved"
+servers=(libktcp nginx h2o)
+declare -A got
+for ((r = 0; r < rounds; r++)); do
+	for ((k = 0; k < 3; k++)); do
+		s=${servers[$(((k + r) % 3))]}
+		port=port_$s
+		got[$s]+=" $(rps "${!port}")"
 	done
-	return 1
-}
-
-rps() # rps PORT: requests/s under wrk
+done
+# shellcheck disable=SC2086  # the lists of numbers
 {
-	wrk -t2 -c64 -d"${secs}s" "http://127.0.0.1:$1/index.html" |
-		awk '/Requests\/sec/ { print $2 }'
+	o=$(median ${got[libktcp]})
+	printf '%-22s %s req/s\n' "libktcp http_server" "$(stats ${got[libktcp]})"
+	printf '%-22s %s req/s   libktcp/nginx %s\n' "nginx (1 worker)" \
+		"$(stats ${got[nginx]})" "$(ratio "$o" "$(median ${got[nginx]})")"
+	printf '%-22s %s req/s   libktcp/h2o   %s\n' "h2o (1 thread)" \
+		"$(stats ${got[h2o]})" "$(ratio "$o" "$(median ${got[h2o]})")"
 }
+kill "${pids[@]}" 2>/dev/null
+wait 2>/dev/null
+pids=()
 
-mkdir -p "$T/root"
-printf 'hello, keep-alive world\n' >"$T/root/index.html"
-chmod 644 "$T/root/index.html"
-
-echo "== keep-alive requests/s, wrk -t2 -c64 -d${secs}s, 24-byte file"
-p=$(free_port)
-"$B/http_server" --port "$p" --root "$T/root" >/dev/null &
+echo "== WebSocket echo messages/s, 1 connection, 32 in flight, 64 bytes, ${secs}s, $rounds rounds interleaved"
+p_ours=$(free_port)
+taskset -c "$scpu" "$B/ws_server" --port "$p_ours" >/dev/null &
 pids+=($!)
-wait_http "$p" && ours=$(rps "$p")
-
-p=$(free_port)
-mkdir -p "$T/nginx"
-cat >"$T/nginx/nginx.conf" <<NGINX
-daemon off; worker_processes 1; pid $T/nginx/pid; error_log $T/nginx/err;
-events { worker_connections 1024; }
-http { access_log off; keepalive_requests 100000;
-	client_body_temp_path $T/nginx; proxy_temp_path $T/nginx;
-	fastcgi_temp_path $T/nginx; uwsgi_temp_path $T/nginx; scgi_temp_path $T/nginx;
-	server { listen 127.0.0.1:$p; root $T/root; } }
-NGINX
-nginx -p "$T/nginx" -c "$T/nginx/nginx.conf" 2>/dev/null &
+taskset -c "$scpu" "$B/wslay_echo" 0 >"$T/wslay.port" &
 pids+=($!)
-wait_http "$p" && ngx=$(rps "$p")
-
-p=$(free_port)
-cat >"$T/h2o.conf" <<H2O
-listen: {host: 127.0.0.1, port: $p}
-num-threads: 1
-user: nobody
-error-log: $T/h2o.err
-hosts:
-  default:
-    paths:
-      /: {file.dir: $T/root}
-H2O
-h2o -c "$T/h2o.conf" >/dev/null 2>&1 &
-pids+=($!)
-wait_http "$p" && h2o=$(rps "$p")
-
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0 && b > 0) printf "%.2f", a / b; else print "n/a" }'; }
-printf 'libktcp http_server %10s req/s\n' "${ours:-n/a}"
-printf 'nginx (1 worker)    %10s req/s   libktcp/nginx %s\n' "${ngx:-n/a}" "$(ratio "$ours" "$ngx")"
-printf 'h2o (1 thread)      %10s req/s   libktcp/h2o   %s\n' "${h2o:-n/a}" "$(ratio "$ours" "$h2o")"
-
-echo "== WebSocket echo messages/s, 1 connection, 32 in flight, 64 bytes, ${secs}s"
-p=$(free_port)
-"$B/ws_server" --port "$p" >/dev/null &
-pids+=($!)
+for _ in $(seq 50); do [ -s "$T/wslay.port" ] && break; sleep 0.1; done
+p_wslay=$(awk '{ print $3 }' "$T/wslay.port")
 sleep 0.3
-ours=$("$B/ws_load" "$p" "$secs" 64 32 | awk '{ print $2 }')
-python3 -u tests/interop/ws_py_server.py >"$T/pyws.port" &
-pids+=($!)
-for _ in $(seq 50); do [ -s "$T/pyws.port" ] && break; sleep 0.1; done
-py=$("$B/ws_load" "$(cat "$T/pyws.port")" "$secs" 64 32 | awk '{ print $2 }')
-printf 'libktcp ws_server   %10s msg/s\n' "${ours:-n/a}"
-printf 'python websockets   %10s msg/s   libktcp/python %s\n' "${py:-n/a}" "$(ratio "$ours" "$py")"
+ws_ours=() ws_wslay=()
+for ((r = 0; r < rounds; r++)); do
+	if ((r % 2)); then
+		ws_wslay+=("$(taskset -c "$ccpu" "$B/ws_load" "$p_wslay" "$secs" 64 32 | awk '{ print $2 }')")
+		ws_ours+=("$(taskset -c "$ccpu" "$B/ws_load" "$p_ours" "$secs" 64 32 | awk '{ print $2 }')")
+	else
+		ws_ours+=("$(taskset -c "$ccpu" "$B/ws_load" "$p_ours" "$secs" 64 32 | awk '{ print $2 }')")
+		ws_wslay+=("$(taskset -c "$ccpu" "$B/ws_load" "$p_wslay" "$secs" 64 32 | awk '{ print $2 }')")
+	fi
+done
+printf '%-22s %s msg/s\n' "libktcp ws_server" "$(stats "${ws_ours[@]}")"
+printf '%-22s %s msg/s   libktcp/wslay %s\n' "wslay echo (C)" "$(stats "${ws_wslay[@]}")" \
+	"$(ratio "$(median "${ws_ours[@]}")" "$(median "${ws_wslay[@]}")")"
+kill "${pids[@]}" 2>/dev/null
+wait 2>/dev/null
+pids=()
+
+KTCP_BUILD=${KTCP_BUILD:-build} bench/syscalls.sh "$secs"
