@@ -11,8 +11,12 @@
 # lets dkms add and build the packaged source for this kernel in a dkms
 # tree of its own and leaves that tree and the source next to the staged
 # selftests ($KTCP_DKMS_DIR, default ../dkms: tree/, src/ and version).  The
-# guest's root is the host's, read-only: /lib/modules/$(uname -r) gets a
-# writable overlay for the length of the script.  Then:
+# guest's root is the host's, read-only: for the length of the script
+# /lib/modules/$(uname -r) is a tmpfs with links to the kernel's own
+# directories and copies of its module index (dkms walks the modules
+# tree with find for a module of the same name, several times: over
+# 9p under emulation, minutes for its 4,000 files; a link it does not
+# follow, and there is no in-tree ktcp.ko to find).  Then:
 #  1. "dkms install" puts the built ktcp.ko under updates/dkms; the
 #     module index is the one the host's depmod made of this kernel's
 #     modules and that one (the guest's own depmod reads 4,000 modules
@@ -37,7 +41,7 @@ dkms_dir=${KTCP_DKMS_DIR:-$KTCP_SELFTESTS_DIR/../dkms}
 connect_test=${SELFTEST_DIR:-$KTCP_SELFTESTS_DIR/build}/connect_test
 kver=$(uname -r)
 lib_modules=/lib/modules/$kver
-overlay=
+modules_mounted=
 
 [ "$(id -u)" = 0 ] || tap_skip_all "needs root"
 [ -d "$dkms_dir/tree/ktcp" ] ||
@@ -58,9 +62,9 @@ ktcp_unused()
 cleanup()
 {
 	[ ! -d /sys/module/ktcp ] || modprobe -r ktcp 2>/dev/null
-	if [ -n "$overlay" ]; then
+	if [ -n "$modules_mounted" ]; then
 		umount "$lib_modules" 2>/dev/null
-		umount "$overlay" 2>/dev/null
+		umount "$kernel_mods" 2>/dev/null
 	fi
 	ktcp_lib_cleanup
 	# The suites after this one find the tree's module loaded.
@@ -81,16 +85,20 @@ cp -a "$dkms_dir/tree" "$tree"
 ln -sfn "$dkms_dir/src/ktcp-$version" "$tree/ktcp/$version/source"
 dkms=(dkms --dkmstree "$tree" --sourcetree "$dkms_dir/src")
 
-overlay=$ktcp_tmp/modules-overlay
-mkdir -p "$overlay"
-if mount -t tmpfs tmpfs "$overlay" &&
-   mkdir -p "$overlay/upper" "$overlay/work" &&
-   mount -t overlay -o "lowerdir=$lib_modules,upperdir=$overlay/upper,workdir=$overlay/work" \
-	overlay "$lib_modules"; then
-	:
-else
-	tap_bail "cannot make $lib_modules writable (overlayfs on tmpfs)"
-fi
+# The kernel's modules stay where they are, seen through $kernel_mods.
+kernel_mods=$ktcp_tmp/kernel-modules
+mkdir -p "$kernel_mods"
+mount --bind "$lib_modules" "$kernel_mods" ||
+	tap_bail "cannot bind-mount $lib_modules"
+modules_mounted=1
+mount -t tmpfs tmpfs "$lib_modules" ||
+	tap_bail "cannot mount a tmpfs on $lib_modules"
+for f in "$kernel_mods"/*; do
+	case ${f##*/} in
+	modules.*) cp "$f" "$lib_modules/" ;;
+	*) ln -s "$f" "$lib_modules/" ;;
+	esac
+done
 
 if [ -d /sys/module/ktcp ]; then
 	wait_until 120 ktcp_unused
