@@ -685,6 +685,17 @@ int ktcp_http_parse_request_resume(const char *buf, size_t len,
 	/* fewer bytes than last time: not the same head, start over */
 	if (len < state->scanned)
 		memset(state, 0, sizeof(*state));
+	/*
+	 * A head's first call goes to the whole-head parser at once: a
+	 * head that came whole, as a keep-alive request's usually does,
+	 * is then parsed once rather than scanned and then parsed.  Only
+	 * an incomplete one is scanned, for the state of the next call.
+	 */
+	if (!state->scanned && state->phase == P_EMPTY) {
+		ret = ktcp_http_parse_request(buf, len, req, lim);
+		if (ret != -EAGAIN)
+			return ret;
+	}
 	get_limits(&l, lim);
 	cap = req->num_headers < l.headers ? req->num_headers : l.headers;
 	if (state->phase != P_SETTLED && !resume_scan(buf, len, state, &l, cap))
