@@ -250,7 +250,7 @@ suite_seconds="
 	netns	36	-
 	bindtodevice_test	20	60
 	trace_test	16	-
-	dkms	30	-
+	dkms	110	-
 	epoll_test	14	23
 	sockopt_test	14	34
 	ipopt_test	8	97
