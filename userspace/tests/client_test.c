@@ -251,9 +251,29 @@ TEST(client_ws_server_refuses_whole_frames_past_out_max)
 	struct ktcp_ws_client *wc;
 	int port = testsrv_start("inet", &scfg), err, sent, refused;
 
+	struct ktcp_http_client_response r;
+	struct ktcp_http_client *cl;
+	int i;
+
 	wc = ktcp_ws_client_connect(testsrv_connect("inet", port), &cfg, &cb, &f, &err);
 	ASSERT_EQ_INT(err, 0);
 	ASSERT_EQ_INT(ktcp_ws_send(ktcp_ws_client_ws(wc), KTCP_WS_TEXT, "flood", 5), 0);
+	/*
+	 * Read nothing of the WebSocket until the flood is over (asked on
+	 * another connection): a client reading as fast as a slow server
+	 * (ASan, a loaded host) writes could otherwise take it all.
+	 */
+	port_ = port;
+	cl = client();
+	for (i = 0; i < 3000; i++) {
+		ASSERT_EQ_INT(ktcp_http_client_request(cl, "GET", "/flooded", NULL, 0,
+						       NULL, 0, &r), 0);
+		ASSERT_EQ_INT(sscanf(r.body, "%d %d", &sent, &refused), 2);
+		if (sent + refused == 400)
+			break;
+		usleep(10000);
+	}
+	ktcp_http_client_free(cl);
 	ASSERT_EQ_INT(ktcp_ws_send(ktcp_ws_client_ws(wc), KTCP_WS_TEXT, "count", 5), 0);
 	while (!f.text)
 		ASSERT_GE_INT(ktcp_ws_client_poll(wc, -1), 1);

@@ -15,6 +15,7 @@
  *   /cpu        the server's CPU time so far (getrusage), in microseconds
  *   /mem        bytes the server's malloc holds (mallinfo2)
  *   /conns      the server's open connections
+ *   /flooded    "SENT REFUSED" of the WebSocket "flood" so far
  *   other       200 "hello"
  */
 #ifndef KTCP_TESTS_TESTSRV_H
@@ -39,6 +40,7 @@
 #include "harness.h"
 
 static size_t testsrv_maxq;
+static int testsrv_flood_sent, testsrv_flood_refused;
 static int testsrv_body_error;
 static pid_t testsrv_pid;
 static struct ktcp_http_server *testsrv_srv;
@@ -148,6 +150,10 @@ static void testsrv_handler(struct ktcp_http_req *req, void *arg)
 		snprintf(buf, sizeof(buf), "%zu",
 			 ktcp_http_server_connections(testsrv_srv));
 		ktcp_http_resp_send(req, 200, buf, strlen(buf));
+	} else if (h->target_len == 8 && !memcmp(h->target, "/flooded", 8)) {
+		snprintf(buf, sizeof(buf), "%d %d", testsrv_flood_sent,
+			 testsrv_flood_refused);
+		ktcp_http_resp_send(req, 200, buf, strlen(buf));
 	} else if (h->target_len == 5 && !memcmp(h->target, "/maxq", 5)) {
 		snprintf(buf, sizeof(buf), "%zu", testsrv_maxq);
 		ktcp_http_resp_send(req, 200, buf, strlen(buf));
@@ -162,7 +168,6 @@ static void testsrv_handler(struct ktcp_http_req *req, void *arg)
 static void testsrv_ws_message(struct ktcp_ws *ws, unsigned int op,
 			       const void *d, size_t len, void *arg)
 {
-	static int sent, refused;
 	int i;
 
 	(void)arg;
@@ -173,9 +178,9 @@ static void testsrv_ws_message(struct ktcp_ws *ws, unsigned int op,
 		for (i = 0; i < 400; i++) {
 			memset(big, i, 65536);
 			if (ktcp_ws_send(ws, KTCP_WS_BINARY, big, 65536))
-				refused++;
+				testsrv_flood_refused++;
 			else
-				sent++;
+				testsrv_flood_sent++;
 		}
 		free(big);
 		return;
@@ -183,7 +188,8 @@ static void testsrv_ws_message(struct ktcp_ws *ws, unsigned int op,
 	if (op == KTCP_WS_TEXT && len == 5 && !memcmp(d, "count", 5)) {
 		char buf[64];
 
-		snprintf(buf, sizeof(buf), "%d %d", sent, refused);
+		snprintf(buf, sizeof(buf), "%d %d", testsrv_flood_sent,
+			 testsrv_flood_refused);
 		ktcp_ws_send(ws, KTCP_WS_TEXT, buf, strlen(buf));
 		return;
 	}
