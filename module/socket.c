@@ -698,8 +698,12 @@ static int ktcp_connect_start(struct sock *sk)
 	sk_dst_reset(sk);
 	if (!ks->bound) {
 		err = ktcp_port_bind(sk, inet->inet_saddr, 0);
+		/*
+		 * No free port: connect() says EADDRNOTAVAIL, as native's
+		 * __inet_hash_connect(), where bind() says EADDRINUSE.
+		 */
 		if (err)
-			return err;
+			return err == -EADDRINUSE ? -EADDRNOTAVAIL : err;
 	}
 	err = ktcp_conn_hash(sk);
 	if (err)

@@ -29,14 +29,17 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -960,6 +963,60 @@ TEST_F_TIMEOUT(connect_errors, listen_on_unbound_socket_autobinds, 20)
 	assert_sin(_metadata, name, "0.0.0.0", ntohs(name.sin_port));
 	EXPECT_LE(low, ntohs(name.sin_port));
 	EXPECT_GE(high, ntohs(name.sin_port));
+}
+
+/* This test's process in a network namespace of its own, lo up. */
+static void own_netns_with_lo(struct __test_metadata *_metadata)
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+	int fd;
+
+	ASSERT_EQ(0, unshare(CLONE_NEWNET))
+		TH_LOG("unshare(CLONE_NEWNET): %s", strerror(errno));
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ioctl(fd, SIOCGIFFLAGS, &ifr));
+	ifr.ifr_flags |= IFF_UP;
+	ASSERT_EQ(0, ioctl(fd, SIOCSIFFLAGS, &ifr));
+	close(fd);
+}
+
+/*
+ * Native: a connect() that finds no free port in the ephemeral range
+ * fails with EADDRNOTAVAIL (__inet_hash_connect()), where bind() to
+ * port 0 and listen() on an unbound socket fail with EADDRINUSE
+ * (inet_csk_get_port()).  ktcp must do the same.  In a namespace of
+ * its own, the range narrowed to one port that a bound socket holds.
+ */
+TEST_F_TIMEOUT(connect_errors, no_free_port_is_eaddrnotavail_on_connect, 20)
+{
+	const uint16_t port = 40007;
+	struct sockaddr_in any = loopback(0), one = loopback(port);
+	int held, fd;
+	FILE *f;
+
+	own_netns_with_lo(_metadata);
+	f = fopen(variant->port_range_path, "w");
+	ASSERT_NE(NULL, f);
+	ASSERT_LT(0, fprintf(f, "%u %u\n", port, port));
+	ASSERT_EQ(0, fclose(f)) TH_LOG("%s: %s", variant->port_range_path,
+				      strerror(errno));
+
+	held = open_sock(_metadata, &self->socks, self->family, 0);
+	ASSERT_EQ(0, bind(held, (struct sockaddr *)&one, sizeof(one)))
+		TH_LOG("bind to %u: %s", port, strerror(errno));
+
+	fd = open_sock(_metadata, &self->socks, self->family, 0);
+	ASSERT_EQ(EADDRNOTAVAIL, connect_port(fd, 20007))
+		TH_LOG("connect with no free port");
+
+	fd = open_sock(_metadata, &self->socks, self->family, 0);
+	ASSERT_EQ(-1, bind(fd, (struct sockaddr *)&any, sizeof(any)));
+	ASSERT_EQ(EADDRINUSE, errno) TH_LOG("bind to port 0: %s", strerror(errno));
+
+	fd = open_sock(_metadata, &self->socks, self->family, 0);
+	ASSERT_EQ(-1, listen(fd, 1));
+	ASSERT_EQ(EADDRINUSE, errno) TH_LOG("listen unbound: %s", strerror(errno));
 }
 
 /*
