@@ -224,42 +224,42 @@ expect_suites()
 
 # Each kernel's suites run in several VMs at once (KTCP_STOCK_VMS,
 # default 3; KTCP_DEBUG_VMS, default 2), shared out by the seconds each
-# took there (a warm run, 2026-12-04 16:51, five VMs on the host: three
-# of 6.1, two of 6.12; packetdrill with google-loss), longest first,
-# each to the VM with the fewest seconds so far.  "-": not run on that
+# took there (a warm run, 2026-12-04 22:14, tree aad63be, five VMs on the
+# host: three of 6.1, two of 6.12; icmp_test and coexist_test on 6.12
+# estimated for their smaller debug volumes since), longest first, each
+# to the VM with the fewest seconds so far.  "-": not run on that
 # kernel.
 #	suite		6.1	6.12
 suite_seconds="
-	packetdrill	808	-
-	module_cycle	349	72
-	hostile	314	242
-	preload	294	-
-	transfer	191	-
-	wire	175	-
-	stress	146	276
-	paws	137	130
-	table_test	107	87
-	netfilter_test	98	134
-	memory	97	277
-	fuzz	85	115
-	transfer_test	80	83
-	libktcp	75	-
-	syn	68	30
-	icmp_test	52	255
-	edge_test	44	51
-	netns	36	-
-	bindtodevice_test	20	60
-	trace_test	16	-
-	dkms	110	-
-	epoll_test	14	23
-	sockopt_test	14	34
-	ipopt_test	8	97
-	connect_test	8	33
-	poll_test	7	35
-	coexist_test	6	75
-	ipv6_test	4	19
-	bind_test	3	34
-	kunit	-	60"
+	packetdrill	1265	-
+	hostile	376	396
+	module_cycle	455	107
+	paws	176	300
+	netfilter_test	142	256
+	preload	335	-
+	wire	315	-
+	stress	182	122
+	memory	142	118
+	fuzz	88	164
+	table_test	134	91
+	transfer_test	87	119
+	transfer	188	-
+	icmp_test	62	110
+	ipopt_test	14	124
+	dkms	129	-
+	bindtodevice_test	30	93
+	edge_test	47	64
+	syn	60	44
+	libktcp	103	-
+	connect_test	8	70
+	epoll_test	18	57
+	sockopt_test	20	52
+	kunit	-	60
+	bind_test	3	54
+	poll_test	10	42
+	coexist_test	5	45
+	netns	45	-
+	trace_test	18	-"
 
 # weight_of KERNEL SUITE: its seconds in suite_seconds, 60 if unknown.
 weight_of()

@@ -56,8 +56,6 @@
 
 #include "ktcp_harness.h"
 
-#define DEBUG_KERNEL_ENV	"KTCP_DEBUG_KERNEL"
-
 /* An event that must come: fail after this long without it. */
 #define STALL_MS		60000
 /* An event that must not come: look for it this long. */
@@ -991,9 +989,7 @@ static int serve(struct server_conn *sc, uint32_t events, char *err,
 
 static unsigned int echo_conns(void)
 {
-	const char *v = getenv(DEBUG_KERNEL_ENV);
-
-	return v && !strcmp(v, "1") ? ECHO_CONNS_DEBUG : ECHO_CONNS;
+	return debug_kernel() ? ECHO_CONNS_DEBUG : ECHO_CONNS;
 }
 
 /*

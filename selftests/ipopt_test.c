@@ -81,13 +81,6 @@ FIXTURE_VARIANT_ADD(ipopt, ipv6) {
 	.family = AF_INET6,
 };
 
-static bool debug_kernel(void)
-{
-	const char *v = getenv("KTCP_DEBUG_KERNEL");
-
-	return v && *v == '1';
-}
-
 static int write_str(const char *path, const char *s)
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC);

@@ -39,6 +39,12 @@
 
 /* KTCP_SELFTEST_INET_ONLY=1 skips the ktcp variants (host runs). */
 #define INET_ONLY_ENV		"KTCP_SELFTEST_INET_ONLY"
+/*
+ * KTCP_DEBUG_KERNEL=1: guest-tests.sh on the emulated KASAN, lockdep and
+ * kmemleak kernel, 20 to 30 times slower than the stock one; its
+ * checkers see every path at any volume, so the volumes shrink there.
+ */
+#define DEBUG_KERNEL_ENV	"KTCP_DEBUG_KERNEL"
 
 #define MAX_SOCKS		16
 
@@ -55,6 +61,13 @@ struct socks {
 static inline bool inet_only(void)
 {
 	const char *v = getenv(INET_ONLY_ENV);
+
+	return v && !strcmp(v, "1");
+}
+
+static inline bool debug_kernel(void)
+{
+	const char *v = getenv(DEBUG_KERNEL_ENV);
 
 	return v && !strcmp(v, "1");
 }

@@ -44,7 +44,6 @@
 
 #include "ktcp_harness.h"
 
-#define DEBUG_KERNEL_ENV	"KTCP_DEBUG_KERNEL"
 #define KTCP_PROC_PATH		"/proc/net/ktcp"
 #define KTCP_RANGE_PATH		"/proc/sys/net/ktcp/ip_local_port_range"
 #define KTCP_TW_PATH		"/proc/sys/net/ktcp/tw_timeout"
@@ -74,16 +73,12 @@ KTCP_FAMILY_VARIANTS(table, inet);
 
 static unsigned int conns(void)
 {
-	const char *v = getenv(DEBUG_KERNEL_ENV);
-
-	return v && !strcmp(v, "1") ? CONNS_DEBUG : CONNS;
+	return debug_kernel() ? CONNS_DEBUG : CONNS;
 }
 
 static unsigned int proc_reads(void)
 {
-	const char *v = getenv(DEBUG_KERNEL_ENV);
-
-	return v && !strcmp(v, "1") ? PROC_READS_DEBUG : PROC_READS;
+	return debug_kernel() ? PROC_READS_DEBUG : PROC_READS;
 }
 
 static double now_us(void)
