@@ -27,7 +27,9 @@
 #     (connect_test's handshake case, its ktcp variants);
 #  4. "modprobe -r ktcp" unloads it, "dkms uninstall" takes it out of
 #     updates/dkms, the index is the kernel's own again, and modprobe
-#     no longer finds a ktcp module.
+#     no longer finds a ktcp module;
+#  5. /lib/modules/$(uname -r) is the kernel's own again (the suites
+#     after this one load sch_netem, veth...).
 # The suites' own module (the tree's build) is loaded again on the way
 # out.  Needs root, dkms, modprobe.  Prints TAP; exits 0, 1 or 4 (skip).
 
@@ -58,14 +60,19 @@ ktcp_unused()
 	[ "$(cat /sys/module/ktcp/refcnt)" = 0 ]
 }
 
+# restore_modules: the kernel's own /lib/modules/$kver again, for the
+# suites after this one (their modprobe of sch_netem, veth...).
+restore_modules()
+{
+	[ -n "$modules_mounted" ] || return 0
+	umount "$lib_modules" && umount "$kernel_mods" && modules_mounted=
+}
+
 # shellcheck disable=SC2317 # called from the EXIT trap
 cleanup()
 {
 	[ ! -d /sys/module/ktcp ] || modprobe -r ktcp 2>/dev/null
-	if [ -n "$modules_mounted" ]; then
-		umount "$lib_modules" 2>/dev/null
-		umount "$kernel_mods" 2>/dev/null
-	fi
+	restore_modules 2>/dev/null
 	ktcp_lib_cleanup
 	# The suites after this one find the tree's module loaded.
 	if [ -n "$ko" ] && [ -r "$ko" ] && [ ! -d /sys/module/ktcp ]; then
@@ -75,7 +82,7 @@ cleanup()
 
 ktcp_lib_init
 trap cleanup EXIT
-tap_plan 7
+tap_plan 8
 
 # dkms writes its tree (the install records) and /lib/modules: both in
 # this guest's tmpfs, never the host's.
@@ -88,7 +95,10 @@ dkms=(dkms --dkmstree "$tree" --sourcetree "$dkms_dir/src")
 # The kernel's modules stay where they are, seen through $kernel_mods.
 kernel_mods=$ktcp_tmp/kernel-modules
 mkdir -p "$kernel_mods"
-mount --bind "$lib_modules" "$kernel_mods" ||
+# Private: the tmpfs mounted on $lib_modules next must not propagate
+# onto this view of it (a shared root would stack it there too).
+mount --bind "$lib_modules" "$kernel_mods" &&
+	mount --make-private "$kernel_mods" ||
 	tap_bail "cannot bind-mount $lib_modules"
 modules_mounted=1
 mount -t tmpfs tmpfs "$lib_modules" ||
@@ -168,6 +178,17 @@ if [ "$rc" -eq 0 ] && [ ! -e "$lib_modules/updates/dkms/ktcp.ko" ] &&
 else
 	tap_fail "modprobe -r ktcp; dkms uninstall leaves no ktcp module" \
 		"$out" "modinfo: $(modinfo -F filename ktcp 2>&1)"
+fi
+
+# 5. The kernel's own modules tree is back for the suites after this.
+out=$(restore_modules 2>&1)
+if [ -z "$modules_mounted" ] && ! mountpoint -q "$lib_modules" &&
+   [ -f "$(modinfo -F filename sch_netem 2>/dev/null)" ]; then
+	tap_ok "the kernel's $lib_modules is back (sch_netem found)"
+else
+	tap_fail "the kernel's $lib_modules is back (sch_netem found)" \
+		"$out" "$(grep -F "$lib_modules" /proc/self/mountinfo)" \
+		"sch_netem: $(modinfo -F filename sch_netem 2>&1)"
 fi
 
 tap_exit
