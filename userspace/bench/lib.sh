@@ -44,7 +44,7 @@ start_libktcp()
 {
 	port_libktcp=$(free_port)
 	taskset -c "$scpu" "$B/http_server" --port "$port_libktcp" \
-		--root "$T/root" >/dev/null &
+		--root "$T/root" --cache-valid-ms 1000 >/dev/null &
 	pid_libktcp=$!
 	pids+=("$pid_libktcp")
 	wait_http "$port_libktcp"
@@ -59,6 +59,7 @@ start_nginx()
 daemon off; worker_processes 1; pid $T/nginx/pid; error_log $T/nginx/err;
 events { worker_connections 1024; }
 http { access_log off; keepalive_requests 100000;
+	open_file_cache max=1024; open_file_cache_valid 1s;
 	client_body_temp_path $T/nginx; proxy_temp_path $T/nginx;
 	fastcgi_temp_path $T/nginx; uwsgi_temp_path $T/nginx; scgi_temp_path $T/nginx;
 	server { listen 127.0.0.1:$port_nginx; root $T/root; } }

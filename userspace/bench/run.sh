@@ -9,7 +9,10 @@
 #      gets plus -msse4.2, and http-parser; WebSocket frames against
 #      wslay; UTF-8 validation.  Interleaved rounds, medians.
 #   2. keep-alive requests/s of examples/http_server (small files from
-#      its ktcp_file_cache) against nginx and h2o, one worker each,
+#      its ktcp_file_cache, a checked file trusted for 1 s) against
+#      nginx (open_file_cache, open_file_cache_valid 1s: each server's
+#      file cache on, with the same window) and h2o (its own cache of
+#      open files, always on), one worker each,
 #      pinned to one CPU, wrk -t1 -c64 pinned to the other; the three
 #      measured one after the other in each of ROUNDS rounds, the order
 #      turning each round; median [min-max] of the rounds.

@@ -74,6 +74,7 @@ int main(int argc, char **argv)
 {
 	struct ktcp_http_server_config cfg = { .handler = handler, .send_date = 1 };
 	struct opts o = { 0 };
+	unsigned int cache_valid_ms = 0;
 	int i;
 
 	for (i = 1; i < argc; i++) {
@@ -85,10 +86,12 @@ int main(int argc, char **argv)
 			cfg.max_requests = (unsigned int)atoi(argv[++i]);
 		else if (i + 1 < argc && !strcmp(argv[i], "--idle-ms"))
 			cfg.idle_timeout_ms = (unsigned int)atoi(argv[++i]);
+		else if (i + 1 < argc && !strcmp(argv[i], "--cache-valid-ms"))
+			cache_valid_ms = (unsigned int)atoi(argv[++i]);
 		else {
 			fprintf(stderr, "usage: %s [--family F] [--host H] [--port N] "
-				"[--root DIR] [--max-requests N] [--idle-ms N]\n",
-				argv[0]);
+				"[--root DIR] [--max-requests N] [--idle-ms N] "
+				"[--cache-valid-ms N]\n", argv[0]);
 			return 2;
 		}
 	}
@@ -96,6 +99,8 @@ int main(int argc, char **argv)
 		perror("ktcp_file_cache_new");
 		return 1;
 	}
+	if (cache)
+		ktcp_file_cache_set_valid_ms(cache, cache_valid_ms);
 	i = serve(&o, &cfg);
 	ktcp_file_cache_free(cache);
 	return i;

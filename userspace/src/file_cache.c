@@ -7,7 +7,10 @@
  * An entry is good while stat() of its path says the device, inode,
  * size and modification time it was read with; a hit costs that one
  * stat() and a copy into the send queue, where open(), fstat(), dup()
- * for sendfile(), sendfile() and two close() served it before.
+ * for sendfile(), sendfile() and two close() served it before.  With a
+ * validity window (ktcp_file_cache_set_valid_ms()) an entry checked
+ * within it is trusted without the stat(), as nginx's
+ * open_file_cache_valid trusts its descriptors.
  */
 #define _GNU_SOURCE
 
@@ -16,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <ktcp/file.h>
@@ -32,6 +36,7 @@ struct entry {
 	ino_t ino;
 	off_t size;
 	struct timespec mtim;
+	uint64_t checked_ms;		/* when stat() last said it is good */
 	size_t cost;
 	char *data;
 	char path[];
@@ -42,8 +47,18 @@ struct ktcp_file_cache {
 	size_t nbuckets;		/* a power of two */
 	struct entry *head, *tail;
 	size_t max_bytes, max_file;
+	unsigned int valid_ms;		/* 0: stat() on every request */
 	struct ktcp_file_cache_stats st;
 };
+
+/* Milliseconds of CLOCK_MONOTONIC: the vDSO's, no system call. */
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
 
 static uint64_t hash_path(const char *p)
 {
@@ -119,6 +134,11 @@ void ktcp_file_cache_free(struct ktcp_file_cache *c)
 		drop(c, c->head);
 	free(c->table);
 	free(c);
+}
+
+void ktcp_file_cache_set_valid_ms(struct ktcp_file_cache *c, unsigned int ms)
+{
+	c->valid_ms = ms;
 }
 
 void ktcp_file_cache_stats(const struct ktcp_file_cache *c,
@@ -243,6 +263,7 @@ static struct entry *fill(struct ktcp_file_cache *c, const char *path,
 	e->ino = st->st_ino;
 	e->size = st->st_size;
 	e->mtim = st->st_mtim;
+	e->checked_ms = now_ms();
 	e->cost = cost;
 	while (c->tail && c->st.bytes + cost > c->max_bytes)
 		drop(c, c->tail);
@@ -261,19 +282,20 @@ int ktcp_file_cache_serve(struct ktcp_file_cache *c, struct ktcp_http_req *req,
 {
 	uint64_t hash = hash_path(path);
 	struct entry *e = lookup(c, path, hash);
+	uint64_t now = c->valid_ms && e ? now_ms() : 0;
 	struct ktcp_file f;
 	struct stat st;
 	int fd, ret;
 
+	if (e && now && now - e->checked_ms < c->valid_ms)
+		goto hit;
 	if (stat(path, &st))
 		return -errno;
 	if (!S_ISREG(st.st_mode))
 		return -EINVAL;
 	if (e && entry_is(e, &st)) {
-		c->st.hits++;
-		lru_unlink(c, e);
-		lru_push(c, e);
-		return serve_entry(req, e, content_type);
+		e->checked_ms = now;
+		goto hit;
 	}
 	if (e)
 		drop(c, e);
@@ -299,4 +321,10 @@ int ktcp_file_cache_serve(struct ktcp_file_cache *c, struct ktcp_http_req *req,
 	}
 	close(fd);
 	return ret;
+
+hit:
+	c->st.hits++;
+	lru_unlink(c, e);
+	lru_push(c, e);
+	return serve_entry(req, e, content_type);
 }

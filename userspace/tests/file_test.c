@@ -998,22 +998,31 @@ static void kill_server(void)
 /* the server's cache: files up to 2000 bytes, CACHE_MAX bytes in all */
 #define CACHE_MAX	2600
 static struct ktcp_file_cache *cache;
+/* the same, trusting a checked file for a minute */
+static struct ktcp_file_cache *trusting_cache;
 
 /*
- *   /cached/NAME  the file NAME of the test's directory, through cache
- *   /cache-stats  "files bytes hits misses" of cache
+ *   /cached/NAME   the file NAME of the test's directory, through cache
+ *   /trusted/NAME  the same through trusting_cache
+ *   /cache-stats   "files bytes hits misses" of cache
  */
 static int cache_handler(struct ktcp_http_req *req,
 			 const struct ktcp_http_request *h)
 {
 	struct ktcp_file_cache_stats st;
+	struct ktcp_file_cache *c = NULL;
+	size_t skip = 0;
 	char buf[256];
 	int n;
 
-	if (h->target_len > 8 && !memcmp(h->target, "/cached/", 8)) {
+	if (h->target_len > 8 && !memcmp(h->target, "/cached/", 8))
+		c = cache, skip = 8;
+	else if (h->target_len > 9 && !memcmp(h->target, "/trusted/", 9))
+		c = trusting_cache, skip = 9;
+	if (c) {
 		snprintf(buf, sizeof(buf), "%s/%.*s", harness_tmpdir(),
-			 (int)h->target_len - 8, h->target + 8);
-		if (ktcp_file_cache_serve(cache, req, buf, "text/plain") < 0)
+			 (int)(h->target_len - skip), h->target + skip);
+		if (ktcp_file_cache_serve(c, req, buf, "text/plain") < 0)
 			ktcp_http_resp_send(req, 404, NULL, 0);
 		return 1;
 	}
@@ -1081,8 +1090,11 @@ static int start_server(size_t size)
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		signal(SIGPIPE, SIG_IGN);
 		cache = ktcp_file_cache_new(CACHE_MAX, 2000);
-		if (!cache || !ktcp_http_server_new(loop, lfd, &cfg))
+		trusting_cache = ktcp_file_cache_new(CACHE_MAX, 2000);
+		if (!cache || !trusting_cache ||
+		    !ktcp_http_server_new(loop, lfd, &cfg))
 			_exit(3);
+		ktcp_file_cache_set_valid_ms(trusting_cache, 60000);
 		ktcp_loop_run(loop);
 		_exit(0);
 	}
@@ -1424,6 +1436,39 @@ TEST(file_cache_answers_from_memory_until_the_file_changes)
 	ASSERT_EQ_INT(cache_get(cl, "/cached/c", NULL, NULL, &r), 404);
 	ASSERT_EQ_INT(cache_get(cl, "/cached/.", NULL, NULL, &r), 404);	/* a directory */
 	ASSERT_EQ_INT(ktcp_http_client_connections(cl), 1);
+	ktcp_http_client_free(cl);
+}
+
+/*
+ * With a validity window (a minute here) a file checked within it is
+ * answered from memory without a stat(): changed, then removed, it is
+ * still answered as it was read, where the cache without a window
+ * (the same server's /cached/) sees each change at once.
+ */
+TEST(file_cache_trusts_a_checked_file_within_its_window)
+{
+	struct ktcp_http_client *cl = cache_client();
+	struct ktcp_http_client_response r;
+	char path[512];
+	int fd = make_file("t", SIZE, path, sizeof(path));
+
+	close(fd);
+	ASSERT_EQ_INT(cache_get(cl, "/trusted/t", NULL, NULL, &r), 200);
+	assert_pattern(r.body, 0, SIZE);
+
+	fill_file(path, 'Z', 10, MTIME + 1);	/* a new size and mtime */
+	ASSERT_EQ_INT(cache_get(cl, "/trusted/t", NULL, NULL, &r), 200);
+	ASSERT_EQ_INT(r.body_len, SIZE);
+	assert_pattern(r.body, 0, SIZE);
+	ASSERT_EQ_INT(cache_get(cl, "/cached/t", NULL, NULL, &r), 200);
+	assert_all(&r, 'Z', 10);
+
+	ASSERT_EQ_INT(unlink(path), 0);
+	ASSERT_EQ_INT(cache_get(cl, "/trusted/t", NULL, NULL, &r), 200);
+	assert_pattern(r.body, 0, SIZE);
+	ASSERT_EQ_INT(cache_get(cl, "/cached/t", NULL, NULL, &r), 404);
+	/* never read, so never trusted: a stat() says it is not there */
+	ASSERT_EQ_INT(cache_get(cl, "/trusted/none", NULL, NULL, &r), 404);
 	ktcp_http_client_free(cl);
 }
 

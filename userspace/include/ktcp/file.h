@@ -234,6 +234,17 @@ struct ktcp_file_cache_stats {
 struct ktcp_file_cache *ktcp_file_cache_new(size_t max_bytes, size_t max_file);
 
 /**
+ * ktcp_file_cache_set_valid_ms() - Trust a checked file for a while.
+ * @cache: the cache.
+ * @ms: how long after a stat() found a file unchanged it is answered
+ *      from memory without another; 0 (the default): a stat() on every
+ *      request.  As nginx's open_file_cache_valid: a file changed or
+ *      removed within the window is answered as it was, at most @ms.
+ */
+void ktcp_file_cache_set_valid_ms(struct ktcp_file_cache *cache,
+				  unsigned int ms);
+
+/**
  * ktcp_file_cache_free() - Free a cache and everything it holds.
  * @cache: the cache, or NULL.
  */
@@ -247,7 +258,8 @@ void ktcp_file_cache_free(struct ktcp_file_cache *cache);
  * @path: the file.
  * @content_type: its Content-Type; NULL: application/octet-stream.
  *
- * One stat() of @path per request: a file is answered from memory
+ * One stat() of @path per request (fewer with
+ * ktcp_file_cache_set_valid_ms()): a file is answered from memory
  * while its device, inode, size and modification time (to the
  * nanosecond) are those it was read with, and read again (whole, with
  * pread(): its size is known) otherwise.  A file that changed while it
