@@ -32,10 +32,7 @@ struct entry {
 	struct entry *hnext;		/* hash chain */
 	struct entry *prev, *next;	/* LRU: most recent first */
 	uint64_t hash;
-	dev_t dev;
-	ino_t ino;
-	off_t size;
-	struct timespec mtim;
+	struct stat st;			/* what it was read with */
 	uint64_t checked_ms;		/* when stat() last said it is good */
 	size_t cost;
 	char *data;
@@ -188,14 +185,6 @@ static int same_file(const struct stat *a, const struct stat *b)
 	       a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
 }
 
-static int entry_is(const struct entry *e, const struct stat *st)
-{
-	return e->dev == st->st_dev && e->ino == st->st_ino &&
-	       e->size == st->st_size &&
-	       e->mtim.tv_sec == st->st_mtim.tv_sec &&
-	       e->mtim.tv_nsec == st->st_mtim.tv_nsec;
-}
-
 /* Answered, even if the server could not send it all: never negative. */
 static int answered(int ret)
 {
@@ -208,7 +197,8 @@ static int serve_entry(struct ktcp_http_req *req, const struct entry *e,
 	struct ktcp_file f;
 
 	/* the ETag and Last-Modified of ktcp_file_from_fd(), from the same stat */
-	ktcp_file_from_buffer(&f, e->data, (size_t)e->size, e->mtim.tv_sec);
+	ktcp_file_from_buffer(&f, e->data, (size_t)e->st.st_size,
+			      e->st.st_mtim.tv_sec);
 	f.content_type = content_type;
 	return answered(ktcp_http_serve_file(req, &f));
 }
@@ -259,10 +249,7 @@ static struct entry *fill(struct ktcp_file_cache *c, const char *path,
 	}
 	memcpy(e->path, path, plen + 1);
 	e->hash = hash;
-	e->dev = st->st_dev;
-	e->ino = st->st_ino;
-	e->size = st->st_size;
-	e->mtim = st->st_mtim;
+	e->st = *st;
 	e->checked_ms = now_ms();
 	e->cost = cost;
 	while (c->tail && c->st.bytes + cost > c->max_bytes)
@@ -293,7 +280,7 @@ int ktcp_file_cache_serve(struct ktcp_file_cache *c, struct ktcp_http_req *req,
 		return -errno;
 	if (!S_ISREG(st.st_mode))
 		return -EINVAL;
-	if (e && entry_is(e, &st)) {
+	if (e && same_file(&e->st, &st)) {
 		e->checked_ms = now;
 		goto hit;
 	}

@@ -172,38 +172,63 @@ static const uint8_t tchar_hi[16] = {
 	0x00, 0x00, 0x01, 0x02, 0x04, 0x08, 0x10, 0x20,
 };
 
-/* scan_tchar(), 32 and then 16 bytes at a time (pshufb lookups). */
+/*
+ * The bytes of @v that are not tchars, a bit each: a pshufb lookup of
+ * each nibble, 32 (@wide) or 16 bytes.
+ */
 __attribute__((target("avx2")))
-static inline size_t scan_tchar_avx2(const char *p, size_t i, size_t n)
+static ALWAYS_INLINE uint32_t non_tchar_bits(__m256i v, int wide)
 {
 	const __m128i lo = _mm_loadu_si128((const __m128i *)tchar_lo);
 	const __m128i hi = _mm_loadu_si128((const __m128i *)tchar_hi);
-	const __m256i lo2 = _mm256_broadcastsi128_si256(lo);
-	const __m256i hi2 = _mm256_broadcastsi128_si256(hi);
 	const __m256i nib = _mm256_set1_epi8(0x0f);
+	__m256i t = _mm256_and_si256(
+		_mm256_shuffle_epi8(_mm256_broadcastsi128_si256(lo),
+				    _mm256_and_si256(v, nib)),
+		_mm256_shuffle_epi8(_mm256_broadcastsi128_si256(hi),
+				    _mm256_and_si256(_mm256_srli_epi16(v, 4), nib)));
+	uint32_t m = (uint32_t)_mm256_movemask_epi8(
+		_mm256_cmpeq_epi8(t, _mm256_setzero_si256()));
 
-	while (n - i >= 32) {
-		__m256i v = _mm256_loadu_si256((const __m256i *)(p + i));
-		__m256i t = _mm256_and_si256(
-			_mm256_shuffle_epi8(lo2, _mm256_and_si256(v, nib)),
-			_mm256_shuffle_epi8(hi2, _mm256_and_si256(
-				_mm256_srli_epi16(v, 4), nib)));
-		uint32_t m = (uint32_t)_mm256_movemask_epi8(
-			_mm256_cmpeq_epi8(t, _mm256_setzero_si256()));
+	return wide ? m : m & 0xffff;
+}
 
+/*
+ * The bytes of @v below @lim or 0x7f, a bit each (c < lim as
+ * max(c, lim) != c, unsigned), 32 (@wide) or 16 bytes.
+ */
+__attribute__((target("avx2")))
+static ALWAYS_INLINE uint32_t ctl_bits(__m256i v, unsigned int lim, int wide)
+{
+	uint32_t ok = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(
+		_mm256_max_epu8(v, _mm256_set1_epi8((char)lim)), v));
+	uint32_t del = (uint32_t)_mm256_movemask_epi8(
+		_mm256_cmpeq_epi8(v, _mm256_set1_epi8(0x7f)));
+	uint32_t m = ~ok | del;
+
+	return wide ? m : m & 0xffff;
+}
+
+/* 16 bytes at @p in the low lane of a 256-bit vector. */
+__attribute__((target("avx2")))
+static ALWAYS_INLINE __m256i load16(const char *p)
+{
+	return _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)p));
+}
+
+/* scan_tchar(), 32 and then 16 bytes at a time. */
+__attribute__((target("avx2")))
+static inline size_t scan_tchar_avx2(const char *p, size_t i, size_t n)
+{
+	uint32_t m;
+
+	for (; n - i >= 32; i += 32) {
+		m = non_tchar_bits(_mm256_loadu_si256((const __m256i *)(p + i)), 1);
 		if (m)
 			return i + (size_t)__builtin_ctz(m);
-		i += 32;
 	}
 	if (n - i >= 16) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(p + i));
-		__m128i t = _mm_and_si128(
-			_mm_shuffle_epi8(lo, _mm_and_si128(v, _mm_set1_epi8(0x0f))),
-			_mm_shuffle_epi8(hi, _mm_and_si128(_mm_srli_epi16(v, 4),
-							   _mm_set1_epi8(0x0f))));
-		uint32_t m = (uint32_t)_mm_movemask_epi8(
-			_mm_cmpeq_epi8(t, _mm_setzero_si128()));
-
+		m = non_tchar_bits(load16(p + i), 0);
 		if (m)
 			return i + (size_t)__builtin_ctz(m);
 		i += 16;
@@ -211,36 +236,19 @@ static inline size_t scan_tchar_avx2(const char *p, size_t i, size_t n)
 	return scan_tchar(p, i, n);
 }
 
-/*
- * scan_ctl(), 32 and then 16 bytes at a time: c < lim as
- * max(c, lim) != c (unsigned), and c == 0x7f.
- */
+/* scan_ctl(), 32 and then 16 bytes at a time. */
 __attribute__((target("avx2")))
 static inline size_t scan_ctl_avx2(const char *p, size_t i, size_t n, unsigned int lim)
 {
-	const __m256i l2 = _mm256_set1_epi8((char)lim);
-	const __m256i del2 = _mm256_set1_epi8(0x7f);
+	uint32_t m;
 
-	while (n - i >= 32) {
-		__m256i v = _mm256_loadu_si256((const __m256i *)(p + i));
-		uint32_t ok = (uint32_t)_mm256_movemask_epi8(
-			_mm256_cmpeq_epi8(_mm256_max_epu8(v, l2), v));
-		uint32_t del = (uint32_t)_mm256_movemask_epi8(
-			_mm256_cmpeq_epi8(v, del2));
-		uint32_t m = ~ok | del;
-
+	for (; n - i >= 32; i += 32) {
+		m = ctl_bits(_mm256_loadu_si256((const __m256i *)(p + i)), lim, 1);
 		if (m)
 			return i + (size_t)__builtin_ctz(m);
-		i += 32;
 	}
 	if (n - i >= 16) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(p + i));
-		uint32_t ok = (uint32_t)_mm_movemask_epi8(
-			_mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8((char)lim)), v));
-		uint32_t del = (uint32_t)_mm_movemask_epi8(
-			_mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f)));
-		uint32_t m = (~ok & 0xffff) | del;
-
+		m = ctl_bits(load16(p + i), lim, 0);
 		if (m)
 			return i + (size_t)__builtin_ctz(m);
 		i += 16;
@@ -263,34 +271,20 @@ __attribute__((target("avx2")))
 static inline size_t scan_line_avx2(const char *p, size_t pos, size_t n,
 				    size_t *ctl, size_t *from)
 {
-	const __m256i lo2 = _mm256_broadcastsi128_si256(
-		_mm_loadu_si128((const __m128i *)tchar_lo));
-	const __m256i hi2 = _mm256_broadcastsi128_si256(
-		_mm_loadu_si128((const __m128i *)tchar_hi));
-	const __m256i nib = _mm256_set1_epi8(0x0f);
-	__m256i v, t;
-	uint32_t ntc, cm, after;
+	uint32_t ntc, after;
 	unsigned int ne;
+	__m256i v;
 
 	*ctl = NO_CTL;
 	*from = 0;
 	if (n - pos < 32)
 		return scan_tchar_avx2(p, pos, n);
 	v = _mm256_loadu_si256((const __m256i *)(p + pos));
-	t = _mm256_and_si256(
-		_mm256_shuffle_epi8(lo2, _mm256_and_si256(v, nib)),
-		_mm256_shuffle_epi8(hi2, _mm256_and_si256(_mm256_srli_epi16(v, 4),
-							  nib)));
-	ntc = (uint32_t)_mm256_movemask_epi8(
-		_mm256_cmpeq_epi8(t, _mm256_setzero_si256()));
+	ntc = non_tchar_bits(v, 1);
 	if (!ntc)
 		return scan_tchar_avx2(p, pos + 32, n);
-	cm = ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(
-		_mm256_max_epu8(v, _mm256_set1_epi8(0x20)), v)) |
-	     (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(
-		v, _mm256_set1_epi8(0x7f)));
 	ne = (unsigned int)__builtin_ctz(ntc);
-	after = ne == 31 ? 0 : cm & ~((2u << ne) - 1);
+	after = ne == 31 ? 0 : ctl_bits(v, 0x20, 1) & ~((2u << ne) - 1);
 	if (after)
 		*ctl = pos + (size_t)__builtin_ctz(after);
 	else
