@@ -171,19 +171,15 @@ suites_of()
 	{
 		[ "$kernel" = 6.1 ] || echo kunit
 		for f in "$KTCP_ROOT"/selftests/*_test.c; do
-			s=$(basename "$f" .c)
-			[ "$kernel" = 6.1 ] ||
-				[[ " $debug_skipped " != *" $s "* ]] || continue
-			echo "$s"
+			basename "$f" .c
 		done
 		for f in "$KTCP_ROOT"/selftests/*.sh; do
 			[ -x "$f" ] || continue
-			s=$(basename "$f" .sh)
-			[ "$kernel" = 6.1 ] ||
-				[[ " $debug_skipped " != *" $s "* ]] || continue
-			echo "$s"
+			basename "$f" .sh
 		done
 	} | while read -r s; do
+		[ "$kernel" = 6.1 ] ||
+			[[ " $debug_skipped " != *" $s "* ]] || continue
 		[ -z "${KTCP_ONLY:-}" ] || [[ ",$KTCP_ONLY," == *",$s,"* ]] ||
 			continue
 		echo "$s"

@@ -78,19 +78,14 @@ ktcp_unused()
 	[ "$(cat /sys/module/ktcp/refcnt)" = 0 ]
 }
 
-# restore_modules: the kernel's own /lib/modules/$kver again, for the
-# suites after this one (their modprobe of sch_netem, veth...).
-restore_modules()
-{
-	[ -n "$modules_mounted" ] || return 0
-	umount "$lib_modules" && umount "$kernel_mods" && modules_mounted=
-}
-
 # shellcheck disable=SC2317 # called from the EXIT trap
 cleanup()
 {
 	[ ! -d /sys/module/ktcp ] || modprobe -r ktcp 2>/dev/null
-	restore_modules 2>/dev/null
+	# The mounts end with the namespace; the bind of the kernel's
+	# modules goes first, so that ktcp_lib_cleanup's rm -rf of the
+	# scratch directory does not walk into it.
+	[ -z "$modules_mounted" ] || umount "$kernel_mods" 2>/dev/null
 	ktcp_lib_cleanup
 	# The suites after this one find the tree's module loaded.
 	if [ -n "$ko" ] && [ -r "$ko" ] && [ ! -d /sys/module/ktcp ]; then

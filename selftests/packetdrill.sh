@@ -124,7 +124,7 @@ tap_diag "packetdrill: $pd; tolerance ${tolerance} us; sets ${sets//,/ }; $pd_jo
 run_pd()
 {
 	local stack=$1 script=$2 out=$3 mode=${4:--s} tol=${5:-$tolerance}
-	local dir rc
+	local dir rc lock_fd
 	local -a preload_env=()
 
 	dir=$(dirname "$script")
@@ -140,11 +140,11 @@ run_pd()
 	return $rc
 }
 
-# pd_only_late OUT: the run in OUT failed first on timing (a segment or
+# pd_late_first OUT: the run in OUT failed first on timing (a segment or
 # call late beyond the tolerance).  What follows a late call may be
 # wrong too (a blocking call's thread dies while the main one goes on),
 # so only the first error counts; a real fault fails every try.
-pd_only_late()
+pd_late_first()
 {
 	grep -m1 'error' "$1" | grep -q 'timing error'
 }
@@ -203,12 +203,12 @@ pd_job()
 	# more, then a last time alone in the guest with twice the
 	# tolerance, and said; any other first error, or late that last
 	# time too, fails.
-	if [ "$rc" -ne 0 ] && pd_only_late "$out"; then
+	if [ "$rc" -ne 0 ] && pd_late_first "$out"; then
 		echo "$(grep -m1 'timing error' "$out"); run again" \
 			>"$ktcp_tmp/job-$id.note"
 		run_pd "$stack" "$script" "$out"
 		rc=$?
-		if [ "$rc" -ne 0 ] && pd_only_late "$out"; then
+		if [ "$rc" -ne 0 ] && pd_late_first "$out"; then
 			echo "late again: $(grep -m1 'timing error' "$out"); run alone, tolerance $((2 * tolerance)) us" \
 				>>"$ktcp_tmp/job-$id.note"
 			run_pd "$stack" "$script" "$out" -x $((2 * tolerance))
