@@ -95,9 +95,12 @@ checkpatch:
 sparse:
 	scripts/build-module.sh $(KDIR) build/sparse C=2
 
+# In a build directory of its own: scripts/test.sh runs this while VMs
+# copy userspace/build.
 userspace-check:
-	$(MAKE) -C userspace clean
-	$(MAKE) -C userspace CFLAGS="-O2 -Wall -Wextra -Werror"
+	$(MAKE) -C userspace BUILD=$(CURDIR)/build/userspace-check clean
+	$(MAKE) -C userspace BUILD=$(CURDIR)/build/userspace-check \
+		CFLAGS="-O2 -Wall -Wextra -Werror"
 	$(MAKE) -C selftests KSRC=$(KSRC)
 
 test:

@@ -80,46 +80,90 @@ stock=$(ktcp_stock_version)
 [ -n "$stock" ] || ktcp_die "linux-image-amd64 is not installed"
 kdir61=/usr/src/linux-headers-$stock
 
-if [ "${KTCP_SKIP_HOST:-0}" = 1 ]; then
-	echo "# host checks and libktcp unit tests skipped (KTCP_SKIP_HOST=1)" >&2
-	make -C userspace >"$build/userspace-build.log" 2>&1 ||
-		ktcp_die "userspace build failed: $build/userspace-build.log"
-else
+# The host's own checks: make check, then libktcp's unit tests (in a
+# build directory of their own: the VMs copy userspace/build meanwhile).
+# A background job: count_host_checks counts what it left.
+host_checks()
+{
 	ktcp_log "host: make check (checkpatch, sparse, -Werror, shellcheck)"
-	check make-check make check KSRC="$ksrc" KDIR="$kdir61"
-
+	make check KSRC="$ksrc" KDIR="$kdir61" >"$build/make-check.log" 2>&1
+	echo $? >"$build/make-check.rc"
 	ktcp_log "host: libktcp unit tests"
-	make -C userspace test >"$build/userspace-test.log" 2>&1
-	rc=$?
-	tail -3 "$build/userspace-test.log" >&2
-	# Each of its suites apart: the unit tests run twice (plain, and
-	# under ASan and UBSan), and each run is counted under its name.
-	uf=0
+	make -C userspace BUILD="$build/userspace-host" test \
+		>"$build/userspace-test.log" 2>&1
+	echo $? >"$build/userspace-test.rc"
+	ktcp_log "host: checks done"
+}
+
+# count_host_checks: make check's verdict, and the unit tests', each of
+# their suites apart: they run twice (plain, and under ASan and UBSan),
+# and each run is counted under its name.
+count_host_checks()
+{
+	local log=$build/userspace-test.log rc uf=0 name p f
+
+	rc=$(cat "$build/make-check.rc" 2>/dev/null || echo 1)
+	if [ "$rc" -eq 0 ]; then
+		count make-check 1 0
+	else
+		tail -40 "$build/make-check.log" >&2
+		count make-check 0 1
+	fi
+	rc=$(cat "$build/userspace-test.rc" 2>/dev/null || echo 1)
+	tail -3 "$log" >&2
 	while read -r _ _ name p f; do
 		count "host-$name" "$p" "$f"
 		uf=$((uf + f))
-	done < <(grep -E '^# result [a-z-]+ [0-9]+ [0-9]+$' "$build/userspace-test.log")
-	grep -qE '^# result ' "$build/userspace-test.log" ||
-		count host-userspace-tests 0 1
-	[ $rc -eq 0 ] || [ "$uf" -gt 0 ] || count host-userspace-tests 0 1
+	done < <(grep -sE '^# result [a-z-]+ [0-9]+ [0-9]+$' "$log")
+	grep -qsE '^# result ' "$log" || count host-userspace-tests 0 1
+	[ "$rc" -eq 0 ] || [ "$uf" -gt 0 ] || count host-userspace-tests 0 1
+}
 
-	# The Debian packages and DKMS, built and checked in a temporary
-	# copy (nothing installed): each of its steps counted.
+# count_packages: package-test.sh's steps, each counted.
+count_packages()
+{
+	local rc=$1 log=$build/package-test.log pp pf
+
+	grep -E '^(not )?ok ' "$log" >&2
+	pp=$(grep -c '^ok ' "$log")
+	pf=$(grep -c '^not ok ' "$log")
+	[ "$rc" -eq 0 ] || [ "$pf" -gt 0 ] || pf=1
+	[ "$pf" -eq 0 ] || tail -40 "$log" >&2
+	count host-packages "$pp" "$pf"
+}
+
+# What the VMs need comes first: the modules, the selftests, libktcp,
+# and the DKMS tree of the packages (beside the builds).  The host's
+# own checks then run beside the VMs: each emulated guest leaves a host
+# CPU idle part of the time (its suites sleep through timeouts and
+# retransmission timers), and a check that waited for the VMs, or
+# they for it, would add its minutes to the run's.
+pkg_pid='' host_pid=''
+rm -f "$build/make-check.rc" "$build/userspace-test.rc"
+if [ "${KTCP_SKIP_HOST:-0}" = 1 ]; then
+	echo "# host checks and libktcp unit tests skipped (KTCP_SKIP_HOST=1)" >&2
+else
 	ktcp_log "host: Debian packages, lintian, dkms build (scripts/package-test.sh)"
 	KTCP_PKG_KERNEL=$stock KTCP_PKG_DKMS_OUT=$build/dkms-6.1 \
-		scripts/package-test.sh >"$build/package-test.log" 2>&1
-	rc=$?
-	grep -E '^(not )?ok ' "$build/package-test.log" >&2
-	pp=$(grep -c '^ok ' "$build/package-test.log")
-	pf=$(grep -c '^not ok ' "$build/package-test.log")
-	[ $rc -eq 0 ] || [ "$pf" -gt 0 ] || pf=1
-	[ "$pf" -eq 0 ] || tail -40 "$build/package-test.log" >&2
-	count host-packages "$pp" "$pf"
+		scripts/package-test.sh >"$build/package-test.log" 2>&1 &
+	pkg_pid=$!
 fi
 
-ktcp_log "build: modules and selftests"
+ktcp_log "build: modules, selftests and libktcp"
 check kmod-6.1 scripts/build-module.sh "$kdir61" "$build/kmod-6.1"
 check selftests make -C selftests KSRC="$ksrc"
+check userspace make -C userspace
+kmod612=0
+if [ "${KTCP_SKIP_612:-0}" != 1 ] && [ -z "$kbuild_pid" ] &&
+   check kmod-6.12 scripts/build-module.sh "$ksrc" "$build/kmod-6.12"; then
+	kmod612=1
+fi
+if [ -n "$pkg_pid" ]; then
+	wait "$pkg_pid"
+	count_packages $?
+	host_checks &
+	host_pid=$!
+fi
 
 # count_kunit NAME KSRC RESULTS: the KUnit cases of a VM, as the kernel
 # tree's kunit.py parses the KTAP the guest saved.
@@ -220,42 +264,44 @@ expect_suites()
 
 # Each kernel's suites run in several VMs at once (KTCP_STOCK_VMS,
 # default 3; KTCP_DEBUG_VMS, default 2), shared out by the seconds each
-# took there (a warm run, 2026-12-04 22:14, tree aad63be, five VMs on the
-# host: three of 6.1, two of 6.12; icmp_test and coexist_test on 6.12
-# estimated for their smaller debug volumes since), longest first, each
-# to the VM with the fewest seconds so far.  "-": not run on that
+# took there (the mean of two warm runs, 2026-12-04 22:14 and 22:57,
+# trees aad63be and 42e1073, five VMs on the host: three of 6.1, two of
+# 6.12; transfer from the first, icmp_test and coexist_test on 6.12
+# from the second, after their debug volumes shrank), longest first,
+# each to the VM with the fewest seconds so far.  "-": not run on that
 # kernel.
 #	suite		6.1	6.12
 suite_seconds="
-	packetdrill	1265	-
-	hostile	376	396
-	module_cycle	455	107
-	paws	176	300
-	netfilter_test	142	256
-	preload	335	-
-	wire	315	-
-	stress	182	122
-	memory	142	118
-	fuzz	88	164
-	table_test	134	91
-	transfer_test	87	119
+	packetdrill	1190	-
+	module_cycle	403	88
+	hostile	374	407
+	preload	341	-
+	wire	246	-
+	table_test	215	103
 	transfer	188	-
-	icmp_test	62	110
-	ipopt_test	14	124
-	dkms	129	-
-	bindtodevice_test	30	93
-	edge_test	47	64
-	syn	60	44
-	libktcp	103	-
-	connect_test	8	70
-	epoll_test	18	57
-	sockopt_test	20	52
-	kunit	-	60
-	bind_test	3	54
-	poll_test	10	42
-	coexist_test	5	45
-	netns	45	-
-	trace_test	18	-"
+	stress	172	96
+	paws	155	225
+	dkms	138	-
+	netfilter_test	132	214
+	memory	121	159
+	libktcp	94	-
+	fuzz	87	158
+	transfer_test	86	111
+	syn	64	36
+	icmp_test	55	146
+	netns	49	-
+	edge_test	46	69
+	bindtodevice_test	27	99
+	sockopt_test	19	41
+	epoll_test	15	49
+	trace_test	14	-
+	ipopt_test	11	101
+	connect_test	9	64
+	poll_test	8	34
+	ipv6_test	5	40
+	bind_test	5	72
+	coexist_test	3	43
+	kunit	-	60"
 
 # weight_of KERNEL SUITE: its seconds in suite_seconds, 60 if unknown.
 weight_of()
@@ -371,7 +417,12 @@ vm_start()
 			left=$(vm_cap "$left" "$cap")
 			ktcp_log "vm $name: the guest never began its tests; booting it again"
 		done
-		ktcp_log "vm $name: finished in $(( $(date +%s) - t0 )) s"
+		# Host CPU the guest took (its emulator's, the waited-for
+		# children of this subshell): where a run's minutes go.
+		times >"$results/host-cpu"
+		ktcp_log "vm $name: finished in $(( $(date +%s) - t0 )) s, $(awk 'NR == 2 {
+			for (i = 1; i <= 2; i++) { split($i, t, /[ms]/); n += t[1] * 60 + t[2] }
+			printf "%d", n }' "$results/host-cpu") s of host CPU"
 	) &
 	vm_pid=$!
 }
@@ -458,12 +509,17 @@ else
 		grep 'built in' "$build/test-kernel.log" >&2
 	fi
 	ktcp_log "test kernel ready $(( $(date +%s) - start )) s into the run"
-	if check kmod-6.12 scripts/build-module.sh "$ksrc" "$build/kmod-6.12"; then
+	if [ "$kmod612" = 1 ] ||
+	   check kmod-6.12 scripts/build-module.sh "$ksrc" "$build/kmod-6.12"; then
 		start_vms 6.12 "$ksrc" "$build/kmod-6.12" "$ksrc" \
 			"${KTCP_DEBUG_VMS:-2}" 4500
 	fi
 fi
 finish_vms
+if [ -n "$host_pid" ]; then
+	wait "$host_pid"
+	count_host_checks
+fi
 
 # The last screen of a CI log is often all a reader gets: name every
 # failed case right above the verdict, with the diagnostic lines its
