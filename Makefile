@@ -98,8 +98,8 @@ sparse:
 # In a build directory of its own: scripts/test.sh runs this while VMs
 # copy userspace/build.
 userspace-check:
-	$(MAKE) -C userspace BUILD=$(CURDIR)/build/userspace-check clean
-	$(MAKE) -C userspace BUILD=$(CURDIR)/build/userspace-check \
+	$(MAKE) -C userspace BUILD=../build/userspace-check clean
+	$(MAKE) -C userspace BUILD=../build/userspace-check \
 		CFLAGS="-O2 -Wall -Wextra -Werror"
 	$(MAKE) -C selftests KSRC=$(KSRC)
 

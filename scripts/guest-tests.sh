@@ -68,6 +68,15 @@ tap_count()
 	[ "$ss" -gt 0 ] || ! grep -q '^1\.\.0 # SKIP' "$file" || ss=1
 }
 
+# cpu_busy: the guest's CPUs' busy time so far, in clock ticks (all of
+# /proc/stat's first line but idle and iowait).  A suite's share says
+# where a run's host CPU goes: a suite that waits costs the host little,
+# one that computes holds a host CPU for its emulated vCPU.
+cpu_busy()
+{
+	awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat
+}
+
 # The host gives this VM a budget (RESULTS/budget, seconds of uptime)
 # out of CI's 90 minutes.  A suite that would start after it, or runs
 # past it, fails as such, and the unload and hygiene checks still run.
@@ -161,7 +170,7 @@ for t in "$stdir"/*_test; do
 	selected "$name" || continue
 	out_of_time "$name" && continue
 	echo "# selftest $name"
-	t0=$(date +%s)
+	t0=$(date +%s) c0=$(cpu_busy)
 	timeout -k 10 "$(time_left)" \
 		"$t" ${native_variants[@]+"${native_variants[@]}"} 2>&1 |
 		tee "$results/$name.tap"
@@ -176,7 +185,7 @@ for t in "$stdir"/*_test; do
 	[ -n "$totals" ] || sf=$((sf + 1))
 	[ "$rc" -eq 0 ] || [ "$rc" -eq 4 ] || [ "$sf" -gt 0 ] || sf=1
 	echo "selftest-$name $sp $sf $ss" >>"$counts"
-	echo "# selftest $name took $(( $(date +%s) - t0 )) s"
+	echo "# selftest $name took $(( $(date +%s) - t0 )) s, $(( ($(cpu_busy) - c0) / $(getconf CLK_TCK) )) s of CPU"
 	[ -r /proc/net/ktcp_snmp ] && echo "# counters: $(tr '\n' ' ' </proc/net/ktcp_snmp)"
 done
 
@@ -188,7 +197,7 @@ for s in "$root"/selftests/*.sh; do
 	selected "$name" || continue
 	out_of_time "$name" && continue
 	echo "# selftest $name"
-	t0=$(date +%s)
+	t0=$(date +%s) c0=$(cpu_busy)
 	ktcp_wait_idle
 	KTCP_KO="$moddir/ktcp.ko" SELFTEST_DIR="$stdir" \
 		timeout -k 10 "$(time_left)" "$s" "$moddir/ktcp.ko" \
@@ -197,7 +206,7 @@ for s in "$root"/selftests/*.sh; do
 	[ "$rc" -ne 124 ] || echo "# selftest $name: cut, the run's time is up"
 	tap_count "$results/$name.tap" "$rc"
 	echo "selftest-$name $sp $sf $ss" >>"$counts"
-	echo "# selftest $name took $(( $(date +%s) - t0 )) s"
+	echo "# selftest $name took $(( $(date +%s) - t0 )) s, $(( ($(cpu_busy) - c0) / $(getconf CLK_TCK) )) s of CPU"
 done
 
 if [ -d /sys/module/ktcp ]; then
