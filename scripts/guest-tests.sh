@@ -6,12 +6,24 @@
 # verdict is a TAP line on stdout; RESULTS/counts gets one line per
 # suite, "suite passed failed", for the host to sum.
 #
-# Usage: guest-tests.sh MODULE_DIR SELFTEST_DIR RESULTS KSRC|- [ONLY]
+# Usage: guest-tests.sh MODULE_DIR SELFTEST_DIR RESULTS KSRC|- [ONLY [CLAIMS]]
 # ONLY, a comma-separated list of suite names (kunit, bind_test, wire,
-# ...), runs just those; the module checks and hygiene always run.
+# ...), runs just those, in that order; the module checks and hygiene
+# always run.  CLAIMS, a directory the VMs of one kernel share: a suite
+# runs in the VM that claims it first (mkdir CLAIMS/NAME), so that VMs
+# given the same list share it out as each becomes free, whatever
+# each suite takes this time.
 set -u
 
-moddir=$1 stdir=$2 results=$3 ksrc=$4 only=${5:-}
+moddir=$1 stdir=$2 results=$3 ksrc=$4 only=${5:-} claims=${6:-}
+
+# The stock kernel's VM shares the host's /usr a second time (ktcp_vm in
+# lib.sh): mounted with a page cache, a program started again is read
+# from memory, not over 9p.
+if mount -t 9p -o trans=virtio,version=9p2000.L,msize=524288,cache=loose,ro \
+	ktcp.usr /usr 2>/dev/null; then
+	echo "# /usr: the host's, with a page cache (cache=loose)"
+fi
 root=$(cd "$(dirname "$0")/.." && pwd)
 counts=$results/counts
 : >"$counts"
@@ -98,10 +110,11 @@ out_of_time()
 	echo "selftest-$1 0 1 0" >>"$counts"
 }
 
-# selected NAME: whether ONLY leaves suite NAME in.
-selected()
+# claimed NAME: this VM runs suite NAME (no CLAIMS, or its claim came
+# first: mkdir is atomic on the host's side of the share).
+claimed()
 {
-	[ -z "$only" ] || [[ ",$only," == *",$1,"* ]]
+	[ -z "$claims" ] || mkdir "$claims/$1" 2>/dev/null
 }
 
 debugfs=/sys/kernel/debug
@@ -150,27 +163,26 @@ tap $? module "insmod ktcp.ko"
 # KUnit: the suites run when ktcp_kunit.ko loads.  The host parses the
 # KTAP with kunit.py (scripts/test.sh): Python under emulation needs
 # minutes for what the host does in a second.
-if ! selected kunit; then
-	echo "# kunit: not selected"
-elif [ -f "$moddir/ktcp_kunit.ko" ] && [ -d $debugfs/kunit ] && [ "$ksrc" != - ]; then
-	t0=$(date +%s)
-	insmod "$moddir/ktcp_kunit.ko"
-	tap $? kunit "insmod ktcp_kunit.ko"
-	dmesg >"$results/kunit.dmesg"
-	rmmod ktcp_kunit
-	echo "# kunit: ran in $(( $(date +%s) - t0 )) s; KTAP in kunit.dmesg"
-else
-	echo "# kunit: not run (kernel without CONFIG_KUNIT)"
-fi
+run_kunit()
+{
+	if [ -f "$moddir/ktcp_kunit.ko" ] && [ -d $debugfs/kunit ] && [ "$ksrc" != - ]; then
+		t0=$(date +%s)
+		insmod "$moddir/ktcp_kunit.ko"
+		tap $? kunit "insmod ktcp_kunit.ko"
+		dmesg >"$results/kunit.dmesg"
+		rmmod ktcp_kunit
+		echo "# kunit: ran in $(( $(date +%s) - t0 )) s; KTAP in kunit.dmesg"
+	else
+		echo "# kunit: not run (kernel without CONFIG_KUNIT)"
+	fi
+}
 
-# kselftest_harness binaries end with "# Totals: pass:N fail:N ...".
-for t in "$stdir"/*_test; do
-	[ -x "$t" ] || continue
-	name=$(basename "$t")
-	selected "$name" || continue
-	out_of_time "$name" && continue
-	echo "# selftest $name"
-	t0=$(date +%s) c0=$(cpu_busy)
+# run_harness_test NAME: a kselftest_harness binary, which ends with
+# "# Totals: pass:N fail:N ...".
+run_harness_test()
+{
+	local name=$1 t=$stdir/$1 rc totals se
+
 	timeout -k 10 "$(time_left)" \
 		"$t" ${native_variants[@]+"${native_variants[@]}"} 2>&1 |
 		tee "$results/$name.tap"
@@ -184,29 +196,55 @@ for t in "$stdir"/*_test; do
 	sp=${sp:-0} sf=$(( ${sf:-0} + ${se:-0} )) ss=${ss:-0}
 	[ -n "$totals" ] || sf=$((sf + 1))
 	[ "$rc" -eq 0 ] || [ "$rc" -eq 4 ] || [ "$sf" -gt 0 ] || sf=1
-	echo "selftest-$name $sp $sf $ss" >>"$counts"
-	echo "# selftest $name took $(( $(date +%s) - t0 )) s, $(( ($(cpu_busy) - c0) / $(getconf CLK_TCK) )) s of CPU"
-	[ -r /proc/net/ktcp_snmp ] && echo "# counters: $(tr '\n' ' ' </proc/net/ktcp_snmp)"
-done
+}
 
-# Shell selftests print plain TAP; module_cycle.sh runs last and leaves
-# ktcp loaded again.
-for s in "$root"/selftests/*.sh; do
-	[ -x "$s" ] || continue
-	name=$(basename "$s" .sh)
-	selected "$name" || continue
-	out_of_time "$name" && continue
-	echo "# selftest $name"
-	t0=$(date +%s) c0=$(cpu_busy)
+# run_shell_suite NAME: selftests/NAME.sh, which prints plain TAP.
+run_shell_suite()
+{
+	local name=$1 rc
+
 	ktcp_wait_idle
 	KTCP_KO="$moddir/ktcp.ko" SELFTEST_DIR="$stdir" \
-		timeout -k 10 "$(time_left)" "$s" "$moddir/ktcp.ko" \
-		2>&1 | tee "$results/$name.tap"
+		timeout -k 10 "$(time_left)" "$root/selftests/$name.sh" \
+		"$moddir/ktcp.ko" 2>&1 | tee "$results/$name.tap"
 	rc=${PIPESTATUS[0]}
 	[ "$rc" -ne 124 ] || echo "# selftest $name: cut, the run's time is up"
 	tap_count "$results/$name.tap" "$rc"
+}
+
+# The suites: ONLY's, in its order, or every one there is.
+if [ -n "$only" ]; then
+	IFS=, read -r -a suites <<<"$only"
+else
+	suites=(kunit)
+	for t in "$stdir"/*_test; do
+		[ ! -x "$t" ] || suites+=("$(basename "$t")")
+	done
+	for t in "$root"/selftests/*.sh; do
+		[ ! -x "$t" ] || suites+=("$(basename "$t" .sh)")
+	done
+fi
+for name in "${suites[@]}"; do
+	claimed "$name" || continue
+	if [ "$name" = kunit ]; then
+		run_kunit
+		continue
+	fi
+	out_of_time "$name" && continue
+	echo "# selftest $name"
+	t0=$(date +%s) c0=$(cpu_busy)
+	if [[ $name == *_test ]] && [ -x "$stdir/$name" ]; then
+		run_harness_test "$name"
+	elif [ -x "$root/selftests/$name.sh" ]; then
+		run_shell_suite "$name"
+	else
+		# The host fails a suite that left no verdict.
+		echo "# selftest $name: no such suite here"
+		continue
+	fi
 	echo "selftest-$name $sp $sf $ss" >>"$counts"
 	echo "# selftest $name took $(( $(date +%s) - t0 )) s, $(( ($(cpu_busy) - c0) / $(getconf CLK_TCK) )) s of CPU"
+	[ -r /proc/net/ktcp_snmp ] && echo "# counters: $(tr '\n' ' ' </proc/net/ktcp_snmp)"
 done
 
 if [ -d /sys/module/ktcp ]; then

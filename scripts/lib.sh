@@ -79,10 +79,17 @@ ktcp_qemu_args()
 		-device virtio-9p-pci,fsdev=results,mount_tag=ktcp.results
 		-kernel "$image"
 		-append "rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=524288,access=any,cache=loose ro console=ttyS0 quiet loglevel=1 panic=-1 mitigations=off ktcp.results=$results init=$init")
+	if [ -n "${KTCP_VM_SHARED:-}" ]; then
+		# shellcheck disable=SC2054 # commas separate QEMU suboptions
+		qemu_args+=(-fsdev "local,id=shared,path=$KTCP_VM_SHARED,$p9"
+			-device virtio-9p-pci,fsdev=shared,mount_tag=ktcp.shared)
+		qemu_args[-1]+=" ktcp.shared=$KTCP_VM_SHARED"
+	fi
 }
 
 # ktcp_vm KERNEL RESULTS_DIR SCRIPT [ARGS...]: boot KERNEL, run SCRIPT
-# inside with RESULTS_DIR writable, power off.  A built tree (the test
+# inside with RESULTS_DIR writable (and KTCP_VM_SHARED, a directory
+# several VMs write to, at its own path), power off.  A built tree (the test
 # kernel) boots straight from QEMU with our own init, or with
 # virtme-ng when KTCP_VM_VNG=1; a bzImage (the stock kernel, whose 9p
 # and virtio are modules) boots with virtme-ng.  The command goes to
@@ -97,7 +104,8 @@ ktcp_qemu_args()
 ktcp_vm()
 {
 	local kernel=$1 results=$2
-	local probe init accel=kvm vng_accel=() qemu_args timeout_s=${KTCP_VM_TIMEOUT:-4500}
+	local probe init accel=kvm vng_accel=() vng_shared=() qemu_args
+	local timeout_s=${KTCP_VM_TIMEOUT:-4500}
 	shift 2
 
 	probe=$kernel
@@ -110,6 +118,7 @@ ktcp_vm()
 	fi
 	mkdir -p "$results"
 	printf '%q ' "$@" >"$results/.vm-command"
+	[ -z "${KTCP_VM_SHARED:-}" ] || vng_shared=(--rwdir "$KTCP_VM_SHARED")
 	if [ -d "$kernel" ] && [ "${KTCP_VM_VNG:-0}" = 1 ]; then
 		# virtme-ng on the debug kernel, as a developer runs it by
 		# hand: with vng-skip-udev first in the guest's PATH (see
@@ -124,7 +133,8 @@ ktcp_vm()
 			--append "PATH=$(dirname "$1")/vng-skip-udev" \
 			--append "rootflags=version=9p2000.L,trans=virtio,access=any,msize=524288,cache=loose" \
 			--qemu-opts="-cpu max,la57=off" \
-			--rwdir "$results" -- bash "$results/.vm-command" </dev/null
+			--rwdir "$results" ${vng_shared[@]+"${vng_shared[@]}"} \
+			-- bash "$results/.vm-command" </dev/null
 	elif [ -d "$kernel" ]; then
 		# PID 1 comes from next to SCRIPT: a staged copy stays put
 		# while the tree is edited.
@@ -134,10 +144,19 @@ ktcp_vm()
 		timeout --kill-after=30 "$timeout_s" \
 			qemu-system-x86_64 "${qemu_args[@]}" </dev/null
 	else
+		# The stock kernel's 9p is a module: vng mounts the root
+		# from its initramfs, uncached, whatever rootflags say, and
+		# every program start read its binary and libraries over 9p
+		# again.  The host's /usr (all of Debian's programs and
+		# libraries: /bin and /lib lead there) goes in as a second
+		# share, which guest-tests.sh mounts over /usr with
+		# cache=loose.  The host does not change it during a run.
 		timeout --kill-after=30 "$timeout_s" \
 			vng "${vng_accel[@]}" --run "$kernel" --memory 2G \
 			--cpus 2 --append mitigations=off \
-			--rwdir "$results" -- bash "$results/.vm-command" </dev/null
+			--qemu-opts="-fsdev local,id=usr,path=/usr,security_model=none,multidevs=remap,readonly=on -device virtio-9p-pci,fsdev=usr,mount_tag=ktcp.usr" \
+			--rwdir "$results" ${vng_shared[@]+"${vng_shared[@]}"} \
+			-- bash "$results/.vm-command" </dev/null
 	fi
 	local rc=$?
 	if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then

@@ -250,6 +250,10 @@ expect_suites()
 	shift
 
 	for s in $(suites_of "$kernel"); do
+		if [ $# -eq 0 ]; then
+			count "$kernel/$s-ran" 0 1
+			continue
+		fi
 		if [ "$s" = kunit ]; then
 			any_file "${@/%//kunit.dmesg}" ||
 				count "$kernel/kunit-ran" 0 1
@@ -315,29 +319,15 @@ weight_of()
 	echo "${w:-60}"
 }
 
-# shard KERNEL N: reads KERNEL's suites, one a line, and prints N
-# comma-separated lists, one a line.
-shard()
+# by_weight KERNEL: reads KERNEL's suites, one a line, and prints them
+# comma-separated, longest first.
+by_weight()
 {
-	local kernel=$1 n=$2 s w i best line
-	local -a load=() lists=() sorted
+	local kernel=$1 s
 
-	mapfile -t sorted < <(while read -r s; do
+	while read -r s; do
 		echo "$(weight_of "$kernel" "$s") $s"
-	done | sort -rn)
-	for ((i = 0; i < n; i++)); do
-		load[i]=0 lists[i]=
-	done
-	for line in ${sorted[@]+"${sorted[@]}"}; do
-		w=${line%% *} s=${line#* }
-		best=0
-		for ((i = 1; i < n; i++)); do
-			[ "${load[i]}" -ge "${load[best]}" ] || best=$i
-		done
-		load[best]=$((load[best] + w))
-		lists[best]+=${lists[best]:+,}$s
-	done
-	printf '%s\n' "${lists[@]}"
+	done | sort -rn | awk '{ printf "%s%s", (NR > 1 ? "," : ""), $2 }'
 }
 
 # vm_cap SECONDS CAP: SECONDS, but at most CAP and KTCP_VM_TIMEOUT.
@@ -350,13 +340,14 @@ vm_cap()
 	echo "$s"
 }
 
-# vm_start NAME KERNEL MODDIR KSRC|- SUITES CAP: boots a VM in the
-# background (its pid in vm_pid) that runs the comma-separated SUITES;
+# vm_start NAME KERNEL MODDIR KSRC|- SUITES CAP CLAIMS: boots a VM in
+# the background (its pid in vm_pid) that runs those of the
+# comma-separated SUITES it claims first in CLAIMS (guest-tests.sh);
 # its output goes to RESULTS/console.log and, prefixed, to stderr.
 # It gets at most CAP seconds, and never more than KTCP_DEADLINE leaves.
 vm_start()
 {
-	local name=$1 kernel=$2 moddir=$3 vksrc=$4 suites=$5 cap=$6
+	local name=$1 kernel=$2 moddir=$3 vksrc=$4 suites=$5 cap=$6 claims=$7
 	local results=$build/results/$name stage=$build/stage/$name
 	local left=$((deadline - $(date +%s) - 60))
 
@@ -400,10 +391,11 @@ vm_start()
 	(
 		t0=$(date +%s)
 		for attempt in 1 2; do
-			KTCP_VM_VNG=$vng KTCP_VM_TIMEOUT=$left ktcp_vm "$kernel" \
+			KTCP_VM_VNG=$vng KTCP_VM_TIMEOUT=$left \
+				KTCP_VM_SHARED=$claims ktcp_vm "$kernel" \
 				"$results" "$stage/scripts/guest-tests.sh" \
 				"$moddir" "$stage/selftests/build" "$results" \
-				"$vksrc" "$suites" 2>&1 |
+				"$vksrc" "$suites" "$claims" 2>&1 |
 				tee -a "$results/console.log" |
 				sed -u "s/^/[$name] /" >&2
 			# A guest whose script never began (no boot-dmesg.txt)
@@ -443,20 +435,34 @@ vm_count()
 }
 
 # start_vms KERNEL IMAGE MODDIR KSRC|- N CAP: boots KERNEL's suites in N
-# VMs, each given at most CAP seconds; finish_vms waits for them.
-vm_names=() vm_pids=() vm_ksrcs=() vm_kernels=()
+# VMs, each given at most CAP seconds; finish_vms waits for them.  Each
+# VM gets the whole list, longest first, and runs what it claims first
+# (guest-tests.sh): a VM takes the next suite when it is free, so that
+# none is left with the last ten minutes alone when a suite took
+# longer this time than suite_seconds says (they vary by half between
+# runs).  KUnit only in the first: the VM that boots with virtme-ng.
+vm_names=() vm_pids=() vm_ksrcs=() vm_kernels=() kernels_run=()
 start_vms()
 {
-	local kernel=$1 image=$2 moddir=$3 vksrc=$4 n=$5 cap=$6 suites i
+	local kernel=$1 image=$2 moddir=$3 vksrc=$4 n=$5 cap=$6 order suites i
+	local claims=$build/results/claims-$kernel
 
-	mapfile -t suites < <(suites_of "$kernel" | shard "$kernel" "$n")
+	order=$(suites_of "$kernel" | by_weight "$kernel")
+	kernels_run+=("$kernel")
+	rm -rf "$claims"
+	mkdir -p "$claims"
 	for ((i = 0; i < n; i++)); do
-		[ -n "${suites[i]}" ] || continue
+		suites=$order
+		if [ "$i" -gt 0 ]; then
+			suites=${suites/#kunit,/} suites=${suites/%,kunit/}
+			suites=${suites/,kunit,/,} suites=${suites/#kunit/}
+		fi
+		[ -n "$suites" ] || continue
 		# Two guests booting at once double each one's boot.
 		[ ${#vm_names[@]} -eq 0 ] || sleep "${KTCP_VM_STAGGER:-30}"
 		vm_names+=("$kernel-$((i + 1))")
 		vm_start "${vm_names[-1]}" "$image" "$moddir" "$vksrc" \
-			"${suites[i]}" "$cap"
+			"$suites" "$cap" "$claims"
 		vm_pids+=("$vm_pid")
 		vm_ksrcs+=("$vksrc")
 		vm_kernels+=("$kernel")
@@ -476,7 +482,8 @@ finish_vms()
 	for i in "${!vm_names[@]}"; do
 		vm_count "${vm_names[i]}" "${vm_ksrcs[i]}"
 	done
-	for kernel in $(printf '%s\n' "${vm_kernels[@]}" | sort -u); do
+	# Every kernel start_vms was asked for, even one that got no VM.
+	for kernel in ${kernels_run[@]+"${kernels_run[@]}"}; do
 		dirs=()
 		for i in "${!vm_names[@]}"; do
 			[ "${vm_kernels[i]}" != "$kernel" ] ||

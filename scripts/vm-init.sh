@@ -11,7 +11,8 @@
 # script's I/O ports are missing and its output is lost).  ktcp's tests
 # need no device manager.
 #
-# Kernel command line: ktcp.results=<host path of the results share>.
+# Kernel command line: ktcp.results=<host path of the results share>,
+# ktcp.shared=<host path of a share the VMs of a run write to>.
 
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root TERM=dumb LANG=C.UTF-8
@@ -39,6 +40,7 @@ ln -s /proc/self/fd/2 /dev/stderr
 for arg in $(</proc/cmdline); do
 	case $arg in
 	ktcp.results=*) results=${arg#ktcp.results=} ;;
+	ktcp.shared=*) shared=${arg#ktcp.shared=} ;;
 	esac
 done
 # A checkout under /tmp (git clone ... /tmp/x) lies under the tmpfs
@@ -75,6 +77,12 @@ if [ -z "${results:-}" ] ||
 	ktcp.results "$results"; then
 	echo "vm-init: no results share (ktcp.results=${results:-})"
 else
+	# The directory the VMs of one kernel share (ktcp_vm's
+	# KTCP_VM_SHARED), where each claims its suites.
+	[ -z "${shared:-}" ] ||
+		mount -t 9p -o trans=virtio,version=9p2000.L,msize=524288 \
+			ktcp.shared "$shared" ||
+		echo "vm-init: no shared directory (ktcp.shared=$shared)"
 	cd / && bash "$results/.vm-command" </dev/null
 	echo "vm-init: the command exited with $?"
 	sync
