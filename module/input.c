@@ -671,9 +671,19 @@ static bool ktcp_rcv_ack(struct sock *sk, struct sk_buff *skb,
 		if (ktcp_transition(sk, KTCP_EV_RCV_ACK_OF_FIN))
 			return false;
 		sk->sk_state_change(sk);
-		/* An orphan does not wait for the peer's FIN for ever. */
-		if (sock_flag(sk, SOCK_DEAD))
-			ktcp_wait(sk, ktcp_sysctl(sock_net(sk), fin_timeout));
+		if (!sock_flag(sk, SOCK_DEAD))
+			break;
+		/*
+		 * An orphan does not wait for the peer's FIN for ever;
+		 * with TCP_LINGER2 below 0 not at all: it is done, no
+		 * RST, as tcp_rcv_state_process() ends one.
+		 */
+		if (READ_ONCE(ktcp_sk(sk)->linger2) < 0) {
+			ktcp_inc_stats(sock_net(sk), KTCP_MIB_ABORT_ON_DATA);
+			ktcp_done(sk, KTCP_EV_ABORT);
+			return false;
+		}
+		ktcp_wait(sk, ktcp_fin_time(sk));
 		break;
 	case TCP_CLOSING:
 		ktcp_enter_time_wait(sk, KTCP_EV_RCV_ACK_OF_FIN);

@@ -48,6 +48,8 @@
 #define KTCP_MAX_KEEPIDLE	32767
 #define KTCP_MAX_KEEPINTVL	32767
 #define KTCP_MAX_KEEPCNT	127
+/* Native's TCP_FIN_TIMEOUT_MAX, the most TCP_LINGER2 keeps, seconds. */
+#define KTCP_MAX_LINGER2	120
 
 /* The byte of the TCP header that holds the flags. */
 #define KTCP_FLAG_BYTE(th)	(((u8 *)(th))[13])
@@ -266,6 +268,10 @@ struct ktcp_sock {
 	int			keepalive_time;	/* seconds */
 	int			keepalive_intvl;
 	int			keepalive_probes;
+	/* TCP_LINGER2: an orphan's FIN_WAIT2, seconds; 0: fin_timeout;
+	 * below 0: no FIN_WAIT2 for an orphan (reset, as native).
+	 */
+	int			linger2;
 	u8			probes_out;	/* keepalive or persist, unanswered */
 	u32			probes_stamp;	/* jiffies: first persist probe
 						 * of this zero window; 0: none
@@ -716,6 +722,7 @@ void ktcp_schedule_delack(struct sock *sk);
 void ktcp_reset_keepalive(struct sock *sk);
 void ktcp_set_keepalive(struct sock *sk, int on);
 void ktcp_wait(struct sock *sk, unsigned int timeout_s);
+unsigned int ktcp_fin_time(const struct sock *sk);
 void ktcp_enter_time_wait(struct sock *sk, enum ktcp_event ev);
 void ktcp_persist_reset(struct sock *sk);
 void ktcp_rtt_sample(struct sock *sk, u32 rtt);

@@ -399,6 +399,7 @@ static struct sock *ktcp_create_child(struct sock *sk,
 	ks->keepalive_time = ktcp_sk(sk)->keepalive_time;
 	ks->keepalive_intvl = ktcp_sk(sk)->keepalive_intvl;
 	ks->keepalive_probes = ktcp_sk(sk)->keepalive_probes;
+	ks->linger2 = ktcp_sk(sk)->linger2;
 	ks->snd_wl1 = ntohl(tcp_hdr(skb)->seq);
 	ks->snd_wl2 = ntohl(tcp_hdr(skb)->ack_seq);
 

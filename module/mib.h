@@ -27,8 +27,12 @@ enum ktcp_mib {
 	KTCP_MIB_BACKLOG_DROPS,		/* socket backlog full */
 	KTCP_MIB_BAD_OPTIONS,		/* malformed TCP options */
 	KTCP_MIB_TIMEOUTS,		/* retransmission timeouts */
-	KTCP_MIB_ABORT_ON_DATA,		/* RST: data after close, linger 0 */
-	KTCP_MIB_ABORT_ON_LINGER,
+	KTCP_MIB_ABORT_ON_DATA,		/* RST: data after close, linger 0;
+					 * an orphan's FIN_WAIT2, TCP_LINGER2 < 0
+					 */
+	KTCP_MIB_ABORT_ON_LINGER,	/* RST: close() in FIN_WAIT2,
+					 * TCP_LINGER2 < 0
+					 */
 	KTCP_MIB_ABORT_ON_CLOSE,	/* RST: close() with unread data */
 	KTCP_MIB_PAWS_ESTAB,		/* dropped by PAWS (RFC 7323) */
 	KTCP_MIB_OFO_QUEUE,		/* segments kept out of order */
@@ -67,7 +71,9 @@ enum ktcp_mib {
 	KTCP_MIB_RST_LISTEN_OVERFLOW,	/* accept queue full, abort_on_overflow */
 	KTCP_MIB_RST_ABORT_ON_CLOSE,	/* close(): unread data, unaccepted */
 	KTCP_MIB_RST_ABORT_ON_DATA,	/* data after close() */
-	KTCP_MIB_RST_ABORT_ON_LINGER,	/* close() with SO_LINGER {1, 0} */
+	KTCP_MIB_RST_ABORT_ON_LINGER,	/* close() with SO_LINGER {1, 0}, or in
+					 * FIN_WAIT2 with TCP_LINGER2 < 0
+					 */
 	KTCP_MIB_RST_DISCONNECT,	/* connect(AF_UNSPEC) of a connection */
 	KTCP_MIB_RST_TIMEOUT,		/* keepalive gave up */
 	KTCP_MIB_RST_ABORT_ON_MEMORY,	/* orphan over max_orphans or memory */

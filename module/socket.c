@@ -336,6 +336,22 @@ static int ktcp_disconnect(struct sock *sk)
 	return 0;
 }
 
+/*
+ * close() left @sk in FIN_WAIT2: it waits for the peer's FIN for
+ * TCP_LINGER2 or fin_timeout, or, with TCP_LINGER2 below 0, is reset
+ * at once, as tcp_close() does.
+ */
+static void ktcp_orphan_fin_wait2(struct sock *sk)
+{
+	if (READ_ONCE(ktcp_sk(sk)->linger2) >= 0) {
+		ktcp_wait(sk, ktcp_fin_time(sk));
+		return;
+	}
+	ktcp_inc_stats(sock_net(sk), KTCP_MIB_ABORT_ON_LINGER);
+	ktcp_send_rst(sk, KTCP_MIB_RST_ABORT_ON_LINGER);
+	ktcp_done(sk, KTCP_EV_ABORT);
+}
+
 static int ktcp_release(struct socket *sock)
 {
 	struct sock *sk = sock->sk;
@@ -385,7 +401,7 @@ static int ktcp_release(struct socket *sock)
 	if (sk->sk_state == TCP_CLOSE)
 		ktcp_destroy_sock(sk);
 	else if (ktcp_orphan_check(sk) && sk->sk_state == TCP_FIN_WAIT2)
-		ktcp_wait(sk, ktcp_sysctl(sock_net(sk), fin_timeout));
+		ktcp_orphan_fin_wait2(sk);
 	release_sock(sk);
 	sock_put(sk);
 	sock->sk = NULL;

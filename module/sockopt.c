@@ -160,6 +160,11 @@ static int ktcp_set_tcp_opt(struct sock *sk, int optname, int val)
 	case TCP_KEEPINTVL:
 	case TCP_KEEPCNT:
 		return ktcp_set_keepalive_opt(sk, optname, val);
+	case TCP_LINGER2:
+		/* As native: below 0 is -1, above 120 s is 120 s. */
+		WRITE_ONCE(ks->linger2, val < 0 ? -1 :
+			   min(val, KTCP_MAX_LINGER2));
+		return 0;
 	default:
 		return -ENOPROTOOPT;
 	}
@@ -484,6 +489,11 @@ static int ktcp_get_tcp_opt(struct sock *sk, int optname, int *val)
 		return 0;
 	case TCP_KEEPCNT:
 		*val = ks->keepalive_probes ?: ktcp_sysctl(net, keepalive_probes);
+		return 0;
+	case TCP_LINGER2:
+		*val = READ_ONCE(ks->linger2);
+		if (*val >= 0)
+			*val = ktcp_fin_time(sk);
 		return 0;
 	default:
 		return -ENOPROTOOPT;

@@ -78,12 +78,11 @@ ktcp_qemu_args()
 		-fsdev "local,id=results,path=$results,$p9"
 		-device virtio-9p-pci,fsdev=results,mount_tag=ktcp.results
 		-kernel "$image"
-		-append "rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=524288,access=any,cache=loose ro console=ttyS0 quiet loglevel=1 panic=-1 mitigations=off ktcp.results=$results init=$init")
+		-append "rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=524288,access=any,cache=loose ro console=ttyS0 quiet loglevel=1 panic=-1 mitigations=off ktcp.results=$results init=$init${KTCP_VM_SHARED:+ ktcp.shared=$KTCP_VM_SHARED}")
 	if [ -n "${KTCP_VM_SHARED:-}" ]; then
 		# shellcheck disable=SC2054 # commas separate QEMU suboptions
 		qemu_args+=(-fsdev "local,id=shared,path=$KTCP_VM_SHARED,$p9"
 			-device virtio-9p-pci,fsdev=shared,mount_tag=ktcp.shared)
-		qemu_args[-1]+=" ktcp.shared=$KTCP_VM_SHARED"
 	fi
 }
 

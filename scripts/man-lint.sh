@@ -77,7 +77,7 @@ for c in $(sed -nE -e 's/^[[:space:]]*\[KTCP_MIB_[A-Z0-9_]+\][[:space:]]*= "([A-
 	has_word "$c" || finding "counter $c is not in $page"
 done
 # SOL_TCP options and ioctls
-for o in $(grep -ohE '(case|optname ==) (TCP|SIOC)[A-Z_]+' module/sockopt.c |
+for o in $(grep -ohE '(case|optname ==) (TCP|SIOC)[A-Z0-9_]+' module/sockopt.c |
 	   awk '{ print $NF }' | sort -u); do
 	has_word "$o" || finding "$o is not in $page"
 done

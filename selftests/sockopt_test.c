@@ -38,6 +38,7 @@
 
 /* tcpi_state values (include/net/tcp_states.h, not in the uapi) */
 #define ST_ESTABLISHED	1U
+#define ST_FIN_WAIT2	5U
 #define ST_CLOSE	7U
 #define ST_LISTEN	10U
 
@@ -326,6 +327,56 @@ TEST_F(opt, values_read_back)
 	len = sizeof(ca);
 	EXPECT_EQ(0, getsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, ca, &len));
 	EXPECT_STREQ("cubic", ca);
+}
+
+/*
+ * TCP_LINGER2 reads back fin_timeout (60 s in a new namespace) until
+ * set; below 0 is -1, above 120 s is 120 s (TCP_FIN_TIMEOUT_MAX).
+ */
+TEST_F(opt, linger2_reads_back_as_native)
+{
+	int fd = new_socket(_metadata, self), val = 0;
+	socklen_t len = sizeof(val);
+
+	EXPECT_EQ(60, get_int(fd, IPPROTO_TCP, TCP_LINGER2));
+	EXPECT_EQ(0, set_int(fd, IPPROTO_TCP, TCP_LINGER2, 30));
+	EXPECT_EQ(30, get_int(fd, IPPROTO_TCP, TCP_LINGER2));
+	EXPECT_EQ(0, set_int(fd, IPPROTO_TCP, TCP_LINGER2, 1000));
+	EXPECT_EQ(120, get_int(fd, IPPROTO_TCP, TCP_LINGER2));
+	EXPECT_EQ(0, set_int(fd, IPPROTO_TCP, TCP_LINGER2, -5));
+	/* -1 is a value here, not get_int()'s -EPERM. */
+	EXPECT_EQ(0, getsockopt(fd, IPPROTO_TCP, TCP_LINGER2, &val, &len));
+	EXPECT_EQ(-1, val);
+	EXPECT_EQ(0, set_int(fd, IPPROTO_TCP, TCP_LINGER2, 0));
+	EXPECT_EQ(60, get_int(fd, IPPROTO_TCP, TCP_LINGER2));
+}
+
+/*
+ * TCP_LINGER2 below 0, between two sockets of one stack: close() in
+ * FIN_WAIT2 resets the connection at once, and the peer, in CLOSE_WAIT,
+ * reads EPIPE (tcp_reset()'s error there), not a late end of file.
+ */
+TEST_F(opt, linger2_negative_resets_in_fin_wait2)
+{
+	struct pollfd p;
+	char buf[8];
+	int c, s, i;
+
+	pair(_metadata, self, &c, &s);
+	ASSERT_EQ(0, set_int(c, IPPROTO_TCP, TCP_LINGER2, -1));
+	ASSERT_EQ(0, shutdown(c, SHUT_WR));
+	ASSERT_TRUE(readable(s, 2000));
+	ASSERT_EQ(0, recv(s, buf, sizeof(buf), MSG_DONTWAIT));
+	for (i = 0; i < 200 && tcp_info_of(c).tcpi_state != ST_FIN_WAIT2; i++)
+		usleep(10000);
+	ASSERT_EQ(ST_FIN_WAIT2, tcp_info_of(c).tcpi_state);
+	close_sock(_metadata, &self->socks, c);
+	/* No events asked: poll() waits for the hang-up alone. */
+	p = (struct pollfd){ .fd = s };
+	ASSERT_EQ(1, poll(&p, 1, 2000));
+	EXPECT_TRUE(p.revents & POLLHUP);
+	EXPECT_EQ(EPIPE, get_int(s, SOL_SOCKET, SO_ERROR));
+	EXPECT_EQ(ST_CLOSE, tcp_info_of(s).tcpi_state);
 }
 
 /* The MSS both sides settle on: TCP_MAXSEG less the timestamp option. */
