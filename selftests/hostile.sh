@@ -291,10 +291,12 @@ pk=$!
 [ "$with_native" = 0 ] || persist native on_native 7202 block
 wait "$pk"
 kp=$(json "$ktcp_tmp/persist-ktcp-block" probes)
-np=$(json "$ktcp_tmp/persist-native-block" probes)
 ke=$(json "$ktcp_tmp/persist-app-ktcp-block" error)
-ne=$(json "$ktcp_tmp/persist-app-native-block" error)
-[ "$with_native" = 1 ] || np=3 ne=ETIMEDOUT
+np=3 ne=ETIMEDOUT
+if [ "$with_native" = 1 ]; then
+	np=$(json "$ktcp_tmp/persist-native-block" probes)
+	ne=$(json "$ktcp_tmp/persist-app-native-block" error)
+fi
 if [ "$kp" = 3 ] && [ "$ke" = ETIMEDOUT ] && [ "$np" = "$kp" ] &&
    [ "$ne" = ETIMEDOUT ]; then
 	tap_ok "zero window, silent peer: ETIMEDOUT to a blocked writer after retries2 = 3 probes on the wire, as native"
@@ -311,8 +313,8 @@ pk=$!
 [ "$with_native" = 0 ] || persist native on_native 7204 close
 wait "$pk"
 kp=$(json "$ktcp_tmp/persist-ktcp-close" probes)
-np=$(json "$ktcp_tmp/persist-native-close" probes)
-[ "$with_native" = 1 ] || np=2
+np=2
+[ "$with_native" = 0 ] || np=$(json "$ktcp_tmp/persist-native-close" probes)
 if [ "$kp" = 2 ] && [ "$np" = "$kp" ]; then
 	tap_ok "zero window, silent peer, close(): the orphan gives up after orphan_retries = 2 probes, as native"
 else

@@ -127,14 +127,20 @@ run_pd()
 	local dir rc lock_fd
 	local -a preload_env=()
 
-	dir=$(dirname "$script")
+	# No dirname, basename or env: every process costs the emulated
+	# guest a fork and an exec, and a run already starts a dozen
+	# (packetdrill's own ip and ifconfig through system()).
+	dir=${script%/*}
 	[ "$stack" = native ] || preload_env=(LD_PRELOAD="$preload"
 		KTCP_PRELOAD_STRICT=1 KTCP_PRELOAD_VERBOSE=2)
 	exec {lock_fd}>>"$ktcp_tmp/run.lock"
 	flock "$mode" "$lock_fd"
-	(cd "$dir" && env ${preload_env[@]+"${preload_env[@]}"} \
-		timeout -k 5 "$run_timeout" unshare -n "$pd" "${pd_args[@]}" \
-		"--tolerance_usecs=$tol" "$(basename "$script")") >"$out" 2>&1
+	(
+		cd "$dir" || exit 1
+		[ ${#preload_env[@]} -eq 0 ] || export "${preload_env[@]}"
+		exec timeout -k 5 "$run_timeout" unshare -n "$pd" \
+			"${pd_args[@]}" "--tolerance_usecs=$tol" "${script##*/}"
+	) >"$out" 2>&1
 	rc=$?
 	exec {lock_fd}>&-
 	return $rc
@@ -301,6 +307,14 @@ if [ -r "$known_file" ]; then
 	done <"$known_file"
 fi
 
+# pkt_name PATH: the script's name, without its directory and .pkt, in
+# pkt (set, not printed: a $(...) would fork).
+pkt_name()
+{
+	pkt=${1##*/}
+	pkt=${pkt%.pkt}
+}
+
 picked()
 {
 	[ -z "$only" ] || [[ $1 =~ $only ]]
@@ -326,8 +340,9 @@ own=() mss=()
 if [[ $sets == *,own,* ]]; then
 	for s in "$KTCP_SELFTESTS_DIR"/packetdrill/*.pkt; do
 		[ -f "$s" ] || continue
-		picked "$(basename "$s" .pkt)" || continue
-		case $(basename "$s") in
+		pkt_name "$s"
+		picked "$pkt" || continue
+		case $pkt in
 		mss-*) mss+=("$s") ;;
 		*) own+=("$s") ;;
 		esac
@@ -341,8 +356,9 @@ for s in ${own[@]+"${own[@]}"}; do
 	ktcp_ids+=("$pd_id")
 done
 for i in ${own[@]+"${!own[@]}"}; do
-	pd_report "${native_ids[i]}" native "$(basename "${own[i]}" .pkt)"
-	pd_report "${ktcp_ids[i]}" ktcp "$(basename "${own[i]}" .pkt)"
+	pkt_name "${own[i]}"
+	pd_report "${native_ids[i]}" native "$pkt"
+	pd_report "${ktcp_ids[i]}" ktcp "$pkt"
 done
 
 # --- third-party scripts -----------------------------------------------
@@ -426,7 +442,8 @@ for s in ${mss[@]+"${mss[@]}"}; do
 	mss_ids+=("$pd_id")
 done
 for i in ${mss[@]+"${!mss[@]}"}; do
-	pd_report "${mss_ids[i]}" native "$(basename "${mss[i]}" .pkt)"
+	pkt_name "${mss[i]}"
+	pd_report "${mss_ids[i]}" native "$pkt"
 done
 # On ktcp one rank after the other, each rank's scripts at once, but
 # those below the floor one at a time: should one crash the kernel, the
@@ -435,13 +452,14 @@ for rank in 1 2 3 4; do
 	[ "$rank" -lt 3 ] || pd_jobs=1
 	ranked=() mss_ids=()
 	for s in ${mss[@]+"${mss[@]}"}; do
-		[ "$(mss_rank "$(basename "$s")")" = "$rank" ] || continue
+		[ "$(mss_rank "${s##*/}")" = "$rank" ] || continue
 		pd_start ktcp "$s"
 		ranked+=("$s")
 		mss_ids+=("$pd_id")
 	done
 	for i in ${ranked[@]+"${!ranked[@]}"}; do
-		pd_report "${mss_ids[i]}" ktcp "$(basename "${ranked[i]}" .pkt)"
+		pkt_name "${ranked[i]}"
+		pd_report "${mss_ids[i]}" ktcp "$pkt"
 	done
 done
 
