@@ -617,10 +617,6 @@ void ktcp_clear_timers(struct sock *sk)
 		clear_bit(bit, &ks->deferred);
 }
 
-/*
- * Wait in TIME_WAIT or an orphan's FIN_WAIT_2, the state @sk is in, for
- * @timeout_s seconds from now (a FIN again in TIME_WAIT restarts 2MSL).
- */
 /* How long an orphan waits in FIN_WAIT2: TCP_LINGER2, or fin_timeout. */
 unsigned int ktcp_fin_time(const struct sock *sk)
 {
@@ -629,6 +625,10 @@ unsigned int ktcp_fin_time(const struct sock *sk)
 	return linger2 > 0 ? linger2 : ktcp_sysctl(sock_net(sk), fin_timeout);
 }
 
+/*
+ * Wait in TIME_WAIT or an orphan's FIN_WAIT_2, the state @sk is in, for
+ * @timeout_s seconds from now (a FIN again in TIME_WAIT restarts 2MSL).
+ */
 void ktcp_wait(struct sock *sk, unsigned int timeout_s)
 {
 	sk_stop_timer(sk, &ktcp_sk(sk)->rtx_timer);

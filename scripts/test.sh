@@ -134,10 +134,8 @@ count_packages()
 
 # What the VMs need comes first: the modules, the selftests, libktcp,
 # and the DKMS tree of the packages (beside the builds).  The host's
-# own checks then run beside the VMs: each emulated guest leaves a host
-# CPU idle part of the time (its suites sleep through timeouts and
-# retransmission timers), and a check that waited for the VMs, or
-# they for it, would add its minutes to the run's.
+# own checks then run beside the VMs, which no longer wait minutes for
+# them to begin; the two share the host's CPUs.
 pkg_pid='' host_pid=''
 rm -f "$build/make-check.rc" "$build/userspace-test.rc"
 if [ "${KTCP_SKIP_HOST:-0}" = 1 ]; then
@@ -267,14 +265,14 @@ expect_suites()
 }
 
 # Each kernel's suites run in several VMs at once (KTCP_STOCK_VMS,
-# default 3; KTCP_DEBUG_VMS, default 2), shared out by the seconds each
-# took there (the mean of three warm runs with five VMs on the host,
+# default 3; KTCP_DEBUG_VMS, default 2), each VM claiming the next one
+# from a list ordered by the seconds each took there (the mean of three warm runs with five VMs on the host,
 # three of 6.1 and two of 6.12: 2026-12-04 22:14 and 22:57, 2026-12-05
 # 00:35, trees aad63be, 42e1073 and 29b4b66; icmp_test and coexist_test
 # on 6.12 from the last two, after their debug volumes shrank;
 # module_cycle on 6.1 estimated since its module lost its debug info),
-# longest first, each to the VM with the fewest seconds so far.  "-":
-# not run on that kernel.
+# longest first, so that no long one starts last.  "-": not run on that
+# kernel.
 #	suite		6.1	6.12
 suite_seconds="
 	packetdrill	1139	-
@@ -444,19 +442,17 @@ vm_count()
 vm_names=() vm_pids=() vm_ksrcs=() vm_kernels=() kernels_run=()
 start_vms()
 {
-	local kernel=$1 image=$2 moddir=$3 vksrc=$4 n=$5 cap=$6 order suites i
-	local claims=$build/results/claims-$kernel
+	local kernel=$1 image=$2 moddir=$3 vksrc=$4 n=$5 cap=$6 i
+	local claims=$build/results/claims-$kernel all others suites
 
-	order=$(suites_of "$kernel" | by_weight "$kernel")
+	all=$(suites_of "$kernel" | by_weight "$kernel")
+	others=$(suites_of "$kernel" | grep -vx kunit | by_weight "$kernel")
 	kernels_run+=("$kernel")
 	rm -rf "$claims"
 	mkdir -p "$claims"
 	for ((i = 0; i < n; i++)); do
-		suites=$order
-		if [ "$i" -gt 0 ]; then
-			suites=${suites/#kunit,/} suites=${suites/%,kunit/}
-			suites=${suites/,kunit,/,} suites=${suites/#kunit/}
-		fi
+		suites=$others
+		[ "$i" -gt 0 ] || suites=$all
 		[ -n "$suites" ] || continue
 		# Two guests booting at once double each one's boot.
 		[ ${#vm_names[@]} -eq 0 ] || sleep "${KTCP_VM_STAGGER:-30}"
