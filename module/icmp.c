@@ -28,10 +28,10 @@
 
 /*
  * tcp_simple_retransmit(): what went out larger than the new MSS is
- * cut to it (each segment in flight an skb of its own, as output.c
- * keeps them) and sent again at once; the network dropped it for its
- * size, not for congestion, so the window stays, and what fitted is
- * not sent twice.
+ * sent again at once, cut to it (ktcp_xmit_skb() resends an MSS, the
+ * walk then meets the rest); the network dropped it for its size, not
+ * for congestion, so the window stays, and what fitted is not sent
+ * twice.
  */
 static void ktcp_resend_smaller(struct sock *sk)
 {
@@ -43,8 +43,7 @@ static void ktcp_resend_smaller(struct sock *sk)
 			break;
 		if (KTCP_SKB_CB(skb)->sacked || skb->len <= ks->mss)
 			continue;
-		if (ktcp_split(sk, skb, ks->mss) ||
-		    ktcp_xmit_skb(sk, skb, KTCP_RTX_MTU))
+		if (ktcp_xmit_skb(sk, skb, KTCP_RTX_MTU))
 			break;
 	}
 }

@@ -395,25 +395,27 @@ static u32 ktcp_clean_acked(struct sock *sk, u32 ack,
 	skb_queue_walk_safe(&sk->sk_write_queue, skb, tmp) {
 		struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
 
-		if (ktcp_seq_after(cb->end_seq, ack)) {
-			/*
-			 * Partly acknowledged (a peer that took what its
-			 * window held): keep the rest only, so that a resend
-			 * starts at SND.UNA (tcp_trim_head()).
-			 */
-			if (ktcp_seq_after(ack, cb->seq) && skb->len &&
-			    !ktcp_split(sk, skb, ack - cb->seq)) {
-				__skb_unlink(skb, &sk->sk_write_queue);
-				ktcp_wmem_free_skb(sk, skb);
-			}
+		if (!ktcp_seq_after(ack, cb->seq))
 			break;
-		}
 		if (!cb->retransmitted && rtt < 0)
 			rtt = jiffies - cb->sent_jiffies;
-		if (!cb->sacked) {
-			delivered++;
+		if (!cb->sacked)
 			ktcp_rack_advance(ks, cb);
+		if (ktcp_seq_after(cb->end_seq, ack)) {
+			/*
+			 * Partly acknowledged, an skb that went as several
+			 * segments: keep the rest only, so that a resend
+			 * starts at SND.UNA (tcp_trim_head()).
+			 */
+			u32 segs = ktcp_skb_segs(ks, skb);
+
+			ktcp_trim_head(sk, skb, ack - cb->seq);
+			if (!cb->sacked)
+				delivered += segs - ktcp_skb_segs(ks, skb);
+			break;
 		}
+		if (!cb->sacked)
+			delivered += ktcp_skb_segs(ks, skb);
 		__skb_unlink(skb, &sk->sk_write_queue);
 		ktcp_wmem_free_skb(sk, skb);
 	}
@@ -469,7 +471,9 @@ static u32 ktcp_rcv_sacks(struct sock *sk, const struct ktcp_syn_options *opts)
 		if (!ktcp_sack_block_valid(start, end, ks->snd_una,
 					   ks->snd_max))
 			continue;
-		newly += ktcp_sack_mark(&sk->sk_write_queue, start, end, ks);
+		ktcp_sack_fit(sk, start, end);
+		newly += ktcp_sack_mark(&sk->sk_write_queue, start, end,
+					ks->mss, ks);
 		if (ktcp_seq_after(end, ks->highest_sack))
 			ks->highest_sack = end;
 	}
@@ -551,7 +555,8 @@ static void ktcp_sack_loss_check(struct sock *sk)
 
 		if (ktcp_skb_unsent(ks, skb))
 			break;
-		sacked += cb->sacked;
+		if (cb->sacked)
+			sacked += ktcp_skb_segs(ks, skb);
 		/*
 		 * Or a segment RACK marked lost in the last recovery and
 		 * not resent (tcp_time_to_recover(): lost_out).

@@ -559,6 +559,22 @@ static inline u32 ktcp_mss_segs(const struct ktcp_sock *ks, u32 bytes)
 }
 
 /*
+ * The segments @len bytes of the write queue go as, at least one (a
+ * FIN alone), as native's tcp_skb_pcount(): an skb in flight is one GSO
+ * packet, and recovery counts what it holds, not the skb.
+ */
+static inline u32 ktcp_pcount(u32 len, u32 mss)
+{
+	return max_t(u32, DIV_ROUND_UP(len, max_t(u32, mss, 1)), 1);
+}
+
+static inline u32 ktcp_skb_segs(const struct ktcp_sock *ks,
+				const struct sk_buff *skb)
+{
+	return ktcp_pcount(skb->len, ks->mss);
+}
+
+/*
  * The congestion window in bytes.  Before fast retransmit, each segment
  * the duplicate ACKs showed delivered lets one new segment more go, up
  * to DupThresh - 1 (RFC 3042 Limited Transmit), as native takes what
@@ -621,6 +637,7 @@ int ktcp_send_synack(struct sock *listener, const struct ktcp_af_ops *ops,
 		     u16 window);
 void ktcp_write_xmit(struct sock *sk);
 int ktcp_split(struct sock *sk, struct sk_buff *skb, u32 len);
+void ktcp_trim_head(struct sock *sk, struct sk_buff *skb, u32 len);
 void ktcp_write_xmit_corked(struct sock *sk);
 void ktcp_write_xmit_push(struct sock *sk);
 bool ktcp_push_held(struct sock *sk);
@@ -747,6 +764,7 @@ bool ktcp_prune_ofo(struct sock *sk);
 bool ktcp_wmem_schedule(struct sock *sk, int size);
 void ktcp_wmem_charge(struct sock *sk, int size);
 void ktcp_wmem_charge_forced(struct sock *sk, int size);
+void ktcp_wmem_uncharge(struct sock *sk, int size);
 void ktcp_wmem_free_skb(struct sock *sk, struct sk_buff *skb);
 bool ktcp_too_many_orphans(struct sock *sk);
 void ktcp_purge_orphans(struct net *net);

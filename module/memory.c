@@ -304,11 +304,17 @@ void ktcp_wmem_charge_forced(struct sock *sk, int size)
 	ktcp_wmem_charge(sk, size);
 }
 
+/* @size bytes of truesize leave the write queue. */
+void ktcp_wmem_uncharge(struct sock *sk, int size)
+{
+	sk_wmem_queued_add(sk, -size);
+	sk_mem_uncharge(sk, size);
+}
+
 /* @skb leaves the write queue (acknowledged, or the socket is gone). */
 void ktcp_wmem_free_skb(struct sock *sk, struct sk_buff *skb)
 {
-	sk_wmem_queued_add(sk, -skb->truesize);
-	sk_mem_uncharge(sk, skb->truesize);
+	ktcp_wmem_uncharge(sk, skb->truesize);
 	kfree_skb(skb);
 }
 

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Building and sending segments.  Every segment is built fresh: a new
- * skb with room for the headers, the payload copied from the write
- * queue, a full software checksum.  Simple, and a queued skb is never
- * shared with a transmission still in flight.
+ * Building and sending segments.  A never-sent skb of the write queue
+ * goes whole, as one GSO packet of MSS-sized segments (native's TSO
+ * skbs), cut only where the windows end; it stays whole in flight
+ * until an ACK trims it (ktcp_trim_head()), a SACK block's edge or a
+ * resend cuts it (ktcp_split()).  A transmission refers to the queue's
+ * pages and leaves the checksum to the device or the core.
  */
 
 #include <linux/highmem.h>
@@ -144,43 +146,21 @@ struct sk_buff *ktcp_alloc_payload(unsigned int headroom, unsigned int len,
 	return skb;
 }
 
-/*
- * Copy @len bytes into the payload of @dst: those of @src, then of the
- * skbs after it in @queue (a GSO packet's segments are successive skbs
- * of the write queue).
- */
-static int ktcp_copy_payload(struct sk_buff *dst,
-			     const struct sk_buff_head *queue,
-			     const struct sk_buff *src, unsigned int len)
+/* Copy the first @len bytes of @src into the payload of @dst. */
+static int ktcp_copy_payload(struct sk_buff *dst, const struct sk_buff *src,
+			     unsigned int len)
 {
-	unsigned int done = 0, src_off = 0;
+	unsigned int done = 0;
 	int i;
 
 	for (i = 0; i < skb_shinfo(dst)->nr_frags && done < len; i++) {
 		skb_frag_t *frag = &skb_shinfo(dst)->frags[i];
 		unsigned int size = min(skb_frag_size(frag), len - done);
 		u8 *to = kmap_local_page(skb_frag_page(frag));
-		unsigned int off = 0;
-		int err = 0;
+		int err = skb_copy_bits(src, done, to + skb_frag_off(frag),
+					size);
 
-		to += skb_frag_off(frag);
-		while (off < size && !err) {
-			unsigned int n;
-
-			if (src_off == src->len) {
-				if (skb_queue_is_last(queue, src)) {
-					err = -EFAULT;
-					break;
-				}
-				src = skb_queue_next(queue, src);
-				src_off = 0;
-			}
-			n = min(size - off, src->len - src_off);
-			err = skb_copy_bits(src, src_off, to + off, n);
-			off += n;
-			src_off += n;
-		}
-		kunmap_local(to - skb_frag_off(frag));
+		kunmap_local(to);
 		if (err)
 			return err;
 		done += size;
@@ -193,50 +173,41 @@ static int ktcp_copy_payload(struct sk_buff *dst,
  * as native's clones share it (tcp_transmit_skb()): nothing is copied,
  * and a resend costs no more than the first send.  The pages are never
  * written where a segment was sent from: sendmsg() only adds behind.
- * Successive MSS-sized skbs cut from one page frag make one frag again.
  *
  * False, @dst holding part of it, where that cannot be: linear data,
  * more frags than an skb holds, or a MSG_ZEROCOPY skb, whose
  * completion must wait for what was sent (its ubuf_info), which a
  * reference to the pages alone would not hold.
  */
-static bool ktcp_ref_payload(struct sk_buff *dst,
-			     const struct sk_buff_head *queue,
-			     const struct sk_buff *src, unsigned int len)
+static bool ktcp_ref_payload(struct sk_buff *dst, const struct sk_buff *src,
+			     unsigned int len)
 {
 	struct skb_shared_info *shinfo = skb_shinfo(dst);
 	int i;
 
-	for (;;) {
-		if (skb_headlen(src) ||
-		    skb_shinfo(src)->flags & SKBFL_ZEROCOPY_ENABLE)
-			return false;
-		for (i = 0; i < skb_shinfo(src)->nr_frags && len; i++) {
-			const skb_frag_t *frag = &skb_shinfo(src)->frags[i];
-			unsigned int size = min(skb_frag_size(frag), len);
-			struct page *page = skb_frag_page(frag);
-			int n = shinfo->nr_frags;
+	if (skb_headlen(src) || skb_shinfo(src)->flags & SKBFL_ZEROCOPY_ENABLE)
+		return false;
+	for (i = 0; i < skb_shinfo(src)->nr_frags && len; i++) {
+		const skb_frag_t *frag = &skb_shinfo(src)->frags[i];
+		unsigned int size = min(skb_frag_size(frag), len);
+		struct page *page = skb_frag_page(frag);
+		int n = shinfo->nr_frags;
 
-			if (skb_can_coalesce(dst, n, page, skb_frag_off(frag))) {
-				skb_frag_size_add(&shinfo->frags[n - 1], size);
-			} else {
-				if (n == MAX_SKB_FRAGS)
-					return false;
-				get_page(page);
-				skb_fill_page_desc(dst, n, page, skb_frag_off(frag),
-						   size);
-			}
-			dst->len += size;
-			dst->data_len += size;
-			dst->truesize += size;
-			len -= size;
+		if (skb_can_coalesce(dst, n, page, skb_frag_off(frag))) {
+			skb_frag_size_add(&shinfo->frags[n - 1], size);
+		} else {
+			if (n == MAX_SKB_FRAGS)
+				return false;
+			get_page(page);
+			skb_fill_page_desc(dst, n, page, skb_frag_off(frag),
+					   size);
 		}
-		if (!len)
-			return true;
-		if (skb_queue_is_last(queue, src))
-			return false;
-		src = skb_queue_next(queue, src);
+		dst->len += size;
+		dst->data_len += size;
+		dst->truesize += size;
+		len -= size;
 	}
+	return !len;
 }
 
 /* A segment's skb: headers in the linear part, the payload in frags. */
@@ -246,12 +217,11 @@ static struct sk_buff *ktcp_alloc_segment(struct sock *sk,
 {
 	struct sk_buff *skb = ktcp_alloc_skb(0, GFP_ATOMIC);
 
-	if (!skb || !len ||
-	    ktcp_ref_payload(skb, &sk->sk_write_queue, data, len))
+	if (!skb || !len || ktcp_ref_payload(skb, data, len))
 		return skb;
 	consume_skb(skb);
 	skb = ktcp_alloc_payload(KTCP_HEADROOM, len, GFP_ATOMIC);
-	if (skb && ktcp_copy_payload(skb, &sk->sk_write_queue, data, len)) {
+	if (skb && ktcp_copy_payload(skb, data, len)) {
 		kfree_skb(skb);
 		skb = NULL;
 	}
@@ -283,10 +253,9 @@ static void ktcp_sack_blocks(struct ktcp_sock *ks, struct ktcp_out_options *o,
 }
 
 /*
- * One segment of @sk: @len bytes of @data (from its start, and on
- * through the write queue: more than an MSS goes as one GSO packet),
- * flags, and the ACK of everything received unless we are still in
- * SYN_SENT.
+ * One segment of @sk: the first @len bytes of @data (more than an MSS
+ * go as one GSO packet), flags, and the ACK of everything received
+ * unless we are still in SYN_SENT.
  */
 static int ktcp_send_segment(struct sock *sk, u32 seq, u8 flags,
 			     struct sk_buff *data, unsigned int len)
@@ -300,9 +269,15 @@ static int ktcp_send_segment(struct sock *sk, u32 seq, u8 flags,
 	skb = ktcp_alloc_segment(sk, data, len);
 	if (!skb)
 		return -ENOBUFS;
+	/*
+	 * PSH on every GSO packet, as native forces it on every TSO packet
+	 * (to expedite the peer's GRO flush); segmentation keeps it on the
+	 * last segment only.
+	 */
 	if (len > ks->mss) {
 		ktcp_gso_setup(skb, ks->af_ops, ks->mss, len);
 		segs = skb_shinfo(skb)->gso_segs;
+		flags |= KTCP_PSH;
 	}
 	if (sk->sk_state != TCP_SYN_SENT || (flags & KTCP_RST))
 		flags |= KTCP_ACK;
@@ -511,17 +486,21 @@ static void ktcp_xmit_stamp(struct ktcp_sock *ks, struct sk_buff *skb)
 }
 
 /*
- * Send @skb, a segment of the write queue, alone; if it went before,
- * as a retransmission for reason @why.
+ * Send @skb, an skb of the write queue, whole; if it went before, as a
+ * retransmission for reason @why, of its first MSS only: what is
+ * resent is one segment at a time (RFC 5681, RFC 6675), and the rest
+ * stays queued, cut off.
  */
 int ktcp_xmit_skb(struct sock *sk, struct sk_buff *skb,
 		  enum ktcp_rtx_reason why)
 {
 	struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
-	struct ktcp_info_counts *c = &ktcp_sk(sk)->counts;
-	u8 flags = cb->flags;
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct ktcp_info_counts *c = &ks->counts;
 
-	if (!ktcp_skb_unsent(ktcp_sk(sk), skb)) {
+	if (!ktcp_skb_unsent(ks, skb)) {
+		if (skb->len > ks->mss && ktcp_split(sk, skb, ks->mss))
+			return -ENOBUFS;
 		trace_ktcp_retransmit_skb(sk, skb, why);
 		cb->retransmitted = 1;	/* Karn: no RTT sample */
 		ktcp_inc_stats(sock_net(sk), KTCP_MIB_RETRANS_SEGS);
@@ -529,23 +508,12 @@ int ktcp_xmit_skb(struct sock *sk, struct sk_buff *skb,
 		c->bytes_retrans += skb->len;
 	}
 	c->bytes_sent += skb->len;
-	ktcp_xmit_stamp(ktcp_sk(sk), skb);
-	return ktcp_send_segment(sk, cb->seq, flags, skb, skb->len);
+	ktcp_xmit_stamp(ks, skb);
+	return ktcp_send_segment(sk, cb->seq, cb->flags, skb, skb->len);
 }
 
-/*
- * Successive never-sent segments of the write queue, all but the last
- * a full MSS, that go out as one GSO packet.
- */
-struct ktcp_burst {
-	struct sk_buff	*first;
-	struct sk_buff	*last;
-	u32		len;
-	u32		segs;
-};
-
 /* The segments of one GSO packet (gso.h), from the socket's state. */
-static u32 ktcp_burst_segs(const struct ktcp_sock *ks)
+static u32 ktcp_gso_max_segs(const struct ktcp_sock *ks)
 {
 	struct net *net = sock_net(&ks->inet.sk);
 
@@ -553,34 +521,6 @@ static u32 ktcp_burst_segs(const struct ktcp_sock *ks)
 			     jiffies_to_usecs(ks->srtt >> 3),
 			     ks->counts.min_rtt,
 			     max(ktcp_sysctl(net, min_tso_segs), 1));
-}
-
-/*
- * May @skb, never sent and about to be, join @b (never-sent segments
- * too)?  If it follows a full-MSS last segment without FIN, carries
- * data, and @b has room.  A FIN ends the GSO packet, whose segmentation
- * keeps it on the last segment.
- */
-static bool ktcp_burst_takes(const struct ktcp_sock *ks,
-			     const struct ktcp_burst *b,
-			     const struct sk_buff *skb, u32 max_segs)
-{
-	const struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
-
-	return b->segs && b->segs < max_segs && b->last->len == ks->mss &&
-	       !(KTCP_SKB_CB(b->last)->flags & KTCP_FIN) &&
-	       skb->len && cb->seq == KTCP_SKB_CB(b->last)->end_seq;
-}
-
-static void ktcp_burst_add(struct ktcp_burst *b, struct sk_buff *skb)
-{
-	if (!b->segs) {
-		b->first = skb;
-		b->len = 0;
-	}
-	b->last = skb;
-	b->len += skb->len;
-	b->segs++;
 }
 
 /* SND.NXT and SND.MAX past a segment that went. */
@@ -616,46 +556,9 @@ static void ktcp_sent_to(struct ktcp_sock *ks, u32 end_seq)
 }
 
 /*
- * Send @b, and empty it: one segment as it is, several as one GSO
- * packet with PSH, as native forces on every TSO packet (to expedite
- * the peer's GRO flush; segmentation keeps it on the last segment
- * only).  Returns the segments sent, or an error.
- */
-static int ktcp_burst_send(struct sock *sk, struct ktcp_burst *b)
-{
-	struct ktcp_sock *ks = ktcp_sk(sk);
-	struct sk_buff *skb = b->first;
-	u32 segs = b->segs, i;
-	int err;
-
-	if (!segs)
-		return 0;
-	b->segs = 0;
-	if (segs == 1) {
-		err = ktcp_xmit_skb(sk, skb, KTCP_RTX_NEW);
-	} else {
-		ks->counts.bytes_sent += b->len;
-		/* skb_queue_next() BUGs past the tail: stop at the last. */
-		for (i = 0; ; skb = skb_queue_next(&sk->sk_write_queue, skb)) {
-			ktcp_xmit_stamp(ks, skb);
-			if (++i == segs)
-				break;
-		}
-		err = ktcp_send_segment(sk, KTCP_SKB_CB(b->first)->seq,
-					KTCP_SKB_CB(b->first)->flags | KTCP_PSH |
-					(KTCP_SKB_CB(b->last)->flags & KTCP_FIN),
-					b->first, b->len);
-	}
-	if (err)
-		return err;
-	ktcp_sent_to(ks, KTCP_SKB_CB(b->last)->end_seq);
-	return segs;
-}
-
-/*
- * Cut the first @len bytes of a queued segment off: one MSS of a large
- * unsent skb, what a window smaller than the segment lets go, what a
- * partial ACK covered.  As tcp_fragment(): the rest moves into a new
+ * Cut the first @len bytes of a queued segment off: what the windows
+ * let go of a never-sent skb, the MSS a resend takes, a SACK block's
+ * edge.  As tcp_fragment(): the rest moves into a new
  * skb with its page references and its share of the truesize, nothing
  * is copied, and only the new skb's own overhead is charged, never
  * refused (no new data is queued).
@@ -684,10 +587,47 @@ int ktcp_split(struct sock *sk, struct sk_buff *skb, u32 len)
 }
 
 /*
+ * Drop the first @len bytes of a queued segment, which the peer
+ * acknowledged, in place, as tcp_trim_head() does: an skb in flight
+ * stays whole until the last of it is acknowledged, and the ACK of
+ * every second segment must not cost an allocation.  Their memory
+ * goes back now.  @len is at most the skb's payload.
+ */
+void ktcp_trim_head(struct sock *sk, struct sk_buff *skb, u32 len)
+{
+	struct skb_shared_info *shinfo = skb_shinfo(skb);
+	u32 head = min(len, skb_headlen(skb)), eat = len - head;
+	int i, kept = 0;
+
+	__skb_pull(skb, head);
+	for (i = 0; i < shinfo->nr_frags; i++) {
+		u32 size = skb_frag_size(&shinfo->frags[i]);
+
+		if (size <= eat) {
+			skb_frag_unref(skb, i);
+			eat -= size;
+			continue;
+		}
+		shinfo->frags[kept] = shinfo->frags[i];
+		if (eat) {
+			skb_frag_off_add(&shinfo->frags[kept], eat);
+			skb_frag_size_sub(&shinfo->frags[kept], eat);
+			eat = 0;
+		}
+		kept++;
+	}
+	shinfo->nr_frags = kept;
+	skb->data_len -= len - head;
+	skb->len -= len - head;
+	KTCP_SKB_CB(skb)->seq += len;
+	skb->truesize -= len;
+	ktcp_wmem_uncharge(sk, len);
+}
+
+/*
  * The first skb at or after SND.NXT, or NULL: sought from the tail,
  * where data not sent yet sits in a few skbs of up to 64 KB each
- * (ktcp_size_goal()), not from the head past every MSS-sized segment
- * in flight, which an ACK of a large window would walk each time.
+ * (ktcp_size_goal()), not from the head past everything in flight.
  * Segments never straddle SND.NXT: each goes whole, cut first.
  */
 static struct sk_buff *ktcp_send_head(struct sock *sk)
@@ -718,116 +658,100 @@ enum {
 };
 
 /*
- * Send what the windows allow: the peer's receive window and our
- * congestion window, and Nagle (RFC 896) unless TCP_NODELAY.  After a
- * timeout SND.NXT is back at SND.UNA and this resends, skipping what
- * the peer SACKed.  @how: KTCP_XMIT_PUSH sends what Nagle, TCP_CORK or
- * sender SWS avoidance would hold back, with PSH if KTCP_XMIT_PSH;
- * KTCP_XMIT_CORKED holds a small last segment as
- * TCP_CORK does.  Returns whether anything was sent.
+ * How much of @skb, from its start, may go now (*@len): at most @max
+ * bytes, within the peer's receive window and our congestion window
+ * (the peer's alone for a loss probe), in whole MSS-sized segments
+ * where the windows or @max end inside it.  False if nothing may.
+ *
+ * Data never sent is held back by sender SWS avoidance (RFC 9293
+ * 3.8.6.2.1: a window's last piece goes if at least half the largest
+ * window the peer ever offered), by Nagle (RFC 896: a small last
+ * segment waits while data is unacknowledged, judged by what was in
+ * flight before this skb, as tcp_mss_split_point() judges a TSO skb's
+ * last segment) and by TCP_CORK (regardless), unless @how pushes; a FIN
+ * behind the data ends Nagle and cork.  What an RTO sends again goes as
+ * it went: native applies neither to a retransmission.
+ */
+static bool ktcp_xmit_fits(struct sock *sk, const struct sk_buff *skb,
+			   unsigned int how, u32 max, u32 *len)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	const struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
+	bool hold = !(how & KTCP_XMIT_PUSH) && ktcp_skb_unsent(ks, skb);
+	u32 wnd = how & KTCP_XMIT_PROBE ? ks->snd_wnd :
+		  min(ks->snd_wnd, ktcp_cwnd_bytes(ks));
+	u32 end = ks->snd_una + wnd, room, partial;
+
+	*len = skb->len;
+	if (!skb->len)			/* a FIN alone */
+		return true;
+	if (!ktcp_seq_before(cb->seq, end))
+		return false;
+	room = min(end - cb->seq, max);
+	if (skb->len > room && room < ks->mss &&
+	    hold && room < min_t(u32, ks->mss, ks->max_window / 2))
+		return false;
+	if (skb->len > room)
+		*len = room < ks->mss ? room : rounddown(room, ks->mss);
+	partial = *len % ks->mss;
+	if (hold && partial && *len == skb->len &&
+	    skb_queue_is_last(&sk->sk_write_queue, skb) && !ks->fin_queued &&
+	    (ks->cork || how & KTCP_XMIT_CORKED ||
+	     (!ks->nodelay && ks->snd_nxt != ks->snd_una)))
+		*len -= partial;
+	return *len;
+}
+
+/*
+ * Send what the windows allow, each never-sent skb whole as one GSO
+ * packet of up to ktcp_gso_max_segs() segments (cut there, and where
+ * ktcp_xmit_fits() ends it).  After a timeout SND.NXT is back at
+ * SND.UNA and this resends, one MSS at a time, skipping what the peer
+ * SACKed.  @how: KTCP_XMIT_PUSH sends what Nagle, TCP_CORK or sender
+ * SWS avoidance would hold back, with PSH if KTCP_XMIT_PSH;
+ * KTCP_XMIT_CORKED holds a small last segment as TCP_CORK does.
+ * Returns whether anything was sent.
  */
 static bool __ktcp_write_xmit(struct sock *sk, unsigned int how)
 {
-	bool push = how & KTCP_XMIT_PUSH, corked = how & KTCP_XMIT_CORKED;
 	struct ktcp_sock *ks = ktcp_sk(sk);
-	struct ktcp_burst burst = {};
 	struct sk_buff *skb;
 	bool sent = false;
-	u32 max_segs;
-	int err;
+	u32 max_bytes;
 
 	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |
 				     TCPF_FIN_WAIT1 | TCPF_CLOSING |
 				     TCPF_LAST_ACK)))
 		return false;
 
-	max_segs = how & KTCP_XMIT_PROBE ? 1 : ktcp_burst_segs(ks);
-	/*
-	 * SND.NXT moves when a burst goes: what joins one is not sent yet,
-	 * and Nagle below judges by what was in flight before it, as native
-	 * judges a TSO skb's small last segment (tcp_mss_split_point()).
-	 */
+	max_bytes = ks->mss *
+		    (how & KTCP_XMIT_PROBE ? 1 : ktcp_gso_max_segs(ks));
 	skb = ktcp_send_head(sk);
 	if (!skb)
 		goto out;
 	skb_queue_walk_from(&sk->sk_write_queue, skb) {
 		struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
-		u32 wnd = how & KTCP_XMIT_PROBE ? ks->snd_wnd :
-			  min(ks->snd_wnd, ktcp_cwnd_bytes(ks));
-		bool hold;
+		bool unsent = ktcp_skb_unsent(ks, skb);
+		u32 len;
 
-		/*
-		 * Nagle, cork and SWS avoidance hold data never sent; what
-		 * an RTO sends again goes as it went (native applies neither
-		 * to a retransmission).
-		 */
-		hold = !push && ktcp_skb_unsent(ks, skb);
-		if (cb->sacked && !ktcp_skb_unsent(ks, skb)) {
+		if (cb->sacked && !unsent) {
 			ks->snd_nxt = cb->end_seq;
 			continue;
 		}
-		/*
-		 * sendmsg() queues up to its size goal per skb: cut off the
-		 * MSS that goes, not one the windows hold back, which would
-		 * leave sendmsg() a tail one MSS short of its goal to fill.
-		 */
-		if (skb->len > ks->mss &&
-		    !ktcp_seq_after(cb->seq + ks->mss, ks->snd_una + wnd) &&
-		    ktcp_split(sk, skb, ks->mss))
-			break;
-		if (skb->len &&
-		    ktcp_seq_after(cb->end_seq, ks->snd_una + wnd)) {
-			u32 room = ks->snd_una + wnd - cb->seq;
-
-			/*
-			 * Sender SWS avoidance (RFC 9293 3.8.6.2.1): split for
-			 * half the largest window the peer ever offered.
-			 */
-			if (ktcp_seq_after_eq(cb->seq, ks->snd_una + wnd) ||
-			    (hold &&
-			     room < min_t(u32, ks->mss, ks->max_window / 2)) ||
-			    ktcp_split(sk, skb, room))
-				break;
-		}
-		/*
-		 * Nagle (RFC 896) holds a small last segment while data is
-		 * unacknowledged; TCP_CORK holds it regardless.  A FIN
-		 * behind it ends both.
-		 */
-		if (hold && skb->len && skb->len < ks->mss &&
-		    skb_queue_is_last(&sk->sk_write_queue, skb) &&
-		    !ks->fin_queued &&
-		    (ks->cork || corked ||
-		     (!ks->nodelay && ks->snd_nxt != ks->snd_una)))
+		if (!ktcp_xmit_fits(sk, skb, how, unsent ? max_bytes : ks->mss,
+				    &len) ||
+		    (len < skb->len && ktcp_split(sk, skb, len)))
 			break;
 		/* What the timer pushes out is pushed (tcp_write_wakeup()). */
 		if (how & KTCP_XMIT_PSH && skb->len)
 			cb->flags |= KTCP_PSH;
-		if (ktcp_burst_takes(ks, &burst, skb, max_segs)) {
-			ktcp_burst_add(&burst, skb);
-			continue;
-		}
-		err = ktcp_burst_send(sk, &burst);
-		if (err < 0)
-			break;
-		sent |= err > 0;
-		if (ktcp_skb_unsent(ks, skb)) {
-			ktcp_burst_add(&burst, skb);
-			if (how & KTCP_XMIT_PROBE)
-				break;
-			continue;
-		}
-		/*
-		 * A retransmission goes alone, and at once: SND.NXT came
-		 * back to SND.UNA, which only the RTO does.
-		 */
-		if (ktcp_xmit_skb(sk, skb, KTCP_RTX_RTO))
+		if (ktcp_xmit_skb(sk, skb, unsent ? KTCP_RTX_NEW : KTCP_RTX_RTO))
 			break;
 		ktcp_sent_to(ks, cb->end_seq);
 		sent = true;
+		if (how & KTCP_XMIT_PROBE)
+			break;
 	}
-	if (ktcp_burst_send(sk, &burst) > 0)
-		sent = true;
 out:
 	/* New data went: the tail loss probe's timeout (RFC 8985 7.2). */
 	if (sent && !(how & KTCP_XMIT_PROBE) &&

@@ -21,8 +21,10 @@
  *   is delivered, and, below it, grows back as slow start would; lost
  *   segments go first, then new data.
  *
- * Without SACK, NewReno (RFC 6582) recovers in input.c.  Each segment
- * in flight is an skb of its own (output.c splits on transmission).
+ * Without SACK, NewReno (RFC 6582) recovers in input.c.  An skb in
+ * flight went as ktcp_skb_segs() segments, and counts as that many; a
+ * SACK block cuts it at its edges (sack.c), a resend takes one MSS of
+ * it (ktcp_xmit_skb()).
  */
 
 #include <linux/ktime.h>
@@ -105,13 +107,13 @@ static u32 ktcp_mark_lost(struct sock *sk, u32 reo_wnd, u32 *wait_us)
 			if (left <= 0) {
 				cb->lost = 1;
 				cb->rexmit_out = 0;
-				newly++;
+				newly += ktcp_skb_segs(ks, skb);
 			} else {
 				*wait_us = max_t(u32, *wait_us, left);
 			}
 		}
 		if (!cb->lost || cb->rexmit_out)
-			ks->pipe++;
+			ks->pipe += ktcp_skb_segs(ks, skb);
 	}
 	return newly;
 }
@@ -126,7 +128,8 @@ static u32 ktcp_sacked_segs(struct sock *sk)
 	skb_queue_walk(&sk->sk_write_queue, skb) {
 		if (ktcp_skb_unsent(ks, skb))
 			break;
-		sacked += KTCP_SKB_CB(skb)->sacked;
+		if (KTCP_SKB_CB(skb)->sacked)
+			sacked += ktcp_skb_segs(ks, skb);
 	}
 	return sacked;
 }
@@ -207,7 +210,11 @@ void ktcp_prr_sent(struct ktcp_sock *ks, u32 segs)
 	ks->prr_out += segs;
 }
 
-/* Resend the lost segments the window has room for, oldest first. */
+/*
+ * Resend the lost segments the window has room for, oldest first, one
+ * MSS each (ktcp_xmit_skb() cuts the rest off, lost too, for the next
+ * turn of the walk).
+ */
 static void ktcp_retransmit_lost(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
@@ -295,8 +302,9 @@ static struct sk_buff *ktcp_last_sent(struct sock *sk)
  * @sk: the socket, data in flight
  *
  * As tcp_send_loss_probe(): one new segment if the peer's window takes
- * it, else the last segment sent again; one probe until its episode
- * ends (ktcp_tlp_ack()).  The RTO follows from now.
+ * it, else the last segment sent again (the last MSS of the last skb,
+ * cut off); one probe until its episode ends (ktcp_tlp_ack()).  The
+ * RTO follows from now.
  */
 void ktcp_send_loss_probe(struct sock *sk)
 {
@@ -312,8 +320,15 @@ void ktcp_send_loss_probe(struct sock *sk)
 		goto sent;
 	}
 	skb = ktcp_last_sent(sk);
-	if (!skb || KTCP_SKB_CB(skb)->sacked ||
-	    ktcp_xmit_skb(sk, skb, KTCP_RTX_PROBE))
+	if (!skb || KTCP_SKB_CB(skb)->sacked)
+		goto rearm;
+	if (skb->len > ks->mss) {
+		if (ktcp_split(sk, skb,
+			       (ktcp_skb_segs(ks, skb) - 1) * ks->mss))
+			goto rearm;
+		skb = skb_queue_next(&sk->sk_write_queue, skb);
+	}
+	if (ktcp_xmit_skb(sk, skb, KTCP_RTX_PROBE))
 		goto rearm;
 	ks->tlp_retrans = true;
 sent:

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The SACK scoreboard lives in the write queue: KTCP_SKB_CB()->sacked
- * marks a segment the peer reported whole in a SACK block.  Blocks are
- * the peer's word, so each is checked against what was sent first.
+ * marks an skb the peer reported whole in a SACK block, an skb in
+ * flight being cut at a block's edges first.  Blocks are the peer's
+ * word, so each is checked against what was sent first.
  */
 
 #include "ktcp.h"
@@ -27,19 +28,79 @@ bool ktcp_sack_block_valid(u32 start, u32 end, u32 snd_una, u32 snd_max)
 EXPORT_SYMBOL_NS_GPL(ktcp_sack_block_valid, KTCP_KUNIT_NS);
 
 /**
- * ktcp_sack_mark() - mark the segments a SACK block covers
+ * ktcp_sack_cut() - where a SACK block's edge cuts an skb in flight
+ * @len: the skb's payload, sent as MSS-sized segments from its start
+ * @off: the edge, bytes from the skb's start
+ * @mss: the send MSS, at least 1
+ * @start: the edge is the block's start (else its end)
+ *
+ * In whole segments, as tcp_match_skb_to_sack(): the peer SACKs what
+ * it received, whole segments, so an edge inside one is a changed MSS
+ * or a peer's lie, and rounding it inward (a start up, an end down)
+ * keeps a block of a few bytes from cutting an skb per byte.
+ *
+ * Return: the bytes to cut off the skb's front, 0 for no cut.
+ */
+u32 ktcp_sack_cut(u32 len, u32 off, u32 mss, bool start)
+{
+	u32 cut = start ? roundup(off, mss) : rounddown(off, mss);
+
+	return cut < len ? cut : 0;
+}
+EXPORT_SYMBOL_NS_GPL(ktcp_sack_cut, KTCP_KUNIT_NS);
+
+/**
+ * ktcp_sack_fit() - cut the skbs a SACK block covers in part
+ * @sk: the connection, locked
+ * @start: first sequence number of a valid block
+ * @end: the sequence number after it
+ *
+ * An skb in flight went as several segments, of which a block may hold
+ * some: cut it at the block's edges (ktcp_sack_cut()), so that
+ * ktcp_sack_mark() marks what the peer has and what it lacks is an skb
+ * of its own, to be resent.  At most two cuts a block; an skb that
+ * cannot be cut (no memory) stays unmarked, as if the block had not
+ * come, and the RTO repairs what that misses.
+ */
+void ktcp_sack_fit(struct sock *sk, u32 start, u32 end)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct sk_buff *skb;
+
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
+		u32 cut = 0;
+
+		if (ktcp_seq_after_eq(cb->seq, end))
+			break;
+		if (cb->sacked || !ktcp_seq_after(cb->end_seq, start))
+			continue;
+		if (ktcp_seq_after(start, cb->seq))
+			cut = ktcp_sack_cut(skb->len, start - cb->seq, ks->mss,
+					    true);
+		else if (ktcp_seq_before(end, cb->end_seq))
+			cut = ktcp_sack_cut(skb->len, end - cb->seq, ks->mss,
+					    false);
+		if (cut && ktcp_split(sk, skb, cut))
+			return;
+	}
+}
+
+/**
+ * ktcp_sack_mark() - mark the skbs a SACK block covers
  * @q: the write queue, in sequence order
  * @start: first sequence number of a valid block
  * @end: the sequence number after it
- * @ks: the connection whose RACK state each newly SACKed segment
- *      advances (recovery.c), or NULL (KUnit)
+ * @mss: the send MSS: what an skb counts as, in segments
+ * @ks: the connection whose RACK state each newly SACKed skb advances
+ *      (recovery.c), or NULL (KUnit)
  *
- * Only segments wholly inside the block are marked: a partly covered
- * one still has bytes the peer lacks.
+ * Only skbs wholly inside the block are marked: a partly covered one
+ * still has bytes the peer lacks (ktcp_sack_fit() cut it first).
  *
  * Return: the segments marked that were not marked before.
  */
-u32 ktcp_sack_mark(struct sk_buff_head *q, u32 start, u32 end,
+u32 ktcp_sack_mark(struct sk_buff_head *q, u32 start, u32 end, u32 mss,
 		   struct ktcp_sock *ks)
 {
 	struct sk_buff *skb;
@@ -53,7 +114,7 @@ u32 ktcp_sack_mark(struct sk_buff_head *q, u32 start, u32 end,
 		if (ktcp_seq_after_eq(cb->seq, start) &&
 		    ktcp_seq_before_eq(cb->end_seq, end) && !cb->sacked) {
 			cb->sacked = 1;
-			newly++;
+			newly += ktcp_pcount(skb->len, mss);
 			if (ks)
 				ktcp_rack_advance(ks, cb);
 		}

@@ -9,9 +9,12 @@
 #include <linux/skbuff.h>
 
 struct ktcp_sock;
+struct sock;
 
 bool ktcp_sack_block_valid(u32 start, u32 end, u32 snd_una, u32 snd_max);
-u32 ktcp_sack_mark(struct sk_buff_head *q, u32 start, u32 end,
+u32 ktcp_sack_cut(u32 len, u32 off, u32 mss, bool start);
+void ktcp_sack_fit(struct sock *sk, u32 start, u32 end);
+u32 ktcp_sack_mark(struct sk_buff_head *q, u32 start, u32 end, u32 mss,
 		   struct ktcp_sock *ks);
 
 #endif /* _KTCP_SACK_H */

@@ -1209,8 +1209,8 @@ static bool ktcp_forced_push(const struct ktcp_sock *ks)
 /*
  * What one skb of the write queue holds: the segments of half the
  * largest window the peer offered, at most 64 KB (tcp_xmit_size_goal(),
- * tcp_bound_to_half_wnd()).  The transmit path cuts one MSS off at a
- * time (ktcp_split()), so an skb per MSS costs only what is in flight.
+ * tcp_bound_to_half_wnd()).  It goes as one GSO packet, and stays one
+ * skb in flight (output.c).
  */
 static u32 ktcp_size_goal(const struct ktcp_sock *ks)
 {
@@ -1224,8 +1224,8 @@ static u32 ktcp_size_goal(const struct ktcp_sock *ks)
 
 /*
  * May sendmsg() add to @skb, the tail of the write queue?  Only if none
- * of it was ever sent (a sent skb is one segment: its sequence numbers
- * are the peer's now), it carries data and no FIN, no send with MSG_EOR
+ * of it was ever sent (what went is the peer's to acknowledge as it
+ * went), it carries data and no FIN, no send with MSG_EOR
  * ended at it, and it is below @goal.
  */
 static bool ktcp_can_append(const struct ktcp_sock *ks,

@@ -399,8 +399,9 @@ static void ktcp_get_info(struct sock *sk, struct tcp_info *info)
 	skb_queue_walk(&sk->sk_write_queue, skb) {
 		if (!ktcp_seq_before(KTCP_SKB_CB(skb)->seq, ks->snd_nxt))
 			break;
-		info->tcpi_unacked++;
-		sacked += KTCP_SKB_CB(skb)->sacked;
+		info->tcpi_unacked += ktcp_skb_segs(ks, skb);
+		if (KTCP_SKB_CB(skb)->sacked)
+			sacked += ktcp_skb_segs(ks, skb);
 	}
 	info->tcpi_sacked = sacked;
 	info->tcpi_last_data_sent = ktcp_jiffies_ago_ms(c->last_data_sent);
