@@ -25,6 +25,11 @@
 #error "Kbuild's net_passive_inc() probe failed on a kernel that has it"
 #endif
 
+/* Kbuild found skb_frag_unref() and its kin in a header of their own. */
+#ifdef KTCP_HAVE_SKBUFF_REF
+#include <linux/skbuff_ref.h>
+#endif
+
 /* 6.11 made the table argument of proc handlers const. */
 #if KERNEL_VERSION(6, 11, 0) <= LINUX_VERSION_CODE
 #define KTCP_CTL_TABLE_CONST const

@@ -27,21 +27,29 @@
 #include "seq.h"
 
 /*
- * tcp_simple_retransmit(): what went out larger than the new MSS is
- * sent again at once, cut to it (ktcp_xmit_skb() resends an MSS, the
- * walk then meets the rest); the network dropped it for its size, not
- * for congestion, so the window stays, and what fitted is not sent
- * twice.
+ * tcp_simple_retransmit(): what went out in segments larger than the
+ * new MSS is sent again at once, all of it, cut to it (ktcp_xmit_skb()
+ * resends an MSS, the walk then meets the rest, up to @end); the
+ * network dropped it for its size, not for congestion, so the window
+ * stays, and what fitted is not sent twice.
  */
 static void ktcp_resend_smaller(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
+	u32 end = ks->snd_una;
 	struct sk_buff *skb;
 
 	skb_queue_walk(&sk->sk_write_queue, skb) {
+		struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
+
 		if (ktcp_skb_unsent(ks, skb))
 			break;
-		if (KTCP_SKB_CB(skb)->sacked || skb->len <= ks->mss)
+		if (cb->sacked)
+			continue;
+		/* Its longest segment, as tcp_skb_seglen(). */
+		if (min_t(u32, skb->len, cb->sent_mss) > ks->mss)
+			end = cb->end_seq;
+		else if (!ktcp_seq_before(cb->seq, end))
 			continue;
 		if (ktcp_xmit_skb(sk, skb, KTCP_RTX_MTU))
 			break;

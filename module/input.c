@@ -388,8 +388,8 @@ static u32 ktcp_clean_acked(struct sock *sk, u32 ack,
 			    const struct ktcp_syn_options *opts)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
+	u32 acked = ack - ks->snd_una, acked_segs = 0, delivered = 0;
 	struct sk_buff *skb, *tmp;
-	u32 acked = ack - ks->snd_una, acked_segs, delivered = 0;
 	long rtt = -1;
 
 	skb_queue_walk_safe(&sk->sk_write_queue, skb, tmp) {
@@ -410,17 +410,20 @@ static u32 ktcp_clean_acked(struct sock *sk, u32 ack,
 			u32 segs = ktcp_skb_segs(ks, skb);
 
 			ktcp_trim_head(sk, skb, ack - cb->seq);
+			segs -= ktcp_skb_segs(ks, skb);
+			acked_segs += segs;
 			if (!cb->sacked)
-				delivered += segs - ktcp_skb_segs(ks, skb);
+				delivered += segs;
 			break;
 		}
+		acked_segs += ktcp_skb_segs(ks, skb);
 		if (!cb->sacked)
 			delivered += ktcp_skb_segs(ks, skb);
 		__skb_unlink(skb, &sk->sk_write_queue);
 		ktcp_wmem_free_skb(sk, skb);
 	}
 	ks->counts.bytes_acked += acked;
-	ks->counts.delivered += ktcp_mss_segs(ks, acked);
+	ks->counts.delivered += acked_segs;
 	ks->snd_una = ack;
 	/*
 	 * RFC 6582's "recover" must not fall 2^31 behind SND.UNA, where it
@@ -438,10 +441,14 @@ static u32 ktcp_clean_acked(struct sock *sk, u32 ack,
 	ks->probes_stamp = 0;	/* the window opened: no probe is pending */
 	ks->probe_backoff = 0;
 	ktcp_ack_rtt(sk, opts, rtt);
-	acked_segs = ktcp_mss_segs(ks, acked);
+	/*
+	 * The window grows by the segments acknowledged whole, as native's
+	 * tcp_tso_acked() counts them: a peer that acknowledges a byte at a
+	 * time (ACK division) grows it no faster than one that does not.
+	 */
 	if (ks->in_recovery)
-		ktcp_recovery_ack(sk, ack, acked_segs);
-	else if (ktcp_cwnd_limited(ks))
+		ktcp_recovery_ack(sk, ack, ktcp_mss_segs(ks, acked));
+	else if (acked_segs && ktcp_cwnd_limited(ks))
 		/*
 		 * The duplicate ACKs before this one told of segments that
 		 * left: they grow the window once, not twice (native's
@@ -472,8 +479,7 @@ static u32 ktcp_rcv_sacks(struct sock *sk, const struct ktcp_syn_options *opts)
 					   ks->snd_max))
 			continue;
 		ktcp_sack_fit(sk, start, end);
-		newly += ktcp_sack_mark(&sk->sk_write_queue, start, end,
-					ks->mss, ks);
+		newly += ktcp_sack_mark(&sk->sk_write_queue, start, end, ks);
 		if (ktcp_seq_after(end, ks->highest_sack))
 			ks->highest_sack = end;
 	}

@@ -75,6 +75,7 @@ struct ktcp_skb_cb {
 	u8	eor;		/* MSG_EOR: nothing is added after it */
 	u8	lost;		/* recovery.c: RACK says lost */
 	u8	rexmit_out;	/* ... and its retransmission is in flight */
+	u16	sent_mss;	/* the MSS it went as segments of; 0: unsent */
 	u32	xmit_no;	/* transmission order (RACK), ks->xmit_count */
 	u32	xmit_us;	/* when it last went, ktcp_clock_us() */
 	/* Received: the device it came in on, and its L3 master (VRF). */
@@ -246,6 +247,9 @@ struct ktcp_sock {
 	u32			highest_sack;	/* end of the highest SACK block */
 	u32			xmit_count;	/* transmissions, for xmit_no */
 	u32			rack_xmit_no;	/* latest sent of the delivered */
+	u32			rack_end_seq;	/* ... its end: one GSO packet's
+						 * pieces share an xmit_no
+						 */
 	bool			rack_valid;
 	bool			rack_advanced;	/* since the last detection */
 	u32			rack_rtt_us;	/* its RTT */
@@ -568,10 +572,20 @@ static inline u32 ktcp_pcount(u32 len, u32 mss)
 	return max_t(u32, DIV_ROUND_UP(len, max_t(u32, mss, 1)), 1);
 }
 
+/*
+ * Those of an skb of the write queue: as it went (an MSS since lowered
+ * by the path does not recount what is in flight), else as it will go.
+ */
+static inline u32 ktcp_skb_mss(const struct ktcp_sock *ks,
+			       const struct sk_buff *skb)
+{
+	return KTCP_SKB_CB(skb)->sent_mss ?: ks->mss;
+}
+
 static inline u32 ktcp_skb_segs(const struct ktcp_sock *ks,
 				const struct sk_buff *skb)
 {
-	return ktcp_pcount(skb->len, ks->mss);
+	return ktcp_pcount(skb->len, ktcp_skb_mss(ks, skb));
 }
 
 /*

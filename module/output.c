@@ -481,6 +481,7 @@ static void ktcp_xmit_stamp(struct ktcp_sock *ks, struct sk_buff *skb)
 	struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
 
 	cb->sent_jiffies = jiffies;
+	cb->sent_mss = ks->mss;
 	cb->xmit_no = ++ks->xmit_count;
 	cb->xmit_us = ktcp_clock_us();
 }
@@ -599,6 +600,9 @@ void ktcp_trim_head(struct sock *sk, struct sk_buff *skb, u32 len)
 	u32 head = min(len, skb_headlen(skb)), eat = len - head;
 	int i, kept = 0;
 
+	if (WARN_ON_ONCE(len > skb->len))
+		return;
+
 	__skb_pull(skb, head);
 	for (i = 0; i < shinfo->nr_frags; i++) {
 		u32 size = skb_frag_size(&shinfo->frags[i]);
@@ -620,8 +624,9 @@ void ktcp_trim_head(struct sock *sk, struct sk_buff *skb, u32 len)
 	skb->data_len -= len - head;
 	skb->len -= len - head;
 	KTCP_SKB_CB(skb)->seq += len;
-	skb->truesize -= len;
-	ktcp_wmem_uncharge(sk, len);
+	/* A linear head's buffer stays as big as it was. */
+	skb->truesize -= len - head;
+	ktcp_wmem_uncharge(sk, len - head);
 }
 
 /*
@@ -666,14 +671,14 @@ enum {
  * Data never sent is held back by sender SWS avoidance (RFC 9293
  * 3.8.6.2.1: a window's last piece goes if at least half the largest
  * window the peer ever offered), by Nagle (RFC 896: a small last
- * segment waits while data is unacknowledged, judged by what was in
- * flight before this skb, as tcp_mss_split_point() judges a TSO skb's
- * last segment) and by TCP_CORK (regardless), unless @how pushes; a FIN
+ * segment waits while data is unacknowledged, @in_flight: judged by
+ * what was in flight before this round of sending, as the GSO packets
+ * of one round go together) and by TCP_CORK (regardless), unless @how pushes; a FIN
  * behind the data ends Nagle and cork.  What an RTO sends again goes as
  * it went: native applies neither to a retransmission.
  */
 static bool ktcp_xmit_fits(struct sock *sk, const struct sk_buff *skb,
-			   unsigned int how, u32 max, u32 *len)
+			   unsigned int how, u32 max, bool in_flight, u32 *len)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	const struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
@@ -697,7 +702,7 @@ static bool ktcp_xmit_fits(struct sock *sk, const struct sk_buff *skb,
 	if (hold && partial && *len == skb->len &&
 	    skb_queue_is_last(&sk->sk_write_queue, skb) && !ks->fin_queued &&
 	    (ks->cork || how & KTCP_XMIT_CORKED ||
-	     (!ks->nodelay && ks->snd_nxt != ks->snd_una)))
+	     (!ks->nodelay && in_flight)))
 		*len -= partial;
 	return *len;
 }
@@ -715,8 +720,8 @@ static bool ktcp_xmit_fits(struct sock *sk, const struct sk_buff *skb,
 static bool __ktcp_write_xmit(struct sock *sk, unsigned int how)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
+	bool sent = false, in_flight;
 	struct sk_buff *skb;
-	bool sent = false;
 	u32 max_bytes;
 
 	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |
@@ -726,6 +731,7 @@ static bool __ktcp_write_xmit(struct sock *sk, unsigned int how)
 
 	max_bytes = ks->mss *
 		    (how & KTCP_XMIT_PROBE ? 1 : ktcp_gso_max_segs(ks));
+	in_flight = ks->snd_nxt != ks->snd_una;
 	skb = ktcp_send_head(sk);
 	if (!skb)
 		goto out;
@@ -739,7 +745,7 @@ static bool __ktcp_write_xmit(struct sock *sk, unsigned int how)
 			continue;
 		}
 		if (!ktcp_xmit_fits(sk, skb, how, unsent ? max_bytes : ks->mss,
-				    &len) ||
+				    in_flight, &len) ||
 		    (len < skb->len && ktcp_split(sk, skb, len)))
 			break;
 		/* What the timer pushes out is pushed (tcp_write_wakeup()). */

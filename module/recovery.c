@@ -41,8 +41,20 @@ u32 ktcp_clock_us(void)
 }
 
 /*
+ * Did @a go out after @b?  The transmission order is xmit_no, and within
+ * one transmission, a GSO packet cut since, the sequence order, as
+ * native's tcp_rack_sent_after() breaks a tie of timestamps.
+ */
+static bool ktcp_rack_sent_after(u32 a_xmit_no, u32 a_end_seq,
+				 u32 b_xmit_no, u32 b_end_seq)
+{
+	return (s32)(a_xmit_no - b_xmit_no) > 0 ||
+	       (a_xmit_no == b_xmit_no && ktcp_seq_after(a_end_seq, b_end_seq));
+}
+
+/*
  * tcp_rack_advance(): @cb was delivered (SACKed or acknowledged); what
- * went out before it is lost.  The transmission order is its xmit_no.
+ * went out before it is lost.
  */
 void ktcp_rack_advance(struct ktcp_sock *ks, const struct ktcp_skb_cb *cb)
 {
@@ -59,8 +71,11 @@ void ktcp_rack_advance(struct ktcp_sock *ks, const struct ktcp_skb_cb *cb)
 	} else if (rtt < ks->rack_min_rtt_us) {
 		return;
 	}
-	if (!ks->rack_valid || (s32)(cb->xmit_no - ks->rack_xmit_no) > 0) {
+	if (!ks->rack_valid ||
+	    ktcp_rack_sent_after(cb->xmit_no, cb->end_seq, ks->rack_xmit_no,
+				 ks->rack_end_seq)) {
 		ks->rack_xmit_no = cb->xmit_no;
+		ks->rack_end_seq = cb->end_seq;
 		ks->rack_rtt_us = rtt;
 		ks->rack_valid = true;
 		ks->rack_advanced = true;
@@ -100,7 +115,9 @@ static u32 ktcp_mark_lost(struct sock *sk, u32 reo_wnd, u32 *wait_us)
 			break;
 		if (cb->sacked)
 			continue;
-		if (ks->rack_valid && (s32)(cb->xmit_no - ks->rack_xmit_no) < 0 &&
+		if (ks->rack_valid &&
+		    ktcp_rack_sent_after(ks->rack_xmit_no, ks->rack_end_seq,
+					 cb->xmit_no, cb->end_seq) &&
 		    (!cb->lost || cb->rexmit_out)) {
 			s32 left = ks->rack_rtt_us + reo_wnd - (now - cb->xmit_us);
 
@@ -185,7 +202,8 @@ void ktcp_rack_reorder_timeout(struct sock *sk)
 
 /*
  * Fast retransmit begins: PRR counts from here (RFC 6937 3).  The
- * segment at SND.UNA is lost whatever RACK says (tcp_mark_head_lost()):
+ * segment at SND.UNA, its first MSS cut off, is lost whatever RACK
+ * says (tcp_mark_head_lost()):
  * duplicate ACKs that SACK nothing new, from a peer short of memory or
  * behind a box that strips options, still make a fast retransmit.
  */
@@ -197,7 +215,8 @@ void ktcp_prr_start(struct sock *sk)
 	ks->prior_cwnd = max(ks->cwnd, 1U);
 	ks->prr_delivered = 0;
 	ks->prr_out = 0;
-	if (head && !ktcp_skb_unsent(ks, head) && !KTCP_SKB_CB(head)->sacked) {
+	if (head && !ktcp_skb_unsent(ks, head) && !KTCP_SKB_CB(head)->sacked &&
+	    (head->len <= ks->mss || !ktcp_split(sk, head, ks->mss))) {
 		KTCP_SKB_CB(head)->lost = 1;
 		KTCP_SKB_CB(head)->rexmit_out = 0;
 	}

@@ -28,24 +28,31 @@ bool ktcp_sack_block_valid(u32 start, u32 end, u32 snd_una, u32 snd_max)
 EXPORT_SYMBOL_NS_GPL(ktcp_sack_block_valid, KTCP_KUNIT_NS);
 
 /**
- * ktcp_sack_cut() - where a SACK block's edge cuts an skb in flight
- * @len: the skb's payload, sent as MSS-sized segments from its start
- * @off: the edge, bytes from the skb's start
- * @mss: the send MSS, at least 1
- * @start: the edge is the block's start (else its end)
+ * ktcp_sack_cut() - where a SACK block cuts an skb in flight
+ * @len: the skb's payload, sent as @mss-sized segments from its start
+ * @lo: where the block begins in it, bytes from its start
+ * @hi: where the block ends in it, at most @len
+ * @mss: the MSS it went with, at least 1
  *
  * In whole segments, as tcp_match_skb_to_sack(): the peer SACKs what
- * it received, whole segments, so an edge inside one is a changed MSS
- * or a peer's lie, and rounding it inward (a start up, an end down)
- * keeps a block of a few bytes from cutting an skb per byte.
+ * it received, whole segments, so an edge inside one is a peer's lie:
+ * the block is taken inward (@lo up, @hi down to a segment's edge), and
+ * one that holds no whole segment cuts nothing, so that blocks of a few
+ * bytes cannot cut an skb per byte.
  *
- * Return: the bytes to cut off the skb's front, 0 for no cut.
+ * Return: the bytes to cut off the skb's front, 0 for no cut (the block
+ * holds no whole segment of it, or all of it).
  */
-u32 ktcp_sack_cut(u32 len, u32 off, u32 mss, bool start)
+u32 ktcp_sack_cut(u32 len, u32 lo, u32 hi, u32 mss)
 {
-	u32 cut = start ? roundup(off, mss) : rounddown(off, mss);
-
-	return cut < len ? cut : 0;
+	lo = roundup(lo, mss);
+	if (hi < len)
+		hi = rounddown(hi, mss);
+	if (lo >= hi)
+		return 0;
+	if (lo)
+		return lo;
+	return hi < len ? hi : 0;
 }
 EXPORT_SYMBOL_NS_GPL(ktcp_sack_cut, KTCP_KUNIT_NS);
 
@@ -69,18 +76,16 @@ void ktcp_sack_fit(struct sock *sk, u32 start, u32 end)
 
 	skb_queue_walk(&sk->sk_write_queue, skb) {
 		struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
-		u32 cut = 0;
+		u32 lo, hi, cut;
 
 		if (ktcp_seq_after_eq(cb->seq, end))
 			break;
 		if (cb->sacked || !ktcp_seq_after(cb->end_seq, start))
 			continue;
-		if (ktcp_seq_after(start, cb->seq))
-			cut = ktcp_sack_cut(skb->len, start - cb->seq, ks->mss,
-					    true);
-		else if (ktcp_seq_before(end, cb->end_seq))
-			cut = ktcp_sack_cut(skb->len, end - cb->seq, ks->mss,
-					    false);
+		lo = ktcp_seq_after(start, cb->seq) ? start - cb->seq : 0;
+		hi = ktcp_seq_before(end, cb->end_seq) ?
+		     min(end - cb->seq, skb->len) : skb->len;
+		cut = ktcp_sack_cut(skb->len, lo, hi, ktcp_skb_mss(ks, skb));
 		if (cut && ktcp_split(sk, skb, cut))
 			return;
 	}
@@ -91,7 +96,6 @@ void ktcp_sack_fit(struct sock *sk, u32 start, u32 end)
  * @q: the write queue, in sequence order
  * @start: first sequence number of a valid block
  * @end: the sequence number after it
- * @mss: the send MSS: what an skb counts as, in segments
  * @ks: the connection whose RACK state each newly SACKed skb advances
  *      (recovery.c), or NULL (KUnit)
  *
@@ -100,7 +104,7 @@ void ktcp_sack_fit(struct sock *sk, u32 start, u32 end)
  *
  * Return: the segments marked that were not marked before.
  */
-u32 ktcp_sack_mark(struct sk_buff_head *q, u32 start, u32 end, u32 mss,
+u32 ktcp_sack_mark(struct sk_buff_head *q, u32 start, u32 end,
 		   struct ktcp_sock *ks)
 {
 	struct sk_buff *skb;
@@ -114,7 +118,8 @@ u32 ktcp_sack_mark(struct sk_buff_head *q, u32 start, u32 end, u32 mss,
 		if (ktcp_seq_after_eq(cb->seq, start) &&
 		    ktcp_seq_before_eq(cb->end_seq, end) && !cb->sacked) {
 			cb->sacked = 1;
-			newly += ktcp_pcount(skb->len, mss);
+			/* Only what went is SACKed: as it went. */
+			newly += ktcp_pcount(skb->len, cb->sent_mss);
 			if (ks)
 				ktcp_rack_advance(ks, cb);
 		}

@@ -12,9 +12,9 @@ struct ktcp_sock;
 struct sock;
 
 bool ktcp_sack_block_valid(u32 start, u32 end, u32 snd_una, u32 snd_max);
-u32 ktcp_sack_cut(u32 len, u32 off, u32 mss, bool start);
+u32 ktcp_sack_cut(u32 len, u32 lo, u32 hi, u32 mss);
 void ktcp_sack_fit(struct sock *sk, u32 start, u32 end);
-u32 ktcp_sack_mark(struct sk_buff_head *q, u32 start, u32 end, u32 mss,
+u32 ktcp_sack_mark(struct sk_buff_head *q, u32 start, u32 end,
 		   struct ktcp_sock *ks);
 
 #endif /* _KTCP_SACK_H */

@@ -11,7 +11,7 @@
 #   scripts/bench.sh [ktcp_bench options, e.g. --repeat 3 --conns-list 10000]
 #
 # The options are ktcp_bench's (see its header): --bulk-mib, --seconds,
-# --repeat, --conns-list, --paths, --only.
+# --repeat, --conns-list, --paths, --only, --metrics.
 set -uo pipefail
 
 . "$(dirname "$0")/lib.sh"

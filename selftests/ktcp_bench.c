@@ -50,6 +50,7 @@
  *   ktcp_bench [--bulk-mib N] [--seconds S] [--repeat R]
  *              [--conns-list K1,K2,...] [--conns K]
  *              [--paths lo,veth] [--only ktcp|inet]
+ *              [--metrics memory,bulk,rr,rate]
  *
  *   --bulk-mib N       MiB per bulk run, shared out among its streams
  *                      (default 256)
@@ -62,6 +63,8 @@
  *   --conns K          the same as --conns-list K
  *   --paths P,..       lo, veth or both (default lo,veth)
  *   --only STACK       measure only ktcp or only native TCP (inet)
+ *   --metrics M,..     only these: memory, bulk, rr (request/response),
+ *                      rate (connection rate); default all
  *
  * The defaults are meant to keep scripts/bench.sh, a 2-vCPU guest under
  * software emulation, within about 15 minutes; the memory runs to
@@ -161,6 +164,14 @@
 enum { KTCP, NATIVE, NR_STACKS };
 enum { PATH_LOOPBACK, PATH_VETH, NR_PATHS };
 
+enum measurement_kind { MEASURE_MEMORY, MEASURE_BULK, MEASURE_RR, MEASURE_CRR };
+#define NR_MEASURES	(MEASURE_CRR + 1)
+
+/* --metrics' names, in measurement_kind's order. */
+static const char *const measure_names[NR_MEASURES] = {
+	"memory", "bulk", "rr", "rate",
+};
+
 struct options {
 	unsigned long bulk_mib;
 	unsigned int seconds;
@@ -169,6 +180,7 @@ struct options {
 	unsigned int nr_conns;
 	bool run_stack[NR_STACKS];
 	bool run_path[NR_PATHS];
+	bool run_kind[NR_MEASURES];
 };
 
 /* A stack under test: ktcp or native TCP, and why it cannot be run. */
@@ -190,7 +202,6 @@ struct bench_path {
 	char unavailable[200];
 };
 
-enum measurement_kind { MEASURE_MEMORY, MEASURE_BULK, MEASURE_RR, MEASURE_CRR };
 
 /* One measurement fills rows first_row .. first_row + nr_rows - 1. */
 struct measurement {
@@ -1151,6 +1162,7 @@ static void print_usage(FILE *f, const char *prog)
 	fprintf(f,
 		"usage: %s [--bulk-mib N] [--seconds S] [--repeat R] [--conns-list K1,K2,...]\n"
 		"       [--conns K] [--paths lo,veth] [--only ktcp|inet]\n"
+		"       [--metrics memory,bulk,rr,rate]\n"
 		"  --bulk-mib N       MiB per bulk run, shared out among its streams (default %d)\n"
 		"  --seconds S        duration of each rate run (default %d)\n"
 		"  --repeat R         runs of every measurement per stack (default %d, at most %d)\n"
@@ -1158,7 +1170,9 @@ static void print_usage(FILE *f, const char *prog)
 		"                     growing to the largest (default %s, each at most %d)\n"
 		"  --conns K          the same as --conns-list K\n"
 		"  --paths P,..       lo, veth or both (default lo,veth)\n"
-		"  --only STACK       measure only ktcp or only native TCP (inet)\n",
+		"  --only STACK       measure only ktcp or only native TCP (inet)\n"
+		"  --metrics M,..     memory, bulk, rr (request/response), rate\n"
+		"                     (connection rate); default all\n",
 		prog, BULK_MIB_DEFAULT, SECONDS_DEFAULT, REPEAT_DEFAULT,
 		REPEAT_MAX, CONNS_LIST_DEFAULT, MEM_PAIRS);
 }
@@ -1232,6 +1246,28 @@ static int parse_paths(const char *s, struct options *opts)
 	       0 : -1;
 }
 
+static int parse_metrics(const char *s, struct options *opts)
+{
+	char buf[64], *tok, *save;
+	bool any = false;
+	int k;
+
+	if (strlen(s) >= sizeof(buf))
+		return -1;
+	strcpy(buf, s);
+	memset(opts->run_kind, 0, sizeof(opts->run_kind));
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		for (k = 0; k < NR_MEASURES; k++)
+			if (!strcmp(tok, measure_names[k]))
+				break;
+		if (k == NR_MEASURES)
+			return -1;
+		opts->run_kind[k] = any = true;
+	}
+	return any ? 0 : -1;
+}
+
 static int parse_options(int argc, char **argv, struct options *opts)
 {
 	static const struct option longopts[] = {
@@ -1242,6 +1278,7 @@ static int parse_options(int argc, char **argv, struct options *opts)
 		{ "conns", required_argument, NULL, 'c' },
 		{ "paths", required_argument, NULL, 'p' },
 		{ "only", required_argument, NULL, 'o' },
+		{ "metrics", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1253,6 +1290,7 @@ static int parse_options(int argc, char **argv, struct options *opts)
 		.repeat = REPEAT_DEFAULT,
 		.run_stack = { true, true },
 		.run_path = { true, true },
+		.run_kind = { true, true, true, true },
 	};
 	if (parse_conns_list(CONNS_LIST_DEFAULT, opts))
 		abort();
@@ -1288,6 +1326,10 @@ static int parse_options(int argc, char **argv, struct options *opts)
 			opts->run_stack[KTCP] = !strcmp(optarg, "ktcp");
 			opts->run_stack[NATIVE] = !strcmp(optarg, "inet");
 			if (!opts->run_stack[KTCP] && !opts->run_stack[NATIVE])
+				goto bad;
+			break;
+		case 'm':
+			if (parse_metrics(optarg, opts))
 				goto bad;
 			break;
 		case 'h':
@@ -1374,11 +1416,12 @@ static size_t plan(const struct options *opts, struct measurement *ms,
 	struct row *r;
 	int p;
 
-	ms[nr] = (struct measurement){ .kind = MEASURE_MEMORY,
-		.path = PATH_LOOPBACK, .first_row = *nr_rows,
-		.nr_rows = opts->nr_conns };
-	nr++;
-	for (c = 0; c < opts->nr_conns; c++) {
+	if (opts->run_kind[MEASURE_MEMORY])
+		ms[nr++] = (struct measurement){ .kind = MEASURE_MEMORY,
+			.path = PATH_LOOPBACK, .first_row = *nr_rows,
+			.nr_rows = opts->nr_conns };
+	for (c = 0; opts->run_kind[MEASURE_MEMORY] && c < opts->nr_conns;
+	     c++) {
 		r = add_row(rows, nr_rows, PATH_LOOPBACK, "bytes", "%.0f",
 			    "kernel memory (Slab) per idle established connection, both endpoints, at %u connections",
 			    opts->conns_list[c]);
@@ -1386,7 +1429,7 @@ static size_t plan(const struct options *opts, struct measurement *ms,
 	}
 	for (i = 0; i < ARRAY_SIZE(stream_counts); i++) {
 		for (p = 0; p < NR_PATHS; p++) {
-			if (!opts->run_path[p])
+			if (!opts->run_path[p] || !opts->run_kind[MEASURE_BULK])
 				continue;
 			ms[nr++] = (struct measurement){ .kind = MEASURE_BULK,
 				.path = p, .streams = stream_counts[i],
@@ -1403,7 +1446,7 @@ static size_t plan(const struct options *opts, struct measurement *ms,
 		}
 	}
 	for (p = 0; p < NR_PATHS; p++) {
-		if (!opts->run_path[p])
+		if (!opts->run_path[p] || !opts->run_kind[MEASURE_RR])
 			continue;
 		ms[nr++] = (struct measurement){ .kind = MEASURE_RR, .path = p,
 			.first_row = *nr_rows, .nr_rows = 1 };
@@ -1411,7 +1454,7 @@ static size_t plan(const struct options *opts, struct measurement *ms,
 			"request/response, 1 byte each way, 1 connection, TCP_NODELAY");
 	}
 	for (p = 0; p < NR_PATHS; p++) {
-		if (!opts->run_path[p])
+		if (!opts->run_path[p] || !opts->run_kind[MEASURE_CRR])
 			continue;
 		ms[nr++] = (struct measurement){ .kind = MEASURE_CRR, .path = p,
 			.first_row = *nr_rows, .nr_rows = 1 };

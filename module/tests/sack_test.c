@@ -9,7 +9,10 @@
 #include "ktcp.h"
 #include "sack.h"
 
-/* A write queue of @n skbs of @len bytes each, from sequence 1000. */
+/*
+ * A write queue of @n skbs of @len bytes each, from sequence 1000, sent
+ * as segments of 100.
+ */
 static void fill_queue(struct kunit *test, struct sk_buff_head *q, int n,
 		       u32 len)
 {
@@ -24,6 +27,7 @@ static void fill_queue(struct kunit *test, struct sk_buff_head *q, int n,
 		memset(skb->cb, 0, sizeof(skb->cb));
 		KTCP_SKB_CB(skb)->seq = 1000 + len * i;
 		KTCP_SKB_CB(skb)->end_seq = 1000 + len * (i + 1);
+		KTCP_SKB_CB(skb)->sent_mss = 100;
 		__skb_queue_tail(q, skb);
 	}
 }
@@ -59,8 +63,8 @@ static void sack_marks_whole_segments_only(struct kunit *test)
 
 	fill_queue(test, &q, 5, 100);
 	/* 1100-1300 holds segments 1 and 2; 1350-1500 only segment 4. */
-	ktcp_sack_mark(&q, 1100, 1300, 100, NULL);
-	ktcp_sack_mark(&q, 1350, 1500, 100, NULL);
+	ktcp_sack_mark(&q, 1100, 1300, NULL);
+	ktcp_sack_mark(&q, 1350, 1500, NULL);
 	KUNIT_EXPECT_EQ(test, marks(&q), 0x16UL);
 	__skb_queue_purge(&q);
 }
@@ -70,10 +74,10 @@ static void sack_marks_accumulate(struct kunit *test)
 	struct sk_buff_head q;
 
 	fill_queue(test, &q, 4, 100);
-	KUNIT_EXPECT_EQ(test, ktcp_sack_mark(&q, 1300, 1400, 100, NULL), 1U);
-	KUNIT_EXPECT_EQ(test, ktcp_sack_mark(&q, 1100, 1200, 100, NULL), 1U);
+	KUNIT_EXPECT_EQ(test, ktcp_sack_mark(&q, 1300, 1400, NULL), 1U);
+	KUNIT_EXPECT_EQ(test, ktcp_sack_mark(&q, 1100, 1200, NULL), 1U);
 	/* A block seen before tells nothing new. */
-	KUNIT_EXPECT_EQ(test, ktcp_sack_mark(&q, 1300, 1400, 100, NULL), 0U);
+	KUNIT_EXPECT_EQ(test, ktcp_sack_mark(&q, 1300, 1400, NULL), 0U);
 	KUNIT_EXPECT_EQ(test, marks(&q), 0xaUL);
 	__skb_queue_purge(&q);
 }
@@ -84,33 +88,34 @@ static void sack_marks_count_segments(struct kunit *test)
 	struct sk_buff_head q;
 
 	fill_queue(test, &q, 2, 250);
-	KUNIT_EXPECT_EQ(test, ktcp_sack_mark(&q, 1250, 1500, 100, NULL), 3U);
+	KUNIT_EXPECT_EQ(test, ktcp_sack_mark(&q, 1250, 1500, NULL), 3U);
 	KUNIT_EXPECT_EQ(test, marks(&q), 0x2UL);
 	__skb_queue_purge(&q);
 }
 
 /*
- * A block's edge cuts an skb of 5 segments of 100 at a segment's edge,
- * rounded inward; none at the skb's own edges or beyond its last
- * segment's start.
+ * A block cuts an skb of 5 segments of 100 at a segment's edge, its
+ * edges taken inward; not where it holds no whole segment, or all.
  */
 static void sack_cuts_at_whole_segments(struct kunit *test)
 {
-	KUNIT_EXPECT_EQ(test, ktcp_sack_cut(500, 200, 100, true), 200U);
-	KUNIT_EXPECT_EQ(test, ktcp_sack_cut(500, 200, 100, false), 200U);
-	KUNIT_EXPECT_EQ(test, ktcp_sack_cut(500, 201, 100, true), 300U);
-	KUNIT_EXPECT_EQ(test, ktcp_sack_cut(500, 299, 100, false), 200U);
-	/* Inside the first segment: an end cuts nothing. */
-	KUNIT_EXPECT_EQ(test, ktcp_sack_cut(500, 99, 100, false), 0U);
-	KUNIT_EXPECT_EQ(test, ktcp_sack_cut(500, 1, 100, true), 100U);
-	/* Inside the last segment, a short one: a start cuts nothing. */
-	KUNIT_EXPECT_EQ(test, ktcp_sack_cut(450, 401, 100, true), 0U);
-	KUNIT_EXPECT_EQ(test, ktcp_sack_cut(450, 449, 100, false), 400U);
-	KUNIT_EXPECT_EQ(test, ktcp_sack_cut(500, 0, 100, true), 0U);
-	KUNIT_EXPECT_EQ(test, ktcp_sack_cut(500, 500, 100, false), 0U);
-	/* One-byte blocks of a lying peer cut no more than segments do. */
-	KUNIT_EXPECT_EQ(test, ktcp_sack_cut(500, 150, 100, true), 200U);
-	KUNIT_EXPECT_EQ(test, ktcp_sack_cut(500, 151, 100, false), 100U);
+	KUNIT_EXPECT_EQ(test, ktcp_sack_cut(500, 200, 500, 100), 200U);
+	KUNIT_EXPECT_EQ(test, ktcp_sack_cut(500, 0, 200, 100), 200U);
+	/* Inside: the start first, the end on the rest. */
+	KUNIT_EXPECT_EQ(test, ktcp_sack_cut(500, 200, 300, 100), 200U);
+	KUNIT_EXPECT_EQ(test, ktcp_sack_cut(300, 0, 100, 100), 100U);
+	KUNIT_EXPECT_EQ(test, ktcp_sack_cut(500, 201, 500, 100), 300U);
+	KUNIT_EXPECT_EQ(test, ktcp_sack_cut(500, 0, 299, 100), 200U);
+	/* The last segment, a short one, whole or in part. */
+	KUNIT_EXPECT_EQ(test, ktcp_sack_cut(450, 400, 450, 100), 400U);
+	KUNIT_EXPECT_EQ(test, ktcp_sack_cut(450, 350, 450, 100), 400U);
+	KUNIT_EXPECT_EQ(test, ktcp_sack_cut(450, 401, 450, 100), 0U);
+	/* All of it: nothing to cut. */
+	KUNIT_EXPECT_EQ(test, ktcp_sack_cut(500, 0, 500, 100), 0U);
+	/* Blocks of a lying peer holding no whole segment cut nothing. */
+	KUNIT_EXPECT_EQ(test, ktcp_sack_cut(500, 0, 99, 100), 0U);
+	KUNIT_EXPECT_EQ(test, ktcp_sack_cut(500, 150, 151, 100), 0U);
+	KUNIT_EXPECT_EQ(test, ktcp_sack_cut(500, 101, 299, 100), 0U);
 }
 
 static struct kunit_case sack_cases[] = {
