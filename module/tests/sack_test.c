@@ -94,28 +94,40 @@ static void sack_marks_count_segments(struct kunit *test)
 }
 
 /*
- * A block cuts an skb of 5 segments of 100 at a segment's edge, its
- * edges taken inward; not where it holds no whole segment, or all.
+ * Where a block cuts an skb that went as segments of 100: at a
+ * segment's edge, its edges taken inward; not where it holds no whole
+ * segment, or all of it.
  */
 static void sack_cuts_at_whole_segments(struct kunit *test)
 {
-	KUNIT_EXPECT_EQ(test, ktcp_sack_cut(500, 200, 500, 100), 200U);
-	KUNIT_EXPECT_EQ(test, ktcp_sack_cut(500, 0, 200, 100), 200U);
-	/* Inside: the start first, the end on the rest. */
-	KUNIT_EXPECT_EQ(test, ktcp_sack_cut(500, 200, 300, 100), 200U);
-	KUNIT_EXPECT_EQ(test, ktcp_sack_cut(300, 0, 100, 100), 100U);
-	KUNIT_EXPECT_EQ(test, ktcp_sack_cut(500, 201, 500, 100), 300U);
-	KUNIT_EXPECT_EQ(test, ktcp_sack_cut(500, 0, 299, 100), 200U);
-	/* The last segment, a short one, whole or in part. */
-	KUNIT_EXPECT_EQ(test, ktcp_sack_cut(450, 400, 450, 100), 400U);
-	KUNIT_EXPECT_EQ(test, ktcp_sack_cut(450, 350, 450, 100), 400U);
-	KUNIT_EXPECT_EQ(test, ktcp_sack_cut(450, 401, 450, 100), 0U);
-	/* All of it: nothing to cut. */
-	KUNIT_EXPECT_EQ(test, ktcp_sack_cut(500, 0, 500, 100), 0U);
-	/* Blocks of a lying peer holding no whole segment cut nothing. */
-	KUNIT_EXPECT_EQ(test, ktcp_sack_cut(500, 0, 99, 100), 0U);
-	KUNIT_EXPECT_EQ(test, ktcp_sack_cut(500, 150, 151, 100), 0U);
-	KUNIT_EXPECT_EQ(test, ktcp_sack_cut(500, 101, 299, 100), 0U);
+	static const struct {
+		u32 len, lo, hi, cut;
+	} cases[] = {
+		{ 500, 200, 500, 200 },
+		{ 500, 0, 200, 200 },
+		/* Inside: the start first, the end on the rest. */
+		{ 500, 200, 300, 200 },
+		{ 300, 0, 100, 100 },
+		{ 500, 201, 500, 300 },
+		{ 500, 0, 299, 200 },
+		/* The last segment, a short one, whole or in part. */
+		{ 450, 400, 450, 400 },
+		{ 450, 350, 450, 400 },
+		{ 450, 401, 450, 0 },
+		/* All of it: nothing to cut. */
+		{ 500, 0, 500, 0 },
+		/* A lying peer's blocks, no whole segment: no cut. */
+		{ 500, 0, 99, 0 },
+		{ 500, 150, 151, 0 },
+		{ 500, 101, 299, 0 },
+	};
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++)
+		KUNIT_EXPECT_EQ_MSG(test, ktcp_sack_cut(cases[i].len, cases[i].lo,
+							cases[i].hi, 100),
+				    cases[i].cut, "len %u, block %u-%u",
+				    cases[i].len, cases[i].lo, cases[i].hi);
 }
 
 static struct kunit_case sack_cases[] = {
