@@ -207,7 +207,7 @@ struct ktcp_sock {
 	u32			mtu_info;	/* an ICMP's MTU (icmp.c) */
 	u16			advmss;		/* what we announced */
 	bool			fin_queued;	/* our FIN is on the write queue */
-	bool			orphan;		/* counted in ktcp_net.orphans */
+	bool			orphan;		/* on ktcp_net.orphan_list */
 	bool			inuse_counted;	/* in its namespace's inuse */
 	struct list_head	orphan_node;	/* on ktcp_net.orphan_list */
 
@@ -402,7 +402,7 @@ struct ktcp_net {
 	unsigned long		challenge_stamp;	/* jiffies / HZ */
 	int			challenge_left;
 	/* memory.c: gauges the limits of ktcp_sysctl compare with */
-	atomic_t		orphans;
+	atomic_t		orphans;	/* not in TIME_WAIT */
 	atomic_t		tw_count;
 	/* Orphans hold no reference on the namespace: its exit ends them. */
 	spinlock_t		orphans_lock;	/* _bh */

@@ -376,7 +376,8 @@ bool ktcp_orphan_check(struct sock *sk)
 	struct ktcp_net *kn = ktcp_net(sock_net(sk));
 
 	ktcp_sk(sk)->orphan = true;
-	atomic_inc(&kn->orphans);
+	if (sk->sk_state != TCP_TIME_WAIT)
+		atomic_inc(&kn->orphans);
 	spin_lock_bh(&kn->orphans_lock);
 	list_add_tail(&ktcp_sk(sk)->orphan_node, &kn->orphan_list);
 	spin_unlock_bh(&kn->orphans_lock);
@@ -398,7 +399,8 @@ void ktcp_orphan_done(struct sock *sk)
 	if (!ktcp_sk(sk)->orphan)
 		return;
 	ktcp_sk(sk)->orphan = false;
-	atomic_dec(&kn->orphans);
+	if (sk->sk_state != TCP_TIME_WAIT)
+		atomic_dec(&kn->orphans);
 	spin_lock_bh(&kn->orphans_lock);
 	list_del_init(&ktcp_sk(sk)->orphan_node);
 	spin_unlock_bh(&kn->orphans_lock);
@@ -479,11 +481,24 @@ bool ktcp_tw_allowed(struct sock *sk)
 	return false;
 }
 
-/* ktcp_set_state(): keep the count of sockets in TIME_WAIT. */
+/*
+ * ktcp_set_state(): keep the count of sockets in TIME_WAIT, and of the
+ * orphans that are not.  An orphan in TIME_WAIT is native's timewait
+ * socket, which max_tw_buckets bounds, not max_orphans: counted as an
+ * orphan too, 2MSL of a busy server's closes (the bench's connection
+ * rate, 8000 of them) took the place of the orphans still sending, and
+ * every close() beyond was reset as "too many orphaned sockets".
+ */
 void ktcp_tw_count(struct sock *sk, int old, int state)
 {
-	if (state == TCP_TIME_WAIT && old != TCP_TIME_WAIT)
-		atomic_inc(&ktcp_net(sock_net(sk))->tw_count);
-	else if (old == TCP_TIME_WAIT && state != TCP_TIME_WAIT)
-		atomic_dec(&ktcp_net(sock_net(sk))->tw_count);
+	struct ktcp_net *kn = ktcp_net(sock_net(sk));
+	int orphan = ktcp_sk(sk)->orphan;
+
+	if (state == TCP_TIME_WAIT && old != TCP_TIME_WAIT) {
+		atomic_inc(&kn->tw_count);
+		atomic_sub(orphan, &kn->orphans);
+	} else if (old == TCP_TIME_WAIT && state != TCP_TIME_WAIT) {
+		atomic_dec(&kn->tw_count);
+		atomic_add(orphan, &kn->orphans);
+	}
 }
