@@ -394,6 +394,8 @@ static u32 ktcp_clean_acked(struct sock *sk, u32 ack,
 
 	skb_queue_walk_safe(&sk->sk_write_queue, skb, tmp) {
 		struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
+		bool partly = ktcp_seq_after(cb->end_seq, ack);
+		u32 segs = ktcp_skb_segs(ks, skb);
 
 		if (!ktcp_seq_after(ack, cb->seq))
 			break;
@@ -401,24 +403,20 @@ static u32 ktcp_clean_acked(struct sock *sk, u32 ack,
 			rtt = jiffies - cb->sent_jiffies;
 		if (!cb->sacked)
 			ktcp_rack_advance(ks, cb);
-		if (ktcp_seq_after(cb->end_seq, ack)) {
-			/*
-			 * Partly acknowledged, an skb that went as several
-			 * segments: keep the rest only, so that a resend
-			 * starts at SND.UNA (tcp_trim_head()).
-			 */
-			u32 segs = ktcp_skb_segs(ks, skb);
-
+		/*
+		 * Partly acknowledged, an skb that went as several segments:
+		 * keep the rest only, so that a resend starts at SND.UNA
+		 * (tcp_trim_head()); what it no longer holds was delivered.
+		 */
+		if (partly) {
 			ktcp_trim_head(sk, skb, ack - cb->seq);
 			segs -= ktcp_skb_segs(ks, skb);
-			acked_segs += segs;
-			if (!cb->sacked)
-				delivered += segs;
-			break;
 		}
-		acked_segs += ktcp_skb_segs(ks, skb);
+		acked_segs += segs;
 		if (!cb->sacked)
-			delivered += ktcp_skb_segs(ks, skb);
+			delivered += segs;
+		if (partly)
+			break;
 		__skb_unlink(skb, &sk->sk_write_queue);
 		ktcp_wmem_free_skb(sk, skb);
 	}

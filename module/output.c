@@ -673,9 +673,9 @@ enum {
  * window the peer ever offered), by Nagle (RFC 896: a small last
  * segment waits while data is unacknowledged, @in_flight: judged by
  * what was in flight before this round of sending, as the GSO packets
- * of one round go together) and by TCP_CORK (regardless), unless @how pushes; a FIN
- * behind the data ends Nagle and cork.  What an RTO sends again goes as
- * it went: native applies neither to a retransmission.
+ * of one round go together) and by TCP_CORK (regardless), unless @how
+ * pushes; a FIN behind the data ends Nagle and cork.  What an RTO sends
+ * again goes as it went: native applies neither to a retransmission.
  */
 static bool ktcp_xmit_fits(struct sock *sk, const struct sk_buff *skb,
 			   unsigned int how, u32 max, bool in_flight, u32 *len)
@@ -693,11 +693,11 @@ static bool ktcp_xmit_fits(struct sock *sk, const struct sk_buff *skb,
 	if (!ktcp_seq_before(cb->seq, end))
 		return false;
 	room = min(end - cb->seq, max);
-	if (skb->len > room && room < ks->mss &&
-	    hold && room < min_t(u32, ks->mss, ks->max_window / 2))
-		return false;
-	if (skb->len > room)
+	if (skb->len > room) {
+		if (hold && room < min_t(u32, ks->mss, ks->max_window / 2))
+			return false;
 		*len = room < ks->mss ? room : rounddown(room, ks->mss);
+	}
 	partial = *len % ks->mss;
 	if (hold && partial && *len == skb->len &&
 	    skb_queue_is_last(&sk->sk_write_queue, skb) && !ks->fin_queued &&
